@@ -1,0 +1,6 @@
+export interface IdGenerator {
+  /** A new random UUID. */
+  uuid(): string;
+}
+
+export const ID_GENERATOR = Symbol.for('IdGenerator');

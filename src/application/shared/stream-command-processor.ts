@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEvent, Snapshotting } from '../../domain/shared/decider';
+import { DomainError } from '../../domain/shared/errors';
+import { EventStore, EventToAppend, RecordedEvent, WrongExpectedVersionError } from '../ports/event-store';
+import type { SnapshotStore } from '../ports/snapshot-store';
+import type { CommandMetadata } from './command-metadata';
+
+/** Everything the processor needs to know about one kind of aggregate. */
+export interface AggregateDefinition<Command, Event extends DomainEvent, State, Context> {
+  streamName(id: string): string;
+  decider: Decider<Command, Event, State, Context>;
+  snapshots?: Snapshotting<State>;
+  /** Payload schema version per event type (default 1); stored in each event's metadata. */
+  schemaVersion?(type: string): number;
+  /** Turns a stored event back into a domain event; the place to upcast old schema versions. */
+  fromRecorded?(event: RecordedEvent): Event;
+  /** Facts outside the stream the decider needs (the clock, a venue layout). Resolved once per batch. */
+  context(state: State, id: string): Context | Promise<Context>;
+}
+
+export interface CommandOutcome<Event> {
+  /** Events this command recorded (empty when the command changed nothing). */
+  events: Event[];
+  /** Global log position at or after this command's events: send it back as X-Log-Position. */
+  position: number;
+  /** Stream revision after the batch that carried this command. */
+  revision: number;
+}
+
+/** Another process kept winning the race for the stream; the caller may retry later (HTTP 503). */
+export class ConcurrencyConflictError extends Error {
+  constructor(readonly stream: string, readonly attempts: number) {
+    super(`Stream ${stream} kept changing under us after ${attempts} attempts`);
+    this.name = 'ConcurrencyConflictError';
+  }
+}
+
+export interface ProcessorOptions {
+  /** Commands decided together and appended in one write. */
+  maxBatch?: number;
+  /** Retries after a wrong-expected-version before answering ConcurrencyConflictError. */
+  maxConflictRetries?: number;
+  /** Save a snapshot every this many events (when the aggregate supports snapshots). */
+  snapshotEvery?: number;
+  /** Streams whose state stays cached (least recently used are dropped). */
+  maxCachedStreams?: number;
+  /** Page size when folding a stream. */
+  loadPageSize?: number;
+}
+
+export interface ProcessorStats {
+  commands: number;
+  batches: number;
+  appends: number;
+  conflicts: number;
+  reloads: number;
+}
+
+interface Pending<Command, Event> {
+  command: Command;
+  metadata: CommandMetadata;
+  resolve(outcome: CommandOutcome<Event>): void;
+  reject(error: unknown): void;
+}
+
+interface CachedState<State> {
+  state: State;
+  revision: number; // -1: no stream yet
+  snapshotRevision: number;
+}
+
+interface StreamSlot<Command, Event, State> {
+  queue: Pending<Command, Event>[];
+  draining: boolean;
+  cached?: CachedState<State>;
+}
+
+/**
+ * The hot-stream command path, written once for every aggregate.
+ *
+ * Commands for one stream wait in one queue. A drain takes up to maxBatch of them, decides each in order
+ * against the cached state (so later commands see earlier ones), and appends all their events in ONE write
+ * with the cached revision as the expected revision (group commit). If another process wrote meanwhile the
+ * append fails, the state (which already folded the unwritten events) is dropped, reloaded from the latest
+ * snapshot plus the stream's tail, and the whole batch is decided again, a bounded number of times.
+ * Each command's answer (its events, or its domain error) is released only once the batch is durable.
+ */
+export class StreamCommandProcessor<Command, Event extends DomainEvent, State, Context> {
+  private readonly slots = new Map<string, StreamSlot<Command, Event, State>>();
+  private readonly options: Required<ProcessorOptions>;
+  readonly stats: ProcessorStats = { commands: 0, batches: 0, appends: 0, conflicts: 0, reloads: 0 };
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly definition: AggregateDefinition<Command, Event, State, Context>,
+    private readonly snapshotStore?: SnapshotStore,
+    options: ProcessorOptions = {},
+  ) {
+    this.options = {
+      maxBatch: options.maxBatch ?? 500,
+      maxConflictRetries: options.maxConflictRetries ?? 20,
+      snapshotEvery: options.snapshotEvery ?? 5000,
+      maxCachedStreams: options.maxCachedStreams ?? 10_000,
+      loadPageSize: options.loadPageSize ?? 10_000,
+    };
+  }
+
+  execute(id: string, command: Command, metadata: CommandMetadata): Promise<CommandOutcome<Event>> {
+    return new Promise((resolve, reject) => {
+      const slot = this.slot(id);
+      slot.queue.push({ command, metadata, resolve, reject });
+      this.stats.commands += 1;
+      if (!slot.draining) {
+        slot.draining = true;
+        // Let the commands already arriving in this tick of the event loop join the first batch.
+        setImmediate(() => void this.drain(id, slot));
+      }
+    });
+  }
+
+  /** The current state of a stream, as the processor sees it (loads and caches it if needed). */
+  async read(id: string): Promise<{ state: State; revision: number }> {
+    const slot = this.slot(id);
+    slot.cached ??= await this.load(id);
+    return { state: slot.cached.state, revision: slot.cached.revision };
+  }
+
+  /** Forget cached state (tests; or after an operator repaired a stream). */
+  evict(id?: string): void {
+    if (id === undefined) this.slots.clear();
+    else this.slots.delete(id);
+  }
+
+  private slot(id: string): StreamSlot<Command, Event, State> {
+    let slot = this.slots.get(id);
+    if (slot) {
+      // Refresh LRU order.
+      this.slots.delete(id);
+      this.slots.set(id, slot);
+      return slot;
+    }
+    slot = { queue: [], draining: false };
+    this.slots.set(id, slot);
+    this.evictIdle();
+    return slot;
+  }
+
+  private evictIdle(): void {
+    if (this.slots.size <= this.options.maxCachedStreams) return;
+    for (const [key, slot] of this.slots) {
+      if (this.slots.size <= this.options.maxCachedStreams) break;
+      if (!slot.draining && slot.queue.length === 0) this.slots.delete(key);
+    }
+  }
+
+  private async drain(id: string, slot: StreamSlot<Command, Event, State>): Promise<void> {
+    try {
+      while (slot.queue.length > 0) {
+        const batch = slot.queue.splice(0, this.options.maxBatch);
+        await this.runBatch(id, slot, batch);
+      }
+    } finally {
+      slot.draining = false;
+      // A command may have arrived between the last splice and now.
+      if (slot.queue.length > 0) {
+        slot.draining = true;
+        setImmediate(() => void this.drain(id, slot));
+      }
+    }
+  }
+
+  private async runBatch(id: string, slot: StreamSlot<Command, Event, State>, batch: Pending<Command, Event>[]): Promise<void> {
+    const stream = this.definition.streamName(id);
+    this.stats.batches += 1;
+    for (let attempt = 0; ; attempt += 1) {
+      let decided: Array<{ events: Event[] } | { error: unknown }>;
+      let cached: CachedState<State>;
+      const toAppend: EventToAppend[] = [];
+      try {
+        cached = slot.cached ?? (await this.load(id));
+        slot.cached = cached;
+        const context = await this.definition.context(cached.state, id);
+        decided = batch.map((pending) => {
+          try {
+            const events = this.definition.decider.decide(pending.command, cached.state, context);
+            for (const event of events) {
+              cached.state = this.definition.decider.evolve(cached.state, event);
+              toAppend.push(this.toAppend(event, pending.metadata));
+            }
+            return { events };
+          } catch (error) {
+            return { error };
+          }
+        });
+      } catch (error) {
+        // Loading or resolving the context failed: nothing was decided.
+        slot.cached = undefined;
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+
+      if (toAppend.length === 0) {
+        this.settle(batch, decided, await this.store.headPosition(), cached.revision);
+        return;
+      }
+      try {
+        const expectedRevision = cached.revision < 0 ? 'no_stream' : cached.revision;
+        const result = await this.store.append(stream, toAppend, { expectedRevision });
+        this.stats.appends += 1;
+        cached.revision = result.nextExpectedRevision;
+        this.settle(batch, decided, result.position, cached.revision);
+        this.maybeSnapshot(stream, cached);
+        return;
+      } catch (error) {
+        // The cached state folded events that were not written: it must be rebuilt from the store.
+        slot.cached = undefined;
+        if (error instanceof WrongExpectedVersionError) {
+          this.stats.conflicts += 1;
+          if (attempt < this.options.maxConflictRetries) continue;
+          const conflict = new ConcurrencyConflictError(stream, attempt + 1);
+          for (const pending of batch) pending.reject(conflict);
+          return;
+        }
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+    }
+  }
+
+  private settle(
+    batch: Pending<Command, Event>[],
+    decided: Array<{ events: Event[] } | { error: unknown }>,
+    position: number,
+    revision: number,
+  ): void {
+    batch.forEach((pending, i) => {
+      const outcome = decided[i];
+      if ('error' in outcome) pending.reject(outcome.error);
+      else pending.resolve({ events: outcome.events, position, revision });
+    });
+  }
+
+  private toAppend(event: Event, metadata: CommandMetadata): EventToAppend {
+    return {
+      id: randomUUID(),
+      type: event.type,
+      data: event.data,
+      metadata: { ...metadata, schemaVersion: this.definition.schemaVersion?.(event.type) ?? 1 },
+    };
+  }
+
+  private async load(id: string): Promise<CachedState<State>> {
+    this.stats.reloads += 1;
+    const stream = this.definition.streamName(id);
+    const { decider, snapshots } = this.definition;
+    let state = decider.initialState();
+    let revision = -1;
+    if (snapshots && this.snapshotStore) {
+      const snapshot = await this.snapshotStore.load(stream);
+      if (snapshot && snapshot.version === snapshots.snapshotVersion) {
+        state = snapshots.fromSnapshot(snapshot.state);
+        revision = snapshot.revision;
+      }
+    }
+    const snapshotRevision = revision;
+    for (;;) {
+      const page = await this.store.readStream(stream, { fromRevision: revision + 1, maxCount: this.options.loadPageSize });
+      for (const recorded of page) {
+        state = decider.evolve(state, this.fromRecorded(recorded));
+        revision = recorded.revision;
+      }
+      if (page.length < this.options.loadPageSize) break;
+    }
+    return { state, revision, snapshotRevision };
+  }
+
+  private fromRecorded(recorded: RecordedEvent): Event {
+    return this.definition.fromRecorded
+      ? this.definition.fromRecorded(recorded)
+      : ({ type: recorded.type, data: recorded.data } as Event);
+  }
+
+  private maybeSnapshot(stream: string, cached: CachedState<State>): void {
+    const { snapshots } = this.definition;
+    if (!snapshots || !this.snapshotStore) return;
+    if (cached.revision - cached.snapshotRevision < this.options.snapshotEvery) return;
+    cached.snapshotRevision = cached.revision;
+    // toSnapshot runs now, before later commands mutate the state; the write itself may finish later.
+    const snapshot = { revision: cached.revision, version: snapshots.snapshotVersion, state: snapshots.toSnapshot(cached.state) };
+    this.snapshotStore.save(stream, snapshot).catch(() => {
+      cached.snapshotRevision = -1; // try again at the next threshold; a missing snapshot only costs load time
+    });
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

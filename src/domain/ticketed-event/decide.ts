@@ -1,0 +1,324 @@
+import type { Decider } from '../shared/decider';
+import { fail } from '../shared/errors';
+import type { Cents } from '../shared/money';
+import type { SeatIndex } from '../venue/seat-index';
+import { venueCapacity, type VenueLayout } from '../venue/venue';
+import type { HoldReleased, PricingTier, TicketedEventEvent } from './events';
+import {
+  evolveTicketedEvent,
+  initialTicketedEventState,
+  isSeatFree,
+  ticketsOfUser,
+  type TicketedEventState,
+} from './state';
+
+export interface CreateEvent {
+  type: 'CreateEvent';
+  eventId: string;
+  name: string;
+  artist: string;
+  description: string;
+  category: string;
+  venue: VenueLayout;
+  date: string;
+  doorsOpen: string | null;
+  presaleStart: string | null;
+  generalSaleStart: string;
+  tiers: Array<{ tierId: string; name: string; priceCents: Cents; feesCents: Cents; sections: string[] }>;
+  maxTicketsPerOrder: number;
+  restrictSingleSeat: boolean;
+  queue: { enabled: boolean; admissionPerMinute: number };
+}
+export interface PublishEvent {
+  type: 'PublishEvent';
+}
+export interface CancelEvent {
+  type: 'CancelEvent';
+  reason: string;
+}
+export interface HoldSeats {
+  type: 'HoldSeats';
+  holdId: string;
+  userId: string;
+  seatIds: string[];
+  holdSeconds: number;
+}
+export interface ReleaseHold {
+  type: 'ReleaseHold';
+  holdId: string;
+  reason: 'released' | 'order_failed';
+}
+/** The expiry job: release every hold that expired by now. */
+export interface ExpireHolds {
+  type: 'ExpireHolds';
+}
+export interface SellHold {
+  type: 'SellHold';
+  holdId: string;
+  orderId: string;
+  totalCents: Cents;
+}
+export interface ReturnSeats {
+  type: 'ReturnSeats';
+  orderId: string;
+}
+export type TicketedEventCommand = CreateEvent | PublishEvent | CancelEvent | HoldSeats | ReleaseHold | ExpireHolds | SellHold | ReturnSeats;
+
+/** What a decision needs besides the stream: the time, and the venue's seat index once the event exists. */
+export interface TicketedEventContext {
+  now: Date;
+  seats?: SeatIndex;
+}
+
+export const ticketedEventDecider: Decider<TicketedEventCommand, TicketedEventEvent, TicketedEventState, TicketedEventContext> = {
+  initialState: initialTicketedEventState,
+  evolve: evolveTicketedEvent,
+  decide(command, state, context) {
+    if (command.type === 'CreateEvent') return createEvent(command, state, context);
+    if (!state.details) fail('EVENT_NOT_FOUND', 'Event not found');
+    switch (command.type) {
+      case 'PublishEvent':
+        if (state.status === 'CANCELLED') fail('EVENT_CANCELLED', 'A cancelled event cannot be published');
+        if (state.status === 'PUBLISHED') return [];
+        return [{ type: 'EventPublished', data: { eventId: state.details.eventId, publishedAt: context.now.toISOString() } }];
+      case 'CancelEvent':
+        return cancelEvent(command, state, context);
+      case 'HoldSeats':
+        return holdSeats(command, state, context);
+      case 'ReleaseHold':
+        return releaseHold(command, state, context);
+      case 'ExpireHolds':
+        return expiredHolds(state, context.now.getTime(), () => true);
+      case 'SellHold':
+        return sellHold(command, state, context);
+      case 'ReturnSeats':
+        return returnSeats(command, state, context);
+    }
+  },
+};
+
+function createEvent(command: CreateEvent, state: TicketedEventState, { now }: TicketedEventContext): TicketedEventEvent[] {
+  if (state.details) fail('EVENT_EXISTS', `Event ${command.eventId} already exists`, { event_id: command.eventId });
+  const sectionsByName = new Map(command.venue.sections.map((s) => [s.name.trim().toLowerCase(), s.sectionId]));
+  const claimed = new Map<string, string>();
+  const tiers: PricingTier[] = command.tiers.map((tier) => {
+    const sectionIds = tier.sections.map((name) => {
+      const id = sectionsByName.get(name.trim().toLowerCase());
+      if (!id) fail('VALIDATION_ERROR', `Tier "${tier.name}" names section "${name}", which the venue does not have`, { field: 'pricing_tiers' });
+      if (claimed.has(id)) fail('VALIDATION_ERROR', `Section "${name}" is priced by two tiers`, { field: 'pricing_tiers' });
+      claimed.set(id, tier.tierId);
+      return id;
+    });
+    return { tierId: tier.tierId, name: tier.name, priceCents: tier.priceCents, feesCents: tier.feesCents, sectionIds };
+  });
+  const date = Date.parse(command.date);
+  const saleOpens = Date.parse(command.presaleStart ?? command.generalSaleStart);
+  if (command.presaleStart && Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)) {
+    fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', { field: 'presale_start' });
+  }
+  if (saleOpens >= date) fail('VALIDATION_ERROR', 'The sale must open before the event starts', { field: 'general_sale_start' });
+  if (command.doorsOpen && Date.parse(command.doorsOpen) > date) {
+    fail('VALIDATION_ERROR', 'doors_open must not be after the event starts', { field: 'doors_open' });
+  }
+  const { venue } = command;
+  return [
+    {
+      type: 'EventCreated',
+      data: {
+        eventId: command.eventId,
+        name: command.name,
+        artist: command.artist,
+        description: command.description,
+        category: command.category,
+        venueId: venue.venueId,
+        venueName: venue.name,
+        city: venue.city,
+        state: venue.state,
+        country: venue.country,
+        date: command.date,
+        doorsOpen: command.doorsOpen,
+        presaleStart: command.presaleStart,
+        generalSaleStart: command.generalSaleStart,
+        tiers,
+        maxTicketsPerOrder: command.maxTicketsPerOrder,
+        restrictSingleSeat: command.restrictSingleSeat,
+        queue: command.queue,
+        capacity: venueCapacity(venue),
+        createdAt: now.toISOString(),
+      },
+    },
+  ];
+}
+
+function cancelEvent(command: CancelEvent, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+  if (state.status === 'CANCELLED') fail('EVENT_CANCELLED', 'The event is already cancelled');
+  const nowMs = context.now.getTime();
+  // Live holds end with the event; sold seats are refunded order by order by the cancellation saga.
+  const releases: TicketedEventEvent[] = [...state.holds.values()]
+    .filter((hold) => hold.expiresAt > nowMs)
+    .map((hold) => released(state, hold.holdId, 'event_cancelled', context.now));
+  return [
+    ...expiredHolds(state, nowMs, () => true),
+    ...releases,
+    { type: 'EventCancelled', data: { eventId: state.details!.eventId, cancelledAt: context.now.toISOString(), reason: command.reason } },
+  ];
+}
+
+function holdSeats(command: HoldSeats, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+  const details = state.details!;
+  const seats = context.seats;
+  if (!seats) throw new Error('Seat index missing from context');
+  const nowMs = context.now.getTime();
+
+  if (state.status === 'DRAFT') fail('EVENT_NOT_FOUND', 'Event not found');
+  if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled; its seats are gone for good', { seat_ids: command.seatIds });
+  const opens = Date.parse(details.presaleStart ?? details.generalSaleStart);
+  if (nowMs < opens) fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, { opens_at: new Date(opens).toISOString() });
+  if (nowMs >= Date.parse(details.date)) fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
+  if (state.holds.has(command.holdId)) return []; // the same hold decided twice (a retried command)
+
+  const unknown = command.seatIds.filter((id) => !seats.seats.has(id));
+  if (unknown.length > 0) fail('SEAT_NOT_FOUND', 'Some seats do not exist at this event', { seat_ids: unknown });
+  const notForSale = command.seatIds.filter((id) => !state.tierBySection.has(seats.seats.get(id)!.sectionId));
+  if (notForSale.length > 0) fail('SEATS_UNAVAILABLE', 'Some seats are not on sale', { seat_ids: notForSale, reason: 'Not on sale' });
+
+  const taken = command.seatIds.filter((id) => !isSeatFree(state, id, nowMs));
+  if (taken.length > 0) {
+    const sold = taken.some((id) => state.seats.get(id)?.status === 'SOLD');
+    fail('SEATS_UNAVAILABLE', 'The selected seats are no longer available', {
+      seat_ids: taken,
+      reason: sold ? 'Already purchased by another user' : 'Held by another user',
+    });
+  }
+
+  const already = ticketsOfUser(state, command.userId, nowMs);
+  if (already + command.seatIds.length > details.maxTicketsPerOrder) {
+    fail('PURCHASE_LIMIT_EXCEEDED', `At most ${details.maxTicketsPerOrder} tickets per customer for this event`, {
+      limit: details.maxTicketsPerOrder,
+      already_held_or_bought: already,
+      requested: command.seatIds.length,
+    });
+  }
+
+  if (details.restrictSingleSeat) {
+    const gaps = singleSeatGaps(state, seats, command.seatIds, nowMs);
+    if (gaps.length > 0) fail('SINGLE_SEAT_GAP', 'This selection would leave a single seat empty', { seat_ids: gaps });
+  }
+
+  // Holds whose time ran out are released explicitly before their seats are held again, so the log alone
+  // shows every seat passing from one holder to the next.
+  const expiredHoldIds = new Set<string>();
+  for (const id of command.seatIds) {
+    const claim = state.seats.get(id);
+    if (claim?.status === 'HELD') expiredHoldIds.add(claim.holdId); // free yet claimed: its hold has expired
+  }
+  const expired = [...expiredHoldIds].map((holdId) => released(state, holdId, 'expired', context.now));
+
+  let subtotalCents = 0;
+  let feesCents = 0;
+  for (const id of command.seatIds) {
+    const tier = tierOf(state, seats, id);
+    subtotalCents += tier.priceCents;
+    feesCents += tier.feesCents;
+  }
+  return [
+    ...expired,
+    {
+      type: 'SeatsHeld',
+      data: {
+        eventId: details.eventId,
+        holdId: command.holdId,
+        userId: command.userId,
+        seatIds: command.seatIds,
+        heldAt: context.now.toISOString(),
+        expiresAt: new Date(nowMs + command.holdSeconds * 1000).toISOString(),
+        subtotalCents,
+        feesCents,
+      },
+    },
+  ];
+}
+
+/**
+ * Free seats this selection would leave alone: a free seat next to a requested one whose other side is taken,
+ * requested, or the end of the row. Gaps that existed before the request are not its fault.
+ */
+function singleSeatGaps(state: TicketedEventState, seats: SeatIndex, requested: string[], nowMs: number): string[] {
+  const chosen = new Set(requested);
+  const blocked = (id: string | undefined) => id === undefined || chosen.has(id) || !isSeatFree(state, id, nowMs);
+  const gaps = new Set<string>();
+  for (const id of requested) {
+    const place = seats.seats.get(id)!;
+    const row = seats.rows.get(place.rowKey)!;
+    const i = place.number - 1;
+    for (const j of [i - 1, i + 1]) {
+      const neighbour = row[j];
+      if (neighbour === undefined || blocked(neighbour)) continue;
+      const beyond = j < i ? row[j - 1] : row[j + 1];
+      if (blocked(beyond)) gaps.add(neighbour);
+    }
+  }
+  return [...gaps];
+}
+
+function releaseHold(command: ReleaseHold, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+  const hold = state.holds.get(command.holdId);
+  if (!hold) return []; // already released, expired and cleaned, or sold: nothing to release
+  const reason = hold.expiresAt <= context.now.getTime() ? 'expired' : command.reason;
+  return [released(state, hold.holdId, reason, context.now)];
+}
+
+function sellHold(command: SellHold, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+  if (state.soldByOrder.has(command.orderId) || state.returnedOrders.has(command.orderId)) return []; // idempotent
+  const hold = state.holds.get(command.holdId);
+  if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled');
+  if (!hold || hold.expiresAt <= context.now.getTime()) {
+    fail('HOLD_EXPIRED', 'The reservation expired before it was paid for', { reservation_id: command.holdId });
+  }
+  return [
+    {
+      type: 'SeatsSold',
+      data: {
+        eventId: state.details!.eventId,
+        holdId: hold.holdId,
+        orderId: command.orderId,
+        userId: hold.userId,
+        seatIds: hold.seatIds,
+        soldAt: context.now.toISOString(),
+        totalCents: command.totalCents,
+      },
+    },
+  ];
+}
+
+function returnSeats(command: ReturnSeats, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+  const sale = state.soldByOrder.get(command.orderId);
+  if (!sale) return []; // never sold, or already returned
+  return [
+    {
+      type: 'SeatsReturned',
+      data: { eventId: state.details!.eventId, orderId: command.orderId, userId: sale.userId, seatIds: sale.seatIds, returnedAt: context.now.toISOString() },
+    },
+  ];
+}
+
+function expiredHolds(state: TicketedEventState, nowMs: number, which: (hold: { seatIds: string[] }) => boolean): HoldReleased[] {
+  const events: HoldReleased[] = [];
+  for (const hold of state.holds.values()) {
+    if (hold.expiresAt <= nowMs && which(hold)) events.push(released(state, hold.holdId, 'expired', new Date(nowMs)));
+  }
+  return events;
+}
+
+function released(state: TicketedEventState, holdId: string, reason: HoldReleased['data']['reason'], now: Date): HoldReleased {
+  const hold = state.holds.get(holdId)!;
+  return {
+    type: 'HoldReleased',
+    data: { eventId: state.details!.eventId, holdId, userId: hold.userId, seatIds: hold.seatIds, reason, releasedAt: now.toISOString() },
+  };
+}
+
+export function tierOf(state: TicketedEventState, seats: SeatIndex, seatId: string): PricingTier {
+  const tierId = state.tierBySection.get(seats.seats.get(seatId)!.sectionId)!;
+  return state.details!.tiers.find((t) => t.tierId === tierId)!;
+}

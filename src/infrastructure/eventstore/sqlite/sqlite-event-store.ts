@@ -1,0 +1,235 @@
+import type Database from 'better-sqlite3';
+import { Observable, Subject } from 'rxjs';
+import {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  WrongExpectedVersionError,
+} from '../../../application/ports/event-store';
+import { openSqlite } from './sqlite-database';
+
+interface EventRow {
+  position: number;
+  stream_name: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_name TEXT    NOT NULL,
+  revision    INTEGER NOT NULL,
+  event_id    TEXT    NOT NULL UNIQUE,
+  type        TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  metadata    TEXT    NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (stream_name, revision)
+);
+`;
+
+/** How often a live subscription looks for events appended by another process sharing the file. */
+const CROSS_PROCESS_POLL_MS = 100;
+const PAGE_SIZE = 2000;
+
+/**
+ * The embedded event store: one SQLite file, one transaction per append. The UNIQUE(stream_name, revision)
+ * constraint and BEGIN IMMEDIATE make the expected-revision check atomic across processes too.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly db: Database.Database;
+  private readonly appended$ = new Subject<void>();
+  private readonly ownsDb: boolean;
+  private closed = false;
+  private readonly stmt;
+  private readonly appendTx;
+
+  constructor(fileOrDb: string | Database.Database) {
+    this.ownsDb = typeof fileOrDb === 'string';
+    this.db = typeof fileOrDb === 'string' ? openSqlite(fileOrDb) : fileOrDb;
+    this.db.exec(SCHEMA);
+    this.stmt = {
+      lastRevision: this.db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      byId: this.db.prepare<[string], { stream_name: string; revision: number; position: number }>(
+        'SELECT stream_name, revision, position FROM events WHERE event_id = ?',
+      ),
+      forwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+      ),
+      backwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+      ),
+      all: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+    this.appendTx = this.db
+      .transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) => this.appendInTx(stream, events, expected))
+      .immediate.bind(null);
+  }
+
+  async append(stream: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    return this.appendSync(stream, events, options.expectedRevision ?? 'any');
+  }
+
+  /** Synchronous core, also used by benchmarks to measure the store without promise overhead. */
+  appendSync(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
+    this.assertOpen();
+    if (events.length === 0) {
+      const current = this.stmt.lastRevision.get(stream)?.revision;
+      this.checkExpected(stream, expected, current);
+      return { nextExpectedRevision: current ?? -1, position: this.headSync() };
+    }
+    const result = this.appendTx(stream, events, expected) as AppendResult;
+    this.appended$.next();
+    return result;
+  }
+
+  private appendInTx(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
+    const replay = this.idempotentReplay(stream, events, expected);
+    if (replay) return replay;
+    const current = this.stmt.lastRevision.get(stream)?.revision;
+    this.checkExpected(stream, expected, current);
+    let revision = current ?? -1;
+    let position = 0;
+    const now = Date.now();
+    for (const event of events) {
+      revision += 1;
+      const info = this.stmt.insert.run(
+        stream,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        now,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  /** If the first event's id is already stored in this stream, the whole append was done before: answer as then. */
+  private idempotentReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult | undefined {
+    const first = this.stmt.byId.get(events[0].id);
+    if (!first) return undefined;
+    const found = events.map((e) => this.stmt.byId.get(e.id));
+    const complete = found.every((row, i) => row && row.stream_name === stream && row.revision === first.revision + i);
+    if (!complete) {
+      throw new WrongExpectedVersionError(stream, expected, this.stmt.lastRevision.get(stream)?.revision ?? 'no_stream');
+    }
+    const last = found[found.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  private checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === undefined) ||
+      (expected === 'stream_exists' && current !== undefined) ||
+      (typeof expected === 'number' && current === expected);
+    if (!ok) throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
+        : this.stmt.forwards.all(stream, options.fromRevision ?? 0, max);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options.fromPosition ?? 0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  readAllSync(fromPosition: number, maxCount: number): RecordedEvent[] {
+    this.assertOpen();
+    return this.stmt.all.all(fromPosition, maxCount).map(toRecorded);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.headSync();
+  }
+
+  private headSync(): number {
+    return this.stmt.head.get()?.position ?? 0;
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Observable<RecordedEvent> {
+    return new Observable<RecordedEvent>((subscriber) => {
+      let checkpoint = options.fromPosition ?? 0;
+      let scheduled = false;
+      // Reads pages until caught up; re-run on every local append and on a timer for other processes.
+      const pump = () => {
+        scheduled = false;
+        try {
+          while (!subscriber.closed && !this.closed) {
+            const page = this.readAllSync(checkpoint, PAGE_SIZE);
+            for (const event of page) {
+              checkpoint = event.position;
+              subscriber.next(event);
+              if (subscriber.closed) return;
+            }
+            if (page.length < PAGE_SIZE) return;
+          }
+        } catch (error) {
+          subscriber.error(error);
+        }
+      };
+      const schedule = () => {
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(pump);
+      };
+      const local = this.appended$.subscribe(schedule);
+      const timer = setInterval(schedule, CROSS_PROCESS_POLL_MS);
+      timer.unref();
+      schedule();
+      return () => {
+        local.unsubscribe();
+        clearInterval(timer);
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.appended$.complete();
+    if (this.ownsDb) this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('Event store is closed');
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamName: row.stream_name,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    revision: row.revision,
+    position: row.position,
+    recordedAt: new Date(row.recorded_at),
+  };
+}

@@ -1,0 +1,130 @@
+import type { RecordedEvent } from '../application/ports/event-store';
+import type { ReadStore } from '../application/ports/read-store';
+import type { EventCancelled, EventCreated, EventPublished, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
+import type { VenueCreated } from '../domain/venue/venue';
+import type { Projection } from './projection';
+import { COLLECTIONS, EventDoc, parseSeatId, VenueDoc } from './read-models';
+
+type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+
+/** Venues, and events with per-tier availability: feeds search and event details. */
+export const catalogProjection: Projection = {
+  name: 'catalog',
+  handlers: {
+    async VenueCreated(event: Data<VenueCreated>, store) {
+      const v = event.data;
+      await store.collection<VenueDoc>(COLLECTIONS.venues).put({
+        _id: v.venueId,
+        _position: event.position,
+        venue_id: v.venueId,
+        name: v.name,
+        city: v.city,
+        state: v.state,
+        country: v.country,
+        capacity: v.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.seatCount, 0), 0),
+        sections: v.sections.map((s) => ({
+          section_id: s.sectionId,
+          name: s.name,
+          rows: s.rows.map((r) => ({ row: r.row, seat_count: r.seatCount })),
+        })),
+      });
+    },
+
+    async EventCreated(event: Data<EventCreated>, store) {
+      const e = event.data;
+      const venue = await store.collection<VenueDoc>(COLLECTIONS.venues).get(e.venueId);
+      const seatsInSection = new Map(venue?.sections.map((s) => [s.section_id, s.rows.reduce((n, r) => n + r.seat_count, 0)]) ?? []);
+      const tiers = e.tiers.map((t) => {
+        const capacity = t.sectionIds.reduce((n, id) => n + (seatsInSection.get(id) ?? 0), 0);
+        return {
+          tier_id: t.tierId,
+          name: t.name,
+          price_cents: t.priceCents,
+          fees_cents: t.feesCents,
+          section_ids: t.sectionIds,
+          capacity,
+          available_seats: capacity,
+          held_seats: 0,
+          sold_seats: 0,
+        };
+      });
+      const onSale = tiers.reduce((n, t) => n + t.capacity, 0);
+      await store.collection<EventDoc>(COLLECTIONS.events).put({
+        _id: e.eventId,
+        _position: event.position,
+        event_id: e.eventId,
+        name: e.name,
+        artist: e.artist,
+        description: e.description,
+        category: e.category,
+        venue_id: e.venueId,
+        venue: { name: e.venueName, city: e.city, state: e.state, country: e.country },
+        date: e.date,
+        doors_open: e.doorsOpen,
+        presale_start: e.presaleStart,
+        general_sale_start: e.generalSaleStart,
+        status: 'DRAFT',
+        published: false,
+        pricing_tiers: tiers,
+        total_capacity: e.capacity,
+        available_seats: onSale,
+        max_tickets_per_order: e.maxTicketsPerOrder,
+        restrict_single_seat: e.restrictSingleSeat,
+        queue: { enabled: e.queue.enabled, admission_per_minute: e.queue.admissionPerMinute },
+        search_text: `${e.name} ${e.artist} ${e.venueName}`.toLowerCase(),
+        created_at: e.createdAt,
+        updated_at: e.createdAt,
+      });
+    },
+
+    async EventPublished(event: Data<EventPublished>, store) {
+      await store
+        .collection<EventDoc>(COLLECTIONS.events)
+        .update(event.data.eventId, { $set: { status: 'PUBLISHED', published: true, updated_at: event.data.publishedAt } }, { position: event.position });
+    },
+
+    async EventCancelled(event: Data<EventCancelled>, store) {
+      await store
+        .collection<EventDoc>(COLLECTIONS.events)
+        .update(event.data.eventId, { $set: { status: 'CANCELLED', updated_at: event.data.cancelledAt } }, { position: event.position });
+    },
+
+    async SeatsHeld(event: Data<SeatsHeld>, store) {
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: -1, held_seats: 1 });
+    },
+    async HoldReleased(event: Data<HoldReleased>, store) {
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: 1, held_seats: -1 });
+    },
+    async SeatsSold(event: Data<SeatsSold>, store) {
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { held_seats: -1, sold_seats: 1 });
+    },
+    async SeatsReturned(event: Data<SeatsReturned>, store) {
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: 1, sold_seats: -1 });
+    },
+  },
+};
+
+/** Adjusts per-tier counters by the number of seats of each tier the event touched. */
+async function moveSeats(
+  store: ReadStore,
+  event: RecordedEvent,
+  eventId: string,
+  seatIds: string[],
+  perSeat: Partial<Record<'available_seats' | 'held_seats' | 'sold_seats', number>>,
+): Promise<void> {
+  const events = store.collection<EventDoc>(COLLECTIONS.events);
+  const doc = await events.get(eventId);
+  if (!doc || (doc._position ?? -1) >= event.position) return;
+  const inc: Record<string, number> = {};
+  for (const seatId of seatIds) {
+    const { sectionId } = parseSeatId(seatId);
+    const tierIndex = doc.pricing_tiers.findIndex((t) => t.section_ids.includes(sectionId));
+    if (tierIndex < 0) continue;
+    for (const [field, delta] of Object.entries(perSeat)) {
+      const path = `pricing_tiers.${tierIndex}.${field}`;
+      inc[path] = (inc[path] ?? 0) + delta;
+      if (field === 'available_seats') inc.available_seats = (inc.available_seats ?? 0) + delta;
+    }
+  }
+  await events.update(eventId, { $inc: inc, $set: { updated_at: event.recordedAt.toISOString() } }, { position: event.position });
+}

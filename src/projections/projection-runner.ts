@@ -1,0 +1,97 @@
+import { BehaviorSubject, concatMap, filter, firstValueFrom, map, race, Subscription, timer } from 'rxjs';
+import type { EventStore, RecordedEvent } from '../application/ports/event-store';
+import type { ReadStore } from '../application/ports/read-store';
+import type { Projection } from './projection';
+
+export interface ProjectionRunnerOptions {
+  /** Save the checkpoint at most this often (durable stores only). */
+  checkpointEveryMs?: number;
+  onError?(error: unknown, event: RecordedEvent): void;
+}
+
+const CHECKPOINT = 'projections';
+
+/**
+ * Feeds every projection from the global log, in order, from the stored checkpoint. The current position is
+ * observable, so a query can wait until its own writes are visible (read-your-writes).
+ */
+export class ProjectionRunner {
+  readonly position$ = new BehaviorSubject<number>(0);
+  private subscription?: Subscription;
+  private lastCheckpointSave = 0;
+  private readonly byType = new Map<string, Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>>();
+  eventsProcessed = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readStore: ReadStore,
+    projections: Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    for (const projection of projections) {
+      for (const [type, handler] of Object.entries(projection.handlers)) {
+        if (!handler) continue;
+        const list = this.byType.get(type) ?? [];
+        list.push(handler);
+        this.byType.set(type, list);
+      }
+    }
+  }
+
+  get position(): number {
+    return this.position$.value;
+  }
+
+  async start(): Promise<void> {
+    const from = await this.readStore.getCheckpoint(CHECKPOINT);
+    this.position$.next(from);
+    this.subscription = this.store
+      .subscribeToAll({ fromPosition: from })
+      .pipe(concatMap((event) => this.apply(event)))
+      .subscribe({ error: (error) => this.options.onError?.(error, undefined as never) });
+  }
+
+  /** Resolves when every event in the log at the time of the call has been projected. */
+  async catchUp(timeoutMs = 30_000): Promise<boolean> {
+    return this.waitFor(await this.store.headPosition(), timeoutMs);
+  }
+
+  /** Resolves true once projections reached `position`, false if that takes longer than `timeoutMs`. */
+  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return true;
+    return firstValueFrom(
+      race(
+        this.position$.pipe(
+          filter((p) => p >= position),
+          map(() => true),
+        ),
+        timer(timeoutMs).pipe(map(() => false)),
+      ),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    if (this.readStore.durable) await this.readStore.setCheckpoint(CHECKPOINT, this.position);
+  }
+
+  private async apply(event: RecordedEvent): Promise<void> {
+    const handlers = this.byType.get(event.type);
+    if (handlers) {
+      for (const handler of handlers) {
+        try {
+          await handler(event, this.readStore);
+        } catch (error) {
+          // A projection bug must not stall every read model: report it and move on.
+          this.options.onError?.(error, event);
+        }
+      }
+    }
+    this.eventsProcessed += 1;
+    if (this.readStore.durable && Date.now() - this.lastCheckpointSave >= (this.options.checkpointEveryMs ?? 250)) {
+      this.lastCheckpointSave = Date.now();
+      await this.readStore.setCheckpoint(CHECKPOINT, event.position);
+    }
+    this.position$.next(event.position);
+  }
+}

@@ -1,0 +1,100 @@
+import type { RecordedEvent } from '../application/ports/event-store';
+import type { ReadStore } from '../application/ports/read-store';
+import type { EventCreated, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
+import { fromCents } from '../domain/shared/money';
+import type { Projection } from './projection';
+import { COLLECTIONS, EventDoc, parseSeatId, SeatMapSectionDoc, SeatStatus, VenueDoc } from './read-models';
+
+type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+
+export function seatMapDocId(eventId: string, sectionId: string): string {
+  return `${eventId}:${sectionId}`;
+}
+
+/**
+ * Seat maps: one document per event section. A hold or sale sets the status of its own seats only
+ * (`rows.<r>.seats.<n-1>.status`), so the cost of an event does not depend on the size of the venue.
+ */
+export function createSeatMapProjection(): Projection {
+  // Row label -> index per venue section; venues never change, so this cache needs no invalidation.
+  const rowIndexes = new Map<string, Map<string, number>>();
+
+  async function rowIndex(store: ReadStore, eventId: string, sectionId: string, row: string): Promise<number | undefined> {
+    const key = seatMapDocId(eventId, sectionId);
+    let rows = rowIndexes.get(key);
+    if (!rows) {
+      const doc = await store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps).get(key);
+      if (!doc) return undefined;
+      rows = new Map(doc.rows.map((r, i) => [r.row, i]));
+      rowIndexes.set(key, rows);
+    }
+    return rows.get(row);
+  }
+
+  async function setStatus(store: ReadStore, event: RecordedEvent, eventId: string, seatIds: string[], status: SeatStatus) {
+    const bySection = new Map<string, Record<string, unknown>>();
+    for (const seatId of seatIds) {
+      const { sectionId, row, number } = parseSeatId(seatId);
+      const r = await rowIndex(store, eventId, sectionId, row);
+      if (r === undefined) continue;
+      const set = bySection.get(sectionId) ?? { last_updated: event.recordedAt.toISOString() };
+      set[`rows.${r}.seats.${number - 1}.status`] = status;
+      bySection.set(sectionId, set);
+    }
+    const maps = store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
+    for (const [sectionId, set] of bySection) {
+      await maps.update(seatMapDocId(eventId, sectionId), { $set: set }, { position: event.position });
+    }
+  }
+
+  return {
+    name: 'seat-maps',
+    handlers: {
+      async EventCreated(event: Data<EventCreated>, store) {
+        const e = event.data;
+        const venue = await store.collection<VenueDoc>(COLLECTIONS.venues).get(e.venueId);
+        if (!venue) return;
+        const tierBySection = new Map<string, { tierId: string; price: number }>();
+        for (const t of e.tiers) for (const s of t.sectionIds) tierBySection.set(s, { tierId: t.tierId, price: fromCents(t.priceCents) });
+        const maps = store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
+        for (const [index, section] of venue.sections.entries()) {
+          const tier = tierBySection.get(section.section_id);
+          await maps.put({
+            _id: seatMapDocId(e.eventId, section.section_id),
+            _position: event.position,
+            event_id: e.eventId,
+            section_id: section.section_id,
+            index,
+            name: section.name,
+            tier_id: tier?.tierId ?? null,
+            rows: section.rows.map((r) => ({
+              row: r.row,
+              seats: Array.from({ length: r.seat_count }, (_, i) => ({
+                seat_id: `${section.section_id}:${r.row}:${i + 1}`,
+                number: String(i + 1),
+                status: tier ? 'AVAILABLE' : 'UNAVAILABLE',
+                price: tier ? tier.price : null,
+              })),
+            })),
+            last_updated: e.createdAt,
+          });
+        }
+      },
+      async SeatsHeld(event: Data<SeatsHeld>, store) {
+        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'RESERVED');
+      },
+      async HoldReleased(event: Data<HoldReleased>, store) {
+        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'AVAILABLE');
+      },
+      async SeatsSold(event: Data<SeatsSold>, store) {
+        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'SOLD');
+      },
+      async SeatsReturned(event: Data<SeatsReturned>, store) {
+        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'AVAILABLE');
+      },
+    },
+  };
+}
+
+/** Event documents are needed by the seat map query for the event's existence and visibility. */
+export type { EventDoc };
