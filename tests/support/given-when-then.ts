@@ -37,7 +37,8 @@ export function spec<Command, Event, State, Context>(
   return {
     given(history, givenContext) {
       // evolve may mutate the state it is given, so every decision starts from a fresh fold.
-      const fold = () => history.reduce((state, event) => decider.evolve(state, event), decider.initialState());
+      const fold = () =>
+        history.reduce((state, event) => decider.evolve(state, event), decider.initialState());
       return {
         state: fold,
         when(command, whenContext) {
@@ -62,7 +63,9 @@ export function spec<Command, Event, State, Context>(
                 thrown = error;
               }
               if (thrown === undefined) {
-                throw new Error(`Expected DomainError ${code}, but the decision returned ${JSON.stringify(decided)}`);
+                throw new Error(
+                  `Expected DomainError ${code}, but the decision returned ${JSON.stringify(decided)}`,
+                );
               }
               expect(thrown).toBeInstanceOf(DomainError);
               const error = thrown as DomainError;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Decider, DomainEvent, Snapshotting } from '../../domain/shared/decider';
 import { DomainError } from '../../domain/shared/errors';
 import { EventStore, EventToAppend, RecordedEvent, WrongExpectedVersionError } from '../ports/event-store';
@@ -242,7 +242,8 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
 
   private toAppend(event: Event, metadata: CommandMetadata): EventToAppend {
     return {
-      id: randomUUID(),
+      // Time-ordered ids keep the store's unique index on event ids append-only (random UUIDs cost ~5x on writes).
+      id: uuidv7(),
       type: event.type,
       data: event.data,
       metadata: { ...metadata, schemaVersion: this.definition.schemaVersion?.(event.type) ?? 1 },

@@ -111,7 +111,16 @@ function createEvent(command: CreateEvent, state: TicketedEventState, { now }: T
     });
     return { tierId: tier.tierId, name: tier.name, priceCents: tier.priceCents, feesCents: tier.feesCents, sectionIds };
   });
+  const tierIds = new Set(command.tiers.map((t) => t.tierId));
+  if (tierIds.size !== command.tiers.length) fail('VALIDATION_ERROR', 'Pricing tier ids must be unique', { field: 'pricing_tiers' });
+  const dates = { date: command.date, doors_open: command.doorsOpen, presale_start: command.presaleStart, general_sale_start: command.generalSaleStart };
+  for (const [field, value] of Object.entries(dates)) {
+    if (value !== null && Number.isNaN(Date.parse(value))) fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
+  }
   const date = Date.parse(command.date);
+  if (Date.parse(command.generalSaleStart) >= date) {
+    fail('VALIDATION_ERROR', 'The general sale must open before the event starts', { field: 'general_sale_start' });
+  }
   const saleOpens = Date.parse(command.presaleStart ?? command.generalSaleStart);
   if (command.presaleStart && Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)) {
     fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', { field: 'presale_start' });
@@ -176,6 +185,10 @@ function holdSeats(command: HoldSeats, state: TicketedEventState, context: Ticke
   if (nowMs < opens) fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, { opens_at: new Date(opens).toISOString() });
   if (nowMs >= Date.parse(details.date)) fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
   if (state.holds.has(command.holdId)) return []; // the same hold decided twice (a retried command)
+  if (command.seatIds.length === 0) fail('VALIDATION_ERROR', 'Choose at least one seat', { field: 'seat_ids' });
+  if (new Set(command.seatIds).size !== command.seatIds.length) {
+    fail('VALIDATION_ERROR', 'seat_ids must not repeat a seat', { field: 'seat_ids' });
+  }
 
   const unknown = command.seatIds.filter((id) => !seats.seats.has(id));
   if (unknown.length > 0) fail('SEAT_NOT_FOUND', 'Some seats do not exist at this event', { seat_ids: unknown });

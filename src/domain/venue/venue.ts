@@ -44,6 +44,9 @@ export const venueDecider: Decider<VenueCommand, VenueEvent, VenueState> = {
       for (const row of section.rows) {
         if (rows.has(row.row)) fail('VALIDATION_ERROR', `Row "${row.row}" appears twice in section "${section.name}"`, { field: 'sections' });
         rows.add(row.row);
+        if (!Number.isInteger(row.seats) || row.seats < 1) {
+          fail('VALIDATION_ERROR', `Row "${row.row}" of section "${section.name}" needs a positive whole number of seats`, { field: 'sections' });
+        }
         capacity += row.seats;
       }
     });

@@ -1,0 +1,55 @@
+import crypto from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { IdempotencyStore } from '../../application/ports/idempotency-store';
+import { ApiError } from './api-error';
+
+const REPLAYED_HEADERS = ['x-log-position', 'location'];
+
+/**
+ * Idempotency-Key: the first answer (success or client error) to a keyed request is stored and returned
+ * again for every retry with the same key and body. Concurrent retries wait for the first to finish.
+ * Keys are scoped per user; 5xx answers are not stored, so a retry after an outage tries again.
+ */
+export function idempotent(store: IdempotencyStore): RequestHandler {
+  const inFlight = new Map<string, Promise<void>>();
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) return next();
+    if (!/^[\w.:-]{1,128}$/.test(key)) {
+      return next(new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-128 letters, digits, or . _ : -'));
+    }
+    const scoped = `${req.auth?.sub ?? 'anonymous'}:${req.method}:${req.baseUrl}${req.path}:${key}`;
+    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('base64url');
+    while (inFlight.has(scoped)) await inFlight.get(scoped);
+    const stored = await store.get(scoped);
+    if (stored) {
+      if (stored.fingerprint !== fingerprint) {
+        return next(new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body'));
+      }
+      for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(stored.status).json(stored.body);
+      return;
+    }
+    let finished!: () => void;
+    inFlight.set(scoped, new Promise<void>((resolve) => (finished = resolve)));
+    const json = res.json.bind(res);
+    res.json = (body: unknown) => {
+      if (res.statusCode < 500) {
+        const headers: Record<string, string> = {};
+        for (const name of REPLAYED_HEADERS) {
+          const value = res.getHeader(name);
+          if (value !== undefined) headers[name] = String(value);
+        }
+        void store.put(scoped, { status: res.statusCode, body, headers, fingerprint }).finally(done);
+      } else done();
+      return json(body);
+    };
+    const done = () => {
+      inFlight.delete(scoped);
+      finished();
+    };
+    res.on('close', done);
+    next();
+  };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { ConcurrencyConflictError } from '../../application/shared/stream-command-processor';
+import { DomainError } from '../../domain/shared/errors';
+import { ApiError, fromDomainError } from './api-error';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    requestId: string;
+  }
+}
+
+/** Every request gets an id (or keeps the caller's X-Request-Id if it is sane), echoed back and put in errors. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const given = req.get('x-request-id');
+  req.requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', req.requestId);
+  next();
+};
+
+export function sendError(req: Request, res: Response, error: ApiError): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.status(error.status).json({
+    error: {
+      code: error.code,
+      message: error.message,
+      details: error.details,
+      request_id: req.requestId,
+      timestamp: new Date().toISOString(),
+    },
+  });
+}
+
+/** Maps anything thrown to the standard envelope; unknown errors are logged and answered 500 without internals. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) logger.error({ err: error, requestId: req.requestId, route: req.path }, 'request failed');
+    sendError(req, res, apiError);
+  };
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return fromDomainError(error);
+  if (error instanceof ConcurrencyConflictError) {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'Too much contention on this event right now; retry shortly', {}, { 'Retry-After': '1' });
+  }
+  const e = error as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string; limit?: number };
+  // body-parser errors carry a type and a 4xx status.
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${e.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported encoding');
+    case 'request.aborted':
+      return new ApiError(400, 'REQUEST_ABORTED', 'The request was aborted');
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (status && status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', e.expose && e.message ? e.message : 'Bad request');
+  return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
+}
+
+/** JSON bodies must say they are JSON; anything else on a write is refused rather than guessed at. */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+  if ((hasBody || req.headers['transfer-encoding']) && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+    return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+  }
+  next();
+};
+
+export const routeNotFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};

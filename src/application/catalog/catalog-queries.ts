@@ -1,0 +1,143 @@
+import { fromCents } from '../../domain/shared/money';
+import { COLLECTIONS, EventDoc, SeatMapSectionDoc } from '../../projections/read-models';
+import type { Clock } from '../ports/clock';
+import type { ReadStore } from '../ports/read-store';
+
+export interface SearchCriteria {
+  query?: string;
+  city?: string;
+  category?: string;
+  dateFrom?: Date;
+  dateTo?: Date;
+  page: number;
+  perPage: number;
+}
+
+export type SaleStatus = 'ON_SALE' | 'PRESALE' | 'SCHEDULED' | 'SOLD_OUT' | 'CANCELLED' | 'PAST' | 'DRAFT';
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Read side of the catalog: search, event details and seat maps, straight from the read models. */
+export class CatalogQueries {
+  constructor(
+    private readonly readStore: ReadStore,
+    private readonly clock: Clock,
+  ) {}
+
+  saleStatus(doc: EventDoc): SaleStatus {
+    const now = this.clock.now().getTime();
+    if (doc.status === 'CANCELLED') return 'CANCELLED';
+    if (doc.status === 'DRAFT') return 'DRAFT';
+    if (now >= Date.parse(doc.date)) return 'PAST';
+    if (now < Date.parse(doc.presale_start ?? doc.general_sale_start)) return 'SCHEDULED';
+    if (doc.available_seats <= 0) return 'SOLD_OUT';
+    if (doc.presale_start && now < Date.parse(doc.general_sale_start)) return 'PRESALE';
+    return 'ON_SALE';
+  }
+
+  async search(criteria: SearchCriteria) {
+    const filter: Record<string, unknown> = { published: true };
+    const and: Record<string, unknown>[] = [];
+    if (criteria.query) {
+      // Every word must appear in the name, artist or venue name ("taylor swift" matches "Taylor Swift - Eras Tour").
+      for (const word of criteria.query.toLowerCase().split(/\s+/).filter(Boolean)) {
+        and.push({ search_text: { $regex: escapeRegex(word) } });
+      }
+    }
+    if (criteria.city) and.push({ 'venue.city': { $regex: `^${escapeRegex(criteria.city.trim())}$`, $options: 'i' } });
+    if (criteria.category) and.push({ category: { $regex: `^${escapeRegex(criteria.category.trim())}$`, $options: 'i' } });
+    if (criteria.dateFrom) and.push({ date: { $gte: criteria.dateFrom.toISOString() } });
+    if (criteria.dateTo) and.push({ date: { $lte: criteria.dateTo.toISOString() } });
+    if (and.length > 0) filter.$and = and;
+    const events = this.readStore.collection<EventDoc>(COLLECTIONS.events);
+    const [docs, total] = await Promise.all([
+      events.find(filter, { sort: { date: 1, _id: 1 }, skip: (criteria.page - 1) * criteria.perPage, limit: criteria.perPage }),
+      events.count(filter),
+    ]);
+    return {
+      events: docs.map((doc) => ({
+        event_id: doc.event_id,
+        name: doc.name,
+        artist: doc.artist,
+        category: doc.category,
+        venue: { name: doc.venue.name, city: doc.venue.city, state: doc.venue.state },
+        date: doc.date,
+        on_sale_date: doc.presale_start ?? doc.general_sale_start,
+        price_range: priceRange(doc),
+        availability: this.saleStatus(doc),
+        available_seats: doc.available_seats,
+        image_url: null,
+      })),
+      pagination: { page: criteria.page, per_page: criteria.perPage, total },
+    };
+  }
+
+  /** The event's read document, or undefined if it does not exist or (for non-admins) is not published. */
+  async findEvent(eventId: string, includeUnpublished: boolean): Promise<EventDoc | undefined> {
+    const doc = await this.readStore.collection<EventDoc>(COLLECTIONS.events).get(eventId);
+    if (!doc || (!includeUnpublished && !doc.published)) return undefined;
+    return doc;
+  }
+
+  details(doc: EventDoc) {
+    return {
+      event_id: doc.event_id,
+      name: doc.name,
+      description: doc.description,
+      artist: doc.artist,
+      artist_id: null,
+      venue_id: doc.venue_id,
+      venue: doc.venue,
+      date: doc.date,
+      doors_open: doc.doors_open,
+      category: doc.category,
+      pricing_tiers: doc.pricing_tiers.map((t) => ({
+        tier_id: t.tier_id,
+        name: t.name,
+        price: fromCents(t.price_cents),
+        fees: fromCents(t.fees_cents),
+        total: fromCents(t.price_cents + t.fees_cents),
+        available_seats: t.available_seats,
+        capacity: t.capacity,
+      })),
+      sale_info: {
+        presale_start: doc.presale_start,
+        general_sale_start: doc.general_sale_start,
+        status: this.saleStatus(doc),
+      },
+      max_tickets_per_order: doc.max_tickets_per_order,
+      restrict_single_seat: doc.restrict_single_seat,
+      queue: doc.queue,
+      total_capacity: doc.total_capacity,
+      available_seats: doc.available_seats,
+    };
+  }
+
+  async seatMap(doc: EventDoc, filter: { section?: string; status?: string } = {}) {
+    const query: Record<string, unknown> = { event_id: doc.event_id };
+    if (filter.section) query.$or = [{ section_id: filter.section }, { name: filter.section }];
+    const sections = await this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps).find(query, { sort: { index: 1 } });
+    let lastUpdated = doc.created_at;
+    const shaped = sections.map((section) => {
+      if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
+      return {
+        section_id: section.section_id,
+        name: section.name,
+        tier_id: section.tier_id,
+        rows: section.rows.map((row) => ({
+          row: row.row,
+          seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
+        })),
+      };
+    });
+    return { event_id: doc.event_id, sections: shaped, last_updated: lastUpdated };
+  }
+}
+
+function priceRange(doc: EventDoc): { min: number; max: number } | null {
+  if (doc.pricing_tiers.length === 0) return null;
+  const prices = doc.pricing_tiers.map((t) => t.price_cents);
+  return { min: fromCents(Math.min(...prices)), max: fromCents(Math.max(...prices)) };
+}

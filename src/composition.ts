@@ -1,0 +1,212 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import path from 'node:path';
+import type { Express } from 'express';
+import { Container } from 'inversify';
+import type { Logger } from 'pino';
+import { buildHttpApp } from './api/app';
+import { Metrics } from './api/http/metrics';
+import { AccountService } from './application/auth/account-service';
+import { CatalogQueries } from './application/catalog/catalog-queries';
+import { CatalogService } from './application/catalog/catalog-service';
+import {
+  createTicketedEventProcessor,
+  createVenueProcessor,
+  SeatIndexes,
+  type TicketedEventProcessor,
+  type VenueProcessor,
+} from './application/catalog/ticketed-event-processor';
+import { ACCESS_TOKENS, type AccessTokens } from './application/ports/access-tokens';
+import { CLOCK, type Clock } from './application/ports/clock';
+import { EVENT_STORE, type EventStore } from './application/ports/event-store';
+import { ID_GENERATOR, type IdGenerator } from './application/ports/id-generator';
+import { IDEMPOTENCY_STORE, type IdempotencyStore } from './application/ports/idempotency-store';
+import { PASSWORD_HASHER, type PasswordHasher } from './application/ports/password-hasher';
+import { READ_STORE, type ReadStore } from './application/ports/read-store';
+import { SNAPSHOT_STORE, type SnapshotStore } from './application/ports/snapshot-store';
+import { ReservationService } from './application/reservations/reservation-service';
+import { systemMetadata } from './application/shared/command-metadata';
+import { JwtAccessTokens } from './infrastructure/auth/jwt-access-tokens';
+import { ScryptPasswordHasher } from './infrastructure/auth/scrypt-password-hasher';
+import { SystemClock } from './infrastructure/clock/system-clock';
+import type { AppConfig } from './infrastructure/config/config';
+import { SqliteEventStore } from './infrastructure/eventstore/sqlite/sqlite-event-store';
+import { SqliteIdempotencyStore } from './infrastructure/idempotency/sqlite-idempotency-store';
+import { RandomIds } from './infrastructure/ids/random-ids';
+import { MemoryReadStore } from './infrastructure/readstore/memory/memory-read-store';
+import { SqliteSnapshotStore } from './infrastructure/snapshots/sqlite-snapshot-store';
+import { catalogProjection } from './projections/catalog.projection';
+import { ProjectionRunner } from './projections/projection-runner';
+import { reservationsProjection } from './projections/reservations.projection';
+import { createSeatMapProjection } from './projections/seat-map.projection';
+
+const T = {
+  config: Symbol.for('AppConfig'),
+  logger: Symbol.for('Logger'),
+  venues: Symbol.for('VenueProcessor'),
+  events: Symbol.for('TicketedEventProcessor'),
+  seatIndexes: Symbol.for('SeatIndexes'),
+  runner: Symbol.for('ProjectionRunner'),
+  accounts: Symbol.for('AccountService'),
+  catalog: Symbol.for('CatalogService'),
+  queries: Symbol.for('CatalogQueries'),
+  reservations: Symbol.for('ReservationService'),
+} as const;
+
+export interface Overrides {
+  clock?: Clock;
+}
+
+export interface Application {
+  config: AppConfig;
+  logger: Logger;
+  container: Container;
+  http: Express;
+  store: EventStore;
+  readStore: ReadStore;
+  runner: ProjectionRunner;
+  events: TicketedEventProcessor;
+  accounts: AccountService;
+  reservations: ReservationService;
+  /** Start serving; resolves with the listening server once read models have caught up with the log. */
+  listen(port?: number, host?: string): Promise<http.Server>;
+  /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the one place that knows which adapter serves which port.
+ * Embedded profile (no environment): SQLite event store, in-memory read models (rebuilt from the log at start).
+ */
+export async function createApplication(config: AppConfig, logger: Logger, overrides: Overrides = {}): Promise<Application> {
+  const container = new Container({ defaultScope: 'Singleton' });
+  const sqlite = new SqliteEventStore(path.join(config.dataDir, 'events.sqlite'));
+
+  container.bind(T.config).toConstantValue(config);
+  container.bind(T.logger).toConstantValue(logger);
+  container.bind<Clock>(CLOCK).toConstantValue(overrides.clock ?? new SystemClock());
+  container.bind<IdGenerator>(ID_GENERATOR).toConstantValue(new RandomIds());
+  container.bind<EventStore>(EVENT_STORE).toConstantValue(sqlite);
+  container.bind<SnapshotStore>(SNAPSHOT_STORE).toConstantValue(new SqliteSnapshotStore(sqlite.db));
+  container.bind<IdempotencyStore>(IDEMPOTENCY_STORE).toConstantValue(new SqliteIdempotencyStore(sqlite.db));
+  container.bind<ReadStore>(READ_STORE).toConstantValue(new MemoryReadStore());
+  container.bind<AccessTokens>(ACCESS_TOKENS).toConstantValue(new JwtAccessTokens(config.jwtSecret));
+  container.bind<PasswordHasher>(PASSWORD_HASHER).toConstantValue(new ScryptPasswordHasher());
+
+  container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
+  container.bind<SeatIndexes>(T.seatIndexes).toDynamicValue((c) => new SeatIndexes(c.get(T.venues)));
+  container
+    .bind<TicketedEventProcessor>(T.events)
+    .toDynamicValue((c) => createTicketedEventProcessor(c.get(EVENT_STORE), c.get(SNAPSHOT_STORE), c.get(T.seatIndexes), c.get(CLOCK)));
+  container.bind<ProjectionRunner>(T.runner).toDynamicValue(
+    (c) =>
+      new ProjectionRunner(c.get(EVENT_STORE), c.get(READ_STORE), [catalogProjection, createSeatMapProjection(), reservationsProjection], {
+        onError: (err, event) => logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+      }),
+  );
+  container
+    .bind<AccountService>(T.accounts)
+    .toDynamicValue((c) => new AccountService(c.get(EVENT_STORE), c.get(ACCESS_TOKENS), c.get(PASSWORD_HASHER), c.get(ID_GENERATOR), c.get(CLOCK)));
+  container
+    .bind<CatalogService>(T.catalog)
+    .toDynamicValue((c) => new CatalogService(c.get(T.venues), c.get(T.events), c.get(T.seatIndexes), c.get(ID_GENERATOR)));
+  container.bind<CatalogQueries>(T.queries).toDynamicValue((c) => new CatalogQueries(c.get(READ_STORE), c.get(CLOCK)));
+  container.bind<ReservationService>(T.reservations).toDynamicValue((c) => {
+    const runner = c.get<ProjectionRunner>(T.runner);
+    return new ReservationService(c.get(T.events), c.get(READ_STORE), c.get(CLOCK), c.get(ID_GENERATOR), config.holdSeconds, () =>
+      runner.catchUp(config.readYourWritesTimeoutMs),
+    );
+  });
+
+  const store = container.get<EventStore>(EVENT_STORE);
+  const readStore = container.get<ReadStore>(READ_STORE);
+  const runner = container.get<ProjectionRunner>(T.runner);
+  const events = container.get<TicketedEventProcessor>(T.events);
+  const venues = container.get<VenueProcessor>(T.venues);
+  const accounts = container.get<AccountService>(T.accounts);
+  const reservations = container.get<ReservationService>(T.reservations);
+
+  const metrics = new Metrics({
+    appends: () => events.stats.appends + venues.stats.appends,
+    conflicts: () => events.stats.conflicts + venues.stats.conflicts,
+    projected: () => runner.eventsProcessed,
+    projectionLag: async () => Math.max(0, (await store.headPosition()) - runner.position),
+  });
+
+  const httpApp = buildHttpApp({
+    logger,
+    tokens: container.get(ACCESS_TOKENS),
+    accounts,
+    catalog: container.get(T.catalog),
+    queries: container.get(T.queries),
+    reservations,
+    idempotencyStore: container.get(IDEMPOTENCY_STORE),
+    projections: runner,
+    metrics,
+    rateLimits: config.rateLimits,
+    bodyLimit: config.bodyLimit,
+    readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+    health: {
+      ready: async () => {
+        const lag = Math.max(0, (await store.headPosition()) - runner.position);
+        return { ready: lag < 1000, lag };
+      },
+    },
+  });
+
+  let server: http.Server | undefined;
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+
+  const runExpiry = async () => {
+    try {
+      const released = await reservations.releaseExpired(systemMetadata('expiry-job', `expiry-${Date.now()}`));
+      if (released > 0) logger.debug({ released }, 'released expired holds');
+    } catch (err) {
+      logger.warn({ err }, 'expiry job failed; holds still expire lazily');
+    }
+  };
+
+  return {
+    config,
+    logger,
+    container,
+    http: httpApp,
+    store,
+    readStore,
+    runner,
+    events,
+    accounts,
+    reservations,
+    async listen(port = config.port, host = config.host) {
+      await runner.start();
+      await runner.catchUp(120_000);
+      if (config.adminEmail && config.adminPassword) await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
+      expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
+      expiryTimer.unref();
+      server = http.createServer(httpApp);
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(port, host, () => resolve());
+      });
+      return server;
+    },
+    close() {
+      closing ??= (async () => {
+        if (expiryTimer) clearInterval(expiryTimer);
+        if (server) {
+          const s = server;
+          await new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          });
+        }
+        await runner.stop();
+        await readStore.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

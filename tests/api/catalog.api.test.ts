@@ -1,0 +1,121 @@
+import { createEvent } from '../support/fixtures';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+describe('catalog over HTTP: admin creates, customers find', () => {
+  let t: TestApp;
+  let admin: string;
+  let fan: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.adminToken();
+    fan = (await t.customerToken()).token;
+  });
+  afterAll(() => t.close());
+
+  it('creates a venue with section ids and capacity', async () => {
+    const res = await t.call('POST', '/v1/admin/venues', {
+      token: admin,
+      body: { name: 'Hall', city: 'Boston', state: 'MA', country: 'US', sections: [{ name: 'Main', rows: [{ row: 'A', seats: 20 }, { row: 'B', seats: 5 }] }] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ capacity: 25, sections: [{ section_id: 's1', name: 'Main', rows: [{ row: 'A', seat_count: 20 }, { row: 'B', seat_count: 5 }] }] });
+    expect(res.body.venue_id).toEqual(expect.any(String));
+    expect(Number(res.headers.get('x-log-position'))).toBeGreaterThan(0);
+  });
+
+  it('a customer cannot create venues', async () => {
+    const res = await t.call('POST', '/v1/admin/venues', { token: fan, body: { name: 'x' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it('publish, then search, details and seat map in the seed shapes', async () => {
+    const { eventId, position } = await createEvent(t.call, admin, { name: 'Eras Replay', artist: 'Taylor Swift', city: 'New York' });
+    const headers = { 'x-min-log-position': String(position) };
+
+    const search = await t.call('GET', '/v1/events/search?query=taylor+swift&city=new+york&date_from=2026-06-01', { token: fan, headers });
+    expect(search.status).toBe(200);
+    expect(search.body.pagination).toEqual({ page: 1, per_page: 20, total: 1 });
+    expect(search.body.events[0]).toMatchObject({
+      event_id: eventId,
+      name: 'Eras Replay',
+      artist: 'Taylor Swift',
+      venue: { name: 'Test Arena', city: 'New York', state: 'IL' },
+      date: '2030-08-15T19:00:00.000Z',
+      on_sale_date: '2020-01-01T10:00:00.000Z',
+      price_range: { min: 80.25, max: 150 },
+      availability: 'ON_SALE',
+    });
+
+    const details = await t.call('GET', `/v1/events/${eventId}`, { headers });
+    expect(details.status).toBe(200);
+    expect(details.body).toMatchObject({
+      event_id: eventId,
+      name: 'Eras Replay',
+      description: 'A night of assertions',
+      category: 'Concert',
+      date: '2030-08-15T19:00:00.000Z',
+      total_capacity: 28,
+      available_seats: 28,
+      sale_info: { general_sale_start: '2020-01-01T10:00:00.000Z', status: 'ON_SALE' },
+    });
+    expect(details.body.pricing_tiers).toEqual([
+      expect.objectContaining({ name: 'Floor', price: 150, fees: 22.5, total: 172.5, available_seats: 20 }),
+      expect.objectContaining({ name: 'Balcony', price: 80.25, fees: 12, total: 92.25, available_seats: 8 }),
+    ]);
+
+    const seats = await t.call('GET', `/v1/events/${eventId}/seats`, { headers });
+    expect(seats.status).toBe(200);
+    expect(seats.body.event_id).toBe(eventId);
+    expect(seats.body.sections.map((s: { name: string }) => s.name)).toEqual(['Floor', 'Balcony']);
+    expect(seats.body.sections[0].rows[0].seats[0]).toEqual({ seat_id: 's1:A:1', number: '1', status: 'AVAILABLE', price: 150 });
+    expect(seats.body.sections[1].rows[0].seats).toHaveLength(8);
+    expect(typeof seats.body.last_updated).toBe('string');
+  });
+
+  it('unpublished events are invisible to customers but visible to admins', async () => {
+    const { eventId, position } = await createEvent(t.call, admin, { name: 'Secret Show', artist: 'Nobody Yet', publish: false });
+    const headers = { 'x-min-log-position': String(position) };
+    expect((await t.call('GET', `/v1/events/${eventId}`, { token: fan, headers })).status).toBe(404);
+    expect((await t.call('GET', `/v1/events/${eventId}/seats`, { token: fan, headers })).status).toBe(404);
+    const search = await t.call('GET', '/v1/events/search?query=secret', { token: fan, headers });
+    expect(search.body.events).toEqual([]);
+    expect((await t.call('GET', `/v1/admin/events/${eventId}`, { token: admin, headers })).body.status).toBe('DRAFT');
+  });
+
+  it('search filters by category, dates and pages', async () => {
+    const a = await createEvent(t.call, admin, { name: 'Paging One', artist: 'Pager', category: 'Comedy', date: '2031-01-01T20:00:00Z' });
+    await createEvent(t.call, admin, { name: 'Paging Two', artist: 'Pager', category: 'Comedy', date: '2031-02-01T20:00:00Z' });
+    const last = await createEvent(t.call, admin, { name: 'Paging Three', artist: 'Pager', category: 'Comedy', date: '2031-03-01T20:00:00Z' });
+    const headers = { 'x-min-log-position': String(last.position) };
+    const page2 = await t.call('GET', '/v1/events/search?query=pager&category=comedy&per_page=2&page=2', { headers });
+    expect(page2.body.pagination).toEqual({ page: 2, per_page: 2, total: 3 });
+    expect(page2.body.events.map((e: { name: string }) => e.name)).toEqual(['Paging Three']);
+    const window = await t.call('GET', '/v1/events/search?query=pager&date_from=2031-01-15&date_to=2031-02-15', { headers });
+    expect(window.body.events.map((e: { name: string }) => e.name)).toEqual(['Paging Two']);
+    expect(a.eventId).toEqual(expect.any(String));
+  });
+
+  it('an explicit event_id is kept, and a second create with it is 409', async () => {
+    const { eventId } = await createEvent(t.call, admin, { eventId: 'CUSTOM0001', name: 'Custom Id' });
+    expect(eventId).toBe('CUSTOM0001');
+    await expect(createEvent(t.call, admin, { eventId: 'CUSTOM0001' })).rejects.toThrow(/409/);
+  });
+
+  it('serves health, readiness, metrics and the API docs', async () => {
+    expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await t.call('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.projection_lag).toEqual(expect.any(Number));
+    const metrics = await t.call('GET', '/metrics');
+    expect(metrics.text).toContain('http_requests_total');
+    expect(metrics.text).toContain('projection_lag_events');
+    expect(metrics.text).toContain('eventstore_appends_total');
+    const openapi = await t.call('GET', '/openapi.json');
+    expect(openapi.body.openapi).toMatch(/^3\./);
+    const docs = await t.call('GET', '/docs/');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger');
+  });
+});

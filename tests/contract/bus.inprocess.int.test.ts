@@ -1,0 +1,4 @@
+import { InProcessBus } from '../../src/infrastructure/bus/inprocess/in-process-bus';
+import { busContract } from './bus.contract';
+
+busContract('in-process', async () => ({ bus: new InProcessBus(), cleanup: async () => undefined }));
