@@ -20,4 +20,5 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 60000,
   setupFiles: ['<rootDir>/tests/support/setup.ts'],
+  globalSetup: '<rootDir>/tests/support/global-setup.js',
 };
