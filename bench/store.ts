@@ -6,6 +6,7 @@
  * READ_PAGE (JSON parsing included). Prints one JSON object to stdout.
  */
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,7 @@ const READ_PAGE = 2000;
 function makeBatch(stream: number, batch: number): EventToAppend[] {
   const correlationId = randomUUID();
   return Array.from({ length: BATCH_SIZE }, (_, i) => ({
-    id: randomUUID(),
+    id: uuidv7(), // time-ordered, as the app's command processor writes them
     type: 'SeatReserved',
     data: { eventId: `event-${stream}`, seatId: `S-${batch}-${i}`, orderId: correlationId, priceCents: 4500 },
     metadata: { correlationId, causationId: correlationId, userId: `user-${batch % 1000}`, schemaVersion: 1 },

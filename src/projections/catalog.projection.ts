@@ -3,7 +3,7 @@ import type { ReadStore } from '../application/ports/read-store';
 import type { EventCancelled, EventCreated, EventPublished, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
 import type { VenueCreated } from '../domain/venue/venue';
 import type { Projection } from './projection';
-import { COLLECTIONS, EventDoc, parseSeatId, VenueDoc } from './read-models';
+import { COLLECTIONS, EventDoc, parseSeatId, VenueDoc } from '../application/read-models/documents';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
 

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../application/ports/event-store';
 import type { HoldReleased, SeatsHeld, SeatsSold } from '../domain/ticketed-event/events';
 import type { Projection } from './projection';
-import { COLLECTIONS, ReservationDoc } from './read-models';
+import { COLLECTIONS, ReservationDoc } from '../application/read-models/documents';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
 

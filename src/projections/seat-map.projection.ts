@@ -3,13 +3,9 @@ import type { ReadStore } from '../application/ports/read-store';
 import type { EventCreated, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
 import { fromCents } from '../domain/shared/money';
 import type { Projection } from './projection';
-import { COLLECTIONS, EventDoc, parseSeatId, SeatMapSectionDoc, SeatStatus, VenueDoc } from './read-models';
+import { COLLECTIONS, EventDoc, parseSeatId, SeatMapSectionDoc, seatMapDocId, SeatStatus, VenueDoc } from '../application/read-models/documents';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
-
-export function seatMapDocId(eventId: string, sectionId: string): string {
-  return `${eventId}:${sectionId}`;
-}
 
 /**
  * Seat maps: one document per event section. A hold or sale sets the status of its own seats only

@@ -19,9 +19,15 @@ const NO_TOKEN = 'No valid access token found';
 let seq = 0;
 const uniqueEmail = (prefix = 'fan') => `${prefix}-${process.pid}-${Date.now()}-${seq++}@example.test`;
 
-function expectEnvelope(body: any, code: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+function expectEnvelope(body: unknown, code: string): void {
   expect(body).toEqual({
-    error: { code, message: expect.any(String), details: expect.any(Object), request_id: expect.any(String), timestamp: expect.any(String) },
+    error: {
+      code,
+      message: expect.any(String),
+      details: expect.any(Object),
+      request_id: expect.any(String),
+      timestamp: expect.any(String),
+    },
   });
 }
 
@@ -70,7 +76,11 @@ describe('accounts and tokens API', () => {
 
     it('lets only one of two simultaneous registrations of one email win', async () => {
       const email = uniqueEmail();
-      const results = await Promise.all([register(email), register(email.toUpperCase()), register(` ${email}`.trim())]);
+      const results = await Promise.all([
+        register(email),
+        register(email.toUpperCase()),
+        register(` ${email}`.trim()),
+      ]);
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     });
 
@@ -121,7 +131,10 @@ describe('accounts and tokens API', () => {
     });
 
     it('password grant without email or password: 400 VALIDATION_ERROR', async () => {
-      for (const body of [{ grant_type: 'password', email: uniqueEmail() }, { grant_type: 'password', password: 'password-1234' }]) {
+      for (const body of [
+        { grant_type: 'password', email: uniqueEmail() },
+        { grant_type: 'password', password: 'password-1234' },
+      ]) {
         const res = await t.call('POST', '/v1/auth/token', { body });
         expect(res.status).toBe(400);
         expectEnvelope(res.body, 'VALIDATION_ERROR');
@@ -135,10 +148,14 @@ describe('accounts and tokens API', () => {
       const bad = await t.call('POST', '/v1/auth/token', { body: { grant_type: 'implicit' } });
       expect(bad.status).toBe(400);
       expectEnvelope(bad.body, 'VALIDATION_ERROR');
-      const cc = await t.call('POST', '/oauth/token', { body: { grant_type: 'client_credentials', client_id: 'p', client_secret: 's' } });
+      const cc = await t.call('POST', '/oauth/token', {
+        body: { grant_type: 'client_credentials', client_id: 'p', client_secret: 's' },
+      });
       expect(cc.status).toBe(400);
       expectEnvelope(cc.body, 'UNSUPPORTED_GRANT_TYPE');
-      expect(cc.body.error.message).toBe('client_credentials is for partner clients, which are not set up yet');
+      expect(cc.body.error.message).toBe(
+        'client_credentials is for partner clients, which are not set up yet',
+      );
     });
 
     it('refresh grant rotates: new tokens, and the old refresh token is dead afterwards', async () => {
@@ -147,9 +164,16 @@ describe('accounts and tokens API', () => {
       const first = await login(email);
       const second = await refresh(first.body.refresh_token);
       expect(second.status).toBe(200);
-      expect(second.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, refresh_token: expect.any(String) });
+      expect(second.body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: expect.any(String),
+      });
       expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
-      expect((jwt.decode(second.body.access_token) as jwt.JwtPayload).sub).toBe((jwt.decode(first.body.access_token) as jwt.JwtPayload).sub);
+      expect((jwt.decode(second.body.access_token) as jwt.JwtPayload).sub).toBe(
+        (jwt.decode(first.body.access_token) as jwt.JwtPayload).sub,
+      );
 
       const reused = await refresh(first.body.refresh_token);
       expect(reused.status).toBe(401);
@@ -165,7 +189,11 @@ describe('accounts and tokens API', () => {
       const email = uniqueEmail();
       await register(email);
       const { body } = await login(email);
-      const results = await Promise.all([refresh(body.refresh_token), refresh(body.refresh_token), refresh(body.refresh_token)]);
+      const results = await Promise.all([
+        refresh(body.refresh_token),
+        refresh(body.refresh_token),
+        refresh(body.refresh_token),
+      ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
     });
 
@@ -175,7 +203,13 @@ describe('accounts and tokens API', () => {
       const { body } = await login(email);
       const [userId, tokenId, secret] = (body.refresh_token as string).split('.');
       const otherSecret = crypto.randomBytes(32).toString('base64url');
-      for (const token of ['garbage', `${userId}.${tokenId}`, `${userId}.${tokenId}.${otherSecret}`, `${crypto.randomUUID()}.${tokenId}.${secret}`, `${userId}.${crypto.randomUUID()}.${secret}`]) {
+      for (const token of [
+        'garbage',
+        `${userId}.${tokenId}`,
+        `${userId}.${tokenId}.${otherSecret}`,
+        `${crypto.randomUUID()}.${tokenId}.${secret}`,
+        `${userId}.${crypto.randomUUID()}.${secret}`,
+      ]) {
         const res = await refresh(token);
         expect(res.status).toBe(401);
         expectEnvelope(res.body, 'INVALID_GRANT');
@@ -198,14 +232,22 @@ describe('accounts and tokens API', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'password', email, password: 'password-1234' }).toString(),
       });
-      const body = await res.json();
+      const body = (await res.json()) as { refresh_token: string };
       expect(res.status).toBe(200);
-      expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, access_token: expect.any(String), refresh_token: expect.any(String) });
+      expect(body).toMatchObject({
+        token_type: 'Bearer',
+        expires_in: 3600,
+        access_token: expect.any(String),
+        refresh_token: expect.any(String),
+      });
 
       const refreshed = await fetch(`${t.baseUrl}/v1/auth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: body.refresh_token }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: body.refresh_token,
+        }).toString(),
       });
       expect(refreshed.status).toBe(200);
     });
@@ -221,16 +263,27 @@ describe('accounts and tokens API', () => {
         await register(email);
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/token`;
         const form = (fields: Record<string, string>) =>
-          fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+          fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams(fields).toString(),
+          });
         const ok = await form({ grant_type: 'password', email, password: 'password-1234' });
         expect(ok.status).toBe(200);
-        const tokens = await ok.json();
+        const tokens = (await ok.json()) as { refresh_token: string };
         expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-        expect((await form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).status).toBe(200);
+        expect(
+          (await form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).status,
+        ).toBe(200);
         const missing = await form({ grant_type: 'password', email });
         expect(missing.status).toBe(400);
         expectEnvelope(await missing.json(), 'VALIDATION_ERROR');
-        const unknownField = await form({ grant_type: 'password', email, password: 'password-1234', extra: 'x' });
+        const unknownField = await form({
+          grant_type: 'password',
+          email,
+          password: 'password-1234',
+          extra: 'x',
+        });
         expect(unknownField.status).toBe(400);
       } finally {
         await new Promise((resolve) => server.close(resolve));
@@ -246,7 +299,12 @@ describe('accounts and tokens API', () => {
       for (const prefix of ['/v1/auth', '/oauth']) {
         const res = await t.call('GET', `${prefix}/info`, { token: body.access_token });
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ user_id: reg.body.user_id, email, role: 'customer', expires_at: expect.any(String) });
+        expect(res.body).toEqual({
+          user_id: reg.body.user_id,
+          email,
+          role: 'customer',
+          expires_at: expect.any(String),
+        });
         const exp = (jwt.decode(body.access_token) as jwt.JwtPayload).exp!;
         expect(res.body.expires_at).toBe(new Date(exp * 1000).toISOString());
       }
@@ -256,11 +314,30 @@ describe('accounts and tokens API', () => {
       const key = crypto.createSecretKey(Buffer.from(JWT_SECRET, 'utf8'));
       const otherKey = crypto.createSecretKey(crypto.randomBytes(48));
       const claims = { email: 'x@example.test', role: 'customer' };
-      const forged = jwt.sign(claims, otherKey, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: ISSUER, expiresIn: 3600 });
-      const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, key, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: ISSUER });
-      const unsigned = jwt.sign(claims, '', { algorithm: 'none', subject: crypto.randomUUID(), issuer: ISSUER, expiresIn: 3600 });
+      const forged = jwt.sign(claims, otherKey, {
+        algorithm: 'HS256',
+        subject: crypto.randomUUID(),
+        issuer: ISSUER,
+        expiresIn: 3600,
+      });
+      const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, key, {
+        algorithm: 'HS256',
+        subject: crypto.randomUUID(),
+        issuer: ISSUER,
+      });
+      const unsigned = jwt.sign(claims, '', {
+        algorithm: 'none',
+        subject: crypto.randomUUID(),
+        issuer: ISSUER,
+        expiresIn: 3600,
+      });
       // Sanity check: the same claims signed with the app's key are accepted.
-      const genuine = jwt.sign(claims, key, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: ISSUER, expiresIn: 3600 });
+      const genuine = jwt.sign(claims, key, {
+        algorithm: 'HS256',
+        subject: crypto.randomUUID(),
+        issuer: ISSUER,
+        expiresIn: 3600,
+      });
       expect((await t.call('GET', '/v1/auth/info', { token: genuine })).status).toBe(200);
 
       for (const prefix of ['/v1/auth', '/oauth']) {
@@ -328,8 +405,12 @@ describe('admin bootstrap across restarts', () => {
     try {
       expect(await token(second, 'boss@example.test', 'boss-password-1')).toEqual(before);
       // Exactly one account was written for that email.
-      const accounts = (await second.app.store.readAll({ maxCount: 10_000 })).filter((e) => e.type === 'CustomerRegistered');
-      expect(accounts.filter((e) => (e.data as { email: string }).email === 'boss@example.test')).toHaveLength(1);
+      const accounts = (await second.app.store.readAll({ maxCount: 10_000 })).filter(
+        (e) => e.type === 'CustomerRegistered',
+      );
+      expect(
+        accounts.filter((e) => (e.data as { email: string }).email === 'boss@example.test'),
+      ).toHaveLength(1);
     } finally {
       await second.close();
     }
@@ -339,15 +420,22 @@ describe('admin bootstrap across restarts', () => {
     const dataDir = tempDir();
     const first = await startTestApp({ env: { JWT_SECRET, ADMIN_EMAIL: '', ADMIN_PASSWORD: '' }, dataDir });
     try {
-      const reg = await first.call('POST', '/v1/auth/register', { body: { email: 'chief@example.test', password: 'customer-pass-1', name: 'Chief' } });
+      const reg = await first.call('POST', '/v1/auth/register', {
+        body: { email: 'chief@example.test', password: 'customer-pass-1', name: 'Chief' },
+      });
       expect(reg.status).toBe(201);
     } finally {
       await first.close();
     }
-    const second = await startTestApp({ env: { JWT_SECRET, ADMIN_EMAIL: 'chief@example.test', ADMIN_PASSWORD: 'admin-pass-12' }, dataDir });
+    const second = await startTestApp({
+      env: { JWT_SECRET, ADMIN_EMAIL: 'chief@example.test', ADMIN_PASSWORD: 'admin-pass-12' },
+      dataDir,
+    });
     try {
       expect((await token(second, 'chief@example.test', 'customer-pass-1')).role).toBe('customer');
-      const asAdmin = await second.call('POST', '/oauth/token', { body: { grant_type: 'password', email: 'chief@example.test', password: 'admin-pass-12' } });
+      const asAdmin = await second.call('POST', '/oauth/token', {
+        body: { grant_type: 'password', email: 'chief@example.test', password: 'admin-pass-12' },
+      });
       expect(asAdmin.status).toBe(401);
     } finally {
       await second.close();

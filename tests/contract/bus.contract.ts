@@ -4,7 +4,8 @@ import type { BusMessage, MessageBus, MessageHandler } from '../../src/applicati
 /**
  * What a test needs from an adapter. The suite closes `bus` after each test, then calls `cleanup`. Routing tests use
  * fixed routing keys ('order.created', 'event.seat.held', ...), so the factory must give each bus its own namespace
- * (the RabbitMQ fixture uses a fresh exchange); queue names carry a random suffix.
+ * (the RabbitMQ fixture uses a fresh exchange); queue names carry a random suffix. Configure the adapter's drain
+ * timeout (how long Subscription.close waits for a handler) to about 1 s: the suite checks both sides of it.
  */
 export interface BusFixture {
   bus: MessageBus;
@@ -28,7 +29,7 @@ interface Delivery {
 /** The MessageBus port's behaviour, runnable against every adapter. */
 export function busContract(name: string, factory: () => Promise<BusFixture>): void {
   describe(`MessageBus contract: ${name}`, () => {
-    let fixture: BusFixture;
+    let fixture: BusFixture | undefined;
     let bus: MessageBus;
 
     beforeEach(async () => {
@@ -37,10 +38,13 @@ export function busContract(name: string, factory: () => Promise<BusFixture>): v
     });
 
     afterEach(async () => {
+      const current = fixture;
+      fixture = undefined;
+      if (!current) return; // the factory (or a beforeAll of the caller) failed
       try {
-        await bus.close();
+        await current.bus.close();
       } finally {
-        await fixture.cleanup();
+        await current.cleanup();
       }
     });
 
@@ -103,7 +107,15 @@ export function busContract(name: string, factory: () => Promise<BusFixture>): v
       await bus.consume(orders, ['order.*'], async (m) => void orderKeys.push(m.metadata.key as string));
       await bus.consume(events, ['event.#'], async (m) => void eventKeys.push(m.metadata.key as string));
 
-      const keys = ['order.created', 'order.created.v2', 'order', 'event', 'event.seat.held', 'events.x', 'other.thing'];
+      const keys = [
+        'order.created',
+        'order.created.v2',
+        'order',
+        'event',
+        'event.seat.held',
+        'events.x',
+        'other.thing',
+      ];
       for (const key of keys) await bus.publish(msg('test.routed', {}, { key }), key);
       await bus.publish(msg('order.placed', {}, { key: 'type:order.placed' })); // no routing key: type is used
       await bus.publish(msg('test.marker', {}, { key: 'order.done' }), 'order.done');
@@ -271,7 +283,7 @@ export function busContract(name: string, factory: () => Promise<BusFixture>): v
       const started: BusMessage[] = [];
       const subscription = await bus.consume(queue, ['drain.*'], async (m) => {
         started.push(m);
-        await sleep(200);
+        await sleep(100);
         finished++;
       });
       await bus.publish(msg('drain.me', {}));
@@ -285,6 +297,25 @@ export function busContract(name: string, factory: () => Promise<BusFixture>): v
       expect(again).toEqual([]);
     });
 
+    test('a subscription closed while its handler hangs gives the message back, flagged redelivered', async () => {
+      const queue = queueName('stuck');
+      const stuck: Delivery[] = [];
+      const subscription = await bus.consume(queue, ['stuck.*'], (message, context) => {
+        stuck.push({ message, ...context, at: Date.now() });
+        return new Promise<void>(() => undefined);
+      });
+      const message = msg('stuck.job', { n: 1 });
+      await bus.publish(message);
+      await waitFor(() => stuck.length === 1);
+      await subscription.close(); // returns after the drain timeout
+
+      const next: Delivery[] = [];
+      await bus.consume(queue, ['stuck.*'], recorder(next));
+      await waitFor(() => next.length === 1);
+      expect(next[0]).toMatchObject({ message, attempt: 1, redelivered: true });
+      expect(stuck).toHaveLength(1);
+    });
+
     test('closing the bus stops delivery and later calls reject', async () => {
       const queue = queueName('bus-close');
       const got: BusMessage[] = [];
@@ -294,7 +325,9 @@ export function busContract(name: string, factory: () => Promise<BusFixture>): v
       await bus.close();
       await bus.close(); // idempotent
       await expect(bus.publish(msg('close.two', {}))).rejects.toThrow();
-      await expect(bus.consume(queueName('after-close'), ['close.*'], async () => undefined)).rejects.toThrow();
+      await expect(
+        bus.consume(queueName('after-close'), ['close.*'], async () => undefined),
+      ).rejects.toThrow();
       await sleep(QUIET_MS);
       expect(got).toHaveLength(1);
     });
@@ -339,7 +372,8 @@ function sleep(ms: number): Promise<void> {
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
     await sleep(10);
   }
 }

@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { ConsumeOptions, MessageBus } from '../../src/application/ports/message-bus';
 import { DEFAULT_CONSUME_OPTIONS, retryDelayMs } from '../../src/application/ports/message-bus';
-import { BusLogger, RabbitMqBus, RabbitMqBusOptions } from '../../src/infrastructure/bus/rabbitmq/rabbitmq-bus';
+import {
+  BusLogger,
+  RabbitMqBus,
+  RabbitMqBusOptions,
+} from '../../src/infrastructure/bus/rabbitmq/rabbitmq-bus';
 
 /** Broker the RabbitMQ suites use. */
 export function amqpUrl(): string {
@@ -62,7 +66,9 @@ export function rabbitMqSuite(title: string, register: (url: string) => void): v
       const available = await rabbitAvailable(url);
       if (available !== true) {
         const reason = available instanceof Error ? available.message : 'unknown reason';
-        throw new Error(`${title}: RabbitMQ not reachable at ${shown} (CI=true, so this fails instead of skipping): ${reason}`);
+        throw new Error(
+          `${title}: RabbitMQ not reachable at ${shown} (CI=true, so this fails instead of skipping): ${reason}`,
+        );
       }
     });
     register(url);
@@ -116,7 +122,8 @@ export async function rabbitBusFixture(
     queues.add(`${queue}.dlq`);
     const base = consumeOptions.retryDelayMs ?? DEFAULT_CONSUME_OPTIONS.retryDelayMs;
     const retries = consumeOptions.maxRetries ?? DEFAULT_CONSUME_OPTIONS.maxRetries;
-    for (let attempt = 1; attempt <= retries; attempt++) queues.add(`${queue}.retry.${retryDelayMs(base, attempt)}`);
+    for (let attempt = 1; attempt <= retries; attempt++)
+      queues.add(`${queue}.retry.${retryDelayMs(base, attempt)}`);
   };
   const bus: MessageBus = {
     publish: (message, routingKey) => rabbit.publish(message, routingKey),
@@ -173,7 +180,10 @@ export function forceCloseConnections(connectionName: string, reason = 'test'): 
     .filter((line) => line.includes(`{"connection_name","${connectionName}"}`))
     .map((line) => line.split('\t')[0]);
   for (const pid of pids) {
-    execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, reason], { stdio: 'ignore', timeout: 15_000 });
+    execFileSync('rabbitmqctl', ['-q', 'close_connection', pid, reason], {
+      stdio: 'ignore',
+      timeout: 15_000,
+    });
   }
   return pids.length;
 }

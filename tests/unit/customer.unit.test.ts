@@ -19,9 +19,21 @@ const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const USER = 'u-1';
 const registered: CustomerRegistered = {
   type: 'CustomerRegistered',
-  data: { userId: USER, email: 'fan@example.com', name: 'A Fan', passwordHash: 'scrypt$16384$8$1$salt$hash', role: 'customer', registeredAt: NOW },
+  data: {
+    userId: USER,
+    email: 'fan@example.com',
+    name: 'A Fan',
+    passwordHash: 'scrypt$16384$8$1$salt$hash',
+    role: 'customer',
+    registeredAt: NOW,
+  },
 };
-const issued = (tokenId: string, secret: string, expiresAt = shift(NOW, 3600), issuedAt = NOW): RefreshTokenIssued => ({
+const issued = (
+  tokenId: string,
+  secret: string,
+  expiresAt = shift(NOW, 3600),
+  issuedAt = NOW,
+): RefreshTokenIssued => ({
   type: 'RefreshTokenIssued',
   data: { tokenId, tokenHash: sha(secret), expiresAt, issuedAt },
 });
@@ -34,7 +46,13 @@ const rotate = (over: Partial<RotateRefreshToken> = {}): RotateRefreshToken => (
   expiresAt: shift(NOW, 7200),
   ...over,
 });
-const rotated = (oldTokenId: string, newTokenId: string, newSecret: string, rotatedAt = NOW, expiresAt = shift(NOW, 7200)): RefreshTokenRotated => ({
+const rotated = (
+  oldTokenId: string,
+  newTokenId: string,
+  newSecret: string,
+  rotatedAt = NOW,
+  expiresAt = shift(NOW, 7200),
+): RefreshTokenRotated => ({
   type: 'RefreshTokenRotated',
   data: { oldTokenId, newTokenId, newTokenHash: sha(newSecret), expiresAt, rotatedAt },
 });
@@ -47,14 +65,40 @@ describe('customer decider', () => {
     it('registers a new account with a lower-cased email', () => {
       customer
         .given([], at())
-        .when({ type: 'RegisterCustomer', userId: USER, email: '  Fan@Example.COM ', name: 'A Fan', passwordHash: 'h', role: 'customer' })
-        .then([{ type: 'CustomerRegistered', data: { userId: USER, email: 'fan@example.com', name: 'A Fan', passwordHash: 'h', role: 'customer', registeredAt: NOW } }]);
+        .when({
+          type: 'RegisterCustomer',
+          userId: USER,
+          email: '  Fan@Example.COM ',
+          name: 'A Fan',
+          passwordHash: 'h',
+          role: 'customer',
+        })
+        .then([
+          {
+            type: 'CustomerRegistered',
+            data: {
+              userId: USER,
+              email: 'fan@example.com',
+              name: 'A Fan',
+              passwordHash: 'h',
+              role: 'customer',
+              registeredAt: NOW,
+            },
+          },
+        ]);
     });
 
     it('refuses to register the same account twice', () => {
       customer
         .given([registered], at())
-        .when({ type: 'RegisterCustomer', userId: USER, email: 'fan@example.com', name: 'A Fan', passwordHash: 'h', role: 'customer' })
+        .when({
+          type: 'RegisterCustomer',
+          userId: USER,
+          email: 'fan@example.com',
+          name: 'A Fan',
+          passwordHash: 'h',
+          role: 'customer',
+        })
         .thenThrows('CUSTOMER_EXISTS');
     });
 
@@ -68,7 +112,12 @@ describe('customer decider', () => {
     it('records only the hash of the token', () => {
       const [event] = customer
         .given([registered], at())
-        .when({ type: 'IssueRefreshToken', tokenId: 't-1', tokenHash: sha('secret-1'), expiresAt: shift(NOW, 3600) })
+        .when({
+          type: 'IssueRefreshToken',
+          tokenId: 't-1',
+          tokenHash: sha('secret-1'),
+          expiresAt: shift(NOW, 3600),
+        })
         .then([issued('t-1', 'secret-1')]);
       expect(JSON.stringify(event)).not.toContain('secret-1');
     });
@@ -94,13 +143,23 @@ describe('customer decider', () => {
 
   describe('RotateRefreshToken', () => {
     it('rotates a live token', () => {
-      customer.given([registered, issued('t-1', 'secret-1')], at()).when(rotate()).then([rotated('t-1', 't-2', 'secret-2')]);
+      customer
+        .given([registered, issued('t-1', 'secret-1')], at())
+        .when(rotate())
+        .then([rotated('t-1', 't-2', 'secret-2')]);
     });
 
     it('rotates the token it got from a rotation', () => {
       customer
         .given([registered, issued('t-1', 'secret-1'), rotated('t-1', 't-2', 'secret-2')], at(shift(NOW, 60)))
-        .when(rotate({ oldTokenId: 't-2', oldTokenHash: sha('secret-2'), newTokenId: 't-3', newTokenHash: sha('secret-3') }))
+        .when(
+          rotate({
+            oldTokenId: 't-2',
+            oldTokenHash: sha('secret-2'),
+            newTokenId: 't-3',
+            newTokenHash: sha('secret-3'),
+          }),
+        )
         .then([rotated('t-2', 't-3', 'secret-3', shift(NOW, 60))]);
     });
 
@@ -112,20 +171,33 @@ describe('customer decider', () => {
     });
 
     it('is INVALID_GRANT for an unknown token id', () => {
-      customer.given([registered, issued('t-1', 'secret-1')], at()).when(rotate({ oldTokenId: 't-9' })).thenThrows('INVALID_GRANT');
+      customer
+        .given([registered, issued('t-1', 'secret-1')], at())
+        .when(rotate({ oldTokenId: 't-9' }))
+        .thenThrows('INVALID_GRANT');
     });
 
     it('is INVALID_GRANT when the secret does not match', () => {
-      customer.given([registered, issued('t-1', 'secret-1')], at()).when(rotate({ oldTokenHash: sha('guess') })).thenThrows('INVALID_GRANT');
-      customer.given([registered, issued('t-1', 'secret-1')], at()).when(rotate({ oldTokenHash: '' })).thenThrows('INVALID_GRANT');
+      customer
+        .given([registered, issued('t-1', 'secret-1')], at())
+        .when(rotate({ oldTokenHash: sha('guess') }))
+        .thenThrows('INVALID_GRANT');
+      customer
+        .given([registered, issued('t-1', 'secret-1')], at())
+        .when(rotate({ oldTokenHash: '' }))
+        .thenThrows('INVALID_GRANT');
     });
 
     it('is INVALID_GRANT once the token has expired (by the context clock)', () => {
       const history: CustomerEvent[] = [registered, issued('t-1', 'secret-1', shift(NOW, 3600))];
-      customer.given(history).when(rotate({ expiresAt: shift(NOW, 99999) }), at(shift(NOW, 3599))).then([
-        rotated('t-1', 't-2', 'secret-2', shift(NOW, 3599), shift(NOW, 99999)),
-      ]);
-      customer.given(history).when(rotate({ expiresAt: shift(NOW, 99999) }), at(shift(NOW, 3600))).thenThrows('INVALID_GRANT');
+      customer
+        .given(history)
+        .when(rotate({ expiresAt: shift(NOW, 99999) }), at(shift(NOW, 3599)))
+        .then([rotated('t-1', 't-2', 'secret-2', shift(NOW, 3599), shift(NOW, 99999))]);
+      customer
+        .given(history)
+        .when(rotate({ expiresAt: shift(NOW, 99999) }), at(shift(NOW, 3600)))
+        .thenThrows('INVALID_GRANT');
     });
 
     it('is INVALID_GRANT for an account that does not exist', () => {
@@ -142,20 +214,33 @@ describe('customer decider', () => {
         .state();
       if (!state.exists) throw new Error('expected an account');
       expect([...state.refreshTokens.keys()]).toEqual(['t-1']);
-      expect(state.refreshTokens.get('t-1')).toEqual({ tokenHash: sha('secret-1'), expiresAt: Date.parse(shift(NOW, 3600)), used: false });
+      expect(state.refreshTokens.get('t-1')).toEqual({
+        tokenHash: sha('secret-1'),
+        expiresAt: Date.parse(shift(NOW, 3600)),
+        used: false,
+      });
     });
   });
 });
 
 describe('email decider', () => {
   it('claims an unclaimed email, lower-cased', () => {
-    email.given([]).when({ type: 'ClaimEmail', email: 'Fan@Example.com', userId: USER }).then([{ type: 'EmailClaimed', data: { email: 'fan@example.com', userId: USER } }]);
+    email
+      .given([])
+      .when({ type: 'ClaimEmail', email: 'Fan@Example.com', userId: USER })
+      .then([{ type: 'EmailClaimed', data: { email: 'fan@example.com', userId: USER } }]);
   });
 
   it('is EMAIL_TAKEN once claimed, even by the same user', () => {
     const claimed = [{ type: 'EmailClaimed' as const, data: { email: 'fan@example.com', userId: USER } }];
-    email.given(claimed).when({ type: 'ClaimEmail', email: 'fan@example.com', userId: 'u-2' }).thenThrows('EMAIL_TAKEN');
-    email.given(claimed).when({ type: 'ClaimEmail', email: 'fan@example.com', userId: USER }).thenThrows('EMAIL_TAKEN');
+    email
+      .given(claimed)
+      .when({ type: 'ClaimEmail', email: 'fan@example.com', userId: 'u-2' })
+      .thenThrows('EMAIL_TAKEN');
+    email
+      .given(claimed)
+      .when({ type: 'ClaimEmail', email: 'fan@example.com', userId: USER })
+      .thenThrows('EMAIL_TAKEN');
   });
 
   it('normalizes emails by trimming and lower-casing', () => {

@@ -66,10 +66,14 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
 }
 
+/** OAuth clients send token requests form-encoded; those two paths accept it as well. */
+const FORM_ENCODED_PATHS = new Set(['/v1/auth/token', '/oauth/token']);
+
 /** JSON bodies must say they are JSON; anything else on a write is refused rather than guessed at. */
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-  if ((hasBody || req.headers['transfer-encoding']) && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+  const formOk = FORM_ENCODED_PATHS.has(req.path) && req.is('application/x-www-form-urlencoded');
+  if ((hasBody || req.headers['transfer-encoding']) && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json') && !formOk) {
     return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
   }
   next();

@@ -19,7 +19,10 @@ export function authRoutes({ accounts, authLimit }: AuthRouteDeps): Router {
 
   router.post('/register', authLimit, async (req, res) => {
     const dto = validateInput(RegisterDto, req.body);
-    const user = await accounts.register({ email: dto.email, password: dto.password, name: dto.name }, commandMetadata(req));
+    const user = await accounts.register(
+      { email: dto.email, password: dto.password, name: dto.name },
+      commandMetadata(req),
+    );
     setLogPosition(res, user.position);
     res.status(201).json({ user_id: user.user_id, email: user.email, name: user.name });
   });
@@ -29,14 +32,21 @@ export function authRoutes({ accounts, authLimit }: AuthRouteDeps): Router {
     switch (dto.grant_type) {
       case 'password': {
         requireFields(dto, ['email', 'password']);
-        return sendTokens(res, await accounts.tokenByPassword(dto.email!, dto.password!, commandMetadata(req)));
+        return sendTokens(
+          res,
+          await accounts.tokenByPassword(dto.email!, dto.password!, commandMetadata(req)),
+        );
       }
       case 'refresh_token': {
         requireFields(dto, ['refresh_token']);
         return sendTokens(res, await accounts.tokenByRefreshToken(dto.refresh_token!, commandMetadata(req)));
       }
       case 'client_credentials':
-        throw new ApiError(400, 'UNSUPPORTED_GRANT_TYPE', 'client_credentials is for partner clients, which are not set up yet');
+        throw new ApiError(
+          400,
+          'UNSUPPORTED_GRANT_TYPE',
+          'client_credentials is for partner clients, which are not set up yet',
+        );
     }
   });
 
@@ -53,7 +63,10 @@ function requireFields(dto: TokenRequestDto, names: Array<keyof TokenRequestDto>
   const missing = names.filter((name) => dto[name] === undefined || dto[name] === '');
   if (missing.length === 0) return;
   throw new ApiError(400, 'VALIDATION_ERROR', `grant_type ${dto.grant_type} needs ${missing.join(' and ')}`, {
-    fields: missing.map((field) => ({ field, errors: [`${field} is required for grant_type ${dto.grant_type}`] })),
+    fields: missing.map((field) => ({
+      field,
+      errors: [`${field} is required for grant_type ${dto.grant_type}`],
+    })),
   });
 }
 

@@ -22,12 +22,18 @@ import type { PasswordHasher } from '../ports/password-hasher';
 import { systemMetadata, type CommandMetadata } from '../shared/command-metadata';
 import { StreamCommandProcessor } from '../shared/stream-command-processor';
 
-export type CustomerProcessor = StreamCommandProcessor<CustomerCommand, CustomerEvent, CustomerState, CustomerContext>;
+export type CustomerProcessor = StreamCommandProcessor<
+  CustomerCommand,
+  CustomerEvent,
+  CustomerState,
+  CustomerContext
+>;
 export type EmailProcessor = StreamCommandProcessor<EmailCommand, EmailEvent, EmailState, void>;
 
 export const customerStream = (userId: string) => `customer-${userId}`;
 /** The id of an email's uniqueness stream: sha256 hex of the normalised address (no address in stream names). */
-export const emailKey = (email: string) => crypto.createHash('sha256').update(normalizeEmail(email)).digest('hex');
+export const emailKey = (email: string) =>
+  crypto.createHash('sha256').update(normalizeEmail(email)).digest('hex');
 export const emailStream = (key: string) => `email-${key}`;
 
 export interface AccountServiceOptions {
@@ -66,7 +72,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const SECRET = /^[A-Za-z0-9_-]{43}$/; // 32 bytes, base64url without padding
 
 const badCredentials = () => new DomainError('INVALID_GRANT', 'The email or password is wrong');
-const badRefreshToken = () => new DomainError('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
+const badRefreshToken = () =>
+  new DomainError('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
 
 /**
  * Accounts and tokens: registration, the OAuth-style password and refresh-token grants, token info.
@@ -98,7 +105,11 @@ export class AccountService {
       decider: customerDecider,
       context: () => ({ now: clock.now() }),
     });
-    this.emails = new StreamCommandProcessor(store, { streamName: emailStream, decider: emailDecider, context: () => undefined });
+    this.emails = new StreamCommandProcessor(store, {
+      streamName: emailStream,
+      decider: emailDecider,
+      context: () => undefined,
+    });
   }
 
   /** A new customer account. EMAIL_TAKEN (409) when the email (case-insensitively) is already registered. */
@@ -106,7 +117,10 @@ export class AccountService {
     input: { email: string; password: string; name: string },
     metadata: CommandMetadata,
   ): Promise<{ user_id: string; email: string; name: string; position: number }> {
-    const { user_id, email, name, position } = await this.createUser({ ...input, role: 'customer' }, metadata);
+    const { user_id, email, name, position } = await this.createUser(
+      { ...input, role: 'customer' },
+      metadata,
+    );
     return { user_id, email, name, position };
   }
 
@@ -167,7 +181,12 @@ export class AccountService {
 
   /** What a verified access token says about its holder. */
   info(access: VerifiedAccess): { user_id: string; email: string; role: Role; expires_at: string } {
-    return { user_id: access.sub, email: access.email, role: access.role, expires_at: access.expiresAt.toISOString() };
+    return {
+      user_id: access.sub,
+      email: access.email,
+      role: access.role,
+      expires_at: access.expiresAt.toISOString(),
+    };
   }
 
   /**
@@ -176,12 +195,18 @@ export class AccountService {
    * processes at once. Also completes an account whose email was claimed but whose registration never
    * got written (a crash between the two appends).
    */
-  async ensureAdmin(email: string, password: string): Promise<{ user_id: string; role: Role; created: boolean }> {
+  async ensureAdmin(
+    email: string,
+    password: string,
+  ): Promise<{ user_id: string; role: Role; created: boolean }> {
     const metadata = systemMetadata('system', `bootstrap-admin-${this.ids.uuid()}`);
     const claim = await this.findClaim(email);
     if (!claim) {
       try {
-        const created = await this.createUser({ email, password, name: 'Administrator', role: 'admin' }, metadata);
+        const created = await this.createUser(
+          { email, password, name: 'Administrator', role: 'admin' },
+          metadata,
+        );
         return { user_id: created.user_id, role: created.role, created: true };
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'EMAIL_TAKEN')) throw error;
@@ -193,7 +218,14 @@ export class AccountService {
     const account = await this.findAccount(current.userId);
     if (account) return { user_id: account.userId, role: account.role, created: false };
     try {
-      const created = await this.recordUser(current.userId, current.email, 'Administrator', await this.hasher.hash(password), 'admin', metadata);
+      const created = await this.recordUser(
+        current.userId,
+        current.email,
+        'Administrator',
+        await this.hasher.hash(password),
+        'admin',
+        metadata,
+      );
       return { user_id: created.user_id, role: created.role, created: true };
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'CUSTOMER_EXISTS')) throw error;
@@ -213,7 +245,11 @@ export class AccountService {
     role: Role,
     metadata: CommandMetadata,
   ): Promise<CreatedUser> {
-    const outcome = await this.customers.execute(userId, { type: 'RegisterCustomer', userId, email, name, passwordHash, role }, metadata);
+    const outcome = await this.customers.execute(
+      userId,
+      { type: 'RegisterCustomer', userId, email, name, passwordHash, role },
+      metadata,
+    );
     return { user_id: userId, email, name, role, position: outcome.position };
   }
 
@@ -229,16 +265,34 @@ export class AccountService {
     return first?.type === 'CustomerRegistered' ? (first.data as CustomerRegistered['data']) : undefined;
   }
 
-  private newRefreshToken(userId: string): { refreshToken: string; tokenId: string; tokenHash: string; expiresAt: string } {
+  private newRefreshToken(userId: string): {
+    refreshToken: string;
+    tokenId: string;
+    tokenHash: string;
+    expiresAt: string;
+  } {
     const tokenId = this.ids.uuid();
     const secret = crypto.randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + this.refreshTtl * 1000).toISOString();
     return { refreshToken: `${userId}.${tokenId}.${secret}`, tokenId, tokenHash: sha256(secret), expiresAt };
   }
 
-  private tokenResponse(account: { userId: string; email: string; role: Role }, refreshToken: string, position: number): TokenResponse {
-    const { token } = this.tokens.issue({ sub: account.userId, email: account.email, role: account.role }, this.accessTtl);
-    return { access_token: token, token_type: 'Bearer', expires_in: this.accessTtl, refresh_token: refreshToken, position };
+  private tokenResponse(
+    account: { userId: string; email: string; role: Role },
+    refreshToken: string,
+    position: number,
+  ): TokenResponse {
+    const { token } = this.tokens.issue(
+      { sub: account.userId, email: account.email, role: account.role },
+      this.accessTtl,
+    );
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: this.accessTtl,
+      refresh_token: refreshToken,
+      position,
+    };
   }
 
   /** Registration and sign-in act as the account itself when nobody is signed in. */

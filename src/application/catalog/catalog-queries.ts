@@ -1,5 +1,5 @@
 import { fromCents } from '../../domain/shared/money';
-import { COLLECTIONS, EventDoc, SeatMapSectionDoc } from '../../projections/read-models';
+import { COLLECTIONS, EventDoc, SeatMapSectionDoc, seatMapDocId } from '../read-models/documents';
 import type { Clock } from '../ports/clock';
 import type { ReadStore } from '../ports/read-store';
 
@@ -116,9 +116,12 @@ export class CatalogQueries {
   }
 
   async seatMap(doc: EventDoc, filter: { section?: string; status?: string } = {}) {
-    const query: Record<string, unknown> = { event_id: doc.event_id };
-    if (filter.section) query.$or = [{ section_id: filter.section }, { name: filter.section }];
-    const sections = await this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps).find(query, { sort: { index: 1 } });
+    const maps = this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
+    let sections: SeatMapSectionDoc[];
+    const byId = filter.section ? await maps.get(seatMapDocId(doc.event_id, filter.section)) : null;
+    if (byId) sections = [byId];
+    else if (filter.section) sections = await maps.find({ event_id: doc.event_id, name: filter.section });
+    else sections = await maps.find({ event_id: doc.event_id }, { sort: { index: 1 } });
     let lastUpdated = doc.created_at;
     const shaped = sections.map((section) => {
       if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;

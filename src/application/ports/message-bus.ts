@@ -41,7 +41,12 @@ export interface MessageBus {
    * Durable queue `queue` bound to the given routing key patterns (topic syntax: '#', '*'). The handler's promise
    * resolving = ack; rejecting = retry with growing delay, then dead-letter queue `${queue}.dlq`.
    */
-  consume(queue: string, patterns: string[], handler: MessageHandler, options?: ConsumeOptions): Promise<Subscription>;
+  consume(
+    queue: string,
+    patterns: string[],
+    handler: MessageHandler,
+    options?: ConsumeOptions,
+  ): Promise<Subscription>;
   /** Messages currently in the dead-letter queue of `queue` (for tests/ops); does not remove them. */
   deadLetters(queue: string): Promise<BusMessage[]>;
   /** Stops all delivery at once (close subscriptions first to let handlers finish); idempotent. */

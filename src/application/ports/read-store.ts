@@ -2,6 +2,8 @@
  * The read-model store port. Queries and updates use MongoDB's language (filters, $set/$inc/... updates),
  * so the in-memory adapter (mingo) and the MongoDB adapter answer the same way.
  *
+ * Returned documents are read-only: adapters may hand out the stored objects themselves.
+ *
  * Idempotency: an update given a log `position` applies only if the document's `_position` is below it,
  * and records the position: replaying an event (after a crash, before the checkpoint was saved) changes nothing.
  */

@@ -1,6 +1,6 @@
 import type { SeatsHeld } from '../../domain/ticketed-event/events';
 import { fail } from '../../domain/shared/errors';
-import { COLLECTIONS, ReservationDoc } from '../../projections/read-models';
+import { COLLECTIONS, ReservationDoc } from '../read-models/documents';
 import type { Clock } from '../ports/clock';
 import type { IdGenerator } from '../ports/id-generator';
 import type { ReadStore } from '../ports/read-store';

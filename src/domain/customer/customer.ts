@@ -47,9 +47,19 @@ export type CustomerCommand = RegisterCustomer | IssueRefreshToken | RotateRefre
 
 export type CustomerRegistered = DomainEvent<
   'CustomerRegistered',
-  { userId: string; email: string; name: string; passwordHash: string; role: CustomerRole; registeredAt: string }
+  {
+    userId: string;
+    email: string;
+    name: string;
+    passwordHash: string;
+    role: CustomerRole;
+    registeredAt: string;
+  }
 >;
-export type RefreshTokenIssued = DomainEvent<'RefreshTokenIssued', { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string }>;
+export type RefreshTokenIssued = DomainEvent<
+  'RefreshTokenIssued',
+  { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string }
+>;
 export type RefreshTokenRotated = DomainEvent<
   'RefreshTokenRotated',
   { oldTokenId: string; newTokenId: string; newTokenHash: string; expiresAt: string; rotatedAt: string }
@@ -80,7 +90,8 @@ export interface CustomerContext {
   now: Date;
 }
 
-const invalidGrant = (): never => fail('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
+const invalidGrant = (): never =>
+  fail('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
 
 export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState, CustomerContext> = {
   initialState: () => ({ exists: false }),
@@ -88,7 +99,8 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
   decide(command, state, { now }) {
     switch (command.type) {
       case 'RegisterCustomer': {
-        if (state.exists) fail('CUSTOMER_EXISTS', `Account ${command.userId} already exists`, { user_id: command.userId });
+        if (state.exists)
+          fail('CUSTOMER_EXISTS', `Account ${command.userId} already exists`, { user_id: command.userId });
         return [
           {
             type: 'CustomerRegistered',
@@ -105,23 +117,37 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
       }
       case 'IssueRefreshToken': {
         if (!state.exists) return invalidGrant();
-        if (state.refreshTokens.has(command.tokenId)) fail('VALIDATION_ERROR', 'This refresh token id is already in use');
-        if (!(Date.parse(command.expiresAt) > now.getTime())) fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
+        if (state.refreshTokens.has(command.tokenId))
+          fail('VALIDATION_ERROR', 'This refresh token id is already in use');
+        if (!(Date.parse(command.expiresAt) > now.getTime()))
+          fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
         return [
           {
             type: 'RefreshTokenIssued',
-            data: { tokenId: command.tokenId, tokenHash: command.tokenHash, expiresAt: command.expiresAt, issuedAt: now.toISOString() },
+            data: {
+              tokenId: command.tokenId,
+              tokenHash: command.tokenHash,
+              expiresAt: command.expiresAt,
+              issuedAt: now.toISOString(),
+            },
           },
         ];
       }
       case 'RotateRefreshToken': {
         if (!state.exists) return invalidGrant();
         const old = state.refreshTokens.get(command.oldTokenId);
-        if (!old || old.used || !constantTimeEquals(old.tokenHash, command.oldTokenHash) || old.expiresAt <= now.getTime()) {
+        if (
+          !old ||
+          old.used ||
+          !constantTimeEquals(old.tokenHash, command.oldTokenHash) ||
+          old.expiresAt <= now.getTime()
+        ) {
           return invalidGrant();
         }
-        if (state.refreshTokens.has(command.newTokenId)) fail('VALIDATION_ERROR', 'This refresh token id is already in use');
-        if (!(Date.parse(command.expiresAt) > now.getTime())) fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
+        if (state.refreshTokens.has(command.newTokenId))
+          fail('VALIDATION_ERROR', 'This refresh token id is already in use');
+        if (!(Date.parse(command.expiresAt) > now.getTime()))
+          fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
         return [
           {
             type: 'RefreshTokenRotated',
@@ -148,7 +174,11 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         if (!state.exists) return state;
         const now = Date.parse(event.data.issuedAt);
         dropExpired(state.refreshTokens, now);
-        state.refreshTokens.set(event.data.tokenId, { tokenHash: event.data.tokenHash, expiresAt: Date.parse(event.data.expiresAt), used: false });
+        state.refreshTokens.set(event.data.tokenId, {
+          tokenHash: event.data.tokenHash,
+          expiresAt: Date.parse(event.data.expiresAt),
+          used: false,
+        });
         return state;
       }
       case 'RefreshTokenRotated': {
@@ -157,7 +187,11 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         dropExpired(state.refreshTokens, now);
         const old = state.refreshTokens.get(event.data.oldTokenId);
         if (old) old.used = true;
-        state.refreshTokens.set(event.data.newTokenId, { tokenHash: event.data.newTokenHash, expiresAt: Date.parse(event.data.expiresAt), used: false });
+        state.refreshTokens.set(event.data.newTokenId, {
+          tokenHash: event.data.newTokenHash,
+          expiresAt: Date.parse(event.data.expiresAt),
+          used: false,
+        });
         return state;
       }
     }
@@ -210,6 +244,7 @@ export function normalizeEmail(email: string): string {
 function constantTimeEquals(a: string, b: string): boolean {
   let diff = a.length ^ b.length;
   const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i += 1) diff |= (a.charCodeAt(i % (a.length || 1)) | 0) ^ (b.charCodeAt(i % (b.length || 1)) | 0);
+  for (let i = 0; i < n; i += 1)
+    diff |= (a.charCodeAt(i % (a.length || 1)) | 0) ^ (b.charCodeAt(i % (b.length || 1)) | 0);
   return diff === 0;
 }

@@ -16,11 +16,18 @@ const MAX_N = 1 << 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
-function scrypt(password: string, salt: Buffer, keyLength: number, { N, r, p }: ScryptParams): Promise<Buffer> {
+function scrypt(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  { N, r, p }: ScryptParams,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // scrypt needs 128 * N * r * p bytes; node refuses above maxmem (32 MiB by default).
     const maxmem = 128 * N * r * p + 16 * 1024 * 1024;
-    crypto.scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem }, (error, key) => (error ? reject(error) : resolve(key)));
+    crypto.scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 

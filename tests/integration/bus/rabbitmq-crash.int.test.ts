@@ -34,7 +34,11 @@ rabbitMqSuite('RabbitMQ crash/reconnect tests', (url) => {
       const bus = await RabbitMqBus.connect(busUrl, { logger, ...options, exchange });
       cleanups.push(async () => {
         await bus.close();
-        await deleteTopology(url, queues.flatMap((q) => [q, `${q}.dlq`]), [exchange]);
+        await deleteTopology(
+          url,
+          queues.flatMap((q) => [q, `${q}.dlq`]),
+          [exchange],
+        );
       });
       return { bus, logger, exchange };
     }
@@ -232,7 +236,8 @@ function sleep(ms: number): Promise<void> {
 async function waitFor(condition: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
     await sleep(10);
   }
 }

@@ -246,6 +246,7 @@ class InProcessConsumer {
   /** The bus closed: stop at once, outcomes of running handlers are ignored. */
   abandon(): void {
     this.active = false;
+    this.closing ??= Promise.resolve(); // nothing left to drain into
     for (const delivery of this.inFlight) delivery.abandoned = true;
   }
 
@@ -288,7 +289,9 @@ class InProcessConsumer {
 }
 
 function serialize(message: BusMessage): string {
-  if (typeof message.id !== 'string' || message.id === '') throw new TypeError('message.id must be a non-empty string');
+  if (typeof message.id !== 'string' || message.id === '') {
+    throw new TypeError('message.id must be a non-empty string');
+  }
   if (typeof message.type !== 'string' || message.type === '') {
     throw new TypeError('message.type must be a non-empty string');
   }

@@ -1,5 +1,12 @@
 import amqp from 'amqplib';
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Message, MessagePropertyHeaders, Options } from 'amqplib';
+import type {
+  ChannelModel,
+  ConfirmChannel,
+  ConsumeMessage,
+  Message,
+  MessagePropertyHeaders,
+  Options,
+} from 'amqplib';
 import {
   BusMessage,
   ConsumeOptions,
@@ -140,7 +147,13 @@ export class RabbitMqBus implements MessageBus {
   ): Promise<Subscription> {
     this.assertOpen();
     if (!queue) throw new TypeError('queue name must not be empty');
-    const consumer = new RabbitConsumer(this, queue, [...new Set(patterns)], handler, resolveConsumeOptions(options));
+    const consumer = new RabbitConsumer(
+      this,
+      queue,
+      [...new Set(patterns)],
+      handler,
+      resolveConsumeOptions(options),
+    );
     this.consumers.add(consumer);
     try {
       await this.withLink('consume', (link) => consumer.attach(link.conn));
@@ -191,7 +204,7 @@ export class RabbitMqBus implements MessageBus {
     this.consumers.clear();
     const link = this.link;
     this.link = null;
-    if (link) await quietly(() => link.conn.close());
+    if (link) await closeConnection(link.conn);
   }
 
   /**
@@ -199,8 +212,7 @@ export class RabbitMqBus implements MessageBus {
    * network would. The bus then reconnects like after any unexpected connection loss.
    */
   destroySocketForTesting(): void {
-    const connection = this.link?.conn.connection as unknown as { stream?: { destroy(error?: Error): void } };
-    connection?.stream?.destroy(new Error('socket destroyed by test hook'));
+    if (this.link) socketOf(this.link.conn)?.destroy(new Error('socket destroyed by test hook'));
   }
 
   /** The live connection, if any (consumers use it to recover their channel). */
@@ -229,7 +241,10 @@ export class RabbitMqBus implements MessageBus {
       } catch (error) {
         if (this.closed) throw new Error('RabbitMqBus is closed', { cause: error });
         if (!isConnectionLoss(error) || Date.now() >= deadline) throw error;
-        this.logger.warn({ err: error, operation: what }, 'rabbitmq operation interrupted; retrying after reconnect');
+        this.logger.warn(
+          { err: error, operation: what },
+          'rabbitmq operation interrupted; retrying after reconnect',
+        );
         if (this.link === link) {
           // The connection may not have reported its close yet; give it a moment (publisher channels reopen lazily).
           await sleep(50);
@@ -283,7 +298,9 @@ export class RabbitMqBus implements MessageBus {
 
   private async openPublisher(conn: ChannelModel): Promise<ConfirmChannel> {
     const channel = await conn.createConfirmChannel();
-    channel.on('error', (error: unknown) => this.logger.warn({ err: error }, 'rabbitmq publish channel error'));
+    channel.on('error', (error: unknown) =>
+      this.logger.warn({ err: error }, 'rabbitmq publish channel error'),
+    );
     try {
       await channel.assertExchange(this.exchange, 'topic', { durable: true });
     } catch (error) {
@@ -306,7 +323,9 @@ export class RabbitMqBus implements MessageBus {
       lost = true;
       this.onConnectionClosed(conn, error);
     });
-    conn.on('blocked', (reason: unknown) => this.logger.warn({ reason }, 'rabbitmq connection blocked by broker'));
+    conn.on('blocked', (reason: unknown) =>
+      this.logger.warn({ reason }, 'rabbitmq connection blocked by broker'),
+    );
     conn.on('unblocked', () => this.logger.info({}, 'rabbitmq connection unblocked'));
     try {
       if (this.closed) throw new Error('RabbitMqBus is closed');
@@ -316,7 +335,10 @@ export class RabbitMqBus implements MessageBus {
           await consumer.attach(conn);
         } catch (error) {
           if (lost) throw error;
-          this.logger.error({ err: error, queue: consumer.queue }, 'rabbitmq consumer could not be re-established');
+          this.logger.error(
+            { err: error, queue: consumer.queue },
+            'rabbitmq consumer could not be re-established',
+          );
           consumer.scheduleRecovery();
         }
       }
@@ -324,7 +346,7 @@ export class RabbitMqBus implements MessageBus {
       if (this.closed) throw new Error('RabbitMqBus is closed');
       this.link = link;
     } catch (error) {
-      await quietly(() => conn.close());
+      await closeConnection(conn);
       throw error;
     }
     const waiters = this.waiters;
@@ -402,6 +424,7 @@ class RabbitConsumer {
   abort(): void {
     this.closed = true;
     this.clearRecovery();
+    this.closing ??= Promise.resolve(); // the connection is closing: nothing left to drain
   }
 
   scheduleRecovery(): void {
@@ -442,9 +465,13 @@ class RabbitConsumer {
       for (const pattern of this.patterns) await channel.bindQueue(this.queue, this.bus.exchange, pattern);
       this.channel = channel;
       this.conn = conn;
-      const { consumerTag } = await channel.consume(this.queue, (message) => this.onMessage(channel, message), {
-        noAck: false,
-      });
+      const { consumerTag } = await channel.consume(
+        this.queue,
+        (message) => this.onMessage(channel, message),
+        {
+          noAck: false,
+        },
+      );
       this.consumerTag = consumerTag;
     } catch (error) {
       if (this.channel === channel) {
@@ -511,7 +538,11 @@ class RabbitConsumer {
         target = `${this.queue}.retry.${delay}`;
         await channel.assertQueue(target, {
           durable: true,
-          arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': this.queue },
+          arguments: {
+            'x-message-ttl': delay,
+            'x-dead-letter-exchange': '',
+            'x-dead-letter-routing-key': this.queue,
+          },
         });
         headers['x-attempt'] = attempt + 1;
       } else {
@@ -544,11 +575,15 @@ class RabbitConsumer {
     await this.lock;
     const channel = this.channel;
     const tag = this.consumerTag;
-    if (channel && tag) await quietly(() => channel.cancel(tag));
-    await withTimeout(Promise.all([...this.inFlight]), this.bus.drainTimeoutMs, 'drain').catch(() => undefined);
+    const bound = (operation: () => Promise<unknown>) =>
+      quietly(() => withTimeout(operation(), this.bus.drainTimeoutMs, 'subscription close'));
+    if (channel && tag) await bound(() => channel.cancel(tag));
+    await withTimeout(Promise.all([...this.inFlight]), this.bus.drainTimeoutMs, 'drain').catch(
+      () => undefined,
+    );
     this.channel = null;
     this.conn = null;
-    if (channel) await quietly(() => channel.close()); // whatever is still unacked goes back to the queue
+    if (channel) await bound(() => channel.close()); // whatever is still unacked goes back to the queue
     this.bus.forget(this);
   }
 
@@ -563,7 +598,9 @@ function deadLetterQueue(queue: string): string {
 }
 
 function encodeBody(message: BusMessage): Buffer {
-  if (typeof message.id !== 'string' || message.id === '') throw new TypeError('message.id must be a non-empty string');
+  if (typeof message.id !== 'string' || message.id === '') {
+    throw new TypeError('message.id must be a non-empty string');
+  }
   if (typeof message.type !== 'string' || message.type === '') {
     throw new TypeError('message.type must be a non-empty string');
   }
@@ -602,7 +639,11 @@ function republishProperties(raw: Message): Options.Publish {
 
 /** strict: the message must look like one we published (consumers); otherwise best effort (dead-letter listing). */
 function decodeMessage(raw: Message, strict: boolean): BusMessage {
-  const { messageId, type, contentType } = raw.properties as { messageId?: unknown; type?: unknown; contentType?: unknown };
+  const { messageId, type, contentType } = raw.properties as {
+    messageId?: unknown;
+    type?: unknown;
+    contentType?: unknown;
+  };
   const metadata = transportFreeHeaders(raw.properties.headers);
   const text = raw.content.toString('utf8');
   if (strict) {
@@ -688,6 +729,29 @@ function errorCode(error: unknown): number | undefined {
 function errorText(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
+}
+
+/**
+ * AMQP close, bounded: on a dead socket the broker's CloseOk never comes, so after the socket closed (or 2 s) the
+ * socket is destroyed instead.
+ */
+async function closeConnection(conn: ChannelModel): Promise<void> {
+  let onClose: (() => void) | undefined;
+  const closed = new Promise<void>((resolve) => {
+    onClose = resolve;
+    conn.once('close', resolve);
+  });
+  try {
+    await withTimeout(Promise.race([quietly(() => conn.close()), closed]), 2_000, 'close');
+  } catch {
+    socketOf(conn)?.destroy();
+  } finally {
+    if (onClose) conn.removeListener('close', onClose);
+  }
+}
+
+function socketOf(conn: ChannelModel): { destroy(error?: Error): void } | undefined {
+  return (conn.connection as unknown as { stream?: { destroy(error?: Error): void } }).stream;
 }
 
 async function quietly(operation: () => Promise<unknown>): Promise<void> {

@@ -96,3 +96,7 @@ export function parseSeatId(seatId: string): { sectionId: string; row: string; n
   const last = seatId.lastIndexOf(':');
   return { sectionId: seatId.slice(0, first), row: seatId.slice(first + 1, last), number: Number(seatId.slice(last + 1)) };
 }
+
+export function seatMapDocId(eventId: string, sectionId: string): string {
+  return `${eventId}:${sectionId}`;
+}

@@ -1,0 +1,292 @@
+/**
+ * Hot on-sale over real HTTP: the server runs as its own process (dist/src/main.js, embedded profile), the
+ * load generator here. Buyers each keep a seat-map view of one section, pick 1-4 adjacent free seats that
+ * leave no single-seat gap, reserve, and on 409 refresh their view and try again, until the event sells out.
+ * Each buyer slot is a stream of fans: after a successful hold the next fan (a new user) takes the slot.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'undici';
+import { SeatLedger } from '../src/application/audit/seat-ledger';
+import { JwtAccessTokens } from '../src/infrastructure/auth/jwt-access-tokens';
+import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
+import { nowMs, percentiles, round } from './lib/stats';
+
+export interface HttpOptions {
+  seats: number;
+  buyers: number;
+  ceilingSeconds: number;
+}
+
+interface Json {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  bytes: number;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+async function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const match = /listening on (?:http:\/\/[^:]+:)?(\d+)/.exec(output);
+    if (match) return { child, port: Number(match[1]) };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${script} did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function client(pool: Pool) {
+  return async (method: 'GET' | 'POST', pathName: string, token?: string, body?: unknown): Promise<Json> => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await pool.request({ method, path: pathName, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined, bytes: Buffer.byteLength(text) };
+  };
+}
+
+function rowLabel(i: number): string {
+  return i < 26 ? String.fromCharCode(65 + i) : `${String.fromCharCode(65 + Math.floor(i / 26) - 1)}${String.fromCharCode(65 + (i % 26))}`;
+}
+
+/** Sections of up to 40 rows x 25 seats: 1,000 seats a section, like a stadium block. */
+function layout(seats: number) {
+  const sections: Array<{ name: string; rows: Array<{ row: string; seats: number }> }> = [];
+  let left = seats;
+  while (left > 0) {
+    const rows: Array<{ row: string; seats: number }> = [];
+    for (let r = 0; r < 40 && left > 0; r += 1) {
+      const n = Math.min(25, left);
+      rows.push({ row: rowLabel(r), seats: n });
+      left -= n;
+    }
+    sections.push({ name: `Block ${sections.length + 1}`, rows });
+  }
+  return sections;
+}
+
+/** Free runs of consecutive seat numbers per row, from a view that lists only AVAILABLE seats. */
+type View = Map<string, number[]>; // row -> sorted free seat numbers
+
+function toView(section: { rows: Array<{ row: string; seats: Array<{ number: string }> }> }): View {
+  return new Map(section.rows.map((row) => [row.row, row.seats.map((s) => Number(s.number)).sort((a, b) => a - b)]));
+}
+
+/** Picks `want` adjacent free seats at a random place in a free run, never leaving exactly one seat alone. */
+function pick(view: View, want: number, random: () => number): { row: string; numbers: number[] } | undefined {
+  const rows = [...view.entries()].filter(([, free]) => free.length > 0);
+  if (rows.length === 0) return undefined;
+  const [row, free] = rows[Math.floor(random() * rows.length)];
+  // Split into runs of consecutive numbers; start at a random run.
+  const runs: number[][] = [];
+  for (const n of free) {
+    const last = runs[runs.length - 1];
+    if (last && last[last.length - 1] === n - 1) last.push(n);
+    else runs.push([n]);
+  }
+  const run = runs[Math.floor(random() * runs.length)];
+  let k = Math.min(want, run.length);
+  if (run.length - k === 1) k = k < 4 ? k + 1 : k - 1;
+  // Offsets that leave 0 or >= 2 free seats on each side.
+  const offsets: number[] = [];
+  for (let o = 0; o + k <= run.length; o += 1) if (o !== 1 && run.length - o - k !== 1) offsets.push(o);
+  const o = offsets.length > 0 ? offsets[Math.floor(random() * offsets.length)] : 0;
+  return { row, numbers: run.slice(o, o + k) };
+}
+
+export async function runHttpOnSale(options: HttpOptions) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
+  const admin = { email: 'bench-admin@example.test', password: 'bench-password-123' };
+  const server = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_LIMITS: 'off',
+    LOG_LEVEL: 'info', // only start/stop lines are logged at info; we wait for "listening on"
+
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+  }, (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)); // e.g. "--cpu-prof" to profile the server
+  const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
+  const call = client(pool);
+  try {
+    const login = await call('POST', '/v1/auth/token', undefined, { grant_type: 'password', ...admin });
+    const adminToken = login.body.access_token as string;
+    const sections = layout(options.seats);
+    const venue = await call('POST', '/v1/admin/venues', adminToken, { name: 'Bench Stadium', city: 'Benchville', state: 'BS', country: 'US', sections });
+    const event = await call('POST', '/v1/admin/events', adminToken, {
+      name: 'Bench On-Sale',
+      artist: 'The Load',
+      category: 'Concert',
+      venue_id: venue.body.venue_id,
+      date: '2030-01-01T20:00:00Z',
+      general_sale_start: '2020-01-01T00:00:00Z',
+      pricing_tiers: [{ name: 'All', price: 99, fees: 9.9, sections: sections.map((s) => s.name) }],
+    });
+    const eventId = event.body.event_id as string;
+    await call('POST', `/v1/admin/events/${eventId}/publish`, adminToken);
+
+    const tokens = new JwtAccessTokens(fs.readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim());
+    const sectionIds = venue.body.sections.map((s: { section_id: string }) => s.section_id) as string[];
+    const exhausted = new Set<string>();
+    const latencies: number[] = [];
+    let reserveRequests = 0;
+    let conflicts = 0;
+    let otherErrors = 0;
+    let holds = 0;
+    let seatsHeld = 0;
+    let viewRequests = 0;
+    let fans = 0;
+    let lastSuccess = 0;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const errorSamples: string[] = [];
+
+    const refresh = async (sectionId: string): Promise<View> => {
+      viewRequests += 1;
+      const res = await call('GET', `/v1/events/${eventId}/seats?section=${sectionId}&status=AVAILABLE`);
+      return toView(res.body.sections[0]);
+    };
+
+    const started = nowMs();
+    const buyer = async () => {
+      let token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
+      let sectionId: string | undefined;
+      let view: View = new Map();
+      for (;;) {
+        if (!sectionId || exhausted.has(sectionId)) {
+          const open = sectionIds.filter((id) => !exhausted.has(id));
+          if (open.length === 0) return;
+          sectionId = open[Math.floor(random() * open.length)];
+          view = await refresh(sectionId);
+        }
+        const choice = pick(view, 1 + Math.floor(random() * 4), random);
+        if (!choice) {
+          exhausted.add(sectionId);
+          continue;
+        }
+        const seatIds = choice.numbers.map((n) => `${sectionId}:${choice.row}:${n}`);
+        const t0 = nowMs();
+        const res = await call('POST', '/v1/seats/reserve', token, { event_id: eventId, seat_ids: seatIds });
+        latencies.push(nowMs() - t0);
+        reserveRequests += 1;
+        if (res.status === 201) {
+          holds += 1;
+          seatsHeld += seatIds.length;
+          lastSuccess = nowMs();
+          const free = view.get(choice.row)!;
+          view.set(choice.row, free.filter((n) => !choice.numbers.includes(n)));
+          token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
+        } else if (res.status === 409 || res.status === 422) {
+          // Someone was faster (409), or our stale view made a gap (422): look again.
+          if (res.status === 409) conflicts += 1;
+          else otherErrors += 1;
+          view = await refresh(sectionId);
+        } else {
+          otherErrors += 1;
+          if (errorSamples.length < 5) errorSamples.push(`${res.status} ${JSON.stringify(res.body)}`);
+          view = await refresh(sectionId);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.buyers }, buyer));
+    const elapsedS = (nowMs() - started) / 1000;
+    const selloutS = (lastSuccess - started) / 1000;
+
+    const details = await call('GET', `/v1/events/${eventId}`);
+    await pool.close();
+    await stop(server.child);
+
+    // Replay the log independently: no seat may have been held twice.
+    const store = new SqliteEventStore(path.join(dataDir, 'events.sqlite'));
+    const ledger = new SeatLedger();
+    let from = 0;
+    let logEvents = 0;
+    for (;;) {
+      const page = store.readAllSync(from, 10_000);
+      for (const e of page) ledger.apply(e);
+      logEvents += page.length;
+      if (page.length < 10_000) break;
+      from = page[page.length - 1].position;
+    }
+    const claimed = [...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).length;
+    await store.close();
+
+    const ceiling = await measureCeiling(options, selloutS > 0 ? Math.max(3, Math.min(options.ceilingSeconds, selloutS)) : options.ceilingSeconds);
+    const lat = percentiles(latencies);
+    const reserveRps = reserveRequests / elapsedS;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    return {
+      event_seats: options.seats,
+      buyers: options.buyers,
+      reserve_requests: reserveRequests,
+      reservations: holds,
+      seats_held: seatsHeld,
+      seat_map_requests: viewRequests,
+      reserve_requests_per_s: round(reserveRps),
+      reservations_per_s: round(holds / elapsedS),
+      seats_per_s: round(seatsHeld / elapsedS),
+      p50_ms: round(lat.p50),
+      p95_ms: round(lat.p95),
+      p99_ms: round(lat.p99),
+      max_ms: round(lat.max),
+      conflict_rate: round(conflicts / Math.max(1, reserveRequests), 4),
+      other_error_rate: round(otherErrors / Math.max(1, reserveRequests), 4),
+      error_samples: errorSamples,
+      sellout_s: round(selloutS),
+      sold_out: details.body.available_seats === 0,
+      available_after: details.body.available_seats,
+      seats_claimed_in_log: claimed,
+      log_events: logEvents,
+      double_holds: ledger.violations.length,
+      ceiling_req_per_s: round(ceiling.reqPerS),
+      ceiling_p50_ms: round(ceiling.p50),
+      ratio_to_ceiling: round(reserveRps / ceiling.reqPerS, 3),
+    };
+  } catch (error) {
+    await pool.close().catch(() => undefined);
+    await stop(server.child);
+    throw error;
+  }
+}
+
+/** Same load generator, same concurrency, same request and response sizes, against a bare express route. */
+async function measureCeiling(options: HttpOptions, seconds: number): Promise<{ reqPerS: number; p50: number }> {
+  const server = await startProcess(path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'), { PORT: '0', CEILING_BODY_BYTES: '230' });
+  const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
+  const call = client(pool);
+  const body = { event_id: '00000000-0000-4000-8000-000000000000', seat_ids: ['s12:AB:21', 's12:AB:22', 's12:AB:23'] };
+  const latencies: number[] = [];
+  let count = 0;
+  const started = nowMs();
+  const until = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: options.buyers }, async () => {
+      while (nowMs() < until) {
+        const t0 = nowMs();
+        await call('POST', '/v1/seats/reserve', 'x'.repeat(240), body);
+        latencies.push(nowMs() - t0);
+        count += 1;
+      }
+    }),
+  );
+  const elapsed = (nowMs() - started) / 1000;
+  await pool.close();
+  await stop(server.child);
+  return { reqPerS: count / elapsed, p50: percentiles(latencies).p50 };
+}

@@ -1,0 +1,64 @@
+/**
+ * npm run bench [-- --seats N --buyers N --stream-events N --json FILE --skip-http --skip-inprocess]
+ * Prints the results and writes them to bench/results/<timestamp>.json (or --json FILE).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runHttpOnSale } from './http-onsale';
+import { runInProcess } from './inprocess';
+
+function parseArgs(argv: string[]) {
+  const options = { seats: 50_000, buyers: 1000, streamEvents: 1_000_000, commands: 50_000, naiveCommands: 2000, json: '', skipHttp: false, skipInprocess: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const positive = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${arg} needs a positive integer`);
+      return n;
+    };
+    if (arg === '--seats') options.seats = positive();
+    else if (arg === '--buyers') options.buyers = positive();
+    else if (arg === '--stream-events') options.streamEvents = positive();
+    else if (arg === '--commands') options.commands = positive();
+    else if (arg === '--naive-commands') options.naiveCommands = positive();
+    else if (arg === '--json') options.json = value();
+    else if (arg === '--skip-http') options.skipHttp = true;
+    else if (arg === '--skip-inprocess') options.skipInprocess = true;
+    else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const result: Record<string, unknown> = {
+    started_at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    options,
+  };
+  if (!options.skipHttp) {
+    console.error(`HTTP on-sale: ${options.seats} seats, ${options.buyers} buyers...`);
+    result.http = await runHttpOnSale({ seats: options.seats, buyers: options.buyers, ceilingSeconds: 10 });
+  }
+  if (!options.skipInprocess) {
+    console.error(`In-process: group commit vs naive, fresh vs ${options.streamEvents}-event stream...`);
+    result.inprocess = await runInProcess({ concurrency: 100, commands: options.commands, naiveCommands: options.naiveCommands, streamEvents: options.streamEvents });
+  }
+  result.finished_at = new Date().toISOString();
+  const file = options.json || path.join(__dirname, '..', '..', 'bench', 'results', `${result.started_at as string}`.replace(/[:.]/g, '-') + '.json');
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(result, null, 2));
+  console.error(`written to ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
