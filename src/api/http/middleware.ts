@@ -79,6 +79,41 @@ export const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** JSON bodies nested deeper than this are refused before recursive code (class-transformer, JSON.stringify) runs. */
+export const MAX_BODY_DEPTH = 32;
+/** Keys the DTO layer (class-transformer) silently drops, so they would slip past the unknown-field rule. */
+export const SMUGGLED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/**
+ * Parsed JSON bodies: 400 VALIDATION_ERROR for nesting deeper than MAX_BODY_DEPTH (a 100kb body of `[[[[...`
+ * otherwise overflows the stack in the DTO transform or the idempotency fingerprint and answers 500) and for
+ * `__proto__` / `constructor` keys at any depth. Iterative, and cheap for the small bodies of the hot path.
+ */
+export const guardJsonBody: RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  if (body === null || typeof body !== 'object') return next();
+  const stack: Array<{ node: object; depth: number; path: string }> = [{ node: body, depth: 1, path: '' }];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop()!;
+    if (depth > MAX_BODY_DEPTH) {
+      const message = `The request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+      return next(new ApiError(400, 'VALIDATION_ERROR', message, { max_depth: MAX_BODY_DEPTH }));
+    }
+    for (const key of Object.keys(node)) {
+      const field = path ? `${path}.${key}` : key;
+      if (SMUGGLED_KEYS.has(key)) {
+        const fields = [{ field, errors: [`property ${key} should not exist`] }];
+        return next(new ApiError(400, 'VALIDATION_ERROR', `Invalid body: ${field}`, { fields }));
+      }
+      const child = (node as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') {
+        stack.push({ node: child, depth: depth + 1, path: field });
+      }
+    }
+  }
+  next();
+};
+
 export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };

@@ -83,11 +83,83 @@ export interface ReservationDoc {
   released_at: string | null;
 }
 
+export interface OrderDoc {
+  _id: string;
+  _position?: number;
+  order_id: string;
+  user_id: string;
+  event_id: string;
+  reservation_id: string;
+  event: { name: string; date: string; venue: string };
+  seats: Array<{ seat_id: string; section: string; row: string; seat: string }>;
+  subtotal_cents: number;
+  fees_cents: number;
+  taxes_cents: number;
+  total_cents: number;
+  status: 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
+  payment_status: 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUND_PENDING' | 'REFUNDED';
+  payment_method_id: string;
+  delivery_method: string;
+  tickets: Array<{ ticket_id: string; seat_id: string; barcode: string }>;
+  failure_reason: string | null;
+  refund_amount_cents: number | null;
+  created_at: string;
+  confirmed_at: string | null;
+  cancelled_at: string | null;
+  refunded_at: string | null;
+}
+
+export type TicketStatus = 'ACTIVE' | 'VOID' | 'TRANSFERRED';
+
+export interface TicketDoc {
+  _id: string;
+  _position?: number;
+  ticket_id: string;
+  order_id: string;
+  event_id: string;
+  owner_user_id: string;
+  seat_id: string;
+  event_name: string;
+  event_date: string;
+  venue: string;
+  section: string;
+  row: string;
+  seat: string;
+  barcode: string;
+  status: TicketStatus;
+  /** ACTIVE with no pending transfer; whether the event already started is decided at read time. */
+  transferable: boolean;
+  /** The transfer waiting for its recipient (it lapses by itself at expires_at). */
+  pending_transfer: { transfer_id: string; expires_at: string } | null;
+  previous_ticket_id: string | null;
+  /** The ticket that reissued this one once it was transferred. */
+  next_ticket_id: string | null;
+  created_at: string;
+  voided_at: string | null;
+}
+
+export interface TransferDoc {
+  _id: string;
+  _position?: number;
+  transfer_id: string;
+  ticket_id: string;
+  from_user_id: string;
+  recipient_email: string;
+  recipient_name: string;
+  status: 'PENDING' | 'ACCEPTED' | 'CANCELLED';
+  expires_at: string;
+  new_ticket_id: string | null;
+  created_at: string;
+}
+
 export const COLLECTIONS = {
   venues: 'venues',
   events: 'events',
   seatMaps: 'seat_maps',
   reservations: 'reservations',
+  orders: 'orders',
+  tickets: 'tickets',
+  transfers: 'transfers',
 } as const;
 
 /** Seat ids are `${sectionId}:${row}:${number}`. */

@@ -40,8 +40,10 @@ export interface ProcessorOptions {
   maxBatch?: number;
   /** Retries after a wrong-expected-version before answering ConcurrencyConflictError. */
   maxConflictRetries?: number;
-  /** Save a snapshot every this many events (when the aggregate supports snapshots). */
+  /** Save a snapshot after at least this many new events (when the aggregate supports snapshots)... */
   snapshotEvery?: number;
+  /** ...and at most once per this many milliseconds per stream: a big state costs milliseconds to serialize. */
+  snapshotMinIntervalMs?: number;
   /** Streams whose state stays cached (least recently used are dropped). */
   maxCachedStreams?: number;
   /** Page size when folding a stream. */
@@ -67,6 +69,7 @@ interface CachedState<State> {
   state: State;
   revision: number; // -1: no stream yet
   snapshotRevision: number;
+  snapshotAt: number;
 }
 
 interface StreamSlot<Command, Event, State> {
@@ -100,6 +103,7 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       maxBatch: options.maxBatch ?? 500,
       maxConflictRetries: options.maxConflictRetries ?? 20,
       snapshotEvery: options.snapshotEvery ?? 5000,
+      snapshotMinIntervalMs: options.snapshotMinIntervalMs ?? 10_000,
       maxCachedStreams: options.maxCachedStreams ?? 10_000,
       loadPageSize: options.loadPageSize ?? 10_000,
     };
@@ -272,7 +276,7 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       }
       if (page.length < this.options.loadPageSize) break;
     }
-    return { state, revision, snapshotRevision };
+    return { state, revision, snapshotRevision, snapshotAt: 0 };
   }
 
   private fromRecorded(recorded: RecordedEvent): Event {
@@ -285,7 +289,9 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     const { snapshots } = this.definition;
     if (!snapshots || !this.snapshotStore) return;
     if (cached.revision - cached.snapshotRevision < this.options.snapshotEvery) return;
+    if (Date.now() - cached.snapshotAt < this.options.snapshotMinIntervalMs) return;
     cached.snapshotRevision = cached.revision;
+    cached.snapshotAt = Date.now();
     // toSnapshot runs now, before later commands mutate the state; the write itself may finish later.
     const snapshot = { revision: cached.revision, version: snapshots.snapshotVersion, state: snapshots.toSnapshot(cached.state) };
     this.snapshotStore.save(stream, snapshot).catch(() => {
