@@ -22,6 +22,8 @@ import { EVENT_STORE, type EventStore } from './application/ports/event-store';
 import { ID_GENERATOR, type IdGenerator } from './application/ports/id-generator';
 import { IDEMPOTENCY_STORE, type IdempotencyStore } from './application/ports/idempotency-store';
 import { PASSWORD_HASHER, type PasswordHasher } from './application/ports/password-hasher';
+import { PAYMENT_GATEWAY, type PaymentGateway } from './application/ports/payment-gateway';
+import { PaymentMethodService } from './application/payments/payment-method-service';
 import { READ_STORE, type ReadStore } from './application/ports/read-store';
 import { SNAPSHOT_STORE, type SnapshotStore } from './application/ports/snapshot-store';
 import { ReservationService } from './application/reservations/reservation-service';
@@ -33,6 +35,7 @@ import type { AppConfig } from './infrastructure/config/config';
 import { SqliteEventStore } from './infrastructure/eventstore/sqlite/sqlite-event-store';
 import { SqliteIdempotencyStore } from './infrastructure/idempotency/sqlite-idempotency-store';
 import { RandomIds } from './infrastructure/ids/random-ids';
+import { TestPaymentGateway } from './infrastructure/payments/test-payment-gateway';
 import { MemoryReadStore } from './infrastructure/readstore/memory/memory-read-store';
 import { SqliteSnapshotStore } from './infrastructure/snapshots/sqlite-snapshot-store';
 import { catalogProjection } from './projections/catalog.projection';
@@ -51,6 +54,7 @@ const T = {
   catalog: Symbol.for('CatalogService'),
   queries: Symbol.for('CatalogQueries'),
   reservations: Symbol.for('ReservationService'),
+  paymentMethods: Symbol.for('PaymentMethodService'),
 } as const;
 
 export interface Overrides {
@@ -68,6 +72,7 @@ export interface Application {
   events: TicketedEventProcessor;
   accounts: AccountService;
   reservations: ReservationService;
+  paymentMethods: PaymentMethodService;
   /** Start serving; resolves with the listening server once read models have caught up with the log. */
   listen(port?: number, host?: string): Promise<http.Server>;
   /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
@@ -92,6 +97,7 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   container.bind<ReadStore>(READ_STORE).toConstantValue(new MemoryReadStore());
   container.bind<AccessTokens>(ACCESS_TOKENS).toConstantValue(new JwtAccessTokens(config.jwtSecret));
   container.bind<PasswordHasher>(PASSWORD_HASHER).toConstantValue(new ScryptPasswordHasher());
+  container.bind<PaymentGateway>(PAYMENT_GATEWAY).toConstantValue(new TestPaymentGateway());
 
   container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
   container.bind<SeatIndexes>(T.seatIndexes).toDynamicValue((c) => new SeatIndexes(c.get(T.venues)));
@@ -110,6 +116,9 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   container
     .bind<CatalogService>(T.catalog)
     .toDynamicValue((c) => new CatalogService(c.get(T.venues), c.get(T.events), c.get(T.seatIndexes), c.get(ID_GENERATOR)));
+  container
+    .bind<PaymentMethodService>(T.paymentMethods)
+    .toDynamicValue((c) => new PaymentMethodService(c.get(EVENT_STORE), c.get(PAYMENT_GATEWAY), c.get(ID_GENERATOR), c.get(CLOCK)));
   container.bind<CatalogQueries>(T.queries).toDynamicValue((c) => new CatalogQueries(c.get(READ_STORE), c.get(CLOCK)));
   container.bind<ReservationService>(T.reservations).toDynamicValue((c) => {
     const runner = c.get<ProjectionRunner>(T.runner);
@@ -125,6 +134,7 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   const venues = container.get<VenueProcessor>(T.venues);
   const accounts = container.get<AccountService>(T.accounts);
   const reservations = container.get<ReservationService>(T.reservations);
+  const paymentMethods = container.get<PaymentMethodService>(T.paymentMethods);
 
   const metrics = new Metrics({
     appends: () => events.stats.appends + venues.stats.appends,
@@ -140,6 +150,7 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     catalog: container.get(T.catalog),
     queries: container.get(T.queries),
     reservations,
+    paymentMethods,
     idempotencyStore: container.get(IDEMPOTENCY_STORE),
     projections: runner,
     metrics,
@@ -178,6 +189,7 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     events,
     accounts,
     reservations,
+    paymentMethods,
     async listen(port = config.port, host = config.host) {
       await runner.start();
       await runner.catchUp(120_000);

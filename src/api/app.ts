@@ -7,15 +7,18 @@ import type { CatalogQueries } from '../application/catalog/catalog-queries';
 import type { CatalogService } from '../application/catalog/catalog-service';
 import type { AccessTokens } from '../application/ports/access-tokens';
 import type { IdempotencyStore } from '../application/ports/idempotency-store';
+import type { PaymentMethodService } from '../application/payments/payment-method-service';
 import type { ReservationService } from '../application/reservations/reservation-service';
 import { authenticate } from './http/auth';
+import { rejectRawCardData } from './http/card-data-guard';
 import { idempotent } from './http/idempotency';
 import type { Metrics } from './http/metrics';
-import { errorHandler, requestId, requireJson, routeNotFound } from './http/middleware';
+import { errorHandler, guardJsonBody, requestId, requireJson, routeNotFound } from './http/middleware';
 import { createRateLimiter } from './http/rate-limits';
 import { readYourWrites, type ProjectionPosition } from './http/read-your-writes';
 import { buildOpenApiDocument } from './openapi';
 import { authRoutes } from './routes/auth.routes';
+import { paymentMethodRoutes } from './routes/payment-method.routes';
 import { adminCatalogRoutes, eventRoutes } from './routes/catalog.routes';
 import { reservationRoutes, seatRoutes } from './routes/reservation.routes';
 
@@ -26,6 +29,7 @@ export interface HttpDependencies {
   catalog: CatalogService;
   queries: CatalogQueries;
   reservations: ReservationService;
+  paymentMethods: PaymentMethodService;
   idempotencyStore: IdempotencyStore;
   projections: ProjectionPosition;
   metrics: Metrics;
@@ -64,6 +68,8 @@ export function buildHttpApp(deps: HttpDependencies): Express {
 
   app.use(requireJson);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(guardJsonBody);
+  app.use(rejectRawCardData);
   app.use(authenticate(deps.tokens));
 
   const limit = (name: Parameters<typeof createRateLimiter>[0]) => createRateLimiter(name, deps.rateLimits);
@@ -92,6 +98,10 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   };
   v1.use('/seats', seatRoutes(reservationDeps));
   v1.use('/reservations', reservationRoutes(reservationDeps));
+  v1.use(
+    '/payment-methods',
+    paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
+  );
 
   app.use('/v1', v1);
   app.use('/oauth', auth);

@@ -68,9 +68,14 @@ const event = (patch: Record<string, unknown>) => (c: Ctx) => ({
   pricing_tiers: [{ name: 'Main', price: 50, fees: 5, sections: ['Main'] }],
   ...patch,
 });
-const tier = (patch: Record<string, unknown>) => event({ pricing_tiers: [{ name: 'Main', price: 50, fees: 5, sections: ['Main'], ...patch }] });
+const tier = (patch: Record<string, unknown>) =>
+  event({ pricing_tiers: [{ name: 'Main', price: 50, fees: 5, sections: ['Main'], ...patch }] });
 
-const reserve = (patch: Record<string, unknown>) => (c: Ctx) => ({ event_id: c.eventId, seat_ids: ['s1:A:1'], ...patch });
+const reserve = (patch: Record<string, unknown>) => (c: Ctx) => ({
+  event_id: c.eventId,
+  seat_ids: ['s1:A:1'],
+  ...patch,
+});
 
 const register = (patch: Record<string, unknown>) => ({
   email: `bad-input-${Math.random().toString(36).slice(2)}@example.test`,
@@ -79,6 +84,8 @@ const register = (patch: Record<string, unknown>) => ({
   ...patch,
 });
 
+// One row per kind of bad input; kept one line each so the table reads as a table.
+// prettier-ignore
 const CASES: BadCase[] = [
   // --- transport: bodies, media types, sizes ---
   { name: 'malformed JSON', method: 'POST', path: '/v1/auth/register', rawBody: '{"email": "a@b.c",', headers: json, status: 400, code: 'INVALID_JSON' },
@@ -96,6 +103,10 @@ const CASES: BadCase[] = [
   { name: 'JSON in an unsupported charset', method: 'POST', path: '/v1/auth/register', rawBody: '{}', headers: { 'content-type': 'application/json; charset=iso-8859-1' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'unsupported Content-Encoding', method: 'POST', path: '/v1/auth/register', rawBody: '{}', headers: { ...json, 'content-encoding': 'compress' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'gzip Content-Encoding over bytes that are not gzip', method: 'POST', path: '/v1/auth/register', rawBody: '{"not":"gzip"}', headers: { ...json, 'content-encoding': 'gzip' }, status: 400, code: 'BAD_REQUEST' },
+  { name: 'JSON nested 40,000 levels deep (stack-overflow bait)', method: 'POST', path: '/v1/auth/register', rawBody: `{"email":"deep@example.test","password":"long-enough-pw","name":${'['.repeat(40000)}${']'.repeat(40000)}}`, headers: json, status: 400, code: 'VALIDATION_ERROR', message: /nested more than 32 levels/ },
+  { name: 'deeply nested objects on a keyed (idempotent) reserve', method: 'POST', path: '/v1/seats/reserve', token: fan, rawBody: `{"event_id":"e","seat_ids":["a"],"x":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}`, headers: { ...json, 'idempotency-key': 'deep-body-1' }, status: 400, code: 'VALIDATION_ERROR', message: /nested more than 32 levels/ },
+  { name: '__proto__ key in a body', method: 'POST', path: '/v1/auth/register', rawBody: '{"__proto__":{"role":"admin"},"email":"proto@example.test","password":"long-enough-pw","name":"P"}', headers: json, status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: '__proto__', errors: ['property __proto__ should not exist'] }] } },
+  { name: 'constructor key nested in a venue row', method: 'POST', path: '/v1/admin/venues', token: admin, body: rows({ row: 'A', seats: 3, constructor: { prototype: { admin: true } } }), status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'sections.0.rows.0.constructor', errors: ['property constructor should not exist'] }] } },
   { name: 'body over the 100kb limit', method: 'POST', path: '/v1/admin/venues', token: admin, rawBody: JSON.stringify(venue({ name: 'x'.repeat(101 * 1024) })), headers: json, status: 413, code: 'PAYLOAD_TOO_LARGE' },
 
   // --- authentication and roles ---
@@ -117,7 +128,7 @@ const CASES: BadCase[] = [
   { name: 'reservation read without a token', method: 'GET', path: '/v1/reservations/whatever', status: 401, code: 'UNAUTHORIZED', message: NO_TOKEN },
 
   // --- register ---
-  { name: 'register: email already taken', method: 'POST', path: '/v1/auth/register', body: (c) => register({ email: c.takenEmail }), status: 409, code: 'EMAIL_TAKEN' },
+  { name: 'register: email already taken', method: 'POST', path: '/v1/auth/register', body: (c: Ctx) => register({ email: c.takenEmail }), status: 409, code: 'EMAIL_TAKEN' },
   { name: 'register: the bootstrap admin email is taken too', method: 'POST', path: '/v1/auth/register', body: register({ email: ADMIN_EMAIL }), status: 409, code: 'EMAIL_TAKEN' },
   { name: 'register: not an email', method: 'POST', path: '/v1/auth/register', body: register({ email: 'not-an-email' }), status: 400, code: 'VALIDATION_ERROR', details: { fields: [expect.objectContaining({ field: 'email' })] } },
   { name: 'register: email of the wrong type', method: 'POST', path: '/v1/auth/register', body: register({ email: 12345 }), status: 400, code: 'VALIDATION_ERROR' },
@@ -173,7 +184,7 @@ const CASES: BadCase[] = [
   { name: 'event: queue settings of the wrong type', method: 'POST', path: '/v1/admin/events', token: admin, body: event({ queue: 'on' }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'event: event_id with forbidden characters', method: 'POST', path: '/v1/admin/events', token: admin, body: event({ event_id: '../../etc/passwd' }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'event: description too long', method: 'POST', path: '/v1/admin/events', token: admin, body: event({ description: 'd'.repeat(5001) }), status: 400, code: 'VALIDATION_ERROR' },
-  { name: 'event: event_id already used', method: 'POST', path: '/v1/admin/events', token: admin, body: (c) => event({ event_id: c.eventId })(c), status: 409, code: 'EVENT_EXISTS' },
+  { name: 'event: event_id already used', method: 'POST', path: '/v1/admin/events', token: admin, body: (c: Ctx) => event({ event_id: c.eventId })(c), status: 409, code: 'EVENT_EXISTS' },
   { name: 'publish: unknown event', method: 'POST', path: '/v1/admin/events/no-such-event/publish', token: admin, status: 404, code: 'EVENT_NOT_FOUND' },
   { name: 'publish: a cancelled event', method: 'POST', path: (c) => `/v1/admin/events/${c.cancelledEventId}/publish`, token: admin, status: 409, code: 'EVENT_CANCELLED' },
   { name: 'cancel: unknown event', method: 'POST', path: '/v1/admin/events/no-such-event/cancel', token: admin, body: {}, status: 404, code: 'EVENT_NOT_FOUND' },
@@ -191,6 +202,8 @@ const CASES: BadCase[] = [
   { name: 'search: invalid date_from', method: 'GET', path: '/v1/events/search?date_from=yesterday', status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: date_from after date_to', method: 'GET', path: '/v1/events/search?date_from=2030-02-01&date_to=2030-01-01', status: 400, code: 'VALIDATION_ERROR', message: 'date_from must not be after date_to' },
   { name: 'search: unknown query parameter', method: 'GET', path: '/v1/events/search?sort=price', status: 400, code: 'VALIDATION_ERROR' },
+  { name: 'search: __proto__ query parameter', method: 'GET', path: '/v1/events/search?__proto__=x', status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: '__proto__', errors: ['property __proto__ should not exist'] }] } },
+  { name: 'seats: constructor query parameter', method: 'GET', path: (c) => `/v1/events/${c.eventId}/seats?constructor=x`, status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: repeated query parameter', method: 'GET', path: '/v1/events/search?query=a&query=b', status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: query too long', method: 'GET', path: `/v1/events/search?query=${'q'.repeat(201)}`, status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: invalid X-Min-Log-Position', method: 'GET', path: '/v1/events/search', headers: { 'x-min-log-position': 'abc' }, status: 400, code: 'INVALID_LOG_POSITION' },
@@ -204,7 +217,7 @@ const CASES: BadCase[] = [
   { name: 'seats: unknown query parameter', method: 'GET', path: (c) => `/v1/events/${c.eventId}/seats?row=A`, status: 400, code: 'VALIDATION_ERROR' },
 
   // --- reserve ---
-  { name: 'reserve: missing seat_ids', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c) => ({ event_id: c.eventId }), status: 400, code: 'VALIDATION_ERROR' },
+  { name: 'reserve: missing seat_ids', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c: Ctx) => ({ event_id: c.eventId }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'reserve: empty seat_ids', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: [] }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'reserve: seat_ids as a string', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: 's1:A:1' }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'reserve: seat_ids as numbers', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: [1, 2] }), status: 400, code: 'VALIDATION_ERROR' },
@@ -213,11 +226,11 @@ const CASES: BadCase[] = [
   { name: 'reserve: event_id too long', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ event_id: 'e'.repeat(65) }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'reserve: unknown field', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ price: 0 }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'reserve: unknown event', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ event_id: 'no-such-event' }), status: 404, code: 'EVENT_NOT_FOUND' },
-  { name: 'reserve: unpublished event', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c) => reserve({ event_id: c.draftEventId })(c), status: 404, code: 'EVENT_NOT_FOUND' },
+  { name: 'reserve: unpublished event', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c: Ctx) => reserve({ event_id: c.draftEventId })(c), status: 404, code: 'EVENT_NOT_FOUND' },
   { name: 'reserve: unknown seat', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: ['s9:Z:99'] }), status: 404, code: 'SEAT_NOT_FOUND', details: { seat_ids: ['s9:Z:99'] } },
   { name: 'reserve: someone else’s user_id', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ user_id: 'somebody-else' }), status: 403, code: 'FORBIDDEN' },
-  { name: 'reserve: cancelled event', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c) => reserve({ event_id: c.cancelledEventId })(c), status: 410, code: 'SEATS_GONE' },
-  { name: 'reserve: before the sale opens', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c) => reserve({ event_id: c.notOnSaleEventId })(c), status: 422, code: 'SALE_NOT_OPEN' },
+  { name: 'reserve: cancelled event', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c: Ctx) => reserve({ event_id: c.cancelledEventId })(c), status: 410, code: 'SEATS_GONE' },
+  { name: 'reserve: before the sale opens', method: 'POST', path: '/v1/seats/reserve', token: fan, body: (c: Ctx) => reserve({ event_id: c.notOnSaleEventId })(c), status: 422, code: 'SALE_NOT_OPEN' },
   { name: 'reserve: over the purchase limit', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: Array.from({ length: 9 }, (_, i) => `s1:A:${i + 1}`) }), status: 422, code: 'PURCHASE_LIMIT_EXCEEDED' },
   { name: 'reserve: invalid Idempotency-Key', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: ['s1:B:1'] }), headers: { 'idempotency-key': 'not a valid key!' }, status: 400, code: 'INVALID_IDEMPOTENCY_KEY' },
   { name: 'reserve: Idempotency-Key too long', method: 'POST', path: '/v1/seats/reserve', token: fan, body: reserve({ seat_ids: ['s1:B:1'] }), headers: { 'idempotency-key': 'k'.repeat(129) }, status: 400, code: 'INVALID_IDEMPOTENCY_KEY' },
@@ -258,11 +271,20 @@ describe('bad input over HTTP: specific 4xx, always the error envelope, never 5x
     const taken = await t.call('POST', '/v1/auth/register', { body: register({}) });
     expect(taken.status).toBe(201);
 
-    const published = await createEvent(t.call, adminToken, { name: 'Bad Input Published', maxTicketsPerOrder: 8 });
+    const published = await createEvent(t.call, adminToken, {
+      name: 'Bad Input Published',
+      maxTicketsPerOrder: 8,
+    });
     const draft = await createEvent(t.call, adminToken, { name: 'Bad Input Draft', publish: false });
     const cancelled = await createEvent(t.call, adminToken, { name: 'Bad Input Cancelled' });
-    expect((await t.call('POST', `/v1/admin/events/${cancelled.eventId}/cancel`, { token: adminToken, body: {} })).status).toBe(200);
-    const later = await createEvent(t.call, adminToken, { name: 'Bad Input Later', generalSaleStart: '2030-01-01T10:00:00Z' });
+    expect(
+      (await t.call('POST', `/v1/admin/events/${cancelled.eventId}/cancel`, { token: adminToken, body: {} }))
+        .status,
+    ).toBe(200);
+    const later = await createEvent(t.call, adminToken, {
+      name: 'Bad Input Later',
+      generalSaleStart: '2030-01-01T10:00:00Z',
+    });
     const venueRes = await t.call('POST', '/v1/admin/venues', { token: adminToken, body: validVenue });
     expect(venueRes.status).toBe(201);
 
@@ -272,10 +294,17 @@ describe('bad input over HTTP: specific 4xx, always the error envelope, never 5x
       fanId: customer.userId,
       auditor: t.mintToken('auditor-1', 'auditor'),
       expired: sign({ ...claims, exp: now - 60, iat: now - 3660 }, secret),
-      foreignSecret: sign({ ...claims, role: 'admin', exp: now + 600 }, 'not-the-server-secret-at-all-0123456789'),
+      foreignSecret: sign(
+        { ...claims, role: 'admin', exp: now + 600 },
+        'not-the-server-secret-at-all-0123456789',
+      ),
       wrongIssuer: sign({ ...claims, exp: now + 600 }, secret, 'someone-else'),
       unknownRole: sign({ ...claims, role: 'superuser', exp: now + 600 }, secret),
-      algNone: jwt.sign({ ...claims, role: 'admin', exp: now + 600 }, '', { algorithm: 'none', issuer: 'ticketing-backend', subject: 'forger' }),
+      algNone: jwt.sign({ ...claims, role: 'admin', exp: now + 600 }, '', {
+        algorithm: 'none',
+        issuer: 'ticketing-backend',
+        subject: 'forger',
+      }),
       takenEmail: taken.body.email,
       venueId: venueRes.body.venue_id,
       eventId: published.eventId,
@@ -293,21 +322,22 @@ describe('bad input over HTTP: specific 4xx, always the error envelope, never 5x
     expect(CASES.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(CASES.map((c) => [`${c.method} ${typeof c.path === 'string' ? c.path.slice(0, 60) : '…'}: ${c.name}`, c] as const))(
-    '%s',
-    async (_title, c) => {
-      const resolve = <T>(value: Lazy<T> | undefined): T | undefined =>
-        typeof value === 'function' ? (value as (ctx: Ctx) => T)(ctx) : value;
-      const res = await t.call(c.method, resolve(c.path)!, {
-        token: c.token?.(ctx),
-        body: resolve(c.body),
-        rawBody: c.rawBody,
-        headers: resolve(c.headers),
-      });
-      answered.push({ name: c.name, status: res.status });
-      expectEnvelope(res, c);
-    },
-  );
+  it.each(
+    CASES.map(
+      (c) => [`${c.method} ${typeof c.path === 'string' ? c.path.slice(0, 60) : '…'}: ${c.name}`, c] as const,
+    ),
+  )('%s', async (_title, c) => {
+    const resolve = <T>(value: Lazy<T> | undefined): T | undefined =>
+      typeof value === 'function' ? (value as (ctx: Ctx) => T)(ctx) : value;
+    const res = await t.call(c.method, resolve(c.path)!, {
+      token: c.token?.(ctx),
+      body: resolve(c.body),
+      rawBody: c.rawBody,
+      headers: resolve(c.headers),
+    });
+    answered.push({ name: c.name, status: res.status });
+    expectEnvelope(res, c);
+  });
 
   it('never answered 5xx to anything in the table', () => {
     expect(answered).toHaveLength(CASES.length);

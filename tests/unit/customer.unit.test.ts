@@ -2,8 +2,12 @@ import crypto from 'node:crypto';
 import {
   customerDecider,
   emailDecider,
+  MAX_PAYMENT_METHODS,
   normalizeEmail,
+  type AddPaymentMethod,
   type CustomerEvent,
+  type PaymentMethodAdded,
+  type PaymentMethodRemoved,
   type CustomerRegistered,
   type RefreshTokenIssued,
   type RefreshTokenRotated,
@@ -219,6 +223,199 @@ describe('customer decider', () => {
         expiresAt: Date.parse(shift(NOW, 3600)),
         used: false,
       });
+    });
+  });
+});
+
+describe('customer decider: payment methods', () => {
+  const add = (paymentMethodId: string, over: Partial<AddPaymentMethod> = {}): AddPaymentMethod => ({
+    type: 'AddPaymentMethod',
+    paymentMethodId,
+    cardToken: 'tok_visa',
+    brand: 'Visa',
+    last4: '4242',
+    expMonth: 12,
+    expYear: 2030,
+    makeDefault: false,
+    ...over,
+  });
+  const added = (
+    paymentMethodId: string,
+    over: Partial<PaymentMethodAdded['data']> = {},
+  ): PaymentMethodAdded => ({
+    type: 'PaymentMethodAdded',
+    data: {
+      paymentMethodId,
+      type: 'CARD',
+      cardToken: 'tok_visa',
+      brand: 'Visa',
+      last4: '4242',
+      expMonth: 12,
+      expYear: 2030,
+      isDefault: false,
+      previousDefaultId: null,
+      addedAt: NOW,
+      ...over,
+    },
+  });
+  const removed = (paymentMethodId: string, newDefaultId: string | null = null): PaymentMethodRemoved => ({
+    type: 'PaymentMethodRemoved',
+    data: { paymentMethodId, newDefaultId, removedAt: NOW },
+  });
+  const defaults = (history: CustomerEvent[]) => {
+    const state = customer.given(history).state();
+    if (!state.exists) throw new Error('expected an account');
+    return [...state.paymentMethods.values()].map((m) => [m.paymentMethodId, m.isDefault]);
+  };
+
+  describe('AddPaymentMethod', () => {
+    it('records the token and card facts; the first method is the default even when not asked', () => {
+      customer
+        .given([registered], at())
+        .when(add('pm-1', { billingAddress: { street: '1 Main St', city: 'New York', country: 'US' } }))
+        .then([
+          added('pm-1', {
+            isDefault: true,
+            billingAddress: { street: '1 Main St', city: 'New York', country: 'US' },
+          }),
+        ]);
+    });
+
+    it('a later method is not the default unless asked', () => {
+      customer
+        .given([registered, added('pm-1', { isDefault: true })], at())
+        .when(add('pm-2', { cardToken: 'tok_mastercard', brand: 'Mastercard', last4: '4444' }))
+        .then([added('pm-2', { cardToken: 'tok_mastercard', brand: 'Mastercard', last4: '4444' })]);
+    });
+
+    it('a new default names the default it replaces, and evolving it un-defaults the others', () => {
+      const history: CustomerEvent[] = [registered, added('pm-1', { isDefault: true }), added('pm-2')];
+      const [event] = customer
+        .given(history, at())
+        .when(add('pm-3', { makeDefault: true }))
+        .then([added('pm-3', { isDefault: true, previousDefaultId: 'pm-1' })]);
+      expect(defaults([...history, event])).toEqual([
+        ['pm-1', false],
+        ['pm-2', false],
+        ['pm-3', true],
+      ]);
+    });
+
+    it('is NOT_FOUND for an account that does not exist', () => {
+      customer.given([], at()).when(add('pm-1')).thenThrows('NOT_FOUND');
+    });
+
+    it('refuses a payment method id already in use', () => {
+      customer
+        .given([registered, added('pm-1', { isDefault: true })], at())
+        .when(add('pm-1'))
+        .thenThrows('VALIDATION_ERROR');
+    });
+
+    it(`keeps at most ${MAX_PAYMENT_METHODS} methods`, () => {
+      const history: CustomerEvent[] = [registered];
+      for (let i = 0; i < MAX_PAYMENT_METHODS; i += 1) history.push(added(`pm-${i}`, { isDefault: i === 0 }));
+      customer
+        .given(history, at())
+        .when(add('pm-x'))
+        .thenThrows('VALIDATION_ERROR', { max_payment_methods: MAX_PAYMENT_METHODS });
+      customer
+        .given([...history, removed('pm-3')], at())
+        .when(add('pm-x'))
+        .then([added('pm-x')]);
+    });
+
+    it('refuses an expired card: valid through the last day of its expiry month', () => {
+      const card = add('pm-1', { expMonth: 2, expYear: 2030 });
+      customer
+        .given([registered], at('2030-02-28T23:59:59.999Z'))
+        .when(card)
+        .then([added('pm-1', { expMonth: 2, isDefault: true, addedAt: '2030-02-28T23:59:59.999Z' })]);
+      customer
+        .given([registered], at('2030-03-01T00:00:00.000Z'))
+        .when(card)
+        .thenThrows('INVALID_PAYMENT_METHOD');
+    });
+
+    it.each([
+      ['a token that is not a tok_', { cardToken: '4242424242424242' }],
+      ['malformed last four', { last4: '42a2' }],
+      ['an impossible month', { expMonth: 13 }],
+      ['a fractional year', { expYear: 2030.5 }],
+    ])('is INVALID_PAYMENT_METHOD for %s', (_what, over) => {
+      customer.given([registered], at()).when(add('pm-1', over)).thenThrows('INVALID_PAYMENT_METHOD');
+    });
+
+    it('keeps the methods in the state, oldest first, with their token', () => {
+      const state = customer
+        .given([registered, added('pm-1', { isDefault: true }), added('pm-2', { cardToken: 'tok_amex' })])
+        .state();
+      if (!state.exists) throw new Error('expected an account');
+      expect([...state.paymentMethods.keys()]).toEqual(['pm-1', 'pm-2']);
+      expect(state.paymentMethods.get('pm-2')).toEqual({
+        paymentMethodId: 'pm-2',
+        type: 'CARD',
+        cardToken: 'tok_amex',
+        brand: 'Visa',
+        last4: '4242',
+        expMonth: 12,
+        expYear: 2030,
+        isDefault: false,
+        addedAt: NOW,
+      });
+    });
+  });
+
+  describe('RemovePaymentMethod', () => {
+    it('removes a method that is not the default', () => {
+      const history: CustomerEvent[] = [registered, added('pm-1', { isDefault: true }), added('pm-2')];
+      const [event] = customer
+        .given(history, at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-2' })
+        .then([removed('pm-2')]);
+      expect(defaults([...history, event])).toEqual([['pm-1', true]]);
+    });
+
+    it('removing the default makes the most recently added remaining method the default', () => {
+      const history: CustomerEvent[] = [
+        registered,
+        added('pm-1', { isDefault: true }),
+        added('pm-2'),
+        added('pm-3'),
+      ];
+      const [event] = customer
+        .given(history, at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-1' })
+        .then([removed('pm-1', 'pm-3')]);
+      expect(defaults([...history, event])).toEqual([
+        ['pm-2', false],
+        ['pm-3', true],
+      ]);
+    });
+
+    it('removing the last method leaves none', () => {
+      const history: CustomerEvent[] = [registered, added('pm-1', { isDefault: true })];
+      const [event] = customer
+        .given(history, at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-1' })
+        .then([removed('pm-1')]);
+      expect(defaults([...history, event])).toEqual([]);
+    });
+
+    it('is PAYMENT_METHOD_NOT_FOUND for an unknown or already removed method, or no account', () => {
+      const history: CustomerEvent[] = [registered, added('pm-1', { isDefault: true }), removed('pm-1')];
+      customer
+        .given(history, at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-1' })
+        .thenThrows('PAYMENT_METHOD_NOT_FOUND');
+      customer
+        .given(history, at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-9' })
+        .thenThrows('PAYMENT_METHOD_NOT_FOUND');
+      customer
+        .given([], at())
+        .when({ type: 'RemovePaymentMethod', paymentMethodId: 'pm-1' })
+        .thenThrows('PAYMENT_METHOD_NOT_FOUND');
     });
   });
 });

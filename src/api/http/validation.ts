@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { ApiError } from './api-error';
+import { SMUGGLED_KEYS } from './middleware';
 
 type Constructor<T> = new () => T;
 
@@ -11,6 +12,13 @@ type Constructor<T> = new () => T;
 export function validateInput<T extends object>(dto: Constructor<T>, input: unknown, where: 'body' | 'query' = 'body'): T {
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ApiError(400, 'VALIDATION_ERROR', `The request ${where} must be a JSON object`);
+  }
+  // class-transformer drops these keys silently; refuse them like any other unknown field (query strings and
+  // form bodies are flat, nested JSON is checked by guardJsonBody).
+  const smuggled = Object.keys(input).filter((key) => SMUGGLED_KEYS.has(key));
+  if (smuggled.length > 0) {
+    const fields = smuggled.map((field) => ({ field, errors: [`property ${field} should not exist`] }));
+    throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${where}: ${smuggled.join(', ')}`, { fields });
   }
   const instance = plainToInstance(dto, input, { enableImplicitConversion: where === 'query' });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });

@@ -17,7 +17,7 @@ export interface CatalogRouteDeps {
 }
 
 /** Admin: venues and events. */
-export function adminCatalogRoutes({ catalog, queries }: CatalogRouteDeps): Router {
+export function adminCatalogRoutes({ catalog, queries, readYourWrites }: CatalogRouteDeps): Router {
   const router = Router();
   router.use(requireRole('admin'));
 
@@ -101,7 +101,7 @@ export function adminCatalogRoutes({ catalog, queries }: CatalogRouteDeps): Rout
     res.status(200).json({ event_id: pathParam(req, 'id'), status: 'CANCELLED' });
   });
 
-  router.get('/events/:id', async (req, res) => {
+  router.get('/events/:id', readYourWrites, async (req, res) => {
     const doc = await queries.findEvent(pathParam(req, 'id'), true);
     if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
     res.json({ ...queries.details(doc), status: doc.status });

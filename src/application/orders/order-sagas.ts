@@ -28,10 +28,14 @@ export const SAGA_QUEUES = {
   eventCancellation: 'saga.event-cancellation',
 } as const;
 
+export type SagaQueue = keyof typeof SAGA_QUEUES;
+
 export interface SagaOptions {
   prefetch?: number;
   maxRetries?: number;
   retryDelayMs?: number;
+  /** Prefix of the queue names (several deployments can share a broker). */
+  namespace?: string;
   /** Test hook: called at named steps; throwing there simulates a crash before the ack. */
   faults?: (step: string, message: BusMessage) => void;
 }
@@ -72,15 +76,19 @@ export class OrderSagas {
       }
     };
     this.subscriptions.push(
-      await this.bus.consume(SAGA_QUEUES.payment, ['OrderPlaced'], wrap('payment', (m) => this.onOrderPlaced(m)), consume),
-      await this.bus.consume(SAGA_QUEUES.fulfillment, ['OrderConfirmed'], wrap('fulfillment', (m) => this.onOrderConfirmed(m)), consume),
-      await this.bus.consume(SAGA_QUEUES.cancellation, ['OrderCancelled'], wrap('cancellation', (m) => this.onOrderCancelled(m)), consume),
-      await this.bus.consume(SAGA_QUEUES.eventCancellation, ['EventCancelled'], wrap('event-cancellation', (m) => this.onEventCancelled(m)), { ...consume, prefetch: 1 }),
+      await this.bus.consume(this.queue('payment'), ['OrderPlaced'], wrap('payment', (m) => this.onOrderPlaced(m)), consume),
+      await this.bus.consume(this.queue('fulfillment'), ['OrderConfirmed'], wrap('fulfillment', (m) => this.onOrderConfirmed(m)), consume),
+      await this.bus.consume(this.queue('cancellation'), ['OrderCancelled'], wrap('cancellation', (m) => this.onOrderCancelled(m)), consume),
+      await this.bus.consume(this.queue('eventCancellation'), ['EventCancelled'], wrap('event-cancellation', (m) => this.onEventCancelled(m)), { ...consume, prefetch: 1 }),
     );
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
+  }
+
+  queue(name: SagaQueue): string {
+    return `${this.options.namespace ?? 'ticketing'}.${SAGA_QUEUES[name]}`;
   }
 
   private metadata(message: BusMessage, saga: string): CommandMetadata {

@@ -43,7 +43,38 @@ export interface RotateRefreshToken {
   expiresAt: string;
 }
 
-export type CustomerCommand = RegisterCustomer | IssueRefreshToken | RotateRefreshToken;
+export interface BillingAddress {
+  street?: string;
+  city?: string;
+  state?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+/**
+ * Saves a card as a payment method. The card is known only by the payment gateway's token (never a card number)
+ * and the facts the gateway gave for it (brand, last four digits, expiry).
+ */
+export interface AddPaymentMethod {
+  type: 'AddPaymentMethod';
+  paymentMethodId: string;
+  cardToken: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  billingAddress?: BillingAddress;
+  /** Make it the default; the account's first method is the default whatever this says. */
+  makeDefault: boolean;
+}
+
+export interface RemovePaymentMethod {
+  type: 'RemovePaymentMethod';
+  paymentMethodId: string;
+}
+
+export type CustomerCommand =
+  RegisterCustomer | IssueRefreshToken | RotateRefreshToken | AddPaymentMethod | RemovePaymentMethod;
 
 export type CustomerRegistered = DomainEvent<
   'CustomerRegistered',
@@ -64,7 +95,35 @@ export type RefreshTokenRotated = DomainEvent<
   'RefreshTokenRotated',
   { oldTokenId: string; newTokenId: string; newTokenHash: string; expiresAt: string; rotatedAt: string }
 >;
-export type CustomerEvent = CustomerRegistered | RefreshTokenIssued | RefreshTokenRotated;
+export type PaymentMethodAdded = DomainEvent<
+  'PaymentMethodAdded',
+  {
+    paymentMethodId: string;
+    type: 'CARD';
+    /** The gateway's token for the card: an opaque reference, not card data. */
+    cardToken: string;
+    brand: string;
+    last4: string;
+    expMonth: number;
+    expYear: number;
+    billingAddress?: BillingAddress;
+    isDefault: boolean;
+    /** When isDefault: the method that stops being the default (null when there was none). */
+    previousDefaultId: string | null;
+    addedAt: string;
+  }
+>;
+export type PaymentMethodRemoved = DomainEvent<
+  'PaymentMethodRemoved',
+  {
+    paymentMethodId: string;
+    /** When the default was removed: the method that becomes the default (the most recently added one left). */
+    newDefaultId: string | null;
+    removedAt: string;
+  }
+>;
+export type CustomerEvent =
+  CustomerRegistered | RefreshTokenIssued | RefreshTokenRotated | PaymentMethodAdded | PaymentMethodRemoved;
 
 export interface RefreshTokenState {
   tokenHash: string;
@@ -72,6 +131,22 @@ export interface RefreshTokenState {
   expiresAt: number;
   used: boolean;
 }
+
+export interface PaymentMethodState {
+  paymentMethodId: string;
+  type: 'CARD';
+  cardToken: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  billingAddress?: BillingAddress;
+  isDefault: boolean;
+  addedAt: string;
+}
+
+/** Saved payment methods per account; bounds the state and what a listing returns. */
+export const MAX_PAYMENT_METHODS = 20;
 
 export type CustomerState =
   | { exists: false }
@@ -84,6 +159,8 @@ export type CustomerState =
       passwordHash: string;
       /** Live (and recently used) refresh tokens by id; expired ones are dropped as time moves on. */
       refreshTokens: Map<string, RefreshTokenState>;
+      /** Saved payment methods by id, oldest first. */
+      paymentMethods: Map<string, PaymentMethodState>;
     };
 
 export interface CustomerContext {
@@ -92,6 +169,8 @@ export interface CustomerContext {
 
 const invalidGrant = (): never =>
   fail('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
+
+const invalidPaymentMethod = (message: string): never => fail('INVALID_PAYMENT_METHOD', message);
 
 export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState, CustomerContext> = {
   initialState: () => ({ exists: false }),
@@ -161,6 +240,67 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           },
         ];
       }
+      case 'AddPaymentMethod': {
+        if (!state.exists) return fail('NOT_FOUND', 'Account not found');
+        if (state.paymentMethods.has(command.paymentMethodId))
+          fail('VALIDATION_ERROR', 'This payment method id is already in use');
+        if (state.paymentMethods.size >= MAX_PAYMENT_METHODS)
+          fail(
+            'VALIDATION_ERROR',
+            `An account can keep at most ${MAX_PAYMENT_METHODS} payment methods; remove one first`,
+            {
+              max_payment_methods: MAX_PAYMENT_METHODS,
+            },
+          );
+        if (!/^tok_[A-Za-z0-9_]{1,100}$/.test(command.cardToken))
+          invalidPaymentMethod('The card token is not a payment token');
+        if (!/^\d{4}$/.test(command.last4)) invalidPaymentMethod("The card's last four digits are malformed");
+        if (
+          !Number.isInteger(command.expMonth) ||
+          command.expMonth < 1 ||
+          command.expMonth > 12 ||
+          !Number.isInteger(command.expYear)
+        )
+          invalidPaymentMethod("The card's expiry date is malformed");
+        // A card is valid through the last day of its expiry month.
+        if (Date.UTC(command.expYear, command.expMonth, 1) <= now.getTime())
+          invalidPaymentMethod('The card has expired');
+        const previousDefault = defaultPaymentMethod(state.paymentMethods);
+        const isDefault = command.makeDefault || previousDefault === undefined;
+        return [
+          {
+            type: 'PaymentMethodAdded',
+            data: {
+              paymentMethodId: command.paymentMethodId,
+              type: 'CARD',
+              cardToken: command.cardToken,
+              brand: command.brand,
+              last4: command.last4,
+              expMonth: command.expMonth,
+              expYear: command.expYear,
+              ...(command.billingAddress ? { billingAddress: { ...command.billingAddress } } : {}),
+              isDefault,
+              previousDefaultId: isDefault ? (previousDefault?.paymentMethodId ?? null) : null,
+              addedAt: now.toISOString(),
+            },
+          },
+        ];
+      }
+      case 'RemovePaymentMethod': {
+        const method = state.exists ? state.paymentMethods.get(command.paymentMethodId) : undefined;
+        if (!state.exists || !method) return fail('PAYMENT_METHOD_NOT_FOUND', 'Payment method not found');
+        let newDefaultId: string | null = null;
+        if (method.isDefault) {
+          for (const other of state.paymentMethods.values())
+            if (other.paymentMethodId !== method.paymentMethodId) newDefaultId = other.paymentMethodId;
+        }
+        return [
+          {
+            type: 'PaymentMethodRemoved',
+            data: { paymentMethodId: command.paymentMethodId, newDefaultId, removedAt: now.toISOString() },
+          },
+        ];
+      }
     }
   },
 
@@ -168,7 +308,16 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
     switch (event.type) {
       case 'CustomerRegistered': {
         const { userId, email, name, role, passwordHash } = event.data;
-        return { exists: true, userId, email, name, role, passwordHash, refreshTokens: new Map() };
+        return {
+          exists: true,
+          userId,
+          email,
+          name,
+          role,
+          passwordHash,
+          refreshTokens: new Map(),
+          paymentMethods: new Map(),
+        };
       }
       case 'RefreshTokenIssued': {
         if (!state.exists) return state;
@@ -194,9 +343,31 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         });
         return state;
       }
+      case 'PaymentMethodAdded': {
+        if (!state.exists) return state;
+        const { previousDefaultId: _previous, ...method } = event.data;
+        if (method.isDefault) for (const other of state.paymentMethods.values()) other.isDefault = false;
+        state.paymentMethods.set(method.paymentMethodId, method);
+        return state;
+      }
+      case 'PaymentMethodRemoved': {
+        if (!state.exists) return state;
+        state.paymentMethods.delete(event.data.paymentMethodId);
+        const next = event.data.newDefaultId ? state.paymentMethods.get(event.data.newDefaultId) : undefined;
+        if (next) {
+          for (const other of state.paymentMethods.values()) other.isDefault = false;
+          next.isDefault = true;
+        }
+        return state;
+      }
     }
   },
 };
+
+function defaultPaymentMethod(methods: Map<string, PaymentMethodState>): PaymentMethodState | undefined {
+  for (const method of methods.values()) if (method.isDefault) return method;
+  return undefined;
+}
 
 /** Expired tokens can never be used again: forgetting them keeps the state as small as the live tokens. */
 function dropExpired(tokens: Map<string, RefreshTokenState>, now: number): void {

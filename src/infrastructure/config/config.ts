@@ -15,6 +15,11 @@ export interface AppConfig {
   eventstoreUrl?: string;
   mongoUrl?: string;
   amqpUrl?: string;
+  /** Prefix of the bus exchange and saga queues, so several deployments (or test runs) can share a broker. */
+  busNamespace: string;
+  /** Saga retries before a message goes to the dead-letter queue, and the base delay between them. */
+  sagaMaxRetries: number;
+  sagaRetryDelayMs: number;
   redisUrl?: string;
   /** Largest accepted JSON body. */
   bodyLimit: string;
@@ -52,11 +57,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventstoreUrl: env.EVENTSTORE_URL || undefined,
     mongoUrl: env.MONGO_URL || undefined,
     amqpUrl: env.AMQP_URL || undefined,
+    busNamespace: busNamespace(env.BUS_NAMESPACE),
+    sagaMaxRetries: intFrom(env, 'SAGA_MAX_RETRIES', 5),
+    sagaRetryDelayMs: intFrom(env, 'SAGA_RETRY_DELAY_MS', 500),
     redisUrl: env.REDIS_URL || undefined,
     bodyLimit: env.BODY_LIMIT || '100kb',
     expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 5000, 10),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
   };
+}
+
+function busNamespace(raw: string | undefined): string {
+  const value = raw || 'ticketing';
+  if (!/^[\w.-]{1,100}$/.test(value)) throw new ConfigError(`BUS_NAMESPACE must be 1-100 letters, digits, '.', '_' or '-', got "${raw}"`);
+  return value;
 }
 
 /** JWT_SECRET, or a random secret kept in the data dir (so tokens survive restarts); required in production. */

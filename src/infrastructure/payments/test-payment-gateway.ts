@@ -1,0 +1,261 @@
+import crypto from 'node:crypto';
+import {
+  PaymentDeclinedError,
+  PaymentGatewayUnavailableError,
+  type Authorization,
+  type Capture,
+  type CardDetails,
+  type PaymentGateway,
+  type Refund,
+} from '../../application/ports/payment-gateway';
+
+type DeclineReason = PaymentDeclinedError['reason'];
+
+interface TestCard extends CardDetails {
+  /** authorize() refuses this card with this reason (the card itself can still be described and saved). */
+  declines?: DeclineReason;
+  /** authorize() answers PaymentGatewayUnavailableError, every time (a retryable failure). */
+  unavailable?: boolean;
+}
+
+const EXP = { expMonth: 12, expYear: 2030 } as const;
+
+/**
+ * Stripe-style test tokens (the last four digits are those of Stripe's matching test card numbers).
+ * Declining tokens describe fine, like Stripe's test cards, so they can be saved as a payment method and
+ * fail only when charged.
+ */
+const TEST_CARDS: Readonly<Record<string, TestCard>> = {
+  tok_visa: { brand: 'Visa', last4: '4242', ...EXP },
+  tok_visa_debit: { brand: 'Visa', last4: '5556', ...EXP },
+  tok_mastercard: { brand: 'Mastercard', last4: '4444', ...EXP },
+  tok_mastercard_debit: { brand: 'Mastercard', last4: '8210', ...EXP },
+  tok_amex: { brand: 'American Express', last4: '8431', ...EXP },
+  tok_chargeDeclined: { brand: 'Visa', last4: '0002', ...EXP, declines: 'card_declined' },
+  tok_chargeDeclinedInsufficientFunds: {
+    brand: 'Visa',
+    last4: '9995',
+    ...EXP,
+    declines: 'insufficient_funds',
+  },
+  tok_chargeDeclinedExpiredCard: { brand: 'Visa', last4: '0069', ...EXP, declines: 'expired_card' },
+  tok_chargeDeclinedProcessingError: { brand: 'Visa', last4: '0119', ...EXP, declines: 'processing_error' },
+  tok_gatewayUnavailable: { brand: 'Visa', last4: '0000', ...EXP, unavailable: true },
+};
+
+const DECLINE_MESSAGES: Record<DeclineReason, string> = {
+  card_declined: 'Your card was declined',
+  insufficient_funds: 'Your card has insufficient funds',
+  expired_card: 'Your card has expired',
+  processing_error: 'An error occurred while processing your card',
+  authorization_expired: 'The authorization has expired or was released',
+};
+
+/** Gateway operations, for simulated outages. */
+export type GatewayOperation = 'describeToken' | 'authorize' | 'capture' | 'voidAuthorization' | 'refund';
+
+interface AuthorizationRecord {
+  amountCents: number;
+  /** Captured so far, by capture idempotency key. */
+  captures: Map<string, number>;
+  voided: boolean;
+}
+
+interface CaptureRecord {
+  amountCents: number;
+  /** Refunded so far, by refund idempotency key. */
+  refunds: Map<string, number>;
+}
+
+/**
+ * A deterministic in-process PaymentGateway for development and tests (the embedded profile's default).
+ *
+ * Results are derived from the inputs and the idempotency key only (ids are a prefix + a sha256 of the key), so
+ * a retry with the same key answers the same thing, in this process or after a restart. A small in-memory ledger
+ * is kept only to catch mistakes within one process: capturing more than was authorized, refunding more than was
+ * captured, capturing a voided authorization, or reusing an idempotency key for a different request. An
+ * authorization or capture this process has not seen (made before a restart) is trusted as it comes.
+ *
+ * Tokens: see TEST_CARDS, plus any `tok_visa_*` / `tok_mastercard_*` (a Visa / Mastercard whose last four
+ * digits are the token's 4-digit suffix when it has one, e.g. `tok_visa_1881`, otherwise 4242 / 4444).
+ * Unknown tokens are declined as `card_declined` ('Unknown card token').
+ */
+export class TestPaymentGateway implements PaymentGateway {
+  private readonly authorizations = new Map<string, AuthorizationRecord>();
+  private readonly captures = new Map<string, CaptureRecord>();
+  /** Idempotency key (per operation) -> fingerprint of the request first seen with it. */
+  private readonly requests = new Map<string, string>();
+  private readonly outage = new Set<GatewayOperation>();
+  private readonly maxTracked: number;
+
+  /** @param options.maxTracked entries kept per ledger map (oldest forgotten first, then trusted like after a restart). */
+  constructor(options: { maxTracked?: number } = {}) {
+    this.maxTracked = options.maxTracked ?? 100_000;
+  }
+
+  async describeToken(cardToken: string): Promise<CardDetails> {
+    this.checkOutage('describeToken');
+    const { brand, last4, expMonth, expYear } = cardFor(cardToken);
+    return { brand, last4, expMonth, expYear };
+  }
+
+  async authorize(request: {
+    cardToken: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<Authorization> {
+    this.checkOutage('authorize');
+    const { cardToken, amountCents, currency, idempotencyKey } = request;
+    requireAmount(amountCents);
+    if (!/^[A-Za-z]{3}$/.test(currency)) throw new RangeError(`Not an ISO 4217 currency code: ${currency}`);
+    this.checkKey('authorize', idempotencyKey, [cardToken, amountCents, currency.toUpperCase()]);
+    const card = cardFor(cardToken);
+    if (card.unavailable)
+      throw new PaymentGatewayUnavailableError(
+        'The payment gateway is not reachable (test token tok_gatewayUnavailable)',
+      );
+    if (card.declines) throw new PaymentDeclinedError(card.declines, DECLINE_MESSAGES[card.declines]);
+    const authorizationId = deriveId('auth', 'authorize', idempotencyKey);
+    if (!this.authorizations.has(authorizationId)) {
+      remember(
+        this.authorizations,
+        authorizationId,
+        { amountCents, captures: new Map(), voided: false },
+        this.maxTracked,
+      );
+    }
+    return { authorizationId, amountCents };
+  }
+
+  async capture(request: {
+    authorizationId: string;
+    amountCents: number;
+    idempotencyKey: string;
+  }): Promise<Capture> {
+    this.checkOutage('capture');
+    const { authorizationId, amountCents, idempotencyKey } = request;
+    requireAmount(amountCents);
+    this.checkKey('capture', idempotencyKey, [authorizationId, amountCents]);
+    const captureId = deriveId('cap', 'capture', idempotencyKey);
+    const auth = this.authorizations.get(authorizationId);
+    if (auth && !auth.captures.has(idempotencyKey)) {
+      if (auth.voided)
+        throw new PaymentDeclinedError(
+          'authorization_expired',
+          'The authorization was voided and cannot be captured',
+        );
+      const captured = sum(auth.captures);
+      if (captured + amountCents > auth.amountCents) {
+        throw new RangeError(
+          `Capture of ${amountCents} cents exceeds the ${auth.amountCents - captured} cents left on ${authorizationId}`,
+        );
+      }
+      auth.captures.set(idempotencyKey, amountCents);
+    }
+    if (!this.captures.has(captureId))
+      remember(this.captures, captureId, { amountCents, refunds: new Map() }, this.maxTracked);
+    return { captureId, amountCents };
+  }
+
+  async voidAuthorization(request: { authorizationId: string; idempotencyKey: string }): Promise<void> {
+    this.checkOutage('voidAuthorization');
+    const { authorizationId, idempotencyKey } = request;
+    this.checkKey('void', idempotencyKey, [authorizationId]);
+    const auth = this.authorizations.get(authorizationId);
+    if (!auth) return;
+    if (auth.captures.size > 0)
+      throw new Error(`Authorization ${authorizationId} was captured: refund the capture instead of voiding`);
+    auth.voided = true;
+  }
+
+  async refund(request: { captureId: string; amountCents: number; idempotencyKey: string }): Promise<Refund> {
+    this.checkOutage('refund');
+    const { captureId, amountCents, idempotencyKey } = request;
+    requireAmount(amountCents);
+    this.checkKey('refund', idempotencyKey, [captureId, amountCents]);
+    const capture = this.captures.get(captureId);
+    if (capture && !capture.refunds.has(idempotencyKey)) {
+      const refunded = sum(capture.refunds);
+      if (refunded + amountCents > capture.amountCents) {
+        throw new RangeError(
+          `Refund of ${amountCents} cents exceeds the ${capture.amountCents - refunded} cents left on ${captureId}`,
+        );
+      }
+      capture.refunds.set(idempotencyKey, amountCents);
+    }
+    return { refundId: deriveId('re', 'refund', idempotencyKey), amountCents };
+  }
+
+  /**
+   * Tests: make the given operations (default: all) fail with PaymentGatewayUnavailableError until endOutage().
+   * Nothing is recorded for a call that fails this way, so the same call succeeds once the outage ends.
+   */
+  simulateOutage(
+    operations: GatewayOperation[] = ['describeToken', 'authorize', 'capture', 'voidAuthorization', 'refund'],
+  ): void {
+    for (const operation of operations) this.outage.add(operation);
+  }
+
+  endOutage(): void {
+    this.outage.clear();
+  }
+
+  private checkOutage(operation: GatewayOperation): void {
+    if (this.outage.has(operation))
+      throw new PaymentGatewayUnavailableError(
+        `The payment gateway is not reachable (simulated outage of ${operation})`,
+      );
+  }
+
+  /** Like Stripe: one idempotency key, one request. Reusing a key for a different request is a caller bug. */
+  private checkKey(operation: string, idempotencyKey: string, request: unknown[]): void {
+    if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 255) {
+      throw new RangeError('An idempotency key (1-255 characters) is required');
+    }
+    const key = `${operation}:${idempotencyKey}`;
+    const fingerprint = JSON.stringify(request);
+    const first = this.requests.get(key);
+    if (first === undefined) remember(this.requests, key, fingerprint, this.maxTracked);
+    else if (first !== fingerprint)
+      throw new Error(
+        `Idempotency key ${idempotencyKey} was already used for a different ${operation} request`,
+      );
+  }
+}
+
+/** The test card behind a token; PaymentDeclinedError('card_declined') for tokens this gateway does not know. */
+function cardFor(cardToken: string): TestCard {
+  if (typeof cardToken === 'string') {
+    if (Object.prototype.hasOwnProperty.call(TEST_CARDS, cardToken)) return TEST_CARDS[cardToken];
+    const family = /^tok_(visa|mastercard)_[A-Za-z0-9_]+$/.exec(cardToken);
+    if (family) {
+      const suffix = /_(\d{4})$/.exec(cardToken)?.[1];
+      return family[1] === 'visa'
+        ? { brand: 'Visa', last4: suffix ?? '4242', ...EXP }
+        : { brand: 'Mastercard', last4: suffix ?? '4444', ...EXP };
+    }
+  }
+  throw new PaymentDeclinedError('card_declined', 'Unknown card token');
+}
+
+function deriveId(prefix: string, operation: string, idempotencyKey: string): string {
+  return `${prefix}_${crypto.createHash('sha256').update(`${operation}:${idempotencyKey}`).digest('hex').slice(0, 24)}`;
+}
+
+function requireAmount(amountCents: number): void {
+  if (!Number.isSafeInteger(amountCents) || amountCents <= 0)
+    throw new RangeError(`Amount must be a positive whole number of cents, got ${amountCents}`);
+}
+
+/** Map.set with a size cap: a long-running dev server must not grow without bound. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as string);
+}
+
+function sum(amounts: Map<string, number>): number {
+  let total = 0;
+  for (const amount of amounts.values()) total += amount;
+  return total;
+}

@@ -1,0 +1,620 @@
+import { ApiError, fromDomainError } from '../../src/api/http/api-error';
+import {
+  buildOpenApiDocument,
+  type HttpMethod,
+  type OpenApiDocument,
+  type OperationObject,
+  type Reference,
+  type ResponseObject,
+  type SchemaObject,
+} from '../../src/api/openapi';
+import { DomainError } from '../../src/domain/shared/errors';
+import type { ApiResponse } from '../support/http';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * The OpenAPI document against the running app: the same set of operations both ways (document, an explicit
+ * list, and the express router stack), every documented operation is served, and what the server answers
+ * (statuses, error codes, success bodies) is what the document says.
+ */
+
+/** Every operation the app serves, written out by hand: adding a route means adding it here and to the document. */
+const EXPECTED: Array<[HttpMethod, string]> = [
+  ['get', '/healthz'],
+  ['get', '/readyz'],
+  ['get', '/metrics'],
+  ['get', '/openapi.json'],
+  ['get', '/docs'],
+  ['post', '/v1/auth/register'],
+  ['post', '/v1/auth/token'],
+  ['get', '/v1/auth/info'],
+  ['post', '/oauth/register'],
+  ['post', '/oauth/token'],
+  ['get', '/oauth/info'],
+  ['post', '/v1/admin/venues'],
+  ['post', '/v1/admin/events'],
+  ['get', '/v1/admin/events/{event_id}'],
+  ['post', '/v1/admin/events/{event_id}/publish'],
+  ['post', '/v1/admin/events/{event_id}/cancel'],
+  ['get', '/v1/events/search'],
+  ['get', '/v1/events/{event_id}'],
+  ['get', '/v1/events/{event_id}/seats'],
+  ['post', '/v1/seats/reserve'],
+  ['get', '/v1/reservations/{reservation_id}'],
+  ['delete', '/v1/reservations/{reservation_id}'],
+  ['post', '/v1/payment-methods'],
+  ['get', '/v1/payment-methods'],
+  ['delete', '/v1/payment-methods/{payment_method_id}'],
+];
+
+const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+/** Parameter names differ between express (`:id`) and the document (`{event_id}`): compare shapes only. */
+const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '{}');
+const key = (method: string, path: string) => `${method.toUpperCase()} ${shape(path)}`;
+const sorted = (keys: Iterable<string>) => [...new Set(keys)].sort();
+
+function documentedOperations(
+  doc: OpenApiDocument,
+): Array<{ method: HttpMethod; path: string; op: OperationObject }> {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((method) => ({ method, path, op: item[method]! })),
+  );
+}
+
+// --- the express router stack --------------------------------------------------------------------------
+
+interface RouterLayer {
+  route?: { path: string | string[]; methods: Record<string, boolean> };
+  handle: { stack?: RouterLayer[] };
+  rawPath?: unknown;
+  name?: string;
+}
+
+/**
+ * [METHOD, full path] of every route: route layers give their methods and path; routers (layers whose handle has
+ * a stack) are walked with their mount path (router 2.x keeps it as `rawPath`); other middleware mounted at a
+ * path of its own (swagger-ui at /docs) counts as a GET page.
+ */
+/** `/v1/payment-methods` + `/` is `/v1/payment-methods`: a router's root route has no trailing slash. */
+const join = (prefix: string, path: string) => (path === '/' ? prefix || '/' : prefix + path);
+
+function servedRoutes(stack: RouterLayer[], prefix = ''): Array<[string, string]> {
+  const found: Array<[string, string]> = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+      for (const path of paths) {
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all') found.push([method, join(prefix, path)]);
+      }
+      continue;
+    }
+    const mount = layer.rawPath;
+    if (typeof mount !== 'string') {
+      throw new Error(
+        `cannot tell where middleware ${layer.name} is mounted (rawPath ${String(mount)}): update servedRoutes()`,
+      );
+    }
+    const base = join(prefix, mount);
+    if (layer.handle.stack) found.push(...servedRoutes(layer.handle.stack, base));
+    else if (mount !== '/') found.push(['get', base]);
+  }
+  return found;
+}
+
+// --- a small checker for OpenAPI 3.0 schemas, enough for the shapes this document uses ------------------
+
+function resolve<T>(doc: OpenApiDocument, value: T | Reference): T {
+  let current: unknown = value;
+  for (let hops = 0; current && typeof current === 'object' && '$ref' in current; hops++) {
+    if (hops > 10) throw new Error('reference loop');
+    const ref = (current as Reference).$ref;
+    const [, kind, name] = /^#\/components\/(\w+)\/(.+)$/.exec(ref) ?? [];
+    current = (doc.components as unknown as Record<string, Record<string, unknown>>)[kind]?.[name];
+    if (current === undefined) throw new Error(`unresolved reference ${ref}`);
+  }
+  return current as T;
+}
+
+/** Problems of `value` against `schema`; undocumented fields in a response count as problems too. */
+function conformance(
+  doc: OpenApiDocument,
+  value: unknown,
+  schemaOrRef: SchemaObject | Reference,
+  at = '$',
+): string[] {
+  let s = resolve<SchemaObject>(doc, schemaOrRef);
+  if (s.allOf) {
+    const parts = s.allOf.map((part) => resolve<SchemaObject>(doc, part));
+    s = {
+      type: 'object',
+      properties: Object.assign({}, ...parts.map((p) => p.properties ?? {})),
+      required: parts.flatMap((p) => p.required ?? []),
+    };
+  }
+  if (value === null) return s.nullable ? [] : [`${at}: null but not nullable`];
+  const problems: string[] = [];
+  const actual = Array.isArray(value) ? 'array' : typeof value;
+  const typeOk =
+    s.type === undefined ||
+    (s.type === 'integer'
+      ? Number.isInteger(value)
+      : s.type === 'number'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : s.type === actual);
+  if (!typeOk) return [`${at}: expected ${s.type}, got ${actual} ${JSON.stringify(value)?.slice(0, 40)}`];
+  if (s.enum && !s.enum.includes(value as string))
+    problems.push(`${at}: ${JSON.stringify(value)} not in ${s.enum.join('|')}`);
+  if (s.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value)))
+    problems.push(`${at}: not a date-time`);
+  if (s.type === 'array' && s.items)
+    (value as unknown[]).forEach((item, i) =>
+      problems.push(...conformance(doc, item, s.items!, `${at}[${i}]`)),
+    );
+  if (s.type === 'object' && s.properties) {
+    const record = value as Record<string, unknown>;
+    for (const name of s.required ?? [])
+      if (!(name in record)) problems.push(`${at}.${name}: required but missing`);
+    for (const [name, v] of Object.entries(record)) {
+      const prop = s.properties[name];
+      if (prop) problems.push(...conformance(doc, v, prop, `${at}.${name}`));
+      else if (s.additionalProperties !== true && typeof s.additionalProperties !== 'object')
+        problems.push(`${at}.${name}: not documented`);
+    }
+  }
+  return problems;
+}
+
+/** Every $ref anywhere in the document. */
+function references(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => references(n, out));
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else references(v, out);
+    }
+  }
+  return out;
+}
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  let admin: string;
+
+  const find = (method: string, path: string) => {
+    const hit = documentedOperations(doc).find(
+      (o) => o.method === method.toLowerCase() && shape(o.path) === shape(path),
+    );
+    if (!hit) throw new Error(`${method} ${path} is not documented`);
+    return hit;
+  };
+
+  /** The answer's status must be documented for the operation; error codes must be listed; JSON bodies must conform. */
+  function expectDocumented(method: string, template: string, res: ApiResponse): void {
+    const { op } = find(method, template);
+    const documented = op.responses[String(res.status)];
+    expect({
+      operation: `${method} ${template}`,
+      status: res.status,
+      documented: documented !== undefined,
+      body: documented ? undefined : res.text.slice(0, 300),
+    }).toEqual({
+      operation: `${method} ${template}`,
+      status: res.status,
+      documented: true,
+      body: undefined,
+    });
+    const response = resolve<ResponseObject>(doc, documented);
+    if (res.status >= 400) {
+      expect({
+        operation: `${method} ${template}`,
+        status: res.status,
+        code: res.body?.error?.code,
+        listed: response['x-error-codes']?.includes(res.body?.error?.code),
+      }).toEqual({
+        operation: `${method} ${template}`,
+        status: res.status,
+        code: res.body?.error?.code,
+        listed: true,
+      });
+    }
+    const media = response.content?.['application/json'];
+    if (media && res.status !== 204) {
+      expect({
+        operation: `${method} ${template} -> ${res.status}`,
+        problems: conformance(doc, res.body, media.schema),
+      }).toEqual({
+        operation: `${method} ${template} -> ${res.status}`,
+        problems: [],
+      });
+    }
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.adminToken();
+    doc = buildOpenApiDocument();
+  });
+  afterAll(() => t.close());
+
+  it('is served at /openapi.json as built', async () => {
+    const res = await t.call('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+    expect(res.body.openapi).toBe('3.0.3');
+  });
+
+  it('documents exactly the expected operations', () => {
+    const documented = documentedOperations(doc).map((o) => key(o.method, o.path));
+    expect(sorted(documented)).toEqual(sorted(EXPECTED.map(([m, p]) => key(m, p))));
+    expect(documented).toHaveLength(EXPECTED.length);
+  });
+
+  it('every route in the express router stack is documented, and every documented operation is routed', () => {
+    const stack = (t.app.http as unknown as { router: { stack: RouterLayer[] } }).router.stack;
+    const served = sorted(servedRoutes(stack).map(([m, p]) => key(m, p)));
+    const documented = sorted(documentedOperations(doc).map((o) => key(o.method, o.path)));
+    expect(served.length).toBeGreaterThanOrEqual(EXPECTED.length);
+    expect({
+      undocumented: served.filter((k) => !documented.includes(k)),
+      unrouted: documented.filter((k) => !served.includes(k)),
+    }).toEqual({
+      undocumented: [],
+      unrouted: [],
+    });
+  });
+
+  it('every documented operation is answered by a route (never 404 ROUTE_NOT_FOUND), as documented', async () => {
+    for (const { method, path } of documentedOperations(doc)) {
+      const url = path.replace(/\{[^}]+\}/g, 'no-such-id');
+      const res = await t.call(method.toUpperCase(), url, {
+        token: admin,
+        ...(method === 'post' ? { body: {} } : {}),
+      });
+      expect({
+        call: `${method} ${url}`,
+        routeNotFound: res.status === 404 && res.body?.error?.code === 'ROUTE_NOT_FOUND',
+        serverError: res.status >= 500,
+      }).toEqual({
+        call: `${method} ${url}`,
+        routeNotFound: false,
+        serverError: false,
+      });
+      if (path !== '/docs') expectDocumented(method, path, res);
+    }
+  });
+
+  it('the probe can tell: an undocumented method on each documented API path is 404 ROUTE_NOT_FOUND', async () => {
+    for (const path of Object.keys(doc.paths).filter((p) => p !== '/docs')) {
+      const res = await t.call('PATCH', path.replace(/\{[^}]+\}/g, 'no-such-id'), { token: admin });
+      expect([path, res.status, res.body?.error?.code]).toEqual([path, 404, 'ROUTE_NOT_FOUND']);
+    }
+  });
+
+  it('is internally consistent: references resolve, ids are unique, params match templates, errors use the envelope', () => {
+    for (const ref of references(doc)) expect(() => resolve(doc, { $ref: ref })).not.toThrow();
+    const ops = documentedOperations(doc);
+    const ids = ops.map((o) => o.op.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const name of [
+      'X-Log-Position',
+      'X-Read-Model-Position',
+      'X-Read-Model-Stale',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Retry-After',
+    ]) {
+      expect(doc.components.headers[name]).toBeDefined();
+    }
+    expect(doc.components.parameters.MinLogPosition.name).toBe('X-Min-Log-Position');
+
+    for (const { method, path, op } of ops) {
+      const where = `${method} ${path}`;
+      const params = (op.parameters ?? []).map((p) => resolve<{ name: string; in: string }>(doc, p));
+      expect([
+        where,
+        params
+          .filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort(),
+      ]).toEqual([where, [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort()]);
+      expect([where, Object.keys(op.responses).some((s) => s.startsWith('2'))]).toEqual([where, true]);
+      const bearerOnly = op.security !== undefined && op.security.every((req) => 'bearerAuth' in req);
+      if (bearerOnly) expect([where, op.responses['401'] !== undefined]).toEqual([where, true]);
+
+      for (const [status, responseOrRef] of Object.entries(op.responses)) {
+        // /readyz answers 503 with its own status body, by design (load balancers read it); everything else uses the envelope.
+        if (Number(status) < 400 || `${where} ${status}` === 'get /readyz 503') continue;
+        const response = resolve<ResponseObject>(doc, responseOrRef);
+        const codes = response['x-error-codes'] ?? [];
+        expect([where, status, response.content?.['application/json']?.schema]).toEqual([
+          where,
+          status,
+          { $ref: '#/components/schemas/Error' },
+        ]);
+        expect([where, status, codes.length > 0]).toEqual([where, status, true]);
+        for (const code of codes) {
+          expect([where, status, code, response.description.includes(`\`${code}\``)]).toEqual([
+            where,
+            status,
+            code,
+            true,
+          ]);
+          // Codes the server maps itself must be documented under the status it answers them with.
+          const mapped = fromDomainError(new DomainError(code, ''));
+          const known = mapped instanceof ApiError && mapped.status !== 422 ? mapped.status : undefined;
+          if (known !== undefined) expect([where, code, Number(status)]).toEqual([where, code, known]);
+        }
+        if (status === '429') expect(response.headers?.['Retry-After']).toBeDefined();
+      }
+    }
+    const reserve = find('post', '/v1/seats/reserve').op;
+    expect((reserve.parameters ?? []).map((p) => resolve<{ name: string }>(doc, p).name)).toContain(
+      'Idempotency-Key',
+    );
+  });
+
+  it('what the server answers to a full walk through the API is what the document says', async () => {
+    const email = `openapi-${Date.now()}@example.test`;
+    const check = async (
+      method: string,
+      template: string,
+      url: string,
+      options: Parameters<TestApp['call']>[2] = {},
+      expected?: number,
+    ) => {
+      const res = await t.call(method, url, options);
+      if (expected !== undefined) expect([method, url, res.status]).toEqual([method, url, expected]);
+      expectDocumented(method, template, res);
+      return res;
+    };
+
+    await check('GET', '/healthz', '/healthz', {}, 200);
+    await check('GET', '/readyz', '/readyz', {}, 200);
+    await check(
+      'POST',
+      '/v1/auth/register',
+      '/v1/auth/register',
+      { body: { email, password: 'password-1234', name: 'Doc Reader' } },
+      201,
+    );
+    await check(
+      'POST',
+      '/v1/auth/register',
+      '/v1/auth/register',
+      { body: { email, password: 'password-1234', name: 'Doc Reader' } },
+      409,
+    );
+    await check(
+      'POST',
+      '/oauth/register',
+      '/oauth/register',
+      { body: { email: `alias-${email}`, password: 'password-1234', name: 'Alias' } },
+      201,
+    );
+    const tokens = await check(
+      'POST',
+      '/v1/auth/token',
+      '/v1/auth/token',
+      { body: { grant_type: 'password', email, password: 'password-1234' } },
+      200,
+    );
+    await check(
+      'POST',
+      '/v1/auth/token',
+      '/v1/auth/token',
+      { body: { grant_type: 'password', email, password: 'wrong-password' } },
+      401,
+    );
+    const rotated = await check(
+      'POST',
+      '/oauth/token',
+      '/oauth/token',
+      { body: { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token } },
+      200,
+    );
+    const fan = rotated.body.access_token as string;
+    await check('GET', '/v1/auth/info', '/v1/auth/info', { token: fan }, 200);
+    await check('GET', '/oauth/info', '/oauth/info', { token: fan }, 200);
+    await check('GET', '/v1/auth/info', '/v1/auth/info', {}, 401);
+
+    const card = await check(
+      'POST',
+      '/v1/payment-methods',
+      '/v1/payment-methods',
+      { token: fan, body: { type: 'CARD', card_token: 'tok_visa' } },
+      201,
+    );
+    await check(
+      'POST',
+      '/v1/payment-methods',
+      '/v1/payment-methods',
+      { token: fan, body: { type: 'CARD', card_token: 'tok_visa', card: { number: '4242 4242 4242 4242' } } },
+      400,
+    );
+    await check('GET', '/v1/payment-methods', '/v1/payment-methods', { token: fan }, 200);
+    const removePath = `/v1/payment-methods/${card.body.payment_method_id}`;
+    await check('DELETE', '/v1/payment-methods/{payment_method_id}', removePath, { token: fan }, 204);
+    await check('DELETE', '/v1/payment-methods/{payment_method_id}', removePath, { token: fan }, 404);
+
+    const venue = await check(
+      'POST',
+      '/v1/admin/venues',
+      '/v1/admin/venues',
+      {
+        token: admin,
+        body: {
+          name: 'Doc Hall',
+          city: 'Docs',
+          state: 'DC',
+          country: 'US',
+          sections: [{ name: 'Floor', rows: [{ row: 'A', seats: 6 }] }],
+        },
+      },
+      201,
+    );
+    await check('POST', '/v1/admin/venues', '/v1/admin/venues', { token: fan, body: {} }, 403);
+    const eventBody = {
+      name: 'Doc Night',
+      artist: 'The Specs',
+      category: 'Concert',
+      venue_id: venue.body.venue_id,
+      date: '2030-05-01T20:00:00Z',
+      doors_open: '2030-05-01T19:00:00Z',
+      general_sale_start: '2020-01-01T00:00:00Z',
+      pricing_tiers: [{ name: 'Floor', price: 42.5, fees: 5, sections: ['Floor'] }],
+      queue: { enabled: false },
+    };
+    const created = await check(
+      'POST',
+      '/v1/admin/events',
+      '/v1/admin/events',
+      { token: admin, body: eventBody },
+      201,
+    );
+    const eventId = created.body.event_id as string;
+    await check(
+      'POST',
+      '/v1/admin/events',
+      '/v1/admin/events',
+      { token: admin, body: { ...eventBody, event_id: eventId } },
+      409,
+    );
+    await check(
+      'POST',
+      '/v1/admin/events',
+      '/v1/admin/events',
+      { token: admin, body: { ...eventBody, venue_id: 'nowhere' } },
+      404,
+    );
+    const published = await check(
+      'POST',
+      '/v1/admin/events/{event_id}/publish',
+      `/v1/admin/events/${eventId}/publish`,
+      { token: admin },
+      200,
+    );
+    const headers = { 'x-min-log-position': published.headers.get('x-log-position')! };
+    await check('GET', '/v1/admin/events/{event_id}', `/v1/admin/events/${eventId}`, { token: admin }, 200);
+
+    const search = await check(
+      'GET',
+      '/v1/events/search',
+      '/v1/events/search?query=doc+night',
+      { headers },
+      200,
+    );
+    expect(search.body.events).toHaveLength(1);
+    expect(search.headers.get('x-read-model-position')).toMatch(/^\d+$/);
+    await check('GET', '/v1/events/search', '/v1/events/search?per_page=1000', {}, 400);
+    await check('GET', '/v1/events/{event_id}', `/v1/events/${eventId}`, { headers }, 200);
+    await check('GET', '/v1/events/{event_id}', '/v1/events/nope', {}, 404);
+    await check('GET', '/v1/events/{event_id}/seats', `/v1/events/${eventId}/seats`, { headers }, 200);
+    await check(
+      'GET',
+      '/v1/events/{event_id}/seats',
+      `/v1/events/${eventId}/seats?status=AVAILABLE&section=Floor`,
+      { headers },
+      200,
+    );
+    await check(
+      'GET',
+      '/v1/events/{event_id}/seats',
+      `/v1/events/${eventId}/seats`,
+      { headers: { 'x-min-log-position': 'soon' } },
+      400,
+    );
+
+    const reserve = { event_id: eventId, seat_ids: ['s1:A:1', 's1:A:2'] };
+    const held = await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      { token: fan, body: reserve, headers: { 'idempotency-key': 'doc-walk-1' } },
+      201,
+    );
+    expect(held.headers.get('location')).toBe(`/v1/reservations/${held.body.reservation_id}`);
+    const replay = await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      { token: fan, body: reserve, headers: { 'idempotency-key': 'doc-walk-1' } },
+      201,
+    );
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      {
+        token: fan,
+        body: { ...reserve, seat_ids: ['s1:A:3'] },
+        headers: { 'idempotency-key': 'doc-walk-1' },
+      },
+      422,
+    );
+    await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      { token: t.mintToken('doc-rival'), body: reserve },
+      409,
+    );
+    await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      { token: t.mintToken('doc-gap'), body: { event_id: eventId, seat_ids: ['s1:A:4'] } },
+      422,
+    );
+    const reservation = `/v1/reservations/${held.body.reservation_id}`;
+    await check(
+      'GET',
+      '/v1/reservations/{reservation_id}',
+      reservation,
+      { token: fan, headers: { 'x-min-log-position': held.headers.get('x-log-position')! } },
+      200,
+    );
+    const released = await check(
+      'DELETE',
+      '/v1/reservations/{reservation_id}',
+      reservation,
+      { token: fan },
+      204,
+    );
+    expect(released.headers.get('x-log-position')).toMatch(/^\d+$/);
+    await check('GET', '/v1/reservations/{reservation_id}', '/v1/reservations/nope', { token: fan }, 404);
+
+    await check(
+      'POST',
+      '/v1/admin/events/{event_id}/cancel',
+      `/v1/admin/events/${eventId}/cancel`,
+      { token: admin, body: { reason: 'Documented' } },
+      200,
+    );
+    await check(
+      'POST',
+      '/v1/admin/events/{event_id}/cancel',
+      `/v1/admin/events/${eventId}/cancel`,
+      { token: admin, body: {} },
+      409,
+    );
+    await check(
+      'POST',
+      '/v1/admin/events/{event_id}/publish',
+      `/v1/admin/events/${eventId}/publish`,
+      { token: admin },
+      409,
+    );
+    await check(
+      'POST',
+      '/v1/seats/reserve',
+      '/v1/seats/reserve',
+      { token: fan, body: { event_id: eventId, seat_ids: ['s1:A:5'] } },
+      410,
+    );
+  });
+});

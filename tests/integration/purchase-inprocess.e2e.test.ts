@@ -1,0 +1,3 @@
+import { purchaseEndToEnd } from './purchase.e2e';
+
+purchaseEndToEnd('in-process', () => ({}));
