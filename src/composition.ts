@@ -27,6 +27,21 @@ import { PaymentMethodService } from './application/payments/payment-method-serv
 import { READ_STORE, type ReadStore } from './application/ports/read-store';
 import { SNAPSHOT_STORE, type SnapshotStore } from './application/ports/snapshot-store';
 import { ReservationService } from './application/reservations/reservation-service';
+import { LogForwarder } from './application/messaging/log-forwarder';
+import { createOrderProcessor, type OrderProcessor } from './application/orders/order-processor';
+import { OrderSagas, SAGA_EVENT_TYPES, type SagaOptions } from './application/orders/order-sagas';
+import { OrderService } from './application/orders/order-service';
+import { CHECKPOINT_STORE, type CheckpointStore } from './application/ports/checkpoint-store';
+import { MESSAGE_BUS, type MessageBus } from './application/ports/message-bus';
+import { QR_RENDERER, type QrRenderer } from './application/ports/qr-renderer';
+import { TicketService } from './application/tickets/ticket-service';
+import { userIdByEmailFrom } from './application/tickets';
+import { SqliteCheckpointStore } from './infrastructure/checkpoints/sqlite-checkpoint-store';
+import { InProcessBus } from './infrastructure/bus/inprocess/in-process-bus';
+import { RabbitMqBus } from './infrastructure/bus/rabbitmq/rabbitmq-bus';
+import { QrCodeRenderer } from './infrastructure/tickets/qr-code-renderer';
+import { ordersProjection } from './projections/orders.projection';
+import { ticketsProjection } from './projections/tickets.projection';
 import { systemMetadata } from './application/shared/command-metadata';
 import { JwtAccessTokens } from './infrastructure/auth/jwt-access-tokens';
 import { ScryptPasswordHasher } from './infrastructure/auth/scrypt-password-hasher';
@@ -55,10 +70,17 @@ const T = {
   queries: Symbol.for('CatalogQueries'),
   reservations: Symbol.for('ReservationService'),
   paymentMethods: Symbol.for('PaymentMethodService'),
+  orders: Symbol.for('OrderProcessor'),
+  orderService: Symbol.for('OrderService'),
+  tickets: Symbol.for('TicketService'),
+  sagas: Symbol.for('OrderSagas'),
+  forwarder: Symbol.for('LogForwarder'),
 } as const;
 
 export interface Overrides {
   clock?: Clock;
+  /** Test hooks for the sagas (fault injection). */
+  sagas?: Pick<SagaOptions, 'faults'>;
 }
 
 export interface Application {
@@ -73,6 +95,12 @@ export interface Application {
   accounts: AccountService;
   reservations: ReservationService;
   paymentMethods: PaymentMethodService;
+  orders: OrderService;
+  orderProcessor: OrderProcessor;
+  tickets: TicketService;
+  bus: MessageBus;
+  sagas: OrderSagas;
+  forwarder: LogForwarder;
   /** Start serving; resolves with the listening server once read models have caught up with the log. */
   listen(port?: number, host?: string): Promise<http.Server>;
   /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
@@ -98,6 +126,15 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   container.bind<AccessTokens>(ACCESS_TOKENS).toConstantValue(new JwtAccessTokens(config.jwtSecret));
   container.bind<PasswordHasher>(PASSWORD_HASHER).toConstantValue(new ScryptPasswordHasher());
   container.bind<PaymentGateway>(PAYMENT_GATEWAY).toConstantValue(new TestPaymentGateway());
+  container.bind<CheckpointStore>(CHECKPOINT_STORE).toConstantValue(new SqliteCheckpointStore(sqlite.db));
+  container.bind<QrRenderer>(QR_RENDERER).toConstantValue(new QrCodeRenderer());
+  container
+    .bind<MessageBus>(MESSAGE_BUS)
+    .toConstantValue(
+      config.amqpUrl
+        ? await RabbitMqBus.connect(config.amqpUrl, { exchange: `${config.busNamespace}.events`, logger, connectionName: `${config.busNamespace}-${process.pid}` })
+        : new InProcessBus(),
+    );
 
   container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
   container.bind<SeatIndexes>(T.seatIndexes).toDynamicValue((c) => new SeatIndexes(c.get(T.venues)));
@@ -106,9 +143,14 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     .toDynamicValue((c) => createTicketedEventProcessor(c.get(EVENT_STORE), c.get(SNAPSHOT_STORE), c.get(T.seatIndexes), c.get(CLOCK)));
   container.bind<ProjectionRunner>(T.runner).toDynamicValue(
     (c) =>
-      new ProjectionRunner(c.get(EVENT_STORE), c.get(READ_STORE), [catalogProjection, createSeatMapProjection(), reservationsProjection], {
-        onError: (err, event) => logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
-      }),
+      new ProjectionRunner(
+        c.get(EVENT_STORE),
+        c.get(READ_STORE),
+        [catalogProjection, createSeatMapProjection(), reservationsProjection, ordersProjection, ticketsProjection],
+        {
+          onError: (err, event) => logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+        },
+      ),
   );
   container
     .bind<AccountService>(T.accounts)
@@ -127,6 +169,41 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     );
   });
 
+  const catchUp = () => container.get<ProjectionRunner>(T.runner).catchUp(config.readYourWritesTimeoutMs);
+  container.bind<OrderProcessor>(T.orders).toDynamicValue((c) => createOrderProcessor(c.get(EVENT_STORE), c.get(CLOCK)));
+  container
+    .bind<TicketService>(T.tickets)
+    .toDynamicValue((c) => new TicketService(c.get(EVENT_STORE), c.get(READ_STORE), c.get(CLOCK), c.get(QR_RENDERER), userIdByEmailFrom(c.get(EVENT_STORE)), catchUp));
+  container
+    .bind<OrderService>(T.orderService)
+    .toDynamicValue(
+      (c) => new OrderService(c.get(T.orders), c.get(T.events), c.get(T.reservations), c.get(T.paymentMethods), c.get(PAYMENT_GATEWAY), c.get(READ_STORE), c.get(CLOCK), catchUp),
+    );
+  container.bind<OrderSagas>(T.sagas).toDynamicValue((c) => {
+    const runner = c.get<ProjectionRunner>(T.runner);
+    return new OrderSagas(
+      c.get(MESSAGE_BUS),
+      c.get(T.orders),
+      c.get(T.events),
+      c.get(PAYMENT_GATEWAY),
+      c.get(T.tickets),
+      c.get(READ_STORE),
+      (position) => runner.waitFor(position, 30_000),
+      logger,
+      { namespace: config.busNamespace, maxRetries: config.sagaMaxRetries, retryDelayMs: config.sagaRetryDelayMs, faults: overrides.sagas?.faults },
+    );
+  });
+  container
+    .bind<LogForwarder>(T.forwarder)
+    .toDynamicValue(
+      (c) =>
+        new LogForwarder(c.get(EVENT_STORE), c.get(MESSAGE_BUS), c.get(CHECKPOINT_STORE), {
+          types: SAGA_EVENT_TYPES,
+          name: `bus-forwarder:${config.busNamespace}`,
+          onError: (err) => logger.warn({ err }, 'forwarding to the bus failed; retrying'),
+        }),
+    );
+
   const store = container.get<EventStore>(EVENT_STORE);
   const readStore = container.get<ReadStore>(READ_STORE);
   const runner = container.get<ProjectionRunner>(T.runner);
@@ -135,10 +212,16 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   const accounts = container.get<AccountService>(T.accounts);
   const reservations = container.get<ReservationService>(T.reservations);
   const paymentMethods = container.get<PaymentMethodService>(T.paymentMethods);
+  const orderProcessor = container.get<OrderProcessor>(T.orders);
+  const orders = container.get<OrderService>(T.orderService);
+  const tickets = container.get<TicketService>(T.tickets);
+  const bus = container.get<MessageBus>(MESSAGE_BUS);
+  const sagas = container.get<OrderSagas>(T.sagas);
+  const forwarder = container.get<LogForwarder>(T.forwarder);
 
   const metrics = new Metrics({
-    appends: () => events.stats.appends + venues.stats.appends,
-    conflicts: () => events.stats.conflicts + venues.stats.conflicts,
+    appends: () => events.stats.appends + venues.stats.appends + orderProcessor.stats.appends,
+    conflicts: () => events.stats.conflicts + venues.stats.conflicts + orderProcessor.stats.conflicts,
     projected: () => runner.eventsProcessed,
     projectionLag: async () => Math.max(0, (await store.headPosition()) - runner.position),
   });
@@ -151,6 +234,9 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     queries: container.get(T.queries),
     reservations,
     paymentMethods,
+    orders,
+    tickets,
+    qr: container.get(QR_RENDERER),
     idempotencyStore: container.get(IDEMPOTENCY_STORE),
     projections: runner,
     metrics,
@@ -190,9 +276,18 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
     accounts,
     reservations,
     paymentMethods,
+    orders,
+    orderProcessor,
+    tickets,
+    bus,
+    sagas,
+    forwarder,
     async listen(port = config.port, host = config.host) {
       await runner.start();
       await runner.catchUp(120_000);
+      // Consumers first: a queue only receives what is published after it was declared.
+      await sagas.start();
+      await forwarder.start();
       if (config.adminEmail && config.adminPassword) await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
       expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
       expiryTimer.unref();
@@ -214,6 +309,9 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
             s.closeIdleConnections();
           });
         }
+        await forwarder.stop();
+        await sagas.stop();
+        await bus.close();
         await runner.stop();
         await readStore.close();
         await store.close();

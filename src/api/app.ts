@@ -9,6 +9,11 @@ import type { AccessTokens } from '../application/ports/access-tokens';
 import type { IdempotencyStore } from '../application/ports/idempotency-store';
 import type { PaymentMethodService } from '../application/payments/payment-method-service';
 import type { ReservationService } from '../application/reservations/reservation-service';
+import type { OrderService } from '../application/orders/order-service';
+import type { QrRenderer } from '../application/ports/qr-renderer';
+import type { TicketService } from '../application/tickets/ticket-service';
+import { orderRoutes } from './routes/order.routes';
+import { ticketRoutes, transferRoutes } from './routes/ticket.routes';
 import { authenticate } from './http/auth';
 import { rejectRawCardData } from './http/card-data-guard';
 import { idempotent } from './http/idempotency';
@@ -29,6 +34,9 @@ export interface HttpDependencies {
   catalog: CatalogService;
   queries: CatalogQueries;
   reservations: ReservationService;
+  orders: OrderService;
+  tickets: TicketService;
+  qr: QrRenderer;
   paymentMethods: PaymentMethodService;
   idempotencyStore: IdempotencyStore;
   projections: ProjectionPosition;
@@ -102,6 +110,10 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     '/payment-methods',
     paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
   );
+  v1.use('/orders', orderRoutes({ orders: deps.orders, qr: deps.qr, idempotent: reservationDeps.idempotent, readYourWrites: ryw }));
+  const ticketDeps = { tickets: deps.tickets, readYourWrites: ryw, idempotent: reservationDeps.idempotent };
+  v1.use('/tickets', ticketRoutes(ticketDeps));
+  v1.use('/transfers', transferRoutes(ticketDeps));
 
   app.use('/v1', v1);
   app.use('/oauth', auth);

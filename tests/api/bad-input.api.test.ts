@@ -242,7 +242,7 @@ const CASES: BadCase[] = [
 
   // --- unknown routes and methods ---
   { name: 'unknown route at the root', method: 'GET', path: '/nope', status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'unknown route under /v1', method: 'GET', path: '/v1/tickets', status: 404, code: 'ROUTE_NOT_FOUND' },
+  { name: 'unknown route under /v1', method: 'GET', path: '/v1/no-such-resource', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'the /v1 prefix alone', method: 'GET', path: '/v1', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown admin route, as admin', method: 'GET', path: '/v1/admin/orders', token: admin, status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown method on a known path (PUT search)', method: 'PUT', path: '/v1/events/search', status: 404, code: 'ROUTE_NOT_FOUND' },

@@ -16,6 +16,7 @@ export interface TicketIssuer {
     metadata: CommandMetadata,
   ): Promise<Array<{ ticketId: string; seatId: string; barcode: string }>>;
   voidForOrder(ticketIds: string[], reason: string, metadata: CommandMetadata): Promise<void>;
+  ticketIdFor(orderId: string, seatId: string): string;
 }
 
 /** Events the forwarder must put on the bus for these sagas. */
@@ -161,8 +162,10 @@ export class OrderSagas {
       }
     }
     await this.events.execute(cancelled.eventId, { type: 'ReturnSeats', orderId: cancelled.orderId }, meta);
-    const ticketIds = state.tickets.map((t) => t.ticketId);
-    if (ticketIds.length > 0) await this.tickets.voidForOrder(ticketIds, 'order_cancelled', meta);
+    // Ticket ids derive from (order, seat): this also voids tickets issued by a fulfillment that crashed
+    // before recording them on the order. Ids never issued are skipped.
+    const ticketIds = state.placed!.seats.map((seat) => this.tickets.ticketIdFor(cancelled.orderId, seat.seatId));
+    await this.tickets.voidForOrder(ticketIds, 'order_cancelled', meta);
   }
 
   async onEventCancelled(message: BusMessage): Promise<void> {

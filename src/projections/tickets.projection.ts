@@ -1,0 +1,124 @@
+import type { RecordedEvent } from '../application/ports/event-store';
+import { COLLECTIONS, type TicketDoc, type TransferDoc } from '../application/read-models/documents';
+import type {
+  TicketIssued,
+  TicketTransferred,
+  TicketVoided,
+  TransferCancelled,
+  TransferRequested,
+} from '../domain/ticket/ticket';
+import type { Projection } from './projection';
+
+type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+
+/**
+ * Tickets (what GET /v1/tickets shows, per holder) and transfers (to find a transfer's ticket by its id).
+ * Every write passes the event's position, so replaying an event changes nothing.
+ */
+export const ticketsProjection: Projection = {
+  name: 'tickets',
+  handlers: {
+    async TicketIssued(event: Data<TicketIssued>, store) {
+      const t = event.data;
+      await store.collection<TicketDoc>(COLLECTIONS.tickets).put({
+        _id: t.ticketId,
+        _position: event.position,
+        ticket_id: t.ticketId,
+        order_id: t.orderId,
+        event_id: t.eventId,
+        owner_user_id: t.ownerUserId,
+        seat_id: t.seatId,
+        event_name: t.eventName,
+        event_date: t.eventDate,
+        venue: t.venueName,
+        section: t.section,
+        row: t.row,
+        seat: t.seat,
+        barcode: t.barcode,
+        status: 'ACTIVE',
+        transferable: true,
+        pending_transfer: null,
+        previous_ticket_id: t.previousTicketId,
+        next_ticket_id: null,
+        created_at: t.issuedAt,
+        voided_at: null,
+      });
+    },
+
+    async TransferRequested(event: Data<TransferRequested>, store) {
+      const t = event.data;
+      await store.collection<TransferDoc>(COLLECTIONS.transfers).put({
+        _id: t.transferId,
+        _position: event.position,
+        transfer_id: t.transferId,
+        ticket_id: t.ticketId,
+        from_user_id: t.fromUserId,
+        recipient_email: t.recipientEmail,
+        recipient_name: t.recipientName,
+        status: 'PENDING',
+        expires_at: t.expiresAt,
+        new_ticket_id: null,
+        created_at: t.requestedAt,
+      });
+      await store.collection<TicketDoc>(COLLECTIONS.tickets).update(
+        t.ticketId,
+        {
+          $set: {
+            transferable: false,
+            pending_transfer: { transfer_id: t.transferId, expires_at: t.expiresAt },
+          },
+        },
+        { position: event.position },
+      );
+    },
+
+    async TicketTransferred(event: Data<TicketTransferred>, store) {
+      const t = event.data;
+      await store
+        .collection<TransferDoc>(COLLECTIONS.transfers)
+        .update(
+          t.transferId,
+          { $set: { status: 'ACCEPTED', new_ticket_id: t.newTicketId } },
+          { position: event.position },
+        );
+      await store.collection<TicketDoc>(COLLECTIONS.tickets).update(
+        t.ticketId,
+        {
+          $set: {
+            status: 'TRANSFERRED',
+            transferable: false,
+            pending_transfer: null,
+            next_ticket_id: t.newTicketId,
+          },
+        },
+        { position: event.position },
+      );
+    },
+
+    async TransferCancelled(event: Data<TransferCancelled>, store) {
+      const t = event.data;
+      await store
+        .collection<TransferDoc>(COLLECTIONS.transfers)
+        .update(t.transferId, { $set: { status: 'CANCELLED' } }, { position: event.position });
+      // Only an ACTIVE ticket has a transfer to cancel (voiding cancels it first, then voids).
+      await store
+        .collection<TicketDoc>(COLLECTIONS.tickets)
+        .update(
+          t.ticketId,
+          { $set: { transferable: true, pending_transfer: null } },
+          { position: event.position },
+        );
+    },
+
+    async TicketVoided(event: Data<TicketVoided>, store) {
+      const t = event.data;
+      await store
+        .collection<TicketDoc>(COLLECTIONS.tickets)
+        .update(
+          t.ticketId,
+          { $set: { status: 'VOID', transferable: false, pending_transfer: null, voided_at: t.voidedAt } },
+          { position: event.position },
+        );
+    },
+  },
+};
