@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { runHttpOnSale } from './http-onsale';
 import { runInProcess } from './inprocess';
+import { runSagas } from './sagas';
+import { rabbitReachable } from './lib/rabbit';
 
 function parseArgs(argv: string[]) {
-  const options = { seats: 50_000, buyers: 1000, streamEvents: 1_000_000, commands: 50_000, naiveCommands: 2000, json: '', skipHttp: false, skipInprocess: false };
+  const options = { seats: 50_000, buyers: 1000, streamEvents: 1_000_000, commands: 50_000, naiveCommands: 2000, orders: 1000, json: '', skipHttp: false, skipInprocess: false, skipSagas: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -30,6 +32,8 @@ function parseArgs(argv: string[]) {
     else if (arg === '--json') options.json = value();
     else if (arg === '--skip-http') options.skipHttp = true;
     else if (arg === '--skip-inprocess') options.skipInprocess = true;
+    else if (arg === '--orders') options.orders = positive();
+    else if (arg === '--skip-sagas') options.skipSagas = true;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -49,6 +53,13 @@ async function main() {
   if (!options.skipInprocess) {
     console.error(`In-process: group commit vs naive, fresh vs ${options.streamEvents}-event stream...`);
     result.inprocess = await runInProcess({ concurrency: 100, commands: options.commands, naiveCommands: options.naiveCommands, streamEvents: options.streamEvents });
+  }
+  if (!options.skipSagas) {
+    const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+    console.error(`Sagas: ${options.orders} orders on the in-process bus and on RabbitMQ...`);
+    const inprocess = await runSagas(options.orders);
+    const rabbit = (await rabbitReachable(url)) ? await runSagas(options.orders, url) : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
+    result.sagas = { inprocess, rabbitmq: rabbit };
   }
   result.finished_at = new Date().toISOString();
   const file = options.json || path.join(__dirname, '..', '..', 'bench', 'results', `${result.started_at as string}`.replace(/[:.]/g, '-') + '.json');

@@ -757,6 +757,324 @@ const paymentMethodPaths: Record<string, PathItemObject> = {
   },
 };
 
+const orderIdParam = param('OrderId');
+const ticketIdParam = param('TicketId');
+const transferIdParam = param('TransferId');
+
+const orderPaths: Record<string, PathItemObject> = {
+  '/v1/orders': {
+    post: {
+      operationId: 'createOrder',
+      tags: ['orders'],
+      summary: "Buy the seats of one of the caller's holds",
+      description:
+        'The payment is authorized synchronously and the order is recorded as `PENDING` / `AUTHORIZED`; capture, ' +
+        'confirmation and ticket issuing follow asynchronously (poll GET /v1/orders/{order_id} until `CONFIRMED` with ' +
+        'its tickets, or `FAILED`). A declined payment ends the attempt: 402 `PAYMENT_DECLINED` (`details.reason`) and ' +
+        'the held seats go back on sale at once. One reservation makes at most one order. With an `Idempotency-Key`, ' +
+        'the first answer (success or client error) is replayed for every retry with the same key and body.',
+      security: BEARER,
+      parameters: [param('IdempotencyKey')],
+      requestBody: { required: true, content: json(schema('CreateOrderRequest')) },
+      responses: {
+        201: ok('The order, `PENDING` with its payment `AUTHORIZED`', schema('PlacedOrder'), {
+          ...LOG_POSITION,
+          ...RATE_LIMITED,
+          Location: header('Location'),
+          'Idempotent-Replayed': header('Idempotent-Replayed'),
+        }),
+        ...errors(
+          MALFORMED_JSON,
+          validation(
+            'Missing or unknown fields, an unknown `delivery_method`, an incomplete `billing_address`',
+            ['INVALID_IDEMPOTENCY_KEY'],
+          ),
+          {
+            400: [
+              "`payment_method_id` is not one of the caller's saved payment methods",
+              ['INVALID_PAYMENT_METHOD'],
+            ],
+          },
+          NEEDS_TOKEN,
+          {
+            402: [
+              'The payment was declined (`details.reason`); the held seats were released',
+              ['PAYMENT_DECLINED'],
+            ],
+            404: [
+              "No such hold, or someone else's; or its event no longer exists",
+              ['RESERVATION_NOT_FOUND', 'EVENT_NOT_FOUND'],
+            ],
+            409: [
+              'The reservation already has an order (`details.order_id`)',
+              ['RESERVATION_ALREADY_ORDERED'],
+            ],
+            410: ['The hold expired or was released: reserve the seats again', ['RESERVATION_EXPIRED']],
+            422: ['An Idempotency-Key reused with another body', ['IDEMPOTENCY_KEY_REUSED']],
+            503: ['The payment provider is unavailable; retry shortly', ['PAYMENT_UNAVAILABLE']],
+          },
+          BODY_ERRORS,
+          rateLimit(AUTHENTICATED_LIMIT),
+          CONTENTION,
+          INTERNAL,
+        ),
+      },
+    },
+    get: {
+      operationId: 'listOrders',
+      tags: ['orders'],
+      summary: "The caller's orders, newest first",
+      security: BEARER,
+      parameters: [param('MinLogPosition')],
+      responses: {
+        200: ok('The orders', schema('OrderList'), { ...READ_POSITION, ...RATE_LIMITED }),
+        ...errors(READ_YOUR_WRITES, NEEDS_TOKEN, rateLimit(AUTHENTICATED_LIMIT), INTERNAL),
+      },
+    },
+  },
+  '/v1/orders/{order_id}': {
+    get: {
+      operationId: 'getOrder',
+      tags: ['orders'],
+      summary: "An order with its tickets (the caller's own; admins see all)",
+      description:
+        '`status` moves from `PENDING` to `CONFIRMED` (payment captured, then `tickets` issued) or `FAILED` ' +
+        '(`failure_reason`); a cancelled order is `CANCELLED` with its refund.',
+      security: BEARER,
+      parameters: [orderIdParam, param('MinLogPosition')],
+      responses: {
+        200: ok('The order', schema('Order'), { ...READ_POSITION, ...RATE_LIMITED }),
+        ...errors(
+          READ_YOUR_WRITES,
+          NEEDS_TOKEN,
+          { 404: ["No such order, or someone else's", ['ORDER_NOT_FOUND']] },
+          rateLimit(AUTHENTICATED_LIMIT),
+          INTERNAL,
+        ),
+      },
+    },
+  },
+  '/v1/orders/{order_id}/cancel': {
+    post: {
+      operationId: 'cancelOrder',
+      tags: ['orders'],
+      summary:
+        'Cancel a confirmed order before its event starts: full refund, tickets voided, seats back on sale',
+      description:
+        'The refund is issued asynchronously (`refund_status: PROCESSING`; GET the order to see it `COMPLETED`). No body is needed.',
+      security: BEARER,
+      parameters: [orderIdParam],
+      responses: {
+        200: ok('Cancelled; the refund is on its way', schema('OrderCancellation'), {
+          ...LOG_POSITION,
+          ...RATE_LIMITED,
+        }),
+        ...errors(
+          MALFORMED_JSON,
+          {
+            400: ['The order failed (nothing to cancel) or its event has started', ['ORDER_NOT_CANCELLABLE']],
+          },
+          NEEDS_TOKEN,
+          {
+            404: ["No such order, or someone else's", ['ORDER_NOT_FOUND']],
+            409: [
+              'Already cancelled, or still `PENDING` (try again in a moment)',
+              ['ORDER_ALREADY_CANCELLED', 'ORDER_PENDING'],
+            ],
+          },
+          BODY_ERRORS,
+          rateLimit(AUTHENTICATED_LIMIT),
+          CONTENTION,
+          INTERNAL,
+        ),
+      },
+    },
+  },
+};
+
+const ticketPaths: Record<string, PathItemObject> = {
+  '/v1/tickets': {
+    get: {
+      operationId: 'listTickets',
+      tags: ['tickets'],
+      summary: "The caller's tickets of one order, by section, row and seat",
+      description:
+        'After a transfer the sender still sees the old ticket (`TRANSFERRED`) and the recipient sees the new one. ' +
+        "Someone else's order answers an empty list.",
+      security: BEARER,
+      parameters: [
+        {
+          name: 'order_id',
+          in: 'query',
+          required: true,
+          description: 'The order',
+          schema: { type: 'string', minLength: 1, maxLength: 64 },
+        },
+        param('MinLogPosition'),
+      ],
+      responses: {
+        200: ok('The tickets', schema('TicketList'), { ...READ_POSITION, ...RATE_LIMITED }),
+        ...errors(
+          validation('`order_id` missing, empty, repeated or too long, or unknown query parameters'),
+          READ_YOUR_WRITES,
+          NEEDS_TOKEN,
+          rateLimit(AUTHENTICATED_LIMIT),
+          INTERNAL,
+        ),
+      },
+    },
+  },
+  '/v1/tickets/{ticket_id}': {
+    get: {
+      operationId: 'getTicket',
+      tags: ['tickets'],
+      summary: "One of the caller's tickets",
+      security: BEARER,
+      parameters: [ticketIdParam, param('MinLogPosition')],
+      responses: {
+        200: ok('The ticket', schema('Ticket'), { ...READ_POSITION, ...RATE_LIMITED }),
+        ...errors(
+          READ_YOUR_WRITES,
+          NEEDS_TOKEN,
+          { 404: ["No such ticket, or someone else's", ['TICKET_NOT_FOUND']] },
+          rateLimit(AUTHENTICATED_LIMIT),
+          INTERNAL,
+        ),
+      },
+    },
+  },
+  '/v1/tickets/{ticket_id}/download': {
+    get: {
+      operationId: 'downloadTicket',
+      tags: ['tickets'],
+      summary: "The ticket's QR code (its payload is the barcode) as a PNG attachment",
+      security: BEARER,
+      parameters: [ticketIdParam, param('MinLogPosition')],
+      responses: {
+        200: {
+          description:
+            'The QR code image (`Content-Disposition: attachment; filename="ticket-{ticket_id}.png"`, `Cache-Control: private, no-store`)',
+          headers: { ...READ_POSITION, ...RATE_LIMITED },
+          content: { 'image/png': { schema: { type: 'string', format: 'binary' } } },
+        },
+        ...errors(
+          READ_YOUR_WRITES,
+          NEEDS_TOKEN,
+          {
+            404: ["No such ticket, or someone else's", ['TICKET_NOT_FOUND']],
+            409: ['The ticket is void or was transferred: it has no valid code', ['TICKET_NOT_ACTIVE']],
+          },
+          rateLimit(AUTHENTICATED_LIMIT),
+          INTERNAL,
+        ),
+      },
+    },
+  },
+  '/v1/tickets/{ticket_id}/transfer': {
+    post: {
+      operationId: 'transferTicket',
+      tags: ['tickets'],
+      summary: 'Offer a ticket to someone else by email (pending until they accept, for 7 days at most)',
+      description:
+        'The recipient accepts with POST /v1/transfers/{transfer_id}/accept, signed in with that email; the sender can ' +
+        'take the offer back with DELETE /v1/transfers/{transfer_id}. A transfer never outlives the event start. ' +
+        'With an `Idempotency-Key`, a retry answers the first transfer instead of 409.',
+      security: BEARER,
+      parameters: [ticketIdParam, param('IdempotencyKey')],
+      requestBody: { required: true, content: json(schema('TransferTicketRequest')) },
+      responses: {
+        200: ok('The transfer, `PENDING`', schema('Transfer'), {
+          ...LOG_POSITION,
+          ...RATE_LIMITED,
+          'Idempotent-Replayed': header('Idempotent-Replayed'),
+        }),
+        ...errors(
+          MALFORMED_JSON,
+          validation('Missing or unknown fields, an invalid email, a blank or over-long name', [
+            'INVALID_IDEMPOTENCY_KEY',
+          ]),
+          NEEDS_TOKEN,
+          {
+            404: ["No such ticket, or someone else's", ['TICKET_NOT_FOUND']],
+            409: [
+              'Not transferable now: void, already transferred, a transfer already pending, the event started, or the recipient is the holder',
+              ['TICKET_NOT_TRANSFERABLE'],
+            ],
+            422: ['An Idempotency-Key reused with another body', ['IDEMPOTENCY_KEY_REUSED']],
+          },
+          BODY_ERRORS,
+          rateLimit(AUTHENTICATED_LIMIT),
+          CONTENTION,
+          INTERNAL,
+        ),
+      },
+    },
+  },
+};
+
+const transferPaths: Record<string, PathItemObject> = {
+  '/v1/transfers/{transfer_id}/accept': {
+    post: {
+      operationId: 'acceptTransfer',
+      tags: ['transfers'],
+      summary: "Accept a ticket transfer addressed to the caller's email",
+      description:
+        'The old ticket turns `TRANSFERRED` and a new ticket with a new barcode is issued to the caller. Accepting again ' +
+        'answers the same result. No body is needed.',
+      security: BEARER,
+      parameters: [transferIdParam],
+      responses: {
+        200: ok('Accepted: `ticket_id` is the new ticket', schema('TransferAcceptance'), {
+          ...LOG_POSITION,
+          ...RATE_LIMITED,
+        }),
+        ...errors(
+          MALFORMED_JSON,
+          NEEDS_TOKEN,
+          {
+            404: [
+              'No such transfer, one addressed to another email, or one the sender cancelled',
+              ['TRANSFER_NOT_FOUND'],
+            ],
+            409: [
+              'The ticket can no longer be transferred (voided, transferred meanwhile, the event started, or the caller already holds it)',
+              ['TICKET_NOT_TRANSFERABLE'],
+            ],
+            410: ['The transfer expired', ['TRANSFER_EXPIRED']],
+          },
+          BODY_ERRORS,
+          rateLimit(AUTHENTICATED_LIMIT),
+          CONTENTION,
+          INTERNAL,
+        ),
+      },
+    },
+  },
+  '/v1/transfers/{transfer_id}': {
+    delete: {
+      operationId: 'cancelTransfer',
+      tags: ['transfers'],
+      summary: 'Take back a pending transfer (the sender only; cancelling twice is 204 again)',
+      security: BEARER,
+      parameters: [transferIdParam],
+      responses: {
+        204: {
+          description: 'Cancelled; the ticket is transferable again',
+          headers: { ...LOG_POSITION, ...RATE_LIMITED },
+        },
+        ...errors(
+          NEEDS_TOKEN,
+          { 404: ["No such transfer, or someone else's", ['TRANSFER_NOT_FOUND']] },
+          { 409: ['The transfer was already accepted', ['TICKET_NOT_TRANSFERABLE']] },
+          rateLimit(AUTHENTICATED_LIMIT),
+          CONTENTION,
+          INTERNAL,
+        ),
+      },
+    },
+  },
+};
+
 const operationsPaths: Record<string, PathItemObject> = {
   '/healthz': {
     get: {
@@ -1200,6 +1518,140 @@ const schemas: Record<string, SchemaObject> = {
     order_id: str('The order that bought it', { nullable: true }),
     created_at: dateTime('When the hold was made'),
   }),
+  CreateOrderRequest: input(
+    {
+      reservation_id: str("One of the caller's holds (`HELD`, not expired)", { minLength: 1, maxLength: 64 }),
+      payment_method_id: str("One of the caller's saved payment methods", { minLength: 1, maxLength: 64 }),
+      billing_address: schema('OrderBillingAddress'),
+      delivery_method: str('How the tickets are delivered', {
+        enum: ['MOBILE', 'EMAIL', 'WILL_CALL', 'MAIL'],
+        default: 'MOBILE',
+      }),
+    },
+    ['reservation_id', 'payment_method_id'],
+  ),
+  OrderBillingAddress: input(
+    {
+      street: str('Street', { minLength: 1, maxLength: 200 }),
+      city: str('City', { minLength: 1, maxLength: 100 }),
+      state: str('State', { maxLength: 100 }),
+      postal_code: str('Postal code', { minLength: 1, maxLength: 20 }),
+      country: str('Country', { minLength: 1, maxLength: 100 }),
+    },
+    ['street', 'city', 'postal_code', 'country'],
+  ),
+  OrderSeat: object({
+    section: str('Section name'),
+    row: str('Row label'),
+    seat: str('Seat number in the row'),
+    seat_id: str('Seat id: `{section_id}:{row}:{number}`', { example: 's1:A:1' }),
+  }),
+  PlacedOrder: object({
+    order_id: str('Order id (derived from the reservation id: one reservation, one order)'),
+    status: str('Always `PENDING` when placed', { enum: ['PENDING'] }),
+    seats: { type: 'array', items: schema('OrderSeat') },
+    subtotal: money('Sum of ticket prices'),
+    fees: money('Sum of fees'),
+    taxes: money('Sales tax (9% of the subtotal)'),
+    total: money('subtotal + fees + taxes: the amount authorized'),
+    payment_status: str('Always `AUTHORIZED` when placed', { enum: ['AUTHORIZED'] }),
+    created_at: dateTime(`When the order was placed (${ISO})`),
+  }),
+  OrderTicket: object({
+    ticket_id: str('Ticket id'),
+    seat_id: str('The seat it admits to'),
+    barcode: str('12-digit barcode', { pattern: '^[1-9]\\d{11}$', example: '123456789012' }),
+    qr_code: str('Base64 PNG of the QR code (its payload is the barcode)', { format: 'byte' }),
+    download_url: str('Path of the PNG download: `/v1/tickets/{ticket_id}/download`'),
+  }),
+  OrderStatus: str('Order status', { enum: ['PENDING', 'CONFIRMED', 'FAILED', 'CANCELLED'] }),
+  PaymentStatus: str('Payment status', {
+    enum: ['AUTHORIZED', 'CAPTURED', 'VOIDED', 'REFUND_PENDING', 'REFUNDED'],
+  }),
+  Order: object({
+    order_id: str('Order id'),
+    event: object({ name: str('Event name'), date: dateTime('Event start'), venue: str('Venue name') }),
+    event_id: str('Event id'),
+    reservation_id: str('The hold it bought'),
+    seats: { type: 'array', items: schema('OrderSeat') },
+    subtotal: money('Sum of ticket prices'),
+    fees: money('Sum of fees'),
+    taxes: money('Sales tax'),
+    total: money('subtotal + fees + taxes'),
+    status: schema('OrderStatus'),
+    payment_status: schema('PaymentStatus'),
+    delivery_method: str('How the tickets are delivered', { enum: ['MOBILE', 'EMAIL', 'WILL_CALL', 'MAIL'] }),
+    tickets: {
+      type: 'array',
+      items: schema('OrderTicket'),
+      description: 'One per seat once the order is `CONFIRMED` (empty before)',
+    },
+    failure_reason: str('Why the order `FAILED`', { nullable: true }),
+    refund_amount: { ...money('Refunded amount, once cancelled'), nullable: true },
+    refund_status: str('Refund progress of a cancelled order', {
+      enum: ['PROCESSING', 'COMPLETED'],
+      nullable: true,
+    }),
+    created_at: dateTime('When the order was placed'),
+    confirmed_at: dateTime('When it was confirmed', true),
+    cancelled_at: dateTime('When it was cancelled', true),
+  }),
+  OrderList: object({ orders: { type: 'array', items: schema('Order') } }),
+  OrderCancellation: object({
+    order_id: str('Order id'),
+    status: str('Always `CANCELLED`', { enum: ['CANCELLED'] }),
+    refund_amount: money('Amount to be refunded (the full total)'),
+    refund_status: str('Always `PROCESSING` here: the refund is issued asynchronously', {
+      enum: ['PROCESSING'],
+    }),
+    cancelled_at: dateTime(`When it was cancelled (${ISO})`),
+  }),
+
+  TicketStatus: str('Ticket status', { enum: ['ACTIVE', 'VOID', 'TRANSFERRED'] }),
+  Ticket: object({
+    ticket_id: str('Ticket id'),
+    order_id: str('The order that bought it'),
+    event_id: str('Event id'),
+    event_name: str('Event name'),
+    event_date: dateTime('Event start'),
+    venue: str('Venue name'),
+    section: str('Section name'),
+    row: str('Row label'),
+    seat: str('Seat number in the row'),
+    qr_code: str('Base64 PNG of the QR code (its payload is the barcode); null unless `ACTIVE`', {
+      format: 'byte',
+      nullable: true,
+    }),
+    barcode: str('12-digit barcode', { pattern: '^[1-9]\\d{11}$', example: '123456789012' }),
+    status: schema('TicketStatus'),
+    transferable: {
+      type: 'boolean',
+      description: '`ACTIVE`, the event not started and no transfer pending',
+    },
+    download_url: str('Path of the PNG download: `/v1/tickets/{ticket_id}/download`'),
+  }),
+  TicketList: object({ tickets: { type: 'array', items: schema('Ticket') } }),
+  TransferTicketRequest: input(
+    {
+      recipient_email: str('Who gets the ticket (case-insensitive); they accept signed in with this email', {
+        format: 'email',
+        maxLength: 254,
+      }),
+      recipient_name: str('Their name (not blank)', { minLength: 1, maxLength: 100 }),
+    },
+    ['recipient_email', 'recipient_name'],
+  ),
+  Transfer: object({
+    transfer_id: str('Transfer id'),
+    status: str('Always `PENDING` when requested', { enum: ['PENDING'] }),
+    recipient_email: str('Recipient email (normalised to lower case)', { format: 'email' }),
+    expires_at: dateTime('When the offer lapses (7 days, or the event start if sooner)'),
+  }),
+  TransferAcceptance: object({
+    transfer_id: str('Transfer id'),
+    status: str('Always `ACCEPTED`', { enum: ['ACCEPTED'] }),
+    ticket_id: str("The recipient's new ticket"),
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1226,6 +1678,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'events', description: 'Public catalog: search, details, seat maps' },
       { name: 'reservations', description: 'Seat holds' },
       { name: 'payment-methods', description: "The caller's saved cards (payment tokens only)" },
+      { name: 'orders', description: 'Buying held seats, order status and cancellation with refund' },
+      { name: 'tickets', description: "The caller's tickets, their QR codes, and transfers out" },
+      { name: 'transfers', description: 'Accepting or taking back a ticket transfer' },
       { name: 'operations', description: 'Health, readiness, metrics, documentation' },
     ],
     paths: {
@@ -1236,6 +1691,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...eventPaths,
       ...reservationPaths,
       ...paymentMethodPaths,
+      ...orderPaths,
+      ...ticketPaths,
+      ...transferPaths,
     },
     components: {
       schemas,
@@ -1261,6 +1719,27 @@ export function buildOpenApiDocument(): OpenApiDocument {
           in: 'path',
           required: true,
           description: 'Reservation (hold) id',
+          schema: { type: 'string' },
+        },
+        OrderId: {
+          name: 'order_id',
+          in: 'path',
+          required: true,
+          description: 'Order id',
+          schema: { type: 'string' },
+        },
+        TicketId: {
+          name: 'ticket_id',
+          in: 'path',
+          required: true,
+          description: 'Ticket id',
+          schema: { type: 'string' },
+        },
+        TransferId: {
+          name: 'transfer_id',
+          in: 'path',
+          required: true,
+          description: 'Transfer id',
           schema: { type: 'string' },
         },
         MinLogPosition: {
@@ -1315,7 +1794,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
           description: 'Seconds to wait before retrying (429 and 503)',
           schema: { type: 'integer' },
         },
-        Location: { description: 'URL of the created reservation', schema: { type: 'string' } },
+        Location: {
+          description: 'URL of the created resource (the reservation, or the order)',
+          schema: { type: 'string' },
+        },
         'Idempotent-Replayed': {
           description:
             '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',

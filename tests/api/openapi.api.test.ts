@@ -45,6 +45,16 @@ const EXPECTED: Array<[HttpMethod, string]> = [
   ['post', '/v1/payment-methods'],
   ['get', '/v1/payment-methods'],
   ['delete', '/v1/payment-methods/{payment_method_id}'],
+  ['post', '/v1/orders'],
+  ['get', '/v1/orders'],
+  ['get', '/v1/orders/{order_id}'],
+  ['post', '/v1/orders/{order_id}/cancel'],
+  ['get', '/v1/tickets'],
+  ['get', '/v1/tickets/{ticket_id}'],
+  ['get', '/v1/tickets/{ticket_id}/download'],
+  ['post', '/v1/tickets/{ticket_id}/transfer'],
+  ['post', '/v1/transfers/{transfer_id}/accept'],
+  ['delete', '/v1/transfers/{transfer_id}'],
 ];
 
 const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
@@ -231,6 +241,26 @@ describe('OpenAPI document', () => {
     }
   }
 
+  /** One call of the walk: the expected status (when given), then everything expectDocumented checks. */
+  async function check(
+    method: string,
+    template: string,
+    url: string,
+    options: Parameters<TestApp['call']>[2] = {},
+    expected?: number,
+  ): Promise<ApiResponse> {
+    const res = await t.call(method, url, options);
+    if (expected !== undefined)
+      expect([method, url, res.status, res.body?.error?.code]).toEqual([
+        method,
+        url,
+        expected,
+        res.status >= 400 ? res.body?.error?.code : undefined,
+      ]);
+    expectDocumented(method, template, res);
+    return res;
+  }
+
   beforeAll(async () => {
     t = await startTestApp();
     admin = await t.adminToken();
@@ -351,26 +381,23 @@ describe('OpenAPI document', () => {
         if (status === '429') expect(response.headers?.['Retry-After']).toBeDefined();
       }
     }
-    const reserve = find('post', '/v1/seats/reserve').op;
-    expect((reserve.parameters ?? []).map((p) => resolve<{ name: string }>(doc, p).name)).toContain(
-      'Idempotency-Key',
-    );
+    for (const [method, path] of [
+      ['post', '/v1/seats/reserve'],
+      ['post', '/v1/payment-methods'],
+      ['post', '/v1/orders'],
+      ['post', '/v1/tickets/{ticket_id}/transfer'],
+    ]) {
+      const { op } = find(method, path);
+      expect([
+        method,
+        path,
+        (op.parameters ?? []).map((p) => resolve<{ name: string }>(doc, p).name),
+      ]).toEqual([method, path, expect.arrayContaining(['Idempotency-Key'])]);
+    }
   });
 
   it('what the server answers to a full walk through the API is what the document says', async () => {
     const email = `openapi-${Date.now()}@example.test`;
-    const check = async (
-      method: string,
-      template: string,
-      url: string,
-      options: Parameters<TestApp['call']>[2] = {},
-      expected?: number,
-    ) => {
-      const res = await t.call(method, url, options);
-      if (expected !== undefined) expect([method, url, res.status]).toEqual([method, url, expected]);
-      expectDocumented(method, template, res);
-      return res;
-    };
 
     await check('GET', '/healthz', '/healthz', {}, 200);
     await check('GET', '/readyz', '/readyz', {}, 200);
@@ -616,5 +643,308 @@ describe('OpenAPI document', () => {
       { token: fan, body: { event_id: eventId, seat_ids: ['s1:A:5'] } },
       410,
     );
+  });
+
+  it('what the server answers to orders, tickets and transfers is what the document says', async () => {
+    const stamp = `${process.pid}-${Date.now()}`;
+    const buyerEmail = `doc-buyer-${stamp}@example.test`;
+    const recipientEmail = `doc-friend-${stamp}@example.test`;
+    const buyer = (await t.customerToken(buyerEmail)).token;
+    const friend = (await t.customerToken(recipientEmail)).token;
+    const code = (res: ApiResponse) => res.body?.error?.code as string | undefined;
+    /** Polls GET `url` (bounded) until `done`; answers the last response. */
+    const until = async (
+      url: string,
+      token: string,
+      done: (res: ApiResponse) => boolean,
+      timeoutMs = 20_000,
+    ) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await t.call('GET', url, { token });
+        if (done(res)) return res;
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting on ${url}: ${res.status} ${res.text.slice(0, 500)}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+
+    // An event of its own (the other walk cancels its event).
+    const venue = await t.call('POST', '/v1/admin/venues', {
+      token: admin,
+      body: {
+        name: 'Doc Orders Hall',
+        city: 'Docs',
+        state: 'DC',
+        country: 'US',
+        sections: [{ name: 'Floor', rows: [{ row: 'A', seats: 8 }] }],
+      },
+    });
+    expect(venue.status).toBe(201);
+    const created = await t.call('POST', '/v1/admin/events', {
+      token: admin,
+      body: {
+        name: 'Doc Orders Night',
+        artist: 'The Specs',
+        category: 'Concert',
+        venue_id: venue.body.venue_id,
+        date: '2030-06-01T20:00:00Z',
+        general_sale_start: '2020-01-01T00:00:00Z',
+        pricing_tiers: [{ name: 'Floor', price: 42.5, fees: 5, sections: ['Floor'] }],
+        restrict_single_seat: false,
+        queue: { enabled: false },
+      },
+    });
+    expect(created.status).toBe(201);
+    const eventId = created.body.event_id as string;
+    const published = await t.call('POST', `/v1/admin/events/${eventId}/publish`, { token: admin });
+    expect(published.status).toBe(200);
+    await t.app.runner.catchUp();
+
+    const addCard = async (cardToken: string) =>
+      (
+        await check(
+          'POST',
+          '/v1/payment-methods',
+          '/v1/payment-methods',
+          { token: buyer, body: { type: 'CARD', card_token: cardToken } },
+          201,
+        )
+      ).body.payment_method_id as string;
+    const reserve = async (seatIds: string[]) =>
+      (
+        await check(
+          'POST',
+          '/v1/seats/reserve',
+          '/v1/seats/reserve',
+          { token: buyer, body: { event_id: eventId, seat_ids: seatIds } },
+          201,
+        )
+      ).body.reservation_id as string;
+    const card = await addCard('tok_visa');
+    const declining = await addCard('tok_chargeDeclined');
+    const reservationId = await reserve(['s1:A:1', 's1:A:2']);
+
+    // --- POST /v1/orders: refusals, then the order ---
+    const placeOrder = (body: unknown, options: Parameters<TestApp['call']>[2] = {}) =>
+      check('POST', '/v1/orders', '/v1/orders', { token: buyer, body, ...options });
+    expect(code(await placeOrder({ reservation_id: reservationId }))).toBe('VALIDATION_ERROR');
+    expect(
+      code(
+        await placeOrder({
+          reservation_id: reservationId,
+          payment_method_id: card,
+          delivery_method: 'PIGEON',
+        }),
+      ),
+    ).toBe('VALIDATION_ERROR');
+    const unknownCard = await placeOrder({ reservation_id: reservationId, payment_method_id: 'nope' });
+    expect([unknownCard.status, code(unknownCard)]).toEqual([400, 'INVALID_PAYMENT_METHOD']);
+    const unknownHold = await placeOrder({ reservation_id: 'nope', payment_method_id: card });
+    expect([unknownHold.status, code(unknownHold)]).toEqual([404, 'RESERVATION_NOT_FOUND']);
+    await check(
+      'POST',
+      '/v1/orders',
+      '/v1/orders',
+      { body: { reservation_id: reservationId, payment_method_id: card } },
+      401,
+    );
+
+    const orderBody = {
+      reservation_id: reservationId,
+      payment_method_id: card,
+      billing_address: {
+        street: '1 Spec St',
+        city: 'Docs',
+        state: 'DC',
+        postal_code: '20001',
+        country: 'US',
+      },
+      delivery_method: 'MOBILE',
+    };
+    const placed = await placeOrder(orderBody, { headers: { 'idempotency-key': `doc-order-${stamp}` } });
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({
+      status: 'PENDING',
+      payment_status: 'AUTHORIZED',
+      subtotal: 85,
+      fees: 10,
+    });
+    const orderId = placed.body.order_id as string;
+    const orderUrl = `/v1/orders/${orderId}`;
+    expect(placed.headers.get('location')).toBe(orderUrl);
+    expect(placed.headers.get('x-log-position')).toMatch(/^\d+$/);
+    const replayed = await placeOrder(orderBody, { headers: { 'idempotency-key': `doc-order-${stamp}` } });
+    expect([replayed.status, replayed.headers.get('idempotent-replayed'), replayed.body.order_id]).toEqual([
+      201,
+      'true',
+      orderId,
+    ]);
+    const twice = await placeOrder({ reservation_id: reservationId, payment_method_id: card });
+    expect([twice.status, code(twice)]).toEqual([409, 'RESERVATION_ALREADY_ORDERED']);
+
+    // --- the sagas confirm it; GET /v1/orders/{order_id} and GET /v1/orders ---
+    await until(
+      orderUrl,
+      buyer,
+      (r) => r.status === 200 && r.body.status === 'CONFIRMED' && r.body.tickets.length === 2,
+    );
+    const order = await check('GET', '/v1/orders/{order_id}', orderUrl, { token: buyer }, 200);
+    expect(order.body).toMatchObject({ order_id: orderId, status: 'CONFIRMED', payment_status: 'CAPTURED' });
+    await check('GET', '/v1/orders/{order_id}', orderUrl, { token: friend }, 404);
+    await check('GET', '/v1/orders/{order_id}', orderUrl, {}, 401);
+    await check(
+      'GET',
+      '/v1/orders/{order_id}',
+      orderUrl,
+      { token: buyer, headers: { 'x-min-log-position': 'x' } },
+      400,
+    );
+    const list = await check('GET', '/v1/orders', '/v1/orders', { token: buyer }, 200);
+    expect(list.body.orders.map((o: { order_id: string }) => o.order_id)).toContain(orderId);
+
+    // --- tickets ---
+    const tickets = await check(
+      'GET',
+      '/v1/tickets',
+      `/v1/tickets?order_id=${orderId}`,
+      { token: buyer },
+      200,
+    );
+    expect(tickets.body.tickets.map((x: { status: string }) => x.status)).toEqual(['ACTIVE', 'ACTIVE']);
+    const [first, second] = tickets.body.tickets as Array<{ ticket_id: string; download_url: string }>;
+    await check('GET', '/v1/tickets', '/v1/tickets', { token: buyer }, 400);
+    await check('GET', '/v1/tickets', `/v1/tickets?order_id=${orderId}`, {}, 401);
+    await check('GET', '/v1/tickets/{ticket_id}', `/v1/tickets/${first.ticket_id}`, { token: buyer }, 200);
+    await check('GET', '/v1/tickets/{ticket_id}', `/v1/tickets/${first.ticket_id}`, { token: friend }, 404);
+    const download = '/v1/tickets/{ticket_id}/download';
+    const png = await check('GET', download, first.download_url, { token: buyer }, 200);
+    const pngType = png.headers.get('content-type');
+    expect(
+      Object.keys(resolve<ResponseObject>(doc, find('get', download).op.responses['200']).content ?? {}),
+    ).toEqual([pngType]);
+    await check('GET', download, '/v1/tickets/nope/download', { token: buyer }, 404);
+
+    // --- transfers: request, refusals, accept by the recipient ---
+    const transferUrl = (ticketId: string) => `/v1/tickets/${ticketId}/transfer`;
+    const transferTemplate = '/v1/tickets/{ticket_id}/transfer';
+    const toFriend = { recipient_email: recipientEmail, recipient_name: 'Doc Friend' };
+    await check(
+      'POST',
+      transferTemplate,
+      transferUrl(first.ticket_id),
+      { token: buyer, body: { recipient_email: 'not-an-email', recipient_name: 'X' } },
+      400,
+    );
+    await check('POST', transferTemplate, transferUrl('nope'), { token: buyer, body: toFriend }, 404);
+    const offer = await check(
+      'POST',
+      transferTemplate,
+      transferUrl(first.ticket_id),
+      { token: buyer, body: toFriend },
+      200,
+    );
+    expect(offer.body).toMatchObject({ status: 'PENDING', recipient_email: recipientEmail });
+    const pending = await check(
+      'POST',
+      transferTemplate,
+      transferUrl(first.ticket_id),
+      { token: buyer, body: { recipient_email: `other-${stamp}@example.test`, recipient_name: 'Other' } },
+      409,
+    );
+    expect(code(pending)).toBe('TICKET_NOT_TRANSFERABLE');
+    const toSelf = await check(
+      'POST',
+      transferTemplate,
+      transferUrl(second.ticket_id),
+      { token: buyer, body: { recipient_email: buyerEmail, recipient_name: 'Me' } },
+      409,
+    );
+    expect(code(toSelf)).toBe('TICKET_NOT_TRANSFERABLE');
+
+    const acceptTemplate = '/v1/transfers/{transfer_id}/accept';
+    const acceptUrl = `/v1/transfers/${offer.body.transfer_id}/accept`;
+    await check('POST', acceptTemplate, acceptUrl, { token: buyer }, 404);
+    await check('POST', acceptTemplate, '/v1/transfers/nope/accept', { token: friend }, 404);
+    const accepted = await check('POST', acceptTemplate, acceptUrl, { token: friend }, 200);
+    expect(accepted.body).toMatchObject({ transfer_id: offer.body.transfer_id, status: 'ACCEPTED' });
+    const afterAccept = { 'x-min-log-position': accepted.headers.get('x-log-position')! };
+    await check(
+      'GET',
+      '/v1/tickets/{ticket_id}',
+      `/v1/tickets/${accepted.body.ticket_id}`,
+      { token: friend, headers: afterAccept },
+      200,
+    );
+    // The sender keeps the old ticket, now TRANSFERRED: no QR code, no download.
+    await until(`/v1/tickets/${first.ticket_id}`, buyer, (r) => r.body?.status === 'TRANSFERRED');
+    const old = await check(
+      'GET',
+      '/v1/tickets/{ticket_id}',
+      `/v1/tickets/${first.ticket_id}`,
+      { token: buyer, headers: afterAccept },
+      200,
+    );
+    expect(old.body).toMatchObject({ status: 'TRANSFERRED', qr_code: null, transferable: false });
+    const notActive = await check('GET', download, first.download_url, { token: buyer }, 409);
+    expect(code(notActive)).toBe('TICKET_NOT_ACTIVE');
+
+    // --- DELETE /v1/transfers/{transfer_id} ---
+    const deleteTemplate = '/v1/transfers/{transfer_id}';
+    const acceptedTwice = await check(
+      'DELETE',
+      deleteTemplate,
+      `/v1/transfers/${offer.body.transfer_id}`,
+      { token: buyer },
+      409,
+    );
+    expect(code(acceptedTwice)).toBe('TICKET_NOT_TRANSFERABLE');
+    const another = await check(
+      'POST',
+      transferTemplate,
+      transferUrl(second.ticket_id),
+      { token: buyer, body: toFriend },
+      200,
+    );
+    const anotherUrl = `/v1/transfers/${another.body.transfer_id}`;
+    await check('DELETE', deleteTemplate, anotherUrl, { token: friend }, 404);
+    await check('DELETE', deleteTemplate, anotherUrl, { token: buyer }, 204);
+    await check('DELETE', deleteTemplate, anotherUrl, { token: buyer }, 204);
+    await check('DELETE', deleteTemplate, '/v1/transfers/nope', { token: buyer }, 404);
+    await check('DELETE', deleteTemplate, anotherUrl, {}, 401);
+    await check('POST', acceptTemplate, `${anotherUrl}/accept`, { token: friend }, 404);
+
+    // --- POST /v1/orders/{order_id}/cancel ---
+    const cancelTemplate = '/v1/orders/{order_id}/cancel';
+    await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: friend }, 404);
+    await check('POST', cancelTemplate, '/v1/orders/nope/cancel', { token: buyer }, 404);
+    const cancelled = await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: buyer }, 200);
+    expect(cancelled.body).toMatchObject({
+      order_id: orderId,
+      status: 'CANCELLED',
+      refund_amount: order.body.total,
+    });
+    const again = await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: buyer }, 409);
+    expect(code(again)).toBe('ORDER_ALREADY_CANCELLED');
+    await until(orderUrl, buyer, (r) => r.body?.status === 'CANCELLED');
+    const afterCancel = { 'x-min-log-position': cancelled.headers.get('x-log-position')! };
+    const cancelledView = await check(
+      'GET',
+      '/v1/orders/{order_id}',
+      orderUrl,
+      { token: buyer, headers: afterCancel },
+      200,
+    );
+    expect(cancelledView.body).toMatchObject({ status: 'CANCELLED', refund_amount: order.body.total });
+
+    // --- a declined card: 402, the hold released; ordering it again is 410 ---
+    const doomed = await reserve(['s1:A:5', 's1:A:6']);
+    const declined = await placeOrder({ reservation_id: doomed, payment_method_id: declining });
+    expect([declined.status, code(declined)]).toEqual([402, 'PAYMENT_DECLINED']);
+    await t.app.runner.catchUp();
+    const expired = await placeOrder({ reservation_id: doomed, payment_method_id: card });
+    expect([expired.status, code(expired)]).toEqual([410, 'RESERVATION_EXPIRED']);
   });
 });

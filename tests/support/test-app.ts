@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createApplication, type Application } from '../../src/composition';
+import { createApplication, type Application, type Overrides } from '../../src/composition';
 import type { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { createLogger } from '../../src/infrastructure/logging/logger';
@@ -27,7 +27,9 @@ export interface TestApp {
 let counter = 0;
 
 /** A real application instance on a random port over a fresh (or given) data directory. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: ManualClock; dataDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clock?: ManualClock; dataDir?: string; overrides?: Overrides } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -37,7 +39,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     ADMIN_PASSWORD,
     ...options.env,
   });
-  const app = await createApplication(config, createLogger(config.logLevel), { clock: options.clock });
+  const app = await createApplication(config, createLogger(config.logLevel), { ...options.overrides, clock: options.clock });
   const server = await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = apiClient(baseUrl);
