@@ -49,11 +49,12 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRou
 
   router.get('/', readYourWrites, async (req, res) => {
     const docs = await orders.list(actor(req));
-    res.json({ orders: await Promise.all(docs.map((doc) => orderView(doc, qr))) });
+    res.json({ orders: await Promise.all(docs.map(async (doc) => orderView(doc, qr, await orders.ticketStatuses(doc)))) });
   });
 
   router.get('/:id', readYourWrites, async (req, res) => {
-    res.json(await orderView(await orders.get(actor(req), pathParam(req, 'id')), qr));
+    const doc = await orders.get(actor(req), pathParam(req, 'id'));
+    res.json(await orderView(doc, qr, await orders.ticketStatuses(doc)));
   });
 
   router.post('/:id/cancel', async (req, res) => {
@@ -71,7 +72,8 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRou
   return router;
 }
 
-async function orderView(doc: OrderDoc, qr: OrderRouteDeps['qr']) {
+/** The seed's order shape; a ticket that was voided or transferred away shows its status and no QR code. */
+async function orderView(doc: OrderDoc, qr: OrderRouteDeps['qr'], statuses: Map<string, string>) {
   return {
     order_id: doc.order_id,
     event: doc.event,
@@ -86,13 +88,17 @@ async function orderView(doc: OrderDoc, qr: OrderRouteDeps['qr']) {
     payment_status: doc.payment_status,
     delivery_method: doc.delivery_method,
     tickets: await Promise.all(
-      doc.tickets.map(async (t) => ({
-        ticket_id: t.ticket_id,
-        seat_id: t.seat_id,
-        barcode: t.barcode,
-        qr_code: await qr.base64Png(t.barcode),
-        download_url: `/v1/tickets/${t.ticket_id}/download`,
-      })),
+      doc.tickets.map(async (t) => {
+        const status = statuses.get(t.ticket_id) ?? 'ACTIVE';
+        return {
+          ticket_id: t.ticket_id,
+          seat_id: t.seat_id,
+          barcode: t.barcode,
+          status,
+          qr_code: status === 'ACTIVE' ? await qr.base64Png(t.barcode) : null,
+          download_url: `/v1/tickets/${t.ticket_id}/download`,
+        };
+      }),
     ),
     failure_reason: doc.failure_reason,
     refund_amount: doc.refund_amount_cents === null ? null : fromCents(doc.refund_amount_cents),

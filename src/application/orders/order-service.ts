@@ -5,7 +5,7 @@ import type { TicketedEventProcessor } from '../catalog/ticketed-event-processor
 import type { Clock } from '../ports/clock';
 import { PaymentDeclinedError, PaymentGatewayUnavailableError, type PaymentGateway } from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
-import { COLLECTIONS, EventDoc, OrderDoc, parseSeatId, VenueDoc } from '../read-models/documents';
+import { COLLECTIONS, EventDoc, OrderDoc, parseSeatId, TicketDoc, VenueDoc } from '../read-models/documents';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
@@ -111,6 +111,14 @@ export class OrderService {
     }
     if (!doc || (doc.user_id !== actor.userId && !actor.isAdmin)) fail('ORDER_NOT_FOUND', 'Order not found');
     return doc;
+  }
+
+  /** Current status of the order's tickets (ACTIVE, VOID, TRANSFERRED): a ticket lives on after its order. */
+  async ticketStatuses(doc: OrderDoc): Promise<Map<string, TicketDoc['status']>> {
+    const tickets = this.readStore.collection<TicketDoc>(COLLECTIONS.tickets);
+    const statuses = new Map<string, TicketDoc['status']>();
+    for (const t of doc.tickets) statuses.set(t.ticket_id, (await tickets.get(t.ticket_id))?.status ?? 'ACTIVE');
+    return statuses;
   }
 
   async list(actor: Actor): Promise<OrderDoc[]> {
