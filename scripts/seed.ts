@@ -3,7 +3,7 @@ import { CatalogService, type NewVenue } from '../src/application/catalog/catalo
 import { systemMetadata } from '../src/application/shared/command-metadata';
 import { createApplication } from '../src/composition';
 import { DomainError } from '../src/domain/shared/errors';
-import { loadConfig } from '../src/infrastructure/config/config';
+import { loadConfig, type AppConfig } from '../src/infrastructure/config/config';
 import { createLogger } from '../src/infrastructure/logging/logger';
 
 /**
@@ -63,8 +63,8 @@ async function ignoreExisting<T>(what: string, work: () => Promise<T>): Promise<
   }
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
+/** Creates the demo catalog in DATA_DIR's log; returns what was created and what already existed. */
+export async function seed(config: AppConfig): Promise<Record<string, string>> {
   const app = await createApplication(config, createLogger('warn'));
   const catalog = app.container.get<CatalogService>(Symbol.for('CatalogService'));
   const meta = systemMetadata('seed', 'seed');
@@ -135,10 +135,15 @@ async function main(): Promise<void> {
     await catalog.publish(e.eventId, meta);
   }
   await app.close();
-  console.log(JSON.stringify({ data_dir: config.dataDir, ...report }, null, 2));
+  return report;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  const config = loadConfig();
+  seed(config)
+    .then((report) => console.log(JSON.stringify({ data_dir: config.dataDir, ...report }, null, 2)))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

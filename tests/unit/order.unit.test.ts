@@ -1,0 +1,111 @@
+import { orderDecider, type OrderEvent, type OrderPlacedData, type PlaceOrder } from '../../src/domain/order/order';
+import { spec } from '../support/given-when-then';
+
+const now = new Date('2030-01-01T12:00:00.000Z');
+const at = now.toISOString();
+const ctx = { now };
+
+const placed: OrderPlacedData = {
+  orderId: 'o1',
+  userId: 'u1',
+  eventId: 'e1',
+  reservationId: 'r1',
+  eventName: 'Show',
+  eventDate: '2030-06-01T20:00:00.000Z',
+  venueName: 'Hall',
+  seats: [{ seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1', priceCents: 10000, feesCents: 1500 }],
+  subtotalCents: 10000,
+  feesCents: 1500,
+  taxesCents: 900,
+  totalCents: 12400,
+  paymentMethodId: 'pm1',
+  cardToken: 'tok_visa',
+  authorizationId: 'auth_1',
+  deliveryMethod: 'MOBILE',
+  billingAddress: null,
+  placedAt: at,
+};
+const { placedAt: _placedAt, ...placeFields } = placed;
+const place: PlaceOrder = { type: 'PlaceOrder', ...placeFields };
+
+const orderPlaced: OrderEvent = { type: 'OrderPlaced', data: placed };
+const captured: OrderEvent = { type: 'PaymentCaptured', data: { orderId: 'o1', captureId: 'cap_1', amountCents: 12400, capturedAt: at } };
+const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { ...placed, confirmedAt: at } };
+const ticketsIssued: OrderEvent = { type: 'TicketsIssued', data: { orderId: 'o1', tickets: [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }], issuedAt: at } };
+const cancelled: OrderEvent = {
+  type: 'OrderCancelled',
+  data: { orderId: 'o1', userId: 'u1', eventId: 'e1', reason: 'Cancelled by the customer', refundAmountCents: 12400, captureId: 'cap_1', authorizationId: 'auth_1', ticketIds: ['t1'], cancelledAt: at },
+};
+const cancel = { type: 'CancelOrder' as const, reason: 'Cancelled by the customer', eventCancelled: false, byUserId: 'u1' };
+
+describe('order decider', () => {
+  const order = spec(orderDecider);
+
+  it('PlaceOrder records OrderPlaced (PENDING, AUTHORIZED)', () => {
+    order.given([], ctx).when(place).then([orderPlaced]);
+    expect(order.given([orderPlaced]).state()).toMatchObject({ status: 'PENDING', paymentStatus: 'AUTHORIZED' });
+  });
+
+  it('a reservation cannot be ordered twice', () => {
+    order.given([orderPlaced], ctx).when(place).thenThrows('RESERVATION_ALREADY_ORDERED', { order_id: 'o1' });
+  });
+
+  it('commands on a missing order -> ORDER_NOT_FOUND', () => {
+    order.given([], ctx).when({ type: 'ConfirmOrder' }).thenThrows('ORDER_NOT_FOUND');
+  });
+
+  it('capture is recorded once', () => {
+    order.given([orderPlaced], ctx).when({ type: 'RecordCapture', captureId: 'cap_1' }).then([captured]);
+    order.given([orderPlaced, captured], ctx).when({ type: 'RecordCapture', captureId: 'cap_2' }).thenNothing();
+  });
+
+  it('confirmation needs the capture, and happens once', () => {
+    order.given([orderPlaced], ctx).when({ type: 'ConfirmOrder' }).thenThrows('PAYMENT_NOT_CAPTURED');
+    order.given([orderPlaced, captured], ctx).when({ type: 'ConfirmOrder' }).then([confirmed]);
+    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'ConfirmOrder' }).thenNothing();
+  });
+
+  it('a pending order can fail (authorization voided); a confirmed one cannot', () => {
+    order
+      .given([orderPlaced], ctx)
+      .when({ type: 'FailOrder', reason: 'HOLD_EXPIRED', authorizationVoided: true })
+      .then([{ type: 'OrderFailed', data: { orderId: 'o1', userId: 'u1', reason: 'HOLD_EXPIRED', authorizationVoided: true, failedAt: at } }]);
+    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'FailOrder', reason: 'x', authorizationVoided: true }).thenNothing();
+  });
+
+  it('tickets are recorded once, only for a confirmed order', () => {
+    const tickets = [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }];
+    order.given([orderPlaced], ctx).when({ type: 'RecordTickets', tickets }).thenNothing();
+    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'RecordTickets', tickets }).then([ticketsIssued]);
+    order.given([orderPlaced, captured, confirmed, ticketsIssued], ctx).when({ type: 'RecordTickets', tickets }).thenNothing();
+  });
+
+  it('cancel: refund amount is the total; tickets listed; only the buyer', () => {
+    order.given([orderPlaced, captured, confirmed, ticketsIssued], ctx).when(cancel).then([cancelled]);
+    order.given([orderPlaced, captured, confirmed], ctx).when({ ...cancel, byUserId: 'someone-else' }).thenThrows('ORDER_NOT_FOUND');
+  });
+
+  it('cancel twice -> ORDER_ALREADY_CANCELLED; pending -> ORDER_PENDING; failed -> ORDER_NOT_CANCELLABLE', () => {
+    order.given([orderPlaced, captured, confirmed, ticketsIssued, cancelled], ctx).when(cancel).thenThrows('ORDER_ALREADY_CANCELLED');
+    order.given([orderPlaced], ctx).when(cancel).thenThrows('ORDER_PENDING');
+    const failed: OrderEvent = { type: 'OrderFailed', data: { orderId: 'o1', userId: 'u1', reason: 'x', authorizationVoided: true, failedAt: at } };
+    order.given([orderPlaced, failed], ctx).when(cancel).thenThrows('ORDER_NOT_CANCELLABLE');
+  });
+
+  it('after the event started the customer cannot cancel (400), but an event cancellation can', () => {
+    const late = { now: new Date('2030-06-01T20:00:00.000Z') };
+    order.given([orderPlaced, captured, confirmed], late).when(cancel).thenThrows('ORDER_NOT_CANCELLABLE', { event_date: placed.eventDate });
+    const events = order.given([orderPlaced, captured, confirmed], late).when({ ...cancel, eventCancelled: true, byUserId: 'system' }).events();
+    expect(events.map((e) => e.type)).toEqual(['OrderCancelled']);
+  });
+
+  it('the refund is recorded once, as refunded or voided', () => {
+    order
+      .given([orderPlaced, captured, confirmed, cancelled], ctx)
+      .when({ type: 'RecordRefund', refundId: 're_1', voided: false })
+      .then([{ type: 'RefundCompleted', data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at } }]);
+    const refunded: OrderEvent = { type: 'RefundCompleted', data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at } };
+    order.given([orderPlaced, captured, confirmed, cancelled, refunded], ctx).when({ type: 'RecordRefund', refundId: 're_2', voided: false }).thenNothing();
+    expect(order.given([orderPlaced, captured, confirmed, cancelled, refunded]).state().paymentStatus).toBe('REFUNDED');
+  });
+});
