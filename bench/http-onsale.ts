@@ -168,6 +168,7 @@ export async function runHttpOnSale(options: HttpOptions) {
       let token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
       let sectionId: string | undefined;
       let view: View = new Map();
+      let misses = 0;
       for (;;) {
         if (!sectionId || exhausted.has(sectionId)) {
           const open = sectionIds.filter((id) => !exhausted.has(id));
@@ -187,15 +188,27 @@ export async function runHttpOnSale(options: HttpOptions) {
         reserveRequests += 1;
         if (res.status === 201) {
           holds += 1;
+          misses = 0;
           seatsHeld += seatIds.length;
           lastSuccess = nowMs();
           const free = view.get(choice.row)!;
           view.set(choice.row, free.filter((n) => !choice.numbers.includes(n)));
           token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
-        } else if (res.status === 409 || res.status === 422) {
-          // Someone was faster (409), or our stale view made a gap (422): look again.
-          if (res.status === 409) conflicts += 1;
-          else otherErrors += 1;
+        } else if (res.status === 409) {
+          // Someone was faster. The answer names the seats that are gone: drop them from the view and pick
+          // again; look at the seat map afresh only after a few misses in a row.
+          conflicts += 1;
+          misses += 1;
+          const gone = new Set<string>(res.body?.error?.details?.seat_ids ?? seatIds);
+          const free = view.get(choice.row)!;
+          view.set(choice.row, free.filter((n) => !gone.has(`${sectionId}:${choice.row}:${n}`)));
+          if (misses >= 3) {
+            misses = 0;
+            view = await refresh(sectionId);
+          }
+        } else if (res.status === 422) {
+          // Our stale view made a single-seat gap: look again.
+          otherErrors += 1;
           view = await refresh(sectionId);
         } else {
           otherErrors += 1;

@@ -9,7 +9,11 @@ export class ApiError extends Error {
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
+    // Client errors are answers, not bugs: skip the stack trace (see DomainError).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
   }
 }
