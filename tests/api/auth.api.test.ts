@@ -387,7 +387,9 @@ describe('admin bootstrap across restarts', () => {
     const res = await app.call('POST', '/oauth/token', { body: { grant_type: 'password', email, password } });
     expect(res.status).toBe(200);
     const info = await app.call('GET', '/oauth/info', { token: res.body.access_token });
-    return info.body as { user_id: string; role: string };
+    // Not expires_at: two logins a second apart expire a second apart.
+    const { user_id, role, email: shown } = info.body as { user_id: string; role: string; email: string };
+    return { user_id, role, email: shown };
   };
 
   it('is idempotent: the same admin account after a restart', async () => {

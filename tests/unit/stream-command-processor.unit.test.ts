@@ -55,9 +55,10 @@ describe('StreamCommandProcessor', () => {
     const b = new StreamCommandProcessor(store, definition);
     await a.execute('c', { by: 500 }, meta);
     await b.execute('c', { by: 400 }, meta); // a's cache is now stale
-    await expect(a.execute('c', { by: 200 }, meta)).rejects.toMatchObject({ code: 'LIMIT' }); // decided on 900, not 500
-    expect(a.stats.conflicts).toBe(0); // the refusal needed no append
-    await a.execute('c', { by: 50 }, meta);
+    // a decides on its stale 500 (ok), the append conflicts, a reloads 900 and decides again: refused.
+    await expect(a.execute('c', { by: 200 }, meta)).rejects.toMatchObject({ code: 'LIMIT' });
+    expect(a.stats.conflicts).toBe(1);
+    await a.execute('c', { by: 50 }, meta); // the reloaded cache is current: no conflict
     expect(a.stats.conflicts).toBe(1);
     expect((await a.read('c')).state.total).toBe(950);
   });
