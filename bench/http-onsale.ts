@@ -28,8 +28,16 @@ interface Json {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-async function startProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
@@ -37,7 +45,8 @@ async function startProcess(script: string, env: Record<string, string>, nodeArg
   for (;;) {
     const match = /listening on (?:http:\/\/[^:]+:)?(\d+)/.exec(output);
     if (match) return { child, port: Number(match[1]) };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${script} did not start:\n${output}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${script} did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -54,14 +63,25 @@ function client(pool: Pool) {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await pool.request({ method, path: pathName, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await pool.request({
+      method,
+      path: pathName,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.body.text();
-    return { status: res.statusCode, body: text ? JSON.parse(text) : undefined, bytes: Buffer.byteLength(text) };
+    return {
+      status: res.statusCode,
+      body: text ? JSON.parse(text) : undefined,
+      bytes: Buffer.byteLength(text),
+    };
   };
 }
 
 function rowLabel(i: number): string {
-  return i < 26 ? String.fromCharCode(65 + i) : `${String.fromCharCode(65 + Math.floor(i / 26) - 1)}${String.fromCharCode(65 + (i % 26))}`;
+  return i < 26
+    ? String.fromCharCode(65 + i)
+    : `${String.fromCharCode(65 + Math.floor(i / 26) - 1)}${String.fromCharCode(65 + (i % 26))}`;
 }
 
 /** Sections of up to 40 rows x 25 seats: 1,000 seats a section, like a stadium block. */
@@ -84,11 +104,17 @@ function layout(seats: number) {
 type View = Map<string, number[]>; // row -> sorted free seat numbers
 
 function toView(section: { rows: Array<{ row: string; seats: Array<{ number: string }> }> }): View {
-  return new Map(section.rows.map((row) => [row.row, row.seats.map((s) => Number(s.number)).sort((a, b) => a - b)]));
+  return new Map(
+    section.rows.map((row) => [row.row, row.seats.map((s) => Number(s.number)).sort((a, b) => a - b)]),
+  );
 }
 
 /** Picks `want` adjacent free seats at a random place in a free run, never leaving exactly one seat alone. */
-function pick(view: View, want: number, random: () => number): { row: string; numbers: number[] } | undefined {
+function pick(
+  view: View,
+  want: number,
+  random: () => number,
+): { row: string; numbers: number[] } | undefined {
   const rows = [...view.entries()].filter(([, free]) => free.length > 0);
   if (rows.length === 0) return undefined;
   const [row, free] = rows[Math.floor(random() * rows.length)];
@@ -112,23 +138,33 @@ function pick(view: View, want: number, random: () => number): { row: string; nu
 export async function runHttpOnSale(options: HttpOptions) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
   const admin = { email: 'bench-admin@example.test', password: 'bench-password-123' };
-  const server = await startProcess(path.join(ROOT, 'dist', 'src', 'main.js'), {
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    RATE_LIMITS: 'off',
-    LOG_LEVEL: 'info', // only start/stop lines are logged at info; we wait for "listening on"
+  const server = await startProcess(
+    path.join(ROOT, 'dist', 'src', 'main.js'),
+    {
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'info', // only start/stop lines are logged at info; we wait for "listening on"
 
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  }, (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)); // e.g. "--cpu-prof" to profile the server
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    },
+    (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ); // e.g. "--cpu-prof" to profile the server
   const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
   const call = client(pool);
   try {
     const login = await call('POST', '/v1/auth/token', undefined, { grant_type: 'password', ...admin });
     const adminToken = login.body.access_token as string;
     const sections = layout(options.seats);
-    const venue = await call('POST', '/v1/admin/venues', adminToken, { name: 'Bench Stadium', city: 'Benchville', state: 'BS', country: 'US', sections });
+    const venue = await call('POST', '/v1/admin/venues', adminToken, {
+      name: 'Bench Stadium',
+      city: 'Benchville',
+      state: 'BS',
+      country: 'US',
+      sections,
+    });
     const event = await call('POST', '/v1/admin/events', adminToken, {
       name: 'Bench On-Sale',
       artist: 'The Load',
@@ -154,7 +190,7 @@ export async function runHttpOnSale(options: HttpOptions) {
     let fans = 0;
     let lastSuccess = 0;
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const errorSamples: string[] = [];
 
     const refresh = async (sectionId: string): Promise<View> => {
@@ -165,7 +201,10 @@ export async function runHttpOnSale(options: HttpOptions) {
 
     const started = nowMs();
     const buyer = async () => {
-      let token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
+      let token = tokens.issue(
+        { sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' },
+        7200,
+      ).token;
       let sectionId: string | undefined;
       let view: View = new Map();
       let misses = 0;
@@ -192,8 +231,14 @@ export async function runHttpOnSale(options: HttpOptions) {
           seatsHeld += seatIds.length;
           lastSuccess = nowMs();
           const free = view.get(choice.row)!;
-          view.set(choice.row, free.filter((n) => !choice.numbers.includes(n)));
-          token = tokens.issue({ sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' }, 7200).token;
+          view.set(
+            choice.row,
+            free.filter((n) => !choice.numbers.includes(n)),
+          );
+          token = tokens.issue(
+            { sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' },
+            7200,
+          ).token;
         } else if (res.status === 409) {
           // Someone was faster. The answer names the seats that are gone: drop them from the view and pick
           // again; look at the seat map afresh only after a few misses in a row.
@@ -201,7 +246,10 @@ export async function runHttpOnSale(options: HttpOptions) {
           misses += 1;
           const gone = new Set<string>(res.body?.error?.details?.seat_ids ?? seatIds);
           const free = view.get(choice.row)!;
-          view.set(choice.row, free.filter((n) => !gone.has(`${sectionId}:${choice.row}:${n}`)));
+          view.set(
+            choice.row,
+            free.filter((n) => !gone.has(`${sectionId}:${choice.row}:${n}`)),
+          );
           if (misses >= 3) {
             misses = 0;
             view = await refresh(sectionId);
@@ -240,7 +288,10 @@ export async function runHttpOnSale(options: HttpOptions) {
     const claimed = [...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).length;
     await store.close();
 
-    const ceiling = await measureCeiling(options, selloutS > 0 ? Math.max(3, Math.min(options.ceilingSeconds, selloutS)) : options.ceilingSeconds);
+    const ceiling = await measureCeiling(
+      options,
+      selloutS > 0 ? Math.max(3, Math.min(options.ceilingSeconds, selloutS)) : options.ceilingSeconds,
+    );
     const lat = percentiles(latencies);
     const reserveRps = reserveRequests / elapsedS;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -279,11 +330,20 @@ export async function runHttpOnSale(options: HttpOptions) {
 }
 
 /** Same load generator, same concurrency, same request and response sizes, against a bare express route. */
-async function measureCeiling(options: HttpOptions, seconds: number): Promise<{ reqPerS: number; p50: number }> {
-  const server = await startProcess(path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'), { PORT: '0', CEILING_BODY_BYTES: '230' });
+async function measureCeiling(
+  options: HttpOptions,
+  seconds: number,
+): Promise<{ reqPerS: number; p50: number }> {
+  const server = await startProcess(path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'), {
+    PORT: '0',
+    CEILING_BODY_BYTES: '230',
+  });
   const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
   const call = client(pool);
-  const body = { event_id: '00000000-0000-4000-8000-000000000000', seat_ids: ['s12:AB:21', 's12:AB:22', 's12:AB:23'] };
+  const body = {
+    event_id: '00000000-0000-4000-8000-000000000000',
+    seat_ids: ['s12:AB:21', 's12:AB:22', 's12:AB:23'],
+  };
   const latencies: number[] = [];
   let count = 0;
   const started = nowMs();

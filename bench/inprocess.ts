@@ -9,7 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { createTicketedEventProcessor, createVenueProcessor, eventStream, SeatIndexes } from '../src/application/catalog/ticketed-event-processor';
+import {
+  createTicketedEventProcessor,
+  createVenueProcessor,
+  eventStream,
+  SeatIndexes,
+} from '../src/application/catalog/ticketed-event-processor';
 import type { EventToAppend } from '../src/application/ports/event-store';
 import { WrongExpectedVersionError } from '../src/application/ports/event-store';
 import { ticketedEventDecider, type TicketedEventCommand } from '../src/domain/ticketed-event/decide';
@@ -44,7 +49,19 @@ type Setup = ReturnType<typeof setup>;
 /** A published event at a venue of `sections` x 40 rows x 25 seats, single-seat rule off (commands pick freely). */
 async function createOnSale(s: Setup, venueId: string, eventId: string, sections: number): Promise<string[]> {
   const rows = Array.from({ length: 40 }, (_, i) => ({ row: `R${i + 1}`, seats: 25 }));
-  await s.venues.execute(venueId, { type: 'CreateVenue', venueId, name: 'V', city: 'C', state: 'S', country: 'US', sections: Array.from({ length: sections }, (_, i) => ({ name: `S${i}`, rows })) }, meta);
+  await s.venues.execute(
+    venueId,
+    {
+      type: 'CreateVenue',
+      venueId,
+      name: 'V',
+      city: 'C',
+      state: 'S',
+      country: 'US',
+      sections: Array.from({ length: sections }, (_, i) => ({ name: `S${i}`, rows })),
+    },
+    meta,
+  );
   const layout = (await s.seatIndexes.layout(venueId))!;
   await s.events.execute(
     eventId,
@@ -60,7 +77,15 @@ async function createOnSale(s: Setup, venueId: string, eventId: string, sections
       doorsOpen: null,
       presaleStart: null,
       generalSaleStart: '2020-01-01T00:00:00Z',
-      tiers: [{ tierId: `${eventId}-t1`, name: 'All', priceCents: 5000, feesCents: 500, sections: layout.sections.map((x) => x.name) }],
+      tiers: [
+        {
+          tierId: `${eventId}-t1`,
+          name: 'All',
+          priceCents: 5000,
+          feesCents: 500,
+          sections: layout.sections.map((x) => x.name),
+        },
+      ],
       maxTicketsPerOrder: 8,
       restrictSingleSeat: false,
       queue: { enabled: false, admissionPerMinute: 1000 },
@@ -68,15 +93,30 @@ async function createOnSale(s: Setup, venueId: string, eventId: string, sections
     meta,
   );
   await s.events.execute(eventId, { type: 'PublishEvent' }, meta);
-  return layout.sections.flatMap((sec) => sec.rows.flatMap((r) => Array.from({ length: r.seatCount }, (_, i) => `${sec.sectionId}:${r.row}:${i + 1}`)));
+  return layout.sections.flatMap((sec) =>
+    sec.rows.flatMap((r) =>
+      Array.from({ length: r.seatCount }, (_, i) => `${sec.sectionId}:${r.row}:${i + 1}`),
+    ),
+  );
 }
 
 function holdCommand(i: number, seats: string[]): TicketedEventCommand {
-  return { type: 'HoldSeats', holdId: uuidv7(), userId: `user-${i}`, seatIds: [seats[2 * i], seats[2 * i + 1]], holdSeconds: 600 };
+  return {
+    type: 'HoldSeats',
+    holdId: uuidv7(),
+    userId: `user-${i}`,
+    seatIds: [seats[2 * i], seats[2 * i + 1]],
+    holdSeconds: 600,
+  };
 }
 
 /** Runs up to `total` commands with `concurrency` in flight (stopping early after `maxSeconds`); returns commands/s. */
-async function drive(total: number, concurrency: number, run: (i: number) => Promise<void>, maxSeconds = Infinity): Promise<{ rate: number; done: number }> {
+async function drive(
+  total: number,
+  concurrency: number,
+  run: (i: number) => Promise<void>,
+  maxSeconds = Infinity,
+): Promise<{ rate: number; done: number }> {
   let next = 0;
   let done = 0;
   const started = nowMs();
@@ -98,10 +138,16 @@ async function naiveExecute(s: Setup, eventId: string, command: TicketedEventCom
   for (let attempt = 1; ; attempt += 1) {
     const recorded = await s.store.readStream(stream);
     let state = ticketedEventDecider.initialState();
-    for (const e of recorded) state = ticketedEventDecider.evolve(state, { type: e.type, data: e.data } as TicketedEventEvent);
+    for (const e of recorded)
+      state = ticketedEventDecider.evolve(state, { type: e.type, data: e.data } as TicketedEventEvent);
     const seats = await s.seatIndexes.get(state.details!.venueId);
     const events = ticketedEventDecider.decide(command, state, { now: clock.now(), seats });
-    const toAppend: EventToAppend[] = events.map((e) => ({ id: uuidv7(), type: e.type, data: e.data, metadata: { ...meta, schemaVersion: 1 } }));
+    const toAppend: EventToAppend[] = events.map((e) => ({
+      id: uuidv7(),
+      type: e.type,
+      data: e.data,
+      metadata: { ...meta, schemaVersion: 1 },
+    }));
     try {
       await s.store.append(stream, toAppend, { expectedRevision: recorded.length - 1 });
       return attempt;
@@ -114,7 +160,11 @@ async function naiveExecute(s: Setup, eventId: string, command: TicketedEventCom
 /** Appends `count` hold/release events to an event stream directly (fast), as a long on-sale history would. */
 function growStream(s: Setup, eventId: string, seats: string[], count: number): void {
   const stream = eventStream(eventId);
-  let revision = (s.store.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_name = ?').get(stream) as { r: number }).r;
+  let revision = (
+    s.store.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream_name = ?').get(stream) as {
+      r: number;
+    }
+  ).r;
   const batch = 5000;
   const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
   for (let written = 0; written < count; written += batch) {
@@ -123,8 +173,18 @@ function growStream(s: Setup, eventId: string, seats: string[], count: number): 
       const holdId = uuidv7();
       const seatIds = [seats[(written + i) % seats.length]];
       const data = { eventId, holdId, userId: `hist-${i}`, seatIds };
-      events.push({ id: uuidv7(), type: 'SeatsHeld', data: { ...data, heldAt: expiresAt, expiresAt, subtotalCents: 5000, feesCents: 500 }, metadata: { ...meta, schemaVersion: 1 } });
-      events.push({ id: uuidv7(), type: 'HoldReleased', data: { ...data, reason: 'released', releasedAt: expiresAt }, metadata: { ...meta, schemaVersion: 1 } });
+      events.push({
+        id: uuidv7(),
+        type: 'SeatsHeld',
+        data: { ...data, heldAt: expiresAt, expiresAt, subtotalCents: 5000, feesCents: 500 },
+        metadata: { ...meta, schemaVersion: 1 },
+      });
+      events.push({
+        id: uuidv7(),
+        type: 'HoldReleased',
+        data: { ...data, reason: 'released', releasedAt: expiresAt },
+        metadata: { ...meta, schemaVersion: 1 },
+      });
     }
     const result = s.store.appendSync(stream, events, revision);
     revision = result.nextExpectedRevision;
@@ -132,7 +192,13 @@ function growStream(s: Setup, eventId: string, seats: string[], count: number): 
 }
 
 /** Sequential commands (one in flight): the per-command cost with a warm cache. Returns p50 in microseconds. */
-async function sequentialLatency(s: Setup, eventId: string, seats: string[], offset: number, n: number): Promise<number> {
+async function sequentialLatency(
+  s: Setup,
+  eventId: string,
+  seats: string[],
+  offset: number,
+  n: number,
+): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const t0 = nowMs();

@@ -11,7 +11,18 @@ import { runSagas } from './sagas';
 import { rabbitReachable } from './lib/rabbit';
 
 function parseArgs(argv: string[]) {
-  const options = { seats: 50_000, buyers: 1000, streamEvents: 1_000_000, commands: 50_000, naiveCommands: 2000, orders: 1000, json: '', skipHttp: false, skipInprocess: false, skipSagas: false };
+  const options = {
+    seats: 50_000,
+    buyers: 1000,
+    streamEvents: 1_000_000,
+    commands: 50_000,
+    naiveCommands: 2000,
+    orders: 1000,
+    json: '',
+    skipHttp: false,
+    skipInprocess: false,
+    skipSagas: false,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -43,7 +54,13 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const result: Record<string, unknown> = {
     started_at: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model,
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     options,
   };
   if (!options.skipHttp) {
@@ -52,17 +69,33 @@ async function main() {
   }
   if (!options.skipInprocess) {
     console.error(`In-process: group commit vs naive, fresh vs ${options.streamEvents}-event stream...`);
-    result.inprocess = await runInProcess({ concurrency: 100, commands: options.commands, naiveCommands: options.naiveCommands, streamEvents: options.streamEvents });
+    result.inprocess = await runInProcess({
+      concurrency: 100,
+      commands: options.commands,
+      naiveCommands: options.naiveCommands,
+      streamEvents: options.streamEvents,
+    });
   }
   if (!options.skipSagas) {
     const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
     console.error(`Sagas: ${options.orders} orders on the in-process bus and on RabbitMQ...`);
     const inprocess = await runSagas(options.orders);
-    const rabbit = (await rabbitReachable(url)) ? await runSagas(options.orders, url) : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
+    const rabbit = (await rabbitReachable(url))
+      ? await runSagas(options.orders, url)
+      : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
     result.sagas = { inprocess, rabbitmq: rabbit };
   }
   result.finished_at = new Date().toISOString();
-  const file = options.json || path.join(__dirname, '..', '..', 'bench', 'results', `${result.started_at as string}`.replace(/[:.]/g, '-') + '.json');
+  const file =
+    options.json ||
+    path.join(
+      __dirname,
+      '..',
+      '..',
+      'bench',
+      'results',
+      `${result.started_at as string}`.replace(/[:.]/g, '-') + '.json',
+    );
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result, null, 2));

@@ -30,7 +30,18 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     const seatsPerRow = 25;
     const rows = Math.ceil((orders * 2) / seatsPerRow);
     const venue = await catalog.createVenue(
-      { name: 'Saga Hall', city: 'X', state: 'X', country: 'US', sections: [{ name: 'Main', rows: Array.from({ length: rows }, (_, i) => ({ row: `R${i + 1}`, seats: seatsPerRow })) }] },
+      {
+        name: 'Saga Hall',
+        city: 'X',
+        state: 'X',
+        country: 'US',
+        sections: [
+          {
+            name: 'Main',
+            rows: Array.from({ length: rows }, (_, i) => ({ row: `R${i + 1}`, seats: seatsPerRow })),
+          },
+        ],
+      },
       meta,
     );
     const { event } = await catalog.createEvent(
@@ -56,8 +67,15 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     // 20 buyers (registration hashes a password: keep it out of the measured part), 50 orders each at most.
     const buyers = await Promise.all(
       Array.from({ length: Math.ceil(orders / 50) }, async (_, i) => {
-        const user = await app.accounts.createUser({ email: `buyer${i}@bench.test`, password: 'bench-password', name: 'B', role: 'customer' }, meta);
-        const method = await app.paymentMethods.add(user.user_id, { type: 'CARD', card_token: 'tok_visa' }, meta);
+        const user = await app.accounts.createUser(
+          { email: `buyer${i}@bench.test`, password: 'bench-password', name: 'B', role: 'customer' },
+          meta,
+        );
+        const method = await app.paymentMethods.add(
+          user.user_id,
+          { type: 'CARD', card_token: 'tok_visa' },
+          meta,
+        );
         return { userId: user.user_id, paymentMethodId: method.payment_method_id };
       }),
     );
@@ -66,7 +84,8 @@ export async function runSagas(orders: number, amqpUrl?: string) {
       const buyer = buyers[i % buyers.length];
       const row = `R${Math.floor((2 * i) / seatsPerRow) + 1}`;
       const first = ((2 * i) % seatsPerRow) + 1;
-      const seatIds = first + 1 <= seatsPerRow ? [`s1:${row}:${first}`, `s1:${row}:${first + 1}`] : [`s1:${row}:${first}`];
+      const seatIds =
+        first + 1 <= seatsPerRow ? [`s1:${row}:${first}`, `s1:${row}:${first + 1}`] : [`s1:${row}:${first}`];
       const { hold } = await app.reservations.reserve(event.eventId, buyer.userId, seatIds, meta);
       holds.push({ buyer, holdId: hold.holdId });
     }
@@ -82,7 +101,12 @@ export async function runSagas(orders: number, amqpUrl?: string) {
           const t0 = nowMs();
           await app.orders.place(
             { userId: buyer.userId, isAdmin: false },
-            { reservationId: holdId, paymentMethodId: buyer.paymentMethodId, billingAddress: null, deliveryMethod: 'MOBILE' },
+            {
+              reservationId: holdId,
+              paymentMethodId: buyer.paymentMethodId,
+              billingAddress: null,
+              deliveryMethod: 'MOBILE',
+            },
             meta,
           );
           placeLatencies.push(nowMs() - t0);
@@ -95,13 +119,17 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     let confirmed = 0;
     while (Date.now() < deadline) {
       confirmed = await collection.count({ status: 'CONFIRMED' });
-      const withTickets = (await collection.find({ status: 'CONFIRMED' })).filter((o) => o.tickets.length > 0).length;
+      const withTickets = (await collection.find({ status: 'CONFIRMED' })).filter(
+        (o) => o.tickets.length > 0,
+      ).length;
       if (withTickets >= orders) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const allS = (nowMs() - started) / 1000;
     const docs = await collection.all();
-    const sagaLatencies = docs.filter((d) => d.confirmed_at).map((d) => Date.parse(d.confirmed_at!) - Date.parse(d.created_at));
+    const sagaLatencies = docs
+      .filter((d) => d.confirmed_at)
+      .map((d) => Date.parse(d.confirmed_at!) - Date.parse(d.created_at));
     const place = percentiles(placeLatencies);
     const saga = percentiles(sagaLatencies);
     return {

@@ -21,19 +21,45 @@ async function main(): Promise<void> {
   const started = Date.now();
   const readStore = new MemoryReadStore();
   const errors: string[] = [];
-  const runner = new ProjectionRunner(store, readStore, [catalogProjection, createSeatMapProjection(), reservationsProjection, ordersProjection, ticketsProjection], {
-    onError: (error, event) => errors.push(`${event?.type ?? '?'}@${event?.position ?? '?'}: ${(error as Error).message}`),
-  });
+  const runner = new ProjectionRunner(
+    store,
+    readStore,
+    [
+      catalogProjection,
+      createSeatMapProjection(),
+      reservationsProjection,
+      ordersProjection,
+      ticketsProjection,
+    ],
+    {
+      onError: (error, event) =>
+        errors.push(`${event?.type ?? '?'}@${event?.position ?? '?'}: ${(error as Error).message}`),
+    },
+  );
   await runner.start();
   await runner.catchUp(600_000);
   await runner.stop();
   const rebuildMs = Date.now() - started;
   const collections: Record<string, number> = {};
-  for (const name of await readStore.collectionNames()) collections[name] = (await readStore.collection(name).all()).length;
+  for (const name of await readStore.collectionNames())
+    collections[name] = (await readStore.collection(name).all()).length;
   const report = await checkInvariants(store);
   await store.close();
   const ok = report.ok && errors.length === 0;
-  console.log(JSON.stringify({ data_dir: config.dataDir, rebuild_ms: rebuildMs, read_models: collections, projection_errors: errors, ...report, ok }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        data_dir: config.dataDir,
+        rebuild_ms: rebuildMs,
+        read_models: collections,
+        projection_errors: errors,
+        ...report,
+        ok,
+      },
+      null,
+      2,
+    ),
+  );
   process.exit(ok ? 0 : 1);
 }
 

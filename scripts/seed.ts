@@ -58,8 +58,9 @@ async function ignoreExisting<T>(what: string, work: () => Promise<T>): Promise<
     await work();
     return 'created';
   } catch (error) {
-    if (error instanceof DomainError && ['VENUE_EXISTS', 'EVENT_EXISTS'].includes(error.code)) return 'existed';
-    throw new Error(`${what}: ${(error as Error).message}`);
+    if (error instanceof DomainError && ['VENUE_EXISTS', 'EVENT_EXISTS'].includes(error.code))
+      return 'existed';
+    throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -111,7 +111,11 @@ export interface Application {
  * The composition root: the one place that knows which adapter serves which port.
  * Embedded profile (no environment): SQLite event store, in-memory read models (rebuilt from the log at start).
  */
-export async function createApplication(config: AppConfig, logger: Logger, overrides: Overrides = {}): Promise<Application> {
+export async function createApplication(
+  config: AppConfig,
+  logger: Logger,
+  overrides: Overrides = {},
+): Promise<Application> {
   const container = new Container({ defaultScope: 'Singleton' });
   const sqlite = new SqliteEventStore(path.join(config.dataDir, 'events.sqlite'));
 
@@ -128,56 +132,120 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
   container.bind<PaymentGateway>(PAYMENT_GATEWAY).toConstantValue(new TestPaymentGateway());
   container.bind<CheckpointStore>(CHECKPOINT_STORE).toConstantValue(new SqliteCheckpointStore(sqlite.db));
   container.bind<QrRenderer>(QR_RENDERER).toConstantValue(new QrCodeRenderer());
-  container
-    .bind<MessageBus>(MESSAGE_BUS)
-    .toConstantValue(
-      config.amqpUrl
-        ? await RabbitMqBus.connect(config.amqpUrl, { exchange: `${config.busNamespace}.events`, logger, connectionName: `${config.busNamespace}-${process.pid}` })
-        : new InProcessBus(),
-    );
+  container.bind<MessageBus>(MESSAGE_BUS).toConstantValue(
+    config.amqpUrl
+      ? await RabbitMqBus.connect(config.amqpUrl, {
+          exchange: `${config.busNamespace}.events`,
+          logger,
+          connectionName: `${config.busNamespace}-${process.pid}`,
+        })
+      : new InProcessBus(),
+  );
 
   container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
   container.bind<SeatIndexes>(T.seatIndexes).toDynamicValue((c) => new SeatIndexes(c.get(T.venues)));
   container
     .bind<TicketedEventProcessor>(T.events)
-    .toDynamicValue((c) => createTicketedEventProcessor(c.get(EVENT_STORE), c.get(SNAPSHOT_STORE), c.get(T.seatIndexes), c.get(CLOCK)));
+    .toDynamicValue((c) =>
+      createTicketedEventProcessor(
+        c.get(EVENT_STORE),
+        c.get(SNAPSHOT_STORE),
+        c.get(T.seatIndexes),
+        c.get(CLOCK),
+      ),
+    );
   container.bind<ProjectionRunner>(T.runner).toDynamicValue(
     (c) =>
       new ProjectionRunner(
         c.get(EVENT_STORE),
         c.get(READ_STORE),
-        [catalogProjection, createSeatMapProjection(), reservationsProjection, ordersProjection, ticketsProjection],
+        [
+          catalogProjection,
+          createSeatMapProjection(),
+          reservationsProjection,
+          ordersProjection,
+          ticketsProjection,
+        ],
         {
-          onError: (err, event) => logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+          onError: (err, event) =>
+            logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
         },
       ),
   );
   container
     .bind<AccountService>(T.accounts)
-    .toDynamicValue((c) => new AccountService(c.get(EVENT_STORE), c.get(ACCESS_TOKENS), c.get(PASSWORD_HASHER), c.get(ID_GENERATOR), c.get(CLOCK)));
+    .toDynamicValue(
+      (c) =>
+        new AccountService(
+          c.get(EVENT_STORE),
+          c.get(ACCESS_TOKENS),
+          c.get(PASSWORD_HASHER),
+          c.get(ID_GENERATOR),
+          c.get(CLOCK),
+        ),
+    );
   container
     .bind<CatalogService>(T.catalog)
-    .toDynamicValue((c) => new CatalogService(c.get(T.venues), c.get(T.events), c.get(T.seatIndexes), c.get(ID_GENERATOR)));
+    .toDynamicValue(
+      (c) => new CatalogService(c.get(T.venues), c.get(T.events), c.get(T.seatIndexes), c.get(ID_GENERATOR)),
+    );
   container
     .bind<PaymentMethodService>(T.paymentMethods)
-    .toDynamicValue((c) => new PaymentMethodService(c.get(EVENT_STORE), c.get(PAYMENT_GATEWAY), c.get(ID_GENERATOR), c.get(CLOCK)));
-  container.bind<CatalogQueries>(T.queries).toDynamicValue((c) => new CatalogQueries(c.get(READ_STORE), c.get(CLOCK)));
+    .toDynamicValue(
+      (c) =>
+        new PaymentMethodService(
+          c.get(EVENT_STORE),
+          c.get(PAYMENT_GATEWAY),
+          c.get(ID_GENERATOR),
+          c.get(CLOCK),
+        ),
+    );
+  container
+    .bind<CatalogQueries>(T.queries)
+    .toDynamicValue((c) => new CatalogQueries(c.get(READ_STORE), c.get(CLOCK)));
   container.bind<ReservationService>(T.reservations).toDynamicValue((c) => {
     const runner = c.get<ProjectionRunner>(T.runner);
-    return new ReservationService(c.get(T.events), c.get(READ_STORE), c.get(CLOCK), c.get(ID_GENERATOR), config.holdSeconds, () =>
-      runner.catchUp(config.readYourWritesTimeoutMs),
+    return new ReservationService(
+      c.get(T.events),
+      c.get(READ_STORE),
+      c.get(CLOCK),
+      c.get(ID_GENERATOR),
+      config.holdSeconds,
+      () => runner.catchUp(config.readYourWritesTimeoutMs),
     );
   });
 
   const catchUp = () => container.get<ProjectionRunner>(T.runner).catchUp(config.readYourWritesTimeoutMs);
-  container.bind<OrderProcessor>(T.orders).toDynamicValue((c) => createOrderProcessor(c.get(EVENT_STORE), c.get(CLOCK)));
+  container
+    .bind<OrderProcessor>(T.orders)
+    .toDynamicValue((c) => createOrderProcessor(c.get(EVENT_STORE), c.get(CLOCK)));
   container
     .bind<TicketService>(T.tickets)
-    .toDynamicValue((c) => new TicketService(c.get(EVENT_STORE), c.get(READ_STORE), c.get(CLOCK), c.get(QR_RENDERER), userIdByEmailFrom(c.get(EVENT_STORE)), catchUp));
+    .toDynamicValue(
+      (c) =>
+        new TicketService(
+          c.get(EVENT_STORE),
+          c.get(READ_STORE),
+          c.get(CLOCK),
+          c.get(QR_RENDERER),
+          userIdByEmailFrom(c.get(EVENT_STORE)),
+          catchUp,
+        ),
+    );
   container
     .bind<OrderService>(T.orderService)
     .toDynamicValue(
-      (c) => new OrderService(c.get(T.orders), c.get(T.events), c.get(T.reservations), c.get(T.paymentMethods), c.get(PAYMENT_GATEWAY), c.get(READ_STORE), c.get(CLOCK), catchUp),
+      (c) =>
+        new OrderService(
+          c.get(T.orders),
+          c.get(T.events),
+          c.get(T.reservations),
+          c.get(T.paymentMethods),
+          c.get(PAYMENT_GATEWAY),
+          c.get(READ_STORE),
+          c.get(CLOCK),
+          catchUp,
+        ),
     );
   container.bind<OrderSagas>(T.sagas).toDynamicValue((c) => {
     const runner = c.get<ProjectionRunner>(T.runner);
@@ -190,19 +258,22 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
       c.get(READ_STORE),
       (position) => runner.waitFor(position, 30_000),
       logger,
-      { namespace: config.busNamespace, maxRetries: config.sagaMaxRetries, retryDelayMs: config.sagaRetryDelayMs, faults: overrides.sagas?.faults },
+      {
+        namespace: config.busNamespace,
+        maxRetries: config.sagaMaxRetries,
+        retryDelayMs: config.sagaRetryDelayMs,
+        faults: overrides.sagas?.faults,
+      },
     );
   });
-  container
-    .bind<LogForwarder>(T.forwarder)
-    .toDynamicValue(
-      (c) =>
-        new LogForwarder(c.get(EVENT_STORE), c.get(MESSAGE_BUS), c.get(CHECKPOINT_STORE), {
-          types: SAGA_EVENT_TYPES,
-          name: `bus-forwarder:${config.busNamespace}`,
-          onError: (err) => logger.warn({ err }, 'forwarding to the bus failed; retrying'),
-        }),
-    );
+  container.bind<LogForwarder>(T.forwarder).toDynamicValue(
+    (c) =>
+      new LogForwarder(c.get(EVENT_STORE), c.get(MESSAGE_BUS), c.get(CHECKPOINT_STORE), {
+        types: SAGA_EVENT_TYPES,
+        name: `bus-forwarder:${config.busNamespace}`,
+        onError: (err) => logger.warn({ err }, 'forwarding to the bus failed; retrying'),
+      }),
+  );
 
   const store = container.get<EventStore>(EVENT_STORE);
   const readStore = container.get<ReadStore>(READ_STORE);
@@ -257,7 +328,9 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
 
   const runExpiry = async () => {
     try {
-      const released = await reservations.releaseExpired(systemMetadata('expiry-job', `expiry-${Date.now()}`));
+      const released = await reservations.releaseExpired(
+        systemMetadata('expiry-job', `expiry-${Date.now()}`),
+      );
       if (released > 0) logger.debug({ released }, 'released expired holds');
     } catch (err) {
       logger.warn({ err }, 'expiry job failed; holds still expire lazily');
@@ -288,7 +361,8 @@ export async function createApplication(config: AppConfig, logger: Logger, overr
       // Consumers first: a queue only receives what is published after it was declared.
       await sagas.start();
       await forwarder.start();
-      if (config.adminEmail && config.adminPassword) await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
+      if (config.adminEmail && config.adminPassword)
+        await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
       expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
       expiryTimer.unref();
       server = http.createServer(httpApp);

@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const server = await app.listen();
   const { port } = server.address() as AddressInfo;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info({ dataDir: config.dataDir, profile: 'embedded' }, `Ticketing backend listening on http://${shown}:${port}`);
+  logger.info(
+    { dataDir: config.dataDir, profile: 'embedded' },
+    `Ticketing backend listening on http://${shown}:${port}`,
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

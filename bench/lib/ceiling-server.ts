@@ -8,7 +8,10 @@ const size = Number(process.env.CEILING_BODY_BYTES ?? 220);
 const port = Number(process.env.PORT ?? 0);
 const app = express();
 app.use(express.json());
-const body = { reservation_id: '01900000-0000-7000-8000-000000000000', padding: 'x'.repeat(Math.max(0, size - 70)) };
+const body = {
+  reservation_id: '01900000-0000-7000-8000-000000000000',
+  padding: 'x'.repeat(Math.max(0, size - 70)),
+};
 app.post('/v1/seats/reserve', (_req, res) => {
   res.status(201).json(body);
 });

@@ -110,7 +110,15 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     '/payment-methods',
     paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
   );
-  v1.use('/orders', orderRoutes({ orders: deps.orders, qr: deps.qr, idempotent: reservationDeps.idempotent, readYourWrites: ryw }));
+  v1.use(
+    '/orders',
+    orderRoutes({
+      orders: deps.orders,
+      qr: deps.qr,
+      idempotent: reservationDeps.idempotent,
+      readYourWrites: ryw,
+    }),
+  );
   const ticketDeps = { tickets: deps.tickets, readYourWrites: ryw, idempotent: reservationDeps.idempotent };
   v1.use('/tickets', ticketRoutes(ticketDeps));
   v1.use('/transfers', transferRoutes(ticketDeps));

@@ -1561,8 +1561,13 @@ const schemas: Record<string, SchemaObject> = {
     ticket_id: str('Ticket id'),
     seat_id: str('The seat it admits to'),
     barcode: str('12-digit barcode', { pattern: '^[1-9]\\d{11}$', example: '123456789012' }),
-    status: str('The ticket now: ACTIVE, VOID (order cancelled) or TRANSFERRED (reissued to someone else)', { enum: ['ACTIVE', 'VOID', 'TRANSFERRED'] }),
-    qr_code: str('Base64 PNG of the QR code (its payload is the barcode); null unless `ACTIVE`', { format: 'byte', nullable: true }),
+    status: str('The ticket now: ACTIVE, VOID (order cancelled) or TRANSFERRED (reissued to someone else)', {
+      enum: ['ACTIVE', 'VOID', 'TRANSFERRED'],
+    }),
+    qr_code: str('Base64 PNG of the QR code (its payload is the barcode); null unless `ACTIVE`', {
+      format: 'byte',
+      nullable: true,
+    }),
     download_url: str('Path of the PNG download: `/v1/tickets/{ticket_id}/download`'),
   }),
   OrderStatus: str('Order status', { enum: ['PENDING', 'CONFIRMED', 'FAILED', 'CANCELLED'] }),

@@ -1,6 +1,14 @@
 import type { RecordedEvent } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
-import type { EventCancelled, EventCreated, EventPublished, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
+import type {
+  EventCancelled,
+  EventCreated,
+  EventPublished,
+  HoldReleased,
+  SeatsHeld,
+  SeatsReturned,
+  SeatsSold,
+} from '../domain/ticketed-event/events';
 import type { VenueCreated } from '../domain/venue/venue';
 import type { Projection } from './projection';
 import { COLLECTIONS, EventDoc, parseSeatId, VenueDoc } from '../application/read-models/documents';
@@ -33,7 +41,9 @@ export const catalogProjection: Projection = {
     async EventCreated(event: Data<EventCreated>, store) {
       const e = event.data;
       const venue = await store.collection<VenueDoc>(COLLECTIONS.venues).get(e.venueId);
-      const seatsInSection = new Map(venue?.sections.map((s) => [s.section_id, s.rows.reduce((n, r) => n + r.seat_count, 0)]) ?? []);
+      const seatsInSection = new Map(
+        venue?.sections.map((s) => [s.section_id, s.rows.reduce((n, r) => n + r.seat_count, 0)]) ?? [],
+      );
       const tiers = e.tiers.map((t) => {
         const capacity = t.sectionIds.reduce((n, id) => n + (seatsInSection.get(id) ?? 0), 0);
         return {
@@ -80,26 +90,46 @@ export const catalogProjection: Projection = {
     async EventPublished(event: Data<EventPublished>, store) {
       await store
         .collection<EventDoc>(COLLECTIONS.events)
-        .update(event.data.eventId, { $set: { status: 'PUBLISHED', published: true, updated_at: event.data.publishedAt } }, { position: event.position });
+        .update(
+          event.data.eventId,
+          { $set: { status: 'PUBLISHED', published: true, updated_at: event.data.publishedAt } },
+          { position: event.position },
+        );
     },
 
     async EventCancelled(event: Data<EventCancelled>, store) {
       await store
         .collection<EventDoc>(COLLECTIONS.events)
-        .update(event.data.eventId, { $set: { status: 'CANCELLED', updated_at: event.data.cancelledAt } }, { position: event.position });
+        .update(
+          event.data.eventId,
+          { $set: { status: 'CANCELLED', updated_at: event.data.cancelledAt } },
+          { position: event.position },
+        );
     },
 
     async SeatsHeld(event: Data<SeatsHeld>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: -1, held_seats: 1 });
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
+        available_seats: -1,
+        held_seats: 1,
+      });
     },
     async HoldReleased(event: Data<HoldReleased>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: 1, held_seats: -1 });
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
+        available_seats: 1,
+        held_seats: -1,
+      });
     },
     async SeatsSold(event: Data<SeatsSold>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { held_seats: -1, sold_seats: 1 });
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
+        held_seats: -1,
+        sold_seats: 1,
+      });
     },
     async SeatsReturned(event: Data<SeatsReturned>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, { available_seats: 1, sold_seats: -1 });
+      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
+        available_seats: 1,
+        sold_seats: -1,
+      });
     },
   },
 };
@@ -126,5 +156,9 @@ async function moveSeats(
       if (field === 'available_seats') inc.available_seats = (inc.available_seats ?? 0) + delta;
     }
   }
-  await events.update(eventId, { $inc: inc, $set: { updated_at: event.recordedAt.toISOString() } }, { position: event.position });
+  await events.update(
+    eventId,
+    { $inc: inc, $set: { updated_at: event.recordedAt.toISOString() } },
+    { position: event.position },
+  );
 }

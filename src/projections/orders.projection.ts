@@ -1,6 +1,14 @@
 import type { RecordedEvent } from '../application/ports/event-store';
 import { COLLECTIONS, OrderDoc } from '../application/read-models/documents';
-import type { OrderCancelled, OrderConfirmed, OrderFailed, OrderPlaced, PaymentCaptured, RefundCompleted, TicketsIssued } from '../domain/order/order';
+import type {
+  OrderCancelled,
+  OrderConfirmed,
+  OrderFailed,
+  OrderPlaced,
+  PaymentCaptured,
+  RefundCompleted,
+  TicketsIssued,
+} from '../domain/order/order';
 import type { Projection } from './projection';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
@@ -41,14 +49,25 @@ export const ordersProjection: Projection = {
       await set(store, event, event.data.orderId, { payment_status: 'CAPTURED' });
     },
     async OrderConfirmed(event: Data<OrderConfirmed>, store) {
-      await set(store, event, event.data.orderId, { status: 'CONFIRMED', confirmed_at: event.data.confirmedAt });
+      await set(store, event, event.data.orderId, {
+        status: 'CONFIRMED',
+        confirmed_at: event.data.confirmedAt,
+      });
     },
     async OrderFailed(event: Data<OrderFailed>, store) {
       const payment = event.data.authorizationVoided ? { payment_status: 'VOIDED' } : {};
-      await set(store, event, event.data.orderId, { status: 'FAILED', failure_reason: event.data.reason, ...payment });
+      await set(store, event, event.data.orderId, {
+        status: 'FAILED',
+        failure_reason: event.data.reason,
+        ...payment,
+      });
     },
     async TicketsIssued(event: Data<TicketsIssued>, store) {
-      const tickets = event.data.tickets.map((t) => ({ ticket_id: t.ticketId, seat_id: t.seatId, barcode: t.barcode }));
+      const tickets = event.data.tickets.map((t) => ({
+        ticket_id: t.ticketId,
+        seat_id: t.seatId,
+        barcode: t.barcode,
+      }));
       await set(store, event, event.data.orderId, { tickets });
     },
     async OrderCancelled(event: Data<OrderCancelled>, store) {
@@ -60,11 +79,21 @@ export const ordersProjection: Projection = {
       });
     },
     async RefundCompleted(event: Data<RefundCompleted>, store) {
-      await set(store, event, event.data.orderId, { payment_status: event.data.voided ? 'VOIDED' : 'REFUNDED', refunded_at: event.data.refundedAt });
+      await set(store, event, event.data.orderId, {
+        payment_status: event.data.voided ? 'VOIDED' : 'REFUNDED',
+        refunded_at: event.data.refundedAt,
+      });
     },
   },
 };
 
-async function set(store: Parameters<NonNullable<Projection['handlers'][string]>>[1], event: RecordedEvent, orderId: string, fields: Record<string, unknown>) {
-  await store.collection<OrderDoc>(COLLECTIONS.orders).update(orderId, { $set: fields }, { position: event.position });
+async function set(
+  store: Parameters<NonNullable<Projection['handlers'][string]>>[1],
+  event: RecordedEvent,
+  orderId: string,
+  fields: Record<string, unknown>,
+) {
+  await store
+    .collection<OrderDoc>(COLLECTIONS.orders)
+    .update(orderId, { $set: fields }, { position: event.position });
 }

@@ -19,7 +19,10 @@ export class ProjectionRunner {
   readonly position$ = new BehaviorSubject<number>(0);
   private subscription?: Subscription;
   private lastCheckpointSave = 0;
-  private readonly byType = new Map<string, Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>>();
+  private readonly byType = new Map<
+    string,
+    Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>
+  >();
   eventsProcessed = 0;
 
   constructor(
@@ -88,7 +91,10 @@ export class ProjectionRunner {
       }
     }
     this.eventsProcessed += 1;
-    if (this.readStore.durable && Date.now() - this.lastCheckpointSave >= (this.options.checkpointEveryMs ?? 250)) {
+    if (
+      this.readStore.durable &&
+      Date.now() - this.lastCheckpointSave >= (this.options.checkpointEveryMs ?? 250)
+    ) {
       this.lastCheckpointSave = Date.now();
       await this.readStore.setCheckpoint(CHECKPOINT, event.position);
     }

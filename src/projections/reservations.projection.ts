@@ -46,7 +46,11 @@ export const reservationsProjection: Projection = {
     async SeatsSold(event: Data<SeatsSold>, store) {
       await store
         .collection<ReservationDoc>(COLLECTIONS.reservations)
-        .update(event.data.holdId, { $set: { status: 'SOLD', order_id: event.data.orderId } }, { position: event.position });
+        .update(
+          event.data.holdId,
+          { $set: { status: 'SOLD', order_id: event.data.orderId } },
+          { position: event.position },
+        );
     },
   },
 };

@@ -1,9 +1,23 @@
 import type { RecordedEvent } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
-import type { EventCreated, HoldReleased, SeatsHeld, SeatsReturned, SeatsSold } from '../domain/ticketed-event/events';
+import type {
+  EventCreated,
+  HoldReleased,
+  SeatsHeld,
+  SeatsReturned,
+  SeatsSold,
+} from '../domain/ticketed-event/events';
 import { fromCents } from '../domain/shared/money';
 import type { Projection } from './projection';
-import { COLLECTIONS, EventDoc, parseSeatId, SeatMapSectionDoc, seatMapDocId, SeatStatus, VenueDoc } from '../application/read-models/documents';
+import {
+  COLLECTIONS,
+  EventDoc,
+  parseSeatId,
+  SeatMapSectionDoc,
+  seatMapDocId,
+  SeatStatus,
+  VenueDoc,
+} from '../application/read-models/documents';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
 
@@ -15,7 +29,12 @@ export function createSeatMapProjection(): Projection {
   // Row label -> index per venue section; venues never change, so this cache needs no invalidation.
   const rowIndexes = new Map<string, Map<string, number>>();
 
-  async function rowIndex(store: ReadStore, eventId: string, sectionId: string, row: string): Promise<number | undefined> {
+  async function rowIndex(
+    store: ReadStore,
+    eventId: string,
+    sectionId: string,
+    row: string,
+  ): Promise<number | undefined> {
     const key = seatMapDocId(eventId, sectionId);
     let rows = rowIndexes.get(key);
     if (!rows) {
@@ -27,7 +46,13 @@ export function createSeatMapProjection(): Projection {
     return rows.get(row);
   }
 
-  async function setStatus(store: ReadStore, event: RecordedEvent, eventId: string, seatIds: string[], status: SeatStatus) {
+  async function setStatus(
+    store: ReadStore,
+    event: RecordedEvent,
+    eventId: string,
+    seatIds: string[],
+    status: SeatStatus,
+  ) {
     const bySection = new Map<string, Record<string, unknown>>();
     for (const seatId of seatIds) {
       const { sectionId, row, number } = parseSeatId(seatId);
@@ -51,7 +76,9 @@ export function createSeatMapProjection(): Projection {
         const venue = await store.collection<VenueDoc>(COLLECTIONS.venues).get(e.venueId);
         if (!venue) return;
         const tierBySection = new Map<string, { tierId: string; price: number }>();
-        for (const t of e.tiers) for (const s of t.sectionIds) tierBySection.set(s, { tierId: t.tierId, price: fromCents(t.priceCents) });
+        for (const t of e.tiers)
+          for (const s of t.sectionIds)
+            tierBySection.set(s, { tierId: t.tierId, price: fromCents(t.priceCents) });
         const maps = store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
         for (const [index, section] of venue.sections.entries()) {
           const tier = tierBySection.get(section.section_id);

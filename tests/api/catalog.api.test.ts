@@ -16,10 +16,36 @@ describe('catalog over HTTP: admin creates, customers find', () => {
   it('creates a venue with section ids and capacity', async () => {
     const res = await t.call('POST', '/v1/admin/venues', {
       token: admin,
-      body: { name: 'Hall', city: 'Boston', state: 'MA', country: 'US', sections: [{ name: 'Main', rows: [{ row: 'A', seats: 20 }, { row: 'B', seats: 5 }] }] },
+      body: {
+        name: 'Hall',
+        city: 'Boston',
+        state: 'MA',
+        country: 'US',
+        sections: [
+          {
+            name: 'Main',
+            rows: [
+              { row: 'A', seats: 20 },
+              { row: 'B', seats: 5 },
+            ],
+          },
+        ],
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ capacity: 25, sections: [{ section_id: 's1', name: 'Main', rows: [{ row: 'A', seat_count: 20 }, { row: 'B', seat_count: 5 }] }] });
+    expect(res.body).toMatchObject({
+      capacity: 25,
+      sections: [
+        {
+          section_id: 's1',
+          name: 'Main',
+          rows: [
+            { row: 'A', seat_count: 20 },
+            { row: 'B', seat_count: 5 },
+          ],
+        },
+      ],
+    });
     expect(res.body.venue_id).toEqual(expect.any(String));
     expect(Number(res.headers.get('x-log-position'))).toBeGreaterThan(0);
   });
@@ -31,10 +57,18 @@ describe('catalog over HTTP: admin creates, customers find', () => {
   });
 
   it('publish, then search, details and seat map in the seed shapes', async () => {
-    const { eventId, position } = await createEvent(t.call, admin, { name: 'Eras Replay', artist: 'Taylor Swift', city: 'New York' });
+    const { eventId, position } = await createEvent(t.call, admin, {
+      name: 'Eras Replay',
+      artist: 'Taylor Swift',
+      city: 'New York',
+    });
     const headers = { 'x-min-log-position': String(position) };
 
-    const search = await t.call('GET', '/v1/events/search?query=taylor+swift&city=new+york&date_from=2026-06-01', { token: fan, headers });
+    const search = await t.call(
+      'GET',
+      '/v1/events/search?query=taylor+swift&city=new+york&date_from=2026-06-01',
+      { token: fan, headers },
+    );
     expect(search.status).toBe(200);
     expect(search.body.pagination).toEqual({ page: 1, per_page: 20, total: 1 });
     expect(search.body.events[0]).toMatchObject({
@@ -69,30 +103,62 @@ describe('catalog over HTTP: admin creates, customers find', () => {
     expect(seats.status).toBe(200);
     expect(seats.body.event_id).toBe(eventId);
     expect(seats.body.sections.map((s: { name: string }) => s.name)).toEqual(['Floor', 'Balcony']);
-    expect(seats.body.sections[0].rows[0].seats[0]).toEqual({ seat_id: 's1:A:1', number: '1', status: 'AVAILABLE', price: 150 });
+    expect(seats.body.sections[0].rows[0].seats[0]).toEqual({
+      seat_id: 's1:A:1',
+      number: '1',
+      status: 'AVAILABLE',
+      price: 150,
+    });
     expect(seats.body.sections[1].rows[0].seats).toHaveLength(8);
     expect(typeof seats.body.last_updated).toBe('string');
   });
 
   it('unpublished events are invisible to customers but visible to admins', async () => {
-    const { eventId, position } = await createEvent(t.call, admin, { name: 'Secret Show', artist: 'Nobody Yet', publish: false });
+    const { eventId, position } = await createEvent(t.call, admin, {
+      name: 'Secret Show',
+      artist: 'Nobody Yet',
+      publish: false,
+    });
     const headers = { 'x-min-log-position': String(position) };
     expect((await t.call('GET', `/v1/events/${eventId}`, { token: fan, headers })).status).toBe(404);
     expect((await t.call('GET', `/v1/events/${eventId}/seats`, { token: fan, headers })).status).toBe(404);
     const search = await t.call('GET', '/v1/events/search?query=secret', { token: fan, headers });
     expect(search.body.events).toEqual([]);
-    expect((await t.call('GET', `/v1/admin/events/${eventId}`, { token: admin, headers })).body.status).toBe('DRAFT');
+    expect((await t.call('GET', `/v1/admin/events/${eventId}`, { token: admin, headers })).body.status).toBe(
+      'DRAFT',
+    );
   });
 
   it('search filters by category, dates and pages', async () => {
-    const a = await createEvent(t.call, admin, { name: 'Paging One', artist: 'Pager', category: 'Comedy', date: '2031-01-01T20:00:00Z' });
-    await createEvent(t.call, admin, { name: 'Paging Two', artist: 'Pager', category: 'Comedy', date: '2031-02-01T20:00:00Z' });
-    const last = await createEvent(t.call, admin, { name: 'Paging Three', artist: 'Pager', category: 'Comedy', date: '2031-03-01T20:00:00Z' });
+    const a = await createEvent(t.call, admin, {
+      name: 'Paging One',
+      artist: 'Pager',
+      category: 'Comedy',
+      date: '2031-01-01T20:00:00Z',
+    });
+    await createEvent(t.call, admin, {
+      name: 'Paging Two',
+      artist: 'Pager',
+      category: 'Comedy',
+      date: '2031-02-01T20:00:00Z',
+    });
+    const last = await createEvent(t.call, admin, {
+      name: 'Paging Three',
+      artist: 'Pager',
+      category: 'Comedy',
+      date: '2031-03-01T20:00:00Z',
+    });
     const headers = { 'x-min-log-position': String(last.position) };
-    const page2 = await t.call('GET', '/v1/events/search?query=pager&category=comedy&per_page=2&page=2', { headers });
+    const page2 = await t.call('GET', '/v1/events/search?query=pager&category=comedy&per_page=2&page=2', {
+      headers,
+    });
     expect(page2.body.pagination).toEqual({ page: 2, per_page: 2, total: 3 });
     expect(page2.body.events.map((e: { name: string }) => e.name)).toEqual(['Paging Three']);
-    const window = await t.call('GET', '/v1/events/search?query=pager&date_from=2031-01-15&date_to=2031-02-15', { headers });
+    const window = await t.call(
+      'GET',
+      '/v1/events/search?query=pager&date_from=2031-01-15&date_to=2031-02-15',
+      { headers },
+    );
     expect(window.body.events.map((e: { name: string }) => e.name)).toEqual(['Paging Two']);
     expect(a.eventId).toEqual(expect.any(String));
   });

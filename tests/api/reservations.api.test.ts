@@ -36,12 +36,25 @@ describe('reservations over HTTP: every rule and error', () => {
 
     const mine = await t.call('GET', `/v1/reservations/${res.body.reservation_id}`, { token: fan });
     expect(mine.status).toBe(200);
-    expect(mine.body).toMatchObject({ reservation_id: res.body.reservation_id, status: 'HELD', seat_ids: ['s1:A:1', 's1:A:2'], total: 345 });
-    const stranger = await t.call('GET', `/v1/reservations/${res.body.reservation_id}`, { token: t.mintToken('someone-else') });
+    expect(mine.body).toMatchObject({
+      reservation_id: res.body.reservation_id,
+      status: 'HELD',
+      seat_ids: ['s1:A:1', 's1:A:2'],
+      total: 345,
+    });
+    const stranger = await t.call('GET', `/v1/reservations/${res.body.reservation_id}`, {
+      token: t.mintToken('someone-else'),
+    });
     expect(stranger.status).toBe(404);
     const asAdmin = await t.call('GET', `/v1/reservations/${res.body.reservation_id}`, { token: admin });
     expect(asAdmin.status).toBe(200);
-    expect((await t.call('DELETE', `/v1/reservations/${res.body.reservation_id}`, { token: t.mintToken('someone-else') })).status).toBe(404);
+    expect(
+      (
+        await t.call('DELETE', `/v1/reservations/${res.body.reservation_id}`, {
+          token: t.mintToken('someone-else'),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('409 SEATS_UNAVAILABLE with the taken seat ids', async () => {
@@ -55,19 +68,27 @@ describe('reservations over HTTP: every rule and error', () => {
 
   it('410 SEATS_GONE once the event is cancelled', async () => {
     const { eventId } = await createEvent(t.call, admin);
-    expect((await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} })).status).toBe(200);
+    expect(
+      (await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} })).status,
+    ).toBe(200);
     const res = await reserve(t.mintToken('late'), eventId, ['s1:A:1', 's1:A:2']);
     expect(res.status).toBe(410);
     expect(res.body.error.code).toBe('SEATS_GONE');
   });
 
   it('422 PURCHASE_LIMIT_EXCEEDED across live holds', async () => {
-    const { eventId } = await createEvent(t.call, admin, { maxTicketsPerOrder: 4, restrictSingleSeat: false });
+    const { eventId } = await createEvent(t.call, admin, {
+      maxTicketsPerOrder: 4,
+      restrictSingleSeat: false,
+    });
     const fan = t.mintToken('limited');
     expect((await reserve(fan, eventId, ['s1:A:1', 's1:A:2', 's1:A:3'])).status).toBe(201);
     const res = await reserve(fan, eventId, ['s1:B:1', 's1:B:2']);
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: 'PURCHASE_LIMIT_EXCEEDED', details: { limit: 4, already_held_or_bought: 3, requested: 2 } });
+    expect(res.body.error).toMatchObject({
+      code: 'PURCHASE_LIMIT_EXCEEDED',
+      details: { limit: 4, already_held_or_bought: 3, requested: 2 },
+    });
   });
 
   it('422 SINGLE_SEAT_GAP when restrict_single_seat is on', async () => {
@@ -82,8 +103,13 @@ describe('reservations over HTTP: every rule and error', () => {
     const res = await reserve(t.mintToken('early'), early.eventId, ['s1:A:1', 's1:A:2']);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('SALE_NOT_OPEN');
-    const past = await createEvent(t.call, admin, { generalSaleStart: '2026-01-01T10:00:00Z', date: '2026-05-01T20:00:00Z' });
-    expect((await reserve(t.mintToken('late'), past.eventId, ['s1:A:1', 's1:A:2'])).body.error.code).toBe('SALE_NOT_OPEN');
+    const past = await createEvent(t.call, admin, {
+      generalSaleStart: '2026-01-01T10:00:00Z',
+      date: '2026-05-01T20:00:00Z',
+    });
+    expect((await reserve(t.mintToken('late'), past.eventId, ['s1:A:1', 's1:A:2'])).body.error.code).toBe(
+      'SALE_NOT_OPEN',
+    );
   });
 
   it('404 for unknown events, unpublished events and unknown seats', async () => {
@@ -109,9 +135,15 @@ describe('reservations over HTTP: every rule and error', () => {
     ];
     for (const body of cases) {
       const res = await t.call('POST', '/v1/seats/reserve', { token: fan, body });
-      expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([JSON.stringify(body), 400, 'VALIDATION_ERROR']);
+      expect([JSON.stringify(body), res.status, res.body.error.code]).toEqual([
+        JSON.stringify(body),
+        400,
+        'VALIDATION_ERROR',
+      ]);
     }
-    expect((await t.call('POST', '/v1/seats/reserve', { body: { event_id: 'x', seat_ids: ['a'] } })).status).toBe(401);
+    expect(
+      (await t.call('POST', '/v1/seats/reserve', { body: { event_id: 'x', seat_ids: ['a'] } })).status,
+    ).toBe(401);
   });
 
   it('DELETE releases the hold: 204, seats available again, second release is harmless', async () => {
@@ -123,7 +155,10 @@ describe('reservations over HTTP: every rule and error', () => {
     const headers = { 'x-min-log-position': del.headers.get('x-log-position')! };
     const map = await t.call('GET', `/v1/events/${eventId}/seats`, { headers });
     expect(seatStatuses(map.body).get('s2:A:1')).toBe('AVAILABLE');
-    expect((await t.call('GET', `/v1/reservations/${held.body.reservation_id}`, { token: fan, headers })).body.status).toBe('RELEASED');
+    expect(
+      (await t.call('GET', `/v1/reservations/${held.body.reservation_id}`, { token: fan, headers })).body
+        .status,
+    ).toBe('RELEASED');
     expect((await reserve(t.mintToken('next'), eventId, ['s2:A:1', 's2:A:2'])).status).toBe(201);
   });
 
@@ -137,7 +172,10 @@ describe('reservations over HTTP: every rule and error', () => {
     // Lazy: the expired hold no longer blocks anyone, even before the job ran.
     const again = await reserve(t.mintToken('eager'), eventId, ['s2:A:3', 's2:A:4']);
     expect(again.status).toBe(201);
-    const old = await t.call('GET', `/v1/reservations/${held.body.reservation_id}`, { token: admin, headers: { 'x-min-log-position': again.headers.get('x-log-position')! } });
+    const old = await t.call('GET', `/v1/reservations/${held.body.reservation_id}`, {
+      token: admin,
+      headers: { 'x-min-log-position': again.headers.get('x-log-position')! },
+    });
     expect(old.body.status).toBe('EXPIRED');
 
     // The job: a hold nobody touches is released explicitly so the seat map catches up.
@@ -149,7 +187,9 @@ describe('reservations over HTTP: every rule and error', () => {
       status = seatStatuses((await t.call('GET', `/v1/events/${eventId}/seats`)).body).get('s2:A:7')!;
     }
     expect(status).toBe('AVAILABLE');
-    expect((await t.call('GET', `/v1/reservations/${idle.body.reservation_id}`, { token: admin })).body.status).toBe('EXPIRED');
+    expect(
+      (await t.call('GET', `/v1/reservations/${idle.body.reservation_id}`, { token: admin })).body.status,
+    ).toBe('EXPIRED');
   });
 
   it('Idempotency-Key returns the first answer again, and refuses a different body', async () => {
@@ -166,7 +206,11 @@ describe('reservations over HTTP: every rule and error', () => {
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     // Concurrent retries with one key make one hold.
-    const racing = await Promise.all(Array.from({ length: 5 }, () => reserve(fan, eventId, ['s1:B:8', 's1:B:9'], { 'idempotency-key': 'race-1' })));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        reserve(fan, eventId, ['s1:B:8', 's1:B:9'], { 'idempotency-key': 'race-1' }),
+      ),
+    );
     expect(new Set(racing.map((r) => r.body.reservation_id)).size).toBe(1);
   });
 
@@ -174,12 +218,18 @@ describe('reservations over HTTP: every rule and error', () => {
     const { eventId } = await createEvent(t.call, admin);
     const held = await reserve(t.mintToken('reader'), eventId, ['s1:A:9', 's1:A:10']);
     const position = held.headers.get('x-log-position')!;
-    const details = await t.call('GET', `/v1/events/${eventId}`, { headers: { 'x-min-log-position': position } });
+    const details = await t.call('GET', `/v1/events/${eventId}`, {
+      headers: { 'x-min-log-position': position },
+    });
     expect(Number(details.headers.get('x-read-model-position'))).toBeGreaterThanOrEqual(Number(position));
     expect(details.body.pricing_tiers[0].available_seats).toBe(18);
-    const future = await t.call('GET', `/v1/events/${eventId}`, { headers: { 'x-min-log-position': String(Number(position) + 1_000_000) } });
+    const future = await t.call('GET', `/v1/events/${eventId}`, {
+      headers: { 'x-min-log-position': String(Number(position) + 1_000_000) },
+    });
     expect(future.status).toBe(200);
     expect(future.headers.get('x-read-model-stale')).toBe('true');
-    expect((await t.call('GET', `/v1/events/${eventId}`, { headers: { 'x-min-log-position': 'abc' } })).status).toBe(400);
+    expect(
+      (await t.call('GET', `/v1/events/${eventId}`, { headers: { 'x-min-log-position': 'abc' } })).status,
+    ).toBe(400);
   });
 });

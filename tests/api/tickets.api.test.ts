@@ -9,11 +9,7 @@ import { errorHandler, requestId, routeNotFound } from '../../src/api/http/middl
 import { readYourWrites } from '../../src/api/http/read-your-writes';
 import { ticketRoutes, transferRoutes } from '../../src/api/routes/ticket.routes';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
-import {
-  TicketService,
-  ticketIdFor,
-  type OrderToFulfil,
-} from '../../src/application/tickets';
+import { TicketService, ticketIdFor, type OrderToFulfil } from '../../src/application/tickets';
 import { ticketsProjection } from '../../src/projections/tickets.projection';
 import { JwtAccessTokens } from '../../src/infrastructure/auth/jwt-access-tokens';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';

@@ -27,7 +27,9 @@ describe('SIGKILL during a reservation race', () => {
   it('keeps every answered hold and rebuilds the same seat map', async () => {
     server = await startChildServer(dataDir, env);
     let call = apiClient(server.baseUrl);
-    const login = await call('POST', '/v1/auth/token', { body: { grant_type: 'password', email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } });
+    const login = await call('POST', '/v1/auth/token', {
+      body: { grant_type: 'password', email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+    });
     expect(login.status).toBe(200);
     const rows = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
     const { eventId } = await createEvent(call, login.body.access_token, {
@@ -44,13 +46,20 @@ describe('SIGKILL during a reservation race', () => {
     let killed = false;
     let sent = 0;
     const buyer = async (n: number) => {
-      const token = tokens.issue({ sub: `crash-buyer-${n}`, email: `b${n}@crash.test`, role: 'customer' }, 3600).token;
+      const token = tokens.issue(
+        { sub: `crash-buyer-${n}`, email: `b${n}@crash.test`, role: 'customer' },
+        3600,
+      ).token;
       while (!killed) {
         const start = (n * 7 + sent++ * 13) % (seats.length - 2);
         const seatIds = seats.slice(start, start + 1 + (sent % 2));
         try {
-          const res = await call('POST', '/v1/seats/reserve', { token, body: { event_id: eventId, seat_ids: seatIds } });
-          if (res.status === 201) answered.push({ reservationId: res.body.reservation_id, seatIds: res.body.seat_ids });
+          const res = await call('POST', '/v1/seats/reserve', {
+            token,
+            body: { event_id: eventId, seat_ids: seatIds },
+          });
+          if (res.status === 201)
+            answered.push({ reservationId: res.body.reservation_id, seatIds: res.body.seat_ids });
         } catch {
           return; // connection reset by the kill
         }
@@ -82,8 +91,16 @@ describe('SIGKILL during a reservation race', () => {
     const ledger = await replaySeats(store);
     await store.close();
     expect(ledger.violations).toEqual([]);
-    const fromLog = new Set([...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).map((k) => k.slice(eventId.length + 1)));
-    for (const seatId of seats) expect([seatId, statuses.get(seatId)]).toEqual([seatId, fromLog.has(seatId) ? 'RESERVED' : 'AVAILABLE']);
+    const fromLog = new Set(
+      [...ledger.claims().keys()]
+        .filter((k) => k.startsWith(`${eventId}/`))
+        .map((k) => k.slice(eventId.length + 1)),
+    );
+    for (const seatId of seats)
+      expect([seatId, statuses.get(seatId)]).toEqual([
+        seatId,
+        fromLog.has(seatId) ? 'RESERVED' : 'AVAILABLE',
+      ]);
 
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);

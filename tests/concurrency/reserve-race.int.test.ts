@@ -21,9 +21,11 @@ describe('500 concurrent reservations for overlapping seats', () => {
       maxTicketsPerOrder: 100,
       restrictSingleSeat: false,
     });
-    const seats = ['A', 'B', 'C', 'D'].flatMap((row) => Array.from({ length: 15 }, (_, i) => `s1:${row}:${i + 1}`));
+    const seats = ['A', 'B', 'C', 'D'].flatMap((row) =>
+      Array.from({ length: 15 }, (_, i) => `s1:${row}:${i + 1}`),
+    );
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const requests = Array.from({ length: 500 }, (_, i) => {
       const start = Math.floor(random() * (seats.length - 3));
       const count = 1 + Math.floor(random() * 3);
@@ -31,7 +33,12 @@ describe('500 concurrent reservations for overlapping seats', () => {
     });
 
     const results = await Promise.all(
-      requests.map((r) => t.call('POST', '/v1/seats/reserve', { token: r.token, body: { event_id: eventId, seat_ids: r.seatIds } })),
+      requests.map((r) =>
+        t.call('POST', '/v1/seats/reserve', {
+          token: r.token,
+          body: { event_id: eventId, seat_ids: r.seatIds },
+        }),
+      ),
     );
 
     const winners = results.filter((r) => r.status === 201);
@@ -54,15 +61,23 @@ describe('500 concurrent reservations for overlapping seats', () => {
 
     // Seat map (read your writes) agrees with the winners exactly.
     const maxPosition = Math.max(...winners.map((w) => Number(w.headers.get('x-log-position'))));
-    const map = await t.call('GET', `/v1/events/${eventId}/seats`, { headers: { 'x-min-log-position': String(maxPosition) } });
+    const map = await t.call('GET', `/v1/events/${eventId}/seats`, {
+      headers: { 'x-min-log-position': String(maxPosition) },
+    });
     const statuses = seatStatuses(map.body);
-    for (const seatId of seats) expect([seatId, statuses.get(seatId)]).toEqual([seatId, claimed.has(seatId) ? 'RESERVED' : 'AVAILABLE']);
+    for (const seatId of seats)
+      expect([seatId, statuses.get(seatId)]).toEqual([
+        seatId,
+        claimed.has(seatId) ? 'RESERVED' : 'AVAILABLE',
+      ]);
 
     // The log, replayed independently of the domain code, shows no seat held twice.
     const ledger = await replaySeats(t.app.store);
     expect(ledger.violations).toEqual([]);
     expect(ledger.holds).toBe(winners.length);
-    const fromLog = [...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).map((k) => k.slice(eventId.length + 1));
+    const fromLog = [...ledger.claims().keys()]
+      .filter((k) => k.startsWith(`${eventId}/`))
+      .map((k) => k.slice(eventId.length + 1));
     expect(fromLog.sort()).toEqual([...claimed.keys()].sort());
   });
 });

@@ -31,7 +31,9 @@ describe('two application instances sharing one event store', () => {
       maxTicketsPerOrder: 100,
       restrictSingleSeat: false,
     });
-    const seats = ['A', 'B', 'C'].flatMap((row) => Array.from({ length: 20 }, (_, i) => `s1:${row}:${i + 1}`));
+    const seats = ['A', 'B', 'C'].flatMap((row) =>
+      Array.from({ length: 20 }, (_, i) => `s1:${row}:${i + 1}`),
+    );
     const conflictsBefore = a.app.events.stats.conflicts + b.app.events.stats.conflicts;
 
     const results = await Promise.all(

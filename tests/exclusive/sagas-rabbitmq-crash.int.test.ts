@@ -20,7 +20,12 @@ rabbitMqSuite('sagas on RabbitMQ under crashes', (url) => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { AMQP_URL: url, BUS_NAMESPACE: `test-crash-${process.pid}-${Date.now()}`, SAGA_RETRY_DELAY_MS: '50', SAGA_MAX_RETRIES: '3' },
+      env: {
+        AMQP_URL: url,
+        BUS_NAMESPACE: `test-crash-${process.pid}-${Date.now()}`,
+        SAGA_RETRY_DELAY_MS: '50',
+        SAGA_MAX_RETRIES: '3',
+      },
       overrides: {
         sagas: {
           faults: (step: string, message: BusMessage) => {
@@ -40,7 +45,8 @@ rabbitMqSuite('sagas on RabbitMQ under crashes', (url) => {
   }, 60_000);
   afterAll(() => t?.close());
 
-  const countEvents = async (stream: string, type: string) => (await t.app.store.readStream(stream)).filter((e) => e.type === type).length;
+  const countEvents = async (stream: string, type: string) =>
+    (await t.app.store.readStream(stream)).filter((e) => e.type === type).length;
 
   it('a consumer that dies before its ack gets the message again, with the same result', async () => {
     const { eventId } = await createEvent(t.call, admin);
@@ -49,21 +55,37 @@ rabbitMqSuite('sagas on RabbitMQ under crashes', (url) => {
     const reservationId = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
     const { orderIdFor } = await import('../../src/application/orders/order-service');
     crashes.add(orderIdFor(reservationId));
-    const order = await t.call('POST', '/v1/orders', { token: fan.token, body: { reservation_id: reservationId, payment_method_id: card } });
+    const order = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: reservationId, payment_method_id: card },
+    });
     expect(order.status).toBe(201);
     const orderId = order.body.order_id as string;
-    const done = await pollUntil(t.call, `/v1/orders/${orderId}`, fan.token, (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2, 60_000);
+    const done = await pollUntil(
+      t.call,
+      `/v1/orders/${orderId}`,
+      fan.token,
+      (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2,
+      60_000,
+    );
     expect(done.body.payment_status).toBe('CAPTURED');
     expect(crashes.has(orderId)).toBe(false); // the crash happened
     expect(sellSteps.get(orderId)).toBeGreaterThanOrEqual(2); // and the message was handled again
     expect(await countEvents(`order-${orderId}`, 'PaymentCaptured')).toBe(1);
     expect(await countEvents(`order-${orderId}`, 'TicketsIssued')).toBe(1);
-    expect((await t.app.store.readStream(`event-${eventId}`)).filter((e) => e.type === 'SeatsSold')).toHaveLength(1);
+    expect(
+      (await t.app.store.readStream(`event-${eventId}`)).filter((e) => e.type === 'SeatsSold'),
+    ).toHaveLength(1);
   }, 90_000);
 
   it('a poison message lands in the dead-letter queue after the retries', async () => {
     const id = randomUUID();
-    await t.app.bus.publish({ id, type: 'OrderPlaced', data: { bogus: true }, metadata: { correlationId: id } });
+    await t.app.bus.publish({
+      id,
+      type: 'OrderPlaced',
+      data: { bogus: true },
+      metadata: { correlationId: id },
+    });
     const queue = t.app.sagas.queue('payment');
     let dead: BusMessage[] = [];
     for (let i = 0; i < 200 && !dead.some((m) => m.id === id); i += 1) {
@@ -74,45 +96,64 @@ rabbitMqSuite('sagas on RabbitMQ under crashes', (url) => {
   }, 60_000);
 
   const brokerControl = rabbitmqctlAvailable() ? it : it.skip;
-  if (!rabbitmqctlAvailable()) console.log('broker-restart test skipped: rabbitmqctl is not available on this machine');
+  if (!rabbitmqctlAvailable())
+    console.log('broker-restart test skipped: rabbitmqctl is not available on this machine');
 
-  brokerControl('a broker restart in the middle of 100 orders: every order terminal, nothing doubled', async () => {
-    const rows = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'];
-    const { eventId } = await createEvent(t.call, admin, {
-      sections: [{ name: 'Main', rows: rows.map((row) => ({ row, seats: 20 })) }],
-      tiers: [{ name: 'Main', price: 30, fees: 3, sections: ['Main'] }],
-      restrictSingleSeat: false,
-    });
-    const buyers = await Promise.all(
-      Array.from({ length: 100 }, async (_, i) => {
-        const fan = await t.customerToken();
-        const card = await addCard(t.call, fan.token);
-        const row = rows[Math.floor(i / 10)];
-        const first = (i % 10) * 2 + 1;
-        const reservationId = await reserve(t.call, fan.token, eventId, [`s1:${row}:${first}`, `s1:${row}:${first + 1}`]);
-        return { fan, card, reservationId };
-      }),
-    );
-    const placing = Promise.all(
-      buyers.map(({ fan, card, reservationId }) => t.call('POST', '/v1/orders', { token: fan.token, body: { reservation_id: reservationId, payment_method_id: card } })),
-    );
-    await new Promise((r) => setTimeout(r, 200));
-    execFileSync('rabbitmqctl', ['-q', 'stop_app'], { timeout: 60_000 });
-    await new Promise((r) => setTimeout(r, 1500));
-    execFileSync('rabbitmqctl', ['-q', 'start_app'], { timeout: 60_000 });
-    const placed = await placing;
-    expect(placed.map((r) => r.status)).toEqual(placed.map(() => 201));
+  brokerControl(
+    'a broker restart in the middle of 100 orders: every order terminal, nothing doubled',
+    async () => {
+      const rows = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'];
+      const { eventId } = await createEvent(t.call, admin, {
+        sections: [{ name: 'Main', rows: rows.map((row) => ({ row, seats: 20 })) }],
+        tiers: [{ name: 'Main', price: 30, fees: 3, sections: ['Main'] }],
+        restrictSingleSeat: false,
+      });
+      const buyers = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const fan = await t.customerToken();
+          const card = await addCard(t.call, fan.token);
+          const row = rows[Math.floor(i / 10)];
+          const first = (i % 10) * 2 + 1;
+          const reservationId = await reserve(t.call, fan.token, eventId, [
+            `s1:${row}:${first}`,
+            `s1:${row}:${first + 1}`,
+          ]);
+          return { fan, card, reservationId };
+        }),
+      );
+      const placing = Promise.all(
+        buyers.map(({ fan, card, reservationId }) =>
+          t.call('POST', '/v1/orders', {
+            token: fan.token,
+            body: { reservation_id: reservationId, payment_method_id: card },
+          }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      execFileSync('rabbitmqctl', ['-q', 'stop_app'], { timeout: 60_000 });
+      await new Promise((r) => setTimeout(r, 1500));
+      execFileSync('rabbitmqctl', ['-q', 'start_app'], { timeout: 60_000 });
+      const placed = await placing;
+      expect(placed.map((r) => r.status)).toEqual(placed.map(() => 201));
 
-    for (let i = 0; i < placed.length; i += 1) {
-      const orderId = placed[i].body.order_id as string;
-      const res = await pollUntil(t.call, `/v1/orders/${orderId}`, buyers[i].fan.token, (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2, 120_000);
-      expect(res.body.payment_status).toBe('CAPTURED');
-      expect(await countEvents(`order-${orderId}`, 'PaymentCaptured')).toBe(1);
-      expect(await countEvents(`order-${orderId}`, 'OrderConfirmed')).toBe(1);
-      expect(await countEvents(`order-${orderId}`, 'TicketsIssued')).toBe(1);
-    }
-    const sold = (await t.app.store.readStream(`event-${eventId}`)).filter((e) => e.type === 'SeatsSold');
-    expect(sold).toHaveLength(100);
-    expect((await replaySeats(t.app.store)).violations).toEqual([]);
-  }, 240_000);
+      for (let i = 0; i < placed.length; i += 1) {
+        const orderId = placed[i].body.order_id as string;
+        const res = await pollUntil(
+          t.call,
+          `/v1/orders/${orderId}`,
+          buyers[i].fan.token,
+          (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2,
+          120_000,
+        );
+        expect(res.body.payment_status).toBe('CAPTURED');
+        expect(await countEvents(`order-${orderId}`, 'PaymentCaptured')).toBe(1);
+        expect(await countEvents(`order-${orderId}`, 'OrderConfirmed')).toBe(1);
+        expect(await countEvents(`order-${orderId}`, 'TicketsIssued')).toBe(1);
+      }
+      const sold = (await t.app.store.readStream(`event-${eventId}`)).filter((e) => e.type === 'SeatsSold');
+      expect(sold).toHaveLength(100);
+      expect((await replaySeats(t.app.store)).violations).toEqual([]);
+    },
+    240_000,
+  );
 });

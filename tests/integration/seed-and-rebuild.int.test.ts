@@ -53,12 +53,26 @@ describe('rebuilding read models from the log', () => {
       const released = await reserve(t.call, fan.token, eventId, ['s2:A:1', 's2:A:2']);
       await t.call('DELETE', `/v1/reservations/${released}`, { token: fan.token });
       const sold = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
-      const order = await t.call('POST', '/v1/orders', { token: fan.token, body: { reservation_id: sold, payment_method_id: card } });
-      await pollUntil(t.call, `/v1/orders/${order.body.order_id}`, fan.token, (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2);
+      const order = await t.call('POST', '/v1/orders', {
+        token: fan.token,
+        body: { reservation_id: sold, payment_method_id: card },
+      });
+      await pollUntil(
+        t.call,
+        `/v1/orders/${order.body.order_id}`,
+        fan.token,
+        (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length === 2,
+      );
       await t.app.runner.catchUp();
 
       const rebuilt = new MemoryReadStore();
-      const runner = new ProjectionRunner(t.app.store, rebuilt, [catalogProjection, createSeatMapProjection(), reservationsProjection, ordersProjection, ticketsProjection]);
+      const runner = new ProjectionRunner(t.app.store, rebuilt, [
+        catalogProjection,
+        createSeatMapProjection(),
+        reservationsProjection,
+        ordersProjection,
+        ticketsProjection,
+      ]);
       await runner.start();
       await runner.catchUp();
       await runner.stop();
@@ -66,10 +80,15 @@ describe('rebuilding read models from the log', () => {
       const live = t.app.readStore;
       const names = await live.collectionNames();
       expect(await rebuilt.collectionNames()).toEqual(names);
-      expect(names).toEqual(expect.arrayContaining(['events', 'seat_maps', 'reservations', 'orders', 'tickets', 'venues']));
+      expect(names).toEqual(
+        expect.arrayContaining(['events', 'seat_maps', 'reservations', 'orders', 'tickets', 'venues']),
+      );
       for (const name of names) {
         const byId = (docs: Array<{ _id: string }>) => [...docs].sort((a, b) => a._id.localeCompare(b._id));
-        expect([name, byId(await rebuilt.collection(name).all())]).toEqual([name, byId(await live.collection(name).all())]);
+        expect([name, byId(await rebuilt.collection(name).all())]).toEqual([
+          name,
+          byId(await live.collection(name).all()),
+        ]);
       }
       const report = await checkInvariants(t.app.store);
       expect(report.ok).toBe(true);

@@ -24,9 +24,19 @@ export interface EventOptions {
 }
 
 /** Creates a venue and an event through the admin API (and publishes it unless told not to). */
-export async function createEvent(call: ApiCall, adminToken: string, options: EventOptions = {}): Promise<EventFixture> {
+export async function createEvent(
+  call: ApiCall,
+  adminToken: string,
+  options: EventOptions = {},
+): Promise<EventFixture> {
   const sections = options.sections ?? [
-    { name: 'Floor', rows: [{ row: 'A', seats: 10 }, { row: 'B', seats: 10 }] },
+    {
+      name: 'Floor',
+      rows: [
+        { row: 'A', seats: 10 },
+        { row: 'B', seats: 10 },
+      ],
+    },
     { name: 'Balcony', rows: [{ row: 'A', seats: 8 }] },
   ];
   const venue = await call('POST', '/v1/admin/venues', {
@@ -52,14 +62,20 @@ export async function createEvent(call: ApiCall, adminToken: string, options: Ev
       ...(options.presaleStart ? { presale_start: options.presaleStart } : {}),
       general_sale_start: options.generalSaleStart ?? '2020-01-01T10:00:00Z',
       pricing_tiers: tiers,
-      ...(options.maxTicketsPerOrder !== undefined ? { max_tickets_per_order: options.maxTicketsPerOrder } : {}),
-      ...(options.restrictSingleSeat !== undefined ? { restrict_single_seat: options.restrictSingleSeat } : {}),
+      ...(options.maxTicketsPerOrder !== undefined
+        ? { max_tickets_per_order: options.maxTicketsPerOrder }
+        : {}),
+      ...(options.restrictSingleSeat !== undefined
+        ? { restrict_single_seat: options.restrictSingleSeat }
+        : {}),
     },
   });
   if (event.status !== 201) throw new Error(`event: ${event.status} ${event.text}`);
   let position = Number(event.headers.get('x-log-position'));
   if (options.publish !== false) {
-    const published = await call('POST', `/v1/admin/events/${event.body.event_id}/publish`, { token: adminToken });
+    const published = await call('POST', `/v1/admin/events/${event.body.event_id}/publish`, {
+      token: adminToken,
+    });
     if (published.status !== 200) throw new Error(`publish: ${published.status} ${published.text}`);
     position = Number(published.headers.get('x-log-position'));
   }

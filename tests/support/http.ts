@@ -1,5 +1,6 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are whatever the API sent */
 /** A small JSON client over fetch for API tests. */
-export interface ApiResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface ApiResponse<T = any> {
   status: number;
   body: T;
   headers: Headers;
@@ -15,7 +16,11 @@ export interface CallOptions {
 }
 
 export function apiClient(baseUrl: string) {
-  return async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return async function call<T = any>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;
@@ -26,7 +31,7 @@ export function apiClient(baseUrl: string) {
     }
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

@@ -12,19 +12,31 @@ export async function pollUntil<T = any>( // eslint-disable-line @typescript-esl
   for (;;) {
     const res = await call<T>('GET', path, { token });
     if (done(res)) return res;
-    if (Date.now() > deadline) throw new Error(`timed out waiting on ${path}: last ${res.status} ${res.text.slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting on ${path}: last ${res.status} ${res.text.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 export async function addCard(call: ApiCall, token: string, cardToken = 'tok_visa'): Promise<string> {
-  const res = await call('POST', '/v1/payment-methods', { token, body: { type: 'CARD', card_token: cardToken } });
+  const res = await call('POST', '/v1/payment-methods', {
+    token,
+    body: { type: 'CARD', card_token: cardToken },
+  });
   if (res.status !== 201) throw new Error(`payment method: ${res.status} ${res.text}`);
   return res.body.payment_method_id as string;
 }
 
-export async function reserve(call: ApiCall, token: string, eventId: string, seatIds: string[]): Promise<string> {
-  const res = await call('POST', '/v1/seats/reserve', { token, body: { event_id: eventId, seat_ids: seatIds } });
+export async function reserve(
+  call: ApiCall,
+  token: string,
+  eventId: string,
+  seatIds: string[],
+): Promise<string> {
+  const res = await call('POST', '/v1/seats/reserve', {
+    token,
+    body: { event_id: eventId, seat_ids: seatIds },
+  });
   if (res.status !== 201) throw new Error(`reserve: ${res.status} ${res.text}`);
   return res.body.reservation_id as string;
 }

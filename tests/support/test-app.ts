@@ -28,7 +28,12 @@ let counter = 0;
 
 /** A real application instance on a random port over a fresh (or given) data directory. */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clock?: ManualClock; dataDir?: string; overrides?: Overrides } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: ManualClock;
+    dataDir?: string;
+    overrides?: Overrides;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
   const config = loadConfig({
@@ -39,7 +44,10 @@ export async function startTestApp(
     ADMIN_PASSWORD,
     ...options.env,
   });
-  const app = await createApplication(config, createLogger(config.logLevel), { ...options.overrides, clock: options.clock });
+  const app = await createApplication(config, createLogger(config.logLevel), {
+    ...options.overrides,
+    clock: options.clock,
+  });
   const server = await app.listen(0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = apiClient(baseUrl);
@@ -56,12 +64,16 @@ export async function startTestApp(
     },
     async adminToken() {
       if (admin) return admin;
-      const res = await call('POST', '/v1/auth/token', { body: { grant_type: 'password', email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+      const res = await call('POST', '/v1/auth/token', {
+        body: { grant_type: 'password', email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      });
       if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${res.text}`);
       return (admin = res.body.access_token as string);
     },
     mintToken(userId: string, role: Role = 'customer') {
-      return app.container.get<AccessTokens>(ACCESS_TOKENS).issue({ sub: userId, email: `${userId}@example.test`, role }, 3600).token;
+      return app.container
+        .get<AccessTokens>(ACCESS_TOKENS)
+        .issue({ sub: userId, email: `${userId}@example.test`, role }, 3600).token;
     },
     async customerToken(email = `fan-${process.pid}-${Date.now()}-${counter++}@example.test`) {
       const password = 'fan-password-123';

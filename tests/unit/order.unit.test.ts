@@ -1,4 +1,9 @@
-import { orderDecider, type OrderEvent, type OrderPlacedData, type PlaceOrder } from '../../src/domain/order/order';
+import {
+  orderDecider,
+  type OrderEvent,
+  type OrderPlacedData,
+  type PlaceOrder,
+} from '../../src/domain/order/order';
 import { spec } from '../support/given-when-then';
 
 const now = new Date('2030-01-01T12:00:00.000Z');
@@ -29,21 +34,49 @@ const { placedAt: _placedAt, ...placeFields } = placed;
 const place: PlaceOrder = { type: 'PlaceOrder', ...placeFields };
 
 const orderPlaced: OrderEvent = { type: 'OrderPlaced', data: placed };
-const captured: OrderEvent = { type: 'PaymentCaptured', data: { orderId: 'o1', captureId: 'cap_1', amountCents: 12400, capturedAt: at } };
+const captured: OrderEvent = {
+  type: 'PaymentCaptured',
+  data: { orderId: 'o1', captureId: 'cap_1', amountCents: 12400, capturedAt: at },
+};
 const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { ...placed, confirmedAt: at } };
-const ticketsIssued: OrderEvent = { type: 'TicketsIssued', data: { orderId: 'o1', tickets: [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }], issuedAt: at } };
+const ticketsIssued: OrderEvent = {
+  type: 'TicketsIssued',
+  data: {
+    orderId: 'o1',
+    tickets: [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }],
+    issuedAt: at,
+  },
+};
 const cancelled: OrderEvent = {
   type: 'OrderCancelled',
-  data: { orderId: 'o1', userId: 'u1', eventId: 'e1', reason: 'Cancelled by the customer', refundAmountCents: 12400, captureId: 'cap_1', authorizationId: 'auth_1', ticketIds: ['t1'], cancelledAt: at },
+  data: {
+    orderId: 'o1',
+    userId: 'u1',
+    eventId: 'e1',
+    reason: 'Cancelled by the customer',
+    refundAmountCents: 12400,
+    captureId: 'cap_1',
+    authorizationId: 'auth_1',
+    ticketIds: ['t1'],
+    cancelledAt: at,
+  },
 };
-const cancel = { type: 'CancelOrder' as const, reason: 'Cancelled by the customer', eventCancelled: false, byUserId: 'u1' };
+const cancel = {
+  type: 'CancelOrder' as const,
+  reason: 'Cancelled by the customer',
+  eventCancelled: false,
+  byUserId: 'u1',
+};
 
 describe('order decider', () => {
   const order = spec(orderDecider);
 
   it('PlaceOrder records OrderPlaced (PENDING, AUTHORIZED)', () => {
     order.given([], ctx).when(place).then([orderPlaced]);
-    expect(order.given([orderPlaced]).state()).toMatchObject({ status: 'PENDING', paymentStatus: 'AUTHORIZED' });
+    expect(order.given([orderPlaced]).state()).toMatchObject({
+      status: 'PENDING',
+      paymentStatus: 'AUTHORIZED',
+    });
   });
 
   it('a reservation cannot be ordered twice', () => {
@@ -56,7 +89,10 @@ describe('order decider', () => {
 
   it('capture is recorded once', () => {
     order.given([orderPlaced], ctx).when({ type: 'RecordCapture', captureId: 'cap_1' }).then([captured]);
-    order.given([orderPlaced, captured], ctx).when({ type: 'RecordCapture', captureId: 'cap_2' }).thenNothing();
+    order
+      .given([orderPlaced, captured], ctx)
+      .when({ type: 'RecordCapture', captureId: 'cap_2' })
+      .thenNothing();
   });
 
   it('confirmation needs the capture, and happens once', () => {
@@ -69,33 +105,68 @@ describe('order decider', () => {
     order
       .given([orderPlaced], ctx)
       .when({ type: 'FailOrder', reason: 'HOLD_EXPIRED', authorizationVoided: true })
-      .then([{ type: 'OrderFailed', data: { orderId: 'o1', userId: 'u1', reason: 'HOLD_EXPIRED', authorizationVoided: true, failedAt: at } }]);
-    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'FailOrder', reason: 'x', authorizationVoided: true }).thenNothing();
+      .then([
+        {
+          type: 'OrderFailed',
+          data: {
+            orderId: 'o1',
+            userId: 'u1',
+            reason: 'HOLD_EXPIRED',
+            authorizationVoided: true,
+            failedAt: at,
+          },
+        },
+      ]);
+    order
+      .given([orderPlaced, captured, confirmed], ctx)
+      .when({ type: 'FailOrder', reason: 'x', authorizationVoided: true })
+      .thenNothing();
   });
 
   it('tickets are recorded once, only for a confirmed order', () => {
     const tickets = [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }];
     order.given([orderPlaced], ctx).when({ type: 'RecordTickets', tickets }).thenNothing();
-    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'RecordTickets', tickets }).then([ticketsIssued]);
-    order.given([orderPlaced, captured, confirmed, ticketsIssued], ctx).when({ type: 'RecordTickets', tickets }).thenNothing();
+    order
+      .given([orderPlaced, captured, confirmed], ctx)
+      .when({ type: 'RecordTickets', tickets })
+      .then([ticketsIssued]);
+    order
+      .given([orderPlaced, captured, confirmed, ticketsIssued], ctx)
+      .when({ type: 'RecordTickets', tickets })
+      .thenNothing();
   });
 
   it('cancel: refund amount is the total; tickets listed; only the buyer', () => {
     order.given([orderPlaced, captured, confirmed, ticketsIssued], ctx).when(cancel).then([cancelled]);
-    order.given([orderPlaced, captured, confirmed], ctx).when({ ...cancel, byUserId: 'someone-else' }).thenThrows('ORDER_NOT_FOUND');
+    order
+      .given([orderPlaced, captured, confirmed], ctx)
+      .when({ ...cancel, byUserId: 'someone-else' })
+      .thenThrows('ORDER_NOT_FOUND');
   });
 
   it('cancel twice -> ORDER_ALREADY_CANCELLED; pending -> ORDER_PENDING; failed -> ORDER_NOT_CANCELLABLE', () => {
-    order.given([orderPlaced, captured, confirmed, ticketsIssued, cancelled], ctx).when(cancel).thenThrows('ORDER_ALREADY_CANCELLED');
+    order
+      .given([orderPlaced, captured, confirmed, ticketsIssued, cancelled], ctx)
+      .when(cancel)
+      .thenThrows('ORDER_ALREADY_CANCELLED');
     order.given([orderPlaced], ctx).when(cancel).thenThrows('ORDER_PENDING');
-    const failed: OrderEvent = { type: 'OrderFailed', data: { orderId: 'o1', userId: 'u1', reason: 'x', authorizationVoided: true, failedAt: at } };
+    const failed: OrderEvent = {
+      type: 'OrderFailed',
+      data: { orderId: 'o1', userId: 'u1', reason: 'x', authorizationVoided: true, failedAt: at },
+    };
     order.given([orderPlaced, failed], ctx).when(cancel).thenThrows('ORDER_NOT_CANCELLABLE');
   });
 
   it('after the event started the customer cannot cancel (400), but an event cancellation can', () => {
     const late = { now: new Date('2030-06-01T20:00:00.000Z') };
-    order.given([orderPlaced, captured, confirmed], late).when(cancel).thenThrows('ORDER_NOT_CANCELLABLE', { event_date: placed.eventDate });
-    const events = order.given([orderPlaced, captured, confirmed], late).when({ ...cancel, eventCancelled: true, byUserId: 'system' }).events();
+    order
+      .given([orderPlaced, captured, confirmed], late)
+      .when(cancel)
+      .thenThrows('ORDER_NOT_CANCELLABLE', { event_date: placed.eventDate });
+    const events = order
+      .given([orderPlaced, captured, confirmed], late)
+      .when({ ...cancel, eventCancelled: true, byUserId: 'system' })
+      .events();
     expect(events.map((e) => e.type)).toEqual(['OrderCancelled']);
   });
 
@@ -103,9 +174,22 @@ describe('order decider', () => {
     order
       .given([orderPlaced, captured, confirmed, cancelled], ctx)
       .when({ type: 'RecordRefund', refundId: 're_1', voided: false })
-      .then([{ type: 'RefundCompleted', data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at } }]);
-    const refunded: OrderEvent = { type: 'RefundCompleted', data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at } };
-    order.given([orderPlaced, captured, confirmed, cancelled, refunded], ctx).when({ type: 'RecordRefund', refundId: 're_2', voided: false }).thenNothing();
-    expect(order.given([orderPlaced, captured, confirmed, cancelled, refunded]).state().paymentStatus).toBe('REFUNDED');
+      .then([
+        {
+          type: 'RefundCompleted',
+          data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at },
+        },
+      ]);
+    const refunded: OrderEvent = {
+      type: 'RefundCompleted',
+      data: { orderId: 'o1', refundId: 're_1', amountCents: 12400, voided: false, refundedAt: at },
+    };
+    order
+      .given([orderPlaced, captured, confirmed, cancelled, refunded], ctx)
+      .when({ type: 'RecordRefund', refundId: 're_2', voided: false })
+      .thenNothing();
+    expect(order.given([orderPlaced, captured, confirmed, cancelled, refunded]).state().paymentStatus).toBe(
+      'REFUNDED',
+    );
   });
 });

@@ -1,7 +1,15 @@
 import { of } from 'rxjs';
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision } from '../../src/application/ports/event-store';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+} from '../../src/application/ports/event-store';
 import { WrongExpectedVersionError } from '../../src/application/ports/event-store';
-import { ConcurrencyConflictError, StreamCommandProcessor } from '../../src/application/shared/stream-command-processor';
+import {
+  ConcurrencyConflictError,
+  StreamCommandProcessor,
+} from '../../src/application/shared/stream-command-processor';
 import type { Decider, DomainEvent } from '../../src/domain/shared/decider';
 import { fail } from '../../src/domain/shared/errors';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
@@ -23,7 +31,11 @@ const definition = {
   streamName: (id: string) => `counter-${id}`,
   decider: counter,
   context: () => undefined,
-  snapshots: { snapshotVersion: 1, toSnapshot: (s: { total: number }) => ({ ...s }), fromSnapshot: (s: unknown) => s as { total: number } },
+  snapshots: {
+    snapshotVersion: 1,
+    toSnapshot: (s: { total: number }) => ({ ...s }),
+    fromSnapshot: (s: unknown) => s as { total: number },
+  },
 };
 
 describe('StreamCommandProcessor', () => {
@@ -35,7 +47,9 @@ describe('StreamCommandProcessor', () => {
 
   it('group commit: concurrent commands on one stream are decided in order and appended together', async () => {
     const processor = new StreamCommandProcessor(store, definition);
-    const results = await Promise.all(Array.from({ length: 100 }, () => processor.execute('a', { by: 1 }, meta)));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => processor.execute('a', { by: 1 }, meta)),
+    );
     expect(processor.stats.appends).toBeLessThan(10);
     expect(new Set(results.map((r) => r.revision)).size).toBeLessThan(10);
     expect((await processor.read('a')).state.total).toBe(100);
@@ -44,10 +58,16 @@ describe('StreamCommandProcessor', () => {
 
   it('a refused command fails alone; the rest of its batch is written', async () => {
     const processor = new StreamCommandProcessor(store, definition);
-    const outcomes = await Promise.allSettled([processor.execute('b', { by: 600 }, meta), processor.execute('b', { by: 600 }, meta), processor.execute('b', { by: 300 }, meta)]);
+    const outcomes = await Promise.allSettled([
+      processor.execute('b', { by: 600 }, meta),
+      processor.execute('b', { by: 600 }, meta),
+      processor.execute('b', { by: 300 }, meta),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason.code).toBe('LIMIT');
-    expect((await store.readStream('counter-b')).map((e) => (e.data as { by: number }).by)).toEqual([600, 300]);
+    expect((await store.readStream('counter-b')).map((e) => (e.data as { by: number }).by)).toEqual([
+      600, 300,
+    ]);
   });
 
   it('another writer: the conflict reloads the state and decides again', async () => {
@@ -66,7 +86,11 @@ describe('StreamCommandProcessor', () => {
   it('after bounded retries a stream that keeps changing answers ConcurrencyConflictError', async () => {
     const alwaysConflicting: EventStore = {
       ...store,
-      append: async (stream: string, _events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult> => {
+      append: async (
+        stream: string,
+        _events: EventToAppend[],
+        options?: { expectedRevision?: ExpectedRevision },
+      ): Promise<AppendResult> => {
         throw new WrongExpectedVersionError(stream, options?.expectedRevision ?? 'any', 7);
       },
       readStream: async () => [],
@@ -75,19 +99,27 @@ describe('StreamCommandProcessor', () => {
       subscribeToAll: () => of(),
       close: async () => undefined,
     };
-    const processor = new StreamCommandProcessor(alwaysConflicting, definition, undefined, { maxConflictRetries: 3 });
+    const processor = new StreamCommandProcessor(alwaysConflicting, definition, undefined, {
+      maxConflictRetries: 3,
+    });
     await expect(processor.execute('d', { by: 1 }, meta)).rejects.toBeInstanceOf(ConcurrencyConflictError);
     expect(processor.stats.conflicts).toBe(4);
   });
 
   it('snapshots: a cold load starts from the snapshot, not from the first event', async () => {
     const snapshots = new InMemorySnapshotStore();
-    const writer = new StreamCommandProcessor(store, definition, snapshots, { snapshotEvery: 10, snapshotMinIntervalMs: 0 });
+    const writer = new StreamCommandProcessor(store, definition, snapshots, {
+      snapshotEvery: 10,
+      snapshotMinIntervalMs: 0,
+    });
     for (let i = 0; i < 25; i += 1) await writer.execute('e', { by: 2 }, meta);
     const saved = await snapshots.load('counter-e');
     expect(saved!.revision).toBeGreaterThanOrEqual(9);
     // Tamper with an early event's effect through the snapshot: if the cold load used it, the total shows it.
-    await snapshots.save('counter-e', { ...saved!, state: { total: (saved!.state as { total: number }).total + 1000 } });
+    await snapshots.save('counter-e', {
+      ...saved!,
+      state: { total: (saved!.state as { total: number }).total + 1000 },
+    });
     const reader = new StreamCommandProcessor(store, definition, snapshots);
     expect((await reader.read('e')).state.total).toBe(50 + 1000);
   });

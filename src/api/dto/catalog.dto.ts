@@ -32,13 +32,23 @@ export class CreateVenueDto {
   @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
   @IsString() @IsNotEmpty() @MaxLength(100) state!: string;
   @IsString() @IsNotEmpty() @MaxLength(100) country!: string;
-  @ValidateNested({ each: true }) @Type(() => SectionDto) @ArrayMinSize(1) @ArrayMaxSize(500) sections!: SectionDto[];
+  @ValidateNested({ each: true })
+  @Type(() => SectionDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(500)
+  sections!: SectionDto[];
 }
 
 export class PricingTierDto {
   @IsString() @IsNotEmpty() @MaxLength(100) name!: string;
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }) @Min(0) @Max(100000) price!: number;
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }) @Min(0) @Max(100000) fees!: number;
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100000)
+  price!: number;
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100000)
+  fees!: number;
   @IsString({ each: true }) @ArrayMinSize(1) @ArrayMaxSize(500) sections!: string[];
 }
 
@@ -48,7 +58,10 @@ export class QueueSettingsDto {
 }
 
 export class CreateEventDto {
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: 'event_id must be 1-64 letters, digits or dashes' }) event_id?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: 'event_id must be 1-64 letters, digits or dashes' })
+  event_id?: string;
   @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
   @IsString() @IsNotEmpty() @MaxLength(200) artist!: string;
   @IsOptional() @IsString() @MaxLength(5000) description?: string;
@@ -58,7 +71,11 @@ export class CreateEventDto {
   @IsOptional() @IsISO8601({ strict: true }) doors_open?: string;
   @IsOptional() @IsISO8601({ strict: true }) presale_start?: string;
   @IsISO8601({ strict: true }) general_sale_start!: string;
-  @ValidateNested({ each: true }) @Type(() => PricingTierDto) @ArrayMinSize(1) @ArrayMaxSize(50) pricing_tiers!: PricingTierDto[];
+  @ValidateNested({ each: true })
+  @Type(() => PricingTierDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  pricing_tiers!: PricingTierDto[];
   @IsOptional() @IsInt() @Min(1) @Max(100) max_tickets_per_order?: number;
   @IsOptional() @IsBoolean() restrict_single_seat?: boolean;
   @IsOptional() @ValidateNested() @Type(() => QueueSettingsDto) queue?: QueueSettingsDto;

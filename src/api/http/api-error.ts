@@ -64,4 +64,5 @@ export function fromDomainError(error: DomainError): ApiError {
 
 export const notFound = (what: string, code = 'NOT_FOUND') => new ApiError(404, code, `${what} not found`);
 export const unauthorized = () => new ApiError(401, 'UNAUTHORIZED', 'No valid access token found');
-export const forbidden = (message = 'You are not allowed to do this') => new ApiError(403, 'FORBIDDEN', message);
+export const forbidden = (message = 'You are not allowed to do this') =>
+  new ApiError(403, 'FORBIDDEN', message);

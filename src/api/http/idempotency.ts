@@ -16,15 +16,30 @@ export function idempotent(store: IdempotencyStore): RequestHandler {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
     if (!/^[\w.:-]{1,128}$/.test(key)) {
-      return next(new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-128 letters, digits, or . _ : -'));
+      return next(
+        new ApiError(
+          400,
+          'INVALID_IDEMPOTENCY_KEY',
+          'Idempotency-Key must be 1-128 letters, digits, or . _ : -',
+        ),
+      );
     }
     const scoped = `${req.auth?.sub ?? 'anonymous'}:${req.method}:${req.baseUrl}${req.path}:${key}`;
-    const fingerprint = crypto.createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('base64url');
+    const fingerprint = crypto
+      .createHash('sha256')
+      .update(JSON.stringify(req.body ?? null))
+      .digest('base64url');
     while (inFlight.has(scoped)) await inFlight.get(scoped);
     const stored = await store.get(scoped);
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        return next(new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body'));
+        return next(
+          new ApiError(
+            422,
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was used with a different request body',
+          ),
+        );
       }
       for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
       res.setHeader('Idempotent-Replayed', 'true');

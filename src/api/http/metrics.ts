@@ -18,11 +18,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { appends: () => number; conflicts: () => number; projectionLag: () => Promise<number> | number; projected: () => number }) {
+  constructor(gauges: {
+    appends: () => number;
+    conflicts: () => number;
+    projectionLag: () => Promise<number> | number;
+    projected: () => number;
+  }) {
     client.collectDefaultMetrics({ register: this.registry });
-    new client.Gauge({ name: 'eventstore_appends_total', help: 'Appends written by the command processors', registers: [this.registry], collect() { this.set(gauges.appends()); } });
-    new client.Gauge({ name: 'eventstore_append_conflicts_total', help: 'Appends refused for a wrong expected revision (another writer won)', registers: [this.registry], collect() { this.set(gauges.conflicts()); } });
-    new client.Gauge({ name: 'projection_events_total', help: 'Events applied to the read models', registers: [this.registry], collect() { this.set(gauges.projected()); } });
+    new client.Gauge({
+      name: 'eventstore_appends_total',
+      help: 'Appends written by the command processors',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.appends());
+      },
+    });
+    new client.Gauge({
+      name: 'eventstore_append_conflicts_total',
+      help: 'Appends refused for a wrong expected revision (another writer won)',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.conflicts());
+      },
+    });
+    new client.Gauge({
+      name: 'projection_events_total',
+      help: 'Events applied to the read models',
+      registers: [this.registry],
+      collect() {
+        this.set(gauges.projected());
+      },
+    });
     new client.Gauge({
       name: 'projection_lag_events',
       help: 'Events in the log not yet applied to the read models',

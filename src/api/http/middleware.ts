@@ -37,7 +37,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const apiError = toApiError(error);
-    if (apiError.status >= 500) logger.error({ err: error, requestId: req.requestId, route: req.path }, 'request failed');
+    if (apiError.status >= 500)
+      logger.error({ err: error, requestId: req.requestId, route: req.path }, 'request failed');
     sendError(req, res, apiError);
   };
 }
@@ -46,9 +47,22 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof DomainError) return fromDomainError(error);
   if (error instanceof ConcurrencyConflictError) {
-    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'Too much contention on this event right now; retry shortly', {}, { 'Retry-After': '1' });
+    return new ApiError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'Too much contention on this event right now; retry shortly',
+      {},
+      { 'Retry-After': '1' },
+    );
   }
-  const e = error as { type?: string; status?: number; statusCode?: number; expose?: boolean; message?: string; limit?: number };
+  const e = error as {
+    type?: string;
+    status?: number;
+    statusCode?: number;
+    expose?: boolean;
+    message?: string;
+    limit?: number;
+  };
   // body-parser errors carry a type and a 4xx status.
   switch (e?.type) {
     case 'entity.parse.failed':
@@ -62,7 +76,8 @@ export function toApiError(error: unknown): ApiError {
       return new ApiError(400, 'REQUEST_ABORTED', 'The request was aborted');
   }
   const status = e?.status ?? e?.statusCode;
-  if (status && status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', e.expose && e.message ? e.message : 'Bad request');
+  if (status && status >= 400 && status < 500)
+    return new ApiError(status, 'BAD_REQUEST', e.expose && e.message ? e.message : 'Bad request');
   return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
 }
 
@@ -73,7 +88,12 @@ const FORM_ENCODED_PATHS = new Set(['/v1/auth/token', '/oauth/token']);
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
   const formOk = FORM_ENCODED_PATHS.has(req.path) && req.is('application/x-www-form-urlencoded');
-  if ((hasBody || req.headers['transfer-encoding']) && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json') && !formOk) {
+  if (
+    (hasBody || req.headers['transfer-encoding']) &&
+    ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+    !req.is('application/json') &&
+    !formOk
+  ) {
     return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
   }
   next();

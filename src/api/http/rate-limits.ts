@@ -26,13 +26,24 @@ export function createRateLimiter(name: RateLimitName, enabled: boolean): Reques
     limit,
     standardHeaders: false,
     legacyHeaders: true, // X-RateLimit-Limit / -Remaining / -Reset, as the seed specifies
-    keyGenerator: (req: Request) => (req.auth ? `user:${req.auth.sub}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+    keyGenerator: (req: Request) =>
+      req.auth ? `user:${req.auth.sub}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     skip: (req: Request) => name === 'authenticated' && !req.auth,
     handler: (req, res, _next, options) => {
       const retryAfter = Math.max(1, Math.ceil(options.windowMs / 1000));
       const reset = res.getHeader('X-RateLimit-Reset');
       const seconds = reset ? Math.max(1, Number(reset) - Math.floor(Date.now() / 1000)) : retryAfter;
-      sendError(req, res, new ApiError(429, 'RATE_LIMIT_EXCEEDED', `Too many requests: at most ${limit} per ${windowMs / 1000}s`, { limit }, { 'Retry-After': String(seconds) }));
+      sendError(
+        req,
+        res,
+        new ApiError(
+          429,
+          'RATE_LIMIT_EXCEEDED',
+          `Too many requests: at most ${limit} per ${windowMs / 1000}s`,
+          { limit },
+          { 'Retry-After': String(seconds) },
+        ),
+      );
     },
   });
 }

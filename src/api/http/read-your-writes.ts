@@ -15,7 +15,10 @@ export function readYourWrites(projections: ProjectionPosition, timeoutMs: numbe
   return async (req, res, next) => {
     const raw = req.get('x-min-log-position');
     if (raw !== undefined) {
-      if (!/^\d{1,15}$/.test(raw)) return next(new ApiError(400, 'INVALID_LOG_POSITION', 'X-Min-Log-Position must be a non-negative integer'));
+      if (!/^\d{1,15}$/.test(raw))
+        return next(
+          new ApiError(400, 'INVALID_LOG_POSITION', 'X-Min-Log-Position must be a non-negative integer'),
+        );
       const reached = await projections.waitFor(Number(raw), timeoutMs);
       if (!reached) res.setHeader('X-Read-Model-Stale', 'true');
     }

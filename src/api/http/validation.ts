@@ -9,7 +9,11 @@ type Constructor<T> = new () => T;
  * Turns a request body (or query) into a validated DTO instance. Unknown fields are refused: a typo in a
  * field name should not silently buy the wrong thing. Field errors come back in details.fields.
  */
-export function validateInput<T extends object>(dto: Constructor<T>, input: unknown, where: 'body' | 'query' = 'body'): T {
+export function validateInput<T extends object>(
+  dto: Constructor<T>,
+  input: unknown,
+  where: 'body' | 'query' = 'body',
+): T {
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ApiError(400, 'VALIDATION_ERROR', `The request ${where} must be a JSON object`);
   }
@@ -21,10 +25,19 @@ export function validateInput<T extends object>(dto: Constructor<T>, input: unkn
     throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${where}: ${smuggled.join(', ')}`, { fields });
   }
   const instance = plainToInstance(dto, input, { enableImplicitConversion: where === 'query' });
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+  });
   if (errors.length > 0) {
     const fields = flatten(errors);
-    throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${where}: ${fields.map((f) => f.field).join(', ')}`, { fields });
+    throw new ApiError(
+      400,
+      'VALIDATION_ERROR',
+      `Invalid ${where}: ${fields.map((f) => f.field).join(', ')}`,
+      { fields },
+    );
   }
   return instance;
 }

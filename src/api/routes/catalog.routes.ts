@@ -4,7 +4,13 @@ import type { CatalogService } from '../../application/catalog/catalog-service';
 import { toCents } from '../../domain/shared/money';
 import { ApiError } from '../http/api-error';
 import { requireRole } from '../http/auth';
-import { CancelEventDto, CreateEventDto, CreateVenueDto, SearchQueryDto, SeatMapQueryDto } from '../dto/catalog.dto';
+import {
+  CancelEventDto,
+  CreateEventDto,
+  CreateVenueDto,
+  SearchQueryDto,
+  SeatMapQueryDto,
+} from '../dto/catalog.dto';
 import { commandMetadata, pathParam, setLogPosition } from '../http/request-context';
 import { validateInput } from '../http/validation';
 import type { RequestHandler } from 'express';
@@ -54,10 +60,18 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
         doorsOpen: dto.doors_open ? new Date(dto.doors_open).toISOString() : null,
         presaleStart: dto.presale_start ? new Date(dto.presale_start).toISOString() : null,
         generalSaleStart: new Date(dto.general_sale_start).toISOString(),
-        tiers: dto.pricing_tiers.map((t) => ({ name: t.name, priceCents: toCents(t.price), feesCents: toCents(t.fees), sections: t.sections })),
+        tiers: dto.pricing_tiers.map((t) => ({
+          name: t.name,
+          priceCents: toCents(t.price),
+          feesCents: toCents(t.fees),
+          sections: t.sections,
+        })),
         maxTicketsPerOrder: dto.max_tickets_per_order ?? 8,
         restrictSingleSeat: dto.restrict_single_seat ?? true,
-        queue: { enabled: dto.queue?.enabled ?? false, admissionPerMinute: dto.queue?.admission_per_minute ?? 1000 },
+        queue: {
+          enabled: dto.queue?.enabled ?? false,
+          admissionPerMinute: dto.queue?.admission_per_minute ?? 1000,
+        },
       },
       commandMetadata(req),
     );
@@ -96,7 +110,11 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
 
   router.post('/events/:id/cancel', async (req, res) => {
     const dto = validateInput(CancelEventDto, req.body ?? {});
-    const { position } = await catalog.cancel(pathParam(req, 'id'), dto.reason ?? 'Cancelled by the organiser', commandMetadata(req));
+    const { position } = await catalog.cancel(
+      pathParam(req, 'id'),
+      dto.reason ?? 'Cancelled by the organiser',
+      commandMetadata(req),
+    );
     setLogPosition(res, position);
     res.status(200).json({ event_id: pathParam(req, 'id'), status: 'CANCELLED' });
   });
@@ -118,7 +136,9 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
   router.get('/search', limits.search, readYourWrites, async (req, res) => {
     const dto = validateInput(SearchQueryDto, { ...req.query }, 'query');
     if (dto.date_from && dto.date_to && Date.parse(dto.date_from) > Date.parse(dto.date_to)) {
-      throw new ApiError(400, 'VALIDATION_ERROR', 'date_from must not be after date_to', { fields: [{ field: 'date_from', errors: ['after date_to'] }] });
+      throw new ApiError(400, 'VALIDATION_ERROR', 'date_from must not be after date_to', {
+        fields: [{ field: 'date_from', errors: ['after date_to'] }],
+      });
     }
     res.json(
       await queries.search({

@@ -14,7 +14,10 @@ export interface OrderRouteDeps {
   readYourWrites: RequestHandler;
 }
 
-const actor = (req: Request) => ({ userId: currentUser(req).sub, isAdmin: currentUser(req).role === 'admin' });
+const actor = (req: Request) => ({
+  userId: currentUser(req).sub,
+  isAdmin: currentUser(req).role === 'admin',
+});
 
 export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRouteDeps): Router {
   const router = Router();
@@ -49,7 +52,11 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRou
 
   router.get('/', readYourWrites, async (req, res) => {
     const docs = await orders.list(actor(req));
-    res.json({ orders: await Promise.all(docs.map(async (doc) => orderView(doc, qr, await orders.ticketStatuses(doc)))) });
+    res.json({
+      orders: await Promise.all(
+        docs.map(async (doc) => orderView(doc, qr, await orders.ticketStatuses(doc))),
+      ),
+    });
   });
 
   router.get('/:id', readYourWrites, async (req, res) => {
@@ -58,7 +65,11 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRou
   });
 
   router.post('/:id/cancel', async (req, res) => {
-    const { cancelled, position } = await orders.cancel(actor(req), pathParam(req, 'id'), commandMetadata(req));
+    const { cancelled, position } = await orders.cancel(
+      actor(req),
+      pathParam(req, 'id'),
+      commandMetadata(req),
+    );
     setLogPosition(res, position);
     res.status(200).json({
       order_id: pathParam(req, 'id'),
@@ -102,7 +113,14 @@ async function orderView(doc: OrderDoc, qr: OrderRouteDeps['qr'], statuses: Map<
     ),
     failure_reason: doc.failure_reason,
     refund_amount: doc.refund_amount_cents === null ? null : fromCents(doc.refund_amount_cents),
-    refund_status: doc.payment_status === 'REFUNDED' || doc.payment_status === 'VOIDED' ? (doc.status === 'CANCELLED' ? 'COMPLETED' : null) : doc.status === 'CANCELLED' ? 'PROCESSING' : null,
+    refund_status:
+      doc.payment_status === 'REFUNDED' || doc.payment_status === 'VOIDED'
+        ? doc.status === 'CANCELLED'
+          ? 'COMPLETED'
+          : null
+        : doc.status === 'CANCELLED'
+          ? 'PROCESSING'
+          : null,
     created_at: doc.created_at,
     confirmed_at: doc.confirmed_at,
     cancelled_at: doc.cancelled_at,

@@ -15,7 +15,12 @@ export interface ReservationRouteDeps {
   queueGate: (req: Parameters<RequestHandler>[0], eventId: string) => Promise<void>;
 }
 
-export function seatRoutes({ reservations, reserveLimit, idempotent, queueGate }: ReservationRouteDeps): Router {
+export function seatRoutes({
+  reservations,
+  reserveLimit,
+  idempotent,
+  queueGate,
+}: ReservationRouteDeps): Router {
   const router = Router();
   router.post('/reserve', requireAuth, reserveLimit, idempotent, async (req, res) => {
     const dto = validateInput(ReserveSeatsDto, req.body);
@@ -24,7 +29,12 @@ export function seatRoutes({ reservations, reserveLimit, idempotent, queueGate }
       throw new ApiError(403, 'FORBIDDEN', 'user_id must be your own (or be left out)');
     }
     await queueGate(req, dto.event_id);
-    const { hold, position } = await reservations.reserve(dto.event_id, user.sub, dto.seat_ids, commandMetadata(req));
+    const { hold, position } = await reservations.reserve(
+      dto.event_id,
+      user.sub,
+      dto.seat_ids,
+      commandMetadata(req),
+    );
     setLogPosition(res, position);
     res.setHeader('Location', `/v1/reservations/${hold.holdId}`);
     res.status(201).json({
@@ -43,7 +53,10 @@ export function seatRoutes({ reservations, reserveLimit, idempotent, queueGate }
 export function reservationRoutes({ reservations, readYourWrites }: ReservationRouteDeps): Router {
   const router = Router();
   router.use(requireAuth);
-  const actor = (req: Parameters<RequestHandler>[0]) => ({ userId: currentUser(req).sub, isAdmin: currentUser(req).role === 'admin' });
+  const actor = (req: Parameters<RequestHandler>[0]) => ({
+    userId: currentUser(req).sub,
+    isAdmin: currentUser(req).role === 'admin',
+  });
 
   router.get('/:id', readYourWrites, async (req, res) => {
     res.json(reservations.view(await reservations.get(pathParam(req, 'id'), actor(req))));

@@ -19,7 +19,14 @@ export interface InvariantReport {
   headPosition: number;
   seats: { holds: number; sales: number; violations: SeatViolation[] };
   money: { capturedCents: number; refundedCents: number; confirmedOrderCents: number; problems: string[] };
-  orders: { total: number; confirmed: number; cancelled: number; failed: number; pending: number; missingTickets: string[] };
+  orders: {
+    total: number;
+    confirmed: number;
+    cancelled: number;
+    failed: number;
+    pending: number;
+    missingTickets: string[];
+  };
   ok: boolean;
 }
 
@@ -36,7 +43,22 @@ export async function checkInvariants(store: EventStore, pageSize = 10_000): Pro
   let head = 0;
   const order = (id: string) => {
     let o = orders.get(id);
-    if (!o) orders.set(id, (o = { totalCents: 0, seats: 0, captured: 0, capturedCents: 0, refundedCents: 0, confirmed: false, cancelled: false, failed: false, ticketsIssued: 0, soldCents: 0 }));
+    if (!o)
+      orders.set(
+        id,
+        (o = {
+          totalCents: 0,
+          seats: 0,
+          captured: 0,
+          capturedCents: 0,
+          refundedCents: 0,
+          confirmed: false,
+          cancelled: false,
+          failed: false,
+          ticketsIssued: 0,
+          soldCents: 0,
+        }),
+      );
     return o;
   };
   for (;;) {
@@ -91,8 +113,10 @@ export async function checkInvariants(store: EventStore, pageSize = 10_000): Pro
     capturedCents += o.capturedCents;
     refundedCents += o.refundedCents;
     if (o.captured > 1) problems.push(`order ${id} captured ${o.captured} times`);
-    if (o.captured === 1 && o.capturedCents !== o.totalCents) problems.push(`order ${id} captured ${o.capturedCents} for a total of ${o.totalCents}`);
-    if (o.soldCents && o.soldCents !== o.totalCents) problems.push(`order ${id} sold seats for ${o.soldCents}, total ${o.totalCents}`);
+    if (o.captured === 1 && o.capturedCents !== o.totalCents)
+      problems.push(`order ${id} captured ${o.capturedCents} for a total of ${o.totalCents}`);
+    if (o.soldCents && o.soldCents !== o.totalCents)
+      problems.push(`order ${id} sold seats for ${o.soldCents}, total ${o.totalCents}`);
     if (o.confirmed && o.captured !== 1) problems.push(`order ${id} confirmed without exactly one capture`);
     if (o.refundedCents > o.capturedCents) problems.push(`order ${id} refunded more than captured`);
     if (o.cancelled) cancelled += 1;
@@ -104,9 +128,13 @@ export async function checkInvariants(store: EventStore, pageSize = 10_000): Pro
     else pending += 1;
   }
   // Orders cancelled but not yet refunded are still counted as captured money: report, do not fail.
-  const inFlightRefunds = [...orders.values()].filter((o) => o.cancelled && o.capturedCents > o.refundedCents).reduce((n, o) => n + o.capturedCents - o.refundedCents, 0);
+  const inFlightRefunds = [...orders.values()]
+    .filter((o) => o.cancelled && o.capturedCents > o.refundedCents)
+    .reduce((n, o) => n + o.capturedCents - o.refundedCents, 0);
   if (capturedCents - refundedCents !== confirmedOrderCents + inFlightRefunds) {
-    problems.push(`captured ${capturedCents} - refunded ${refundedCents} != confirmed orders ${confirmedOrderCents} + refunds in flight ${inFlightRefunds}`);
+    problems.push(
+      `captured ${capturedCents} - refunded ${refundedCents} != confirmed orders ${confirmedOrderCents} + refunds in flight ${inFlightRefunds}`,
+    );
   }
   return {
     events,

@@ -33,7 +33,14 @@ export class SeatLedger {
         for (const seatId of data.seatIds) {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
-          if (owner) this.violate(event, data.eventId, seatId, 'held_while_taken', `already ${owner.status} by hold ${owner.holdId}`);
+          if (owner)
+            this.violate(
+              event,
+              data.eventId,
+              seatId,
+              'held_while_taken',
+              `already ${owner.status} by hold ${owner.holdId}`,
+            );
           this.owners.set(key, { holdId: data.holdId, status: 'HELD' });
         }
         return;
@@ -42,7 +49,8 @@ export class SeatLedger {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
           if (owner?.holdId === data.holdId && owner.status === 'HELD') this.owners.delete(key);
-          else if (owner && owner.holdId !== data.holdId) this.violate(event, data.eventId, seatId, 'released_by_stranger', `owned by ${owner.holdId}`);
+          else if (owner && owner.holdId !== data.holdId)
+            this.violate(event, data.eventId, seatId, 'released_by_stranger', `owned by ${owner.holdId}`);
         }
         return;
       case 'SeatsSold':
@@ -51,7 +59,14 @@ export class SeatLedger {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
           if (!owner) this.violate(event, data.eventId, seatId, 'sold_without_hold', 'no live hold');
-          else if (owner.holdId !== data.holdId || owner.status !== 'HELD') this.violate(event, data.eventId, seatId, 'sold_while_taken', `${owner.status} by ${owner.holdId}`);
+          else if (owner.holdId !== data.holdId || owner.status !== 'HELD')
+            this.violate(
+              event,
+              data.eventId,
+              seatId,
+              'sold_while_taken',
+              `${owner.status} by ${owner.holdId}`,
+            );
           this.owners.set(key, { holdId: data.holdId, status: 'SOLD', orderId: data.orderId });
         }
         return;
@@ -69,7 +84,13 @@ export class SeatLedger {
     return new Map([...this.owners].map(([key, owner]) => [key, owner.status]));
   }
 
-  private violate(event: RecordedEvent, eventId: string, seatId: string, problem: SeatViolation['problem'], detail: string) {
+  private violate(
+    event: RecordedEvent,
+    eventId: string,
+    seatId: string,
+    problem: SeatViolation['problem'],
+    detail: string,
+  ) {
     this.violations.push({ eventId, seatId, position: event.position, problem, detail });
   }
 }

@@ -46,14 +46,20 @@ export class CatalogQueries {
         and.push({ search_text: { $regex: escapeRegex(word) } });
       }
     }
-    if (criteria.city) and.push({ 'venue.city': { $regex: `^${escapeRegex(criteria.city.trim())}$`, $options: 'i' } });
-    if (criteria.category) and.push({ category: { $regex: `^${escapeRegex(criteria.category.trim())}$`, $options: 'i' } });
+    if (criteria.city)
+      and.push({ 'venue.city': { $regex: `^${escapeRegex(criteria.city.trim())}$`, $options: 'i' } });
+    if (criteria.category)
+      and.push({ category: { $regex: `^${escapeRegex(criteria.category.trim())}$`, $options: 'i' } });
     if (criteria.dateFrom) and.push({ date: { $gte: criteria.dateFrom.toISOString() } });
     if (criteria.dateTo) and.push({ date: { $lte: criteria.dateTo.toISOString() } });
     if (and.length > 0) filter.$and = and;
     const events = this.readStore.collection<EventDoc>(COLLECTIONS.events);
     const [docs, total] = await Promise.all([
-      events.find(filter, { sort: { date: 1, _id: 1 }, skip: (criteria.page - 1) * criteria.perPage, limit: criteria.perPage }),
+      events.find(filter, {
+        sort: { date: 1, _id: 1 },
+        skip: (criteria.page - 1) * criteria.perPage,
+        limit: criteria.perPage,
+      }),
       events.count(filter),
     ]);
     return {

@@ -31,13 +31,19 @@ export class CatalogService {
     private readonly ids: IdGenerator,
   ) {}
 
-  async createVenue(input: NewVenue, metadata: CommandMetadata): Promise<{ venue: VenueLayout; position: number }> {
+  async createVenue(
+    input: NewVenue,
+    metadata: CommandMetadata,
+  ): Promise<{ venue: VenueLayout; position: number }> {
     const venueId = input.venueId ?? this.ids.uuid();
     const outcome = await this.venues.execute(venueId, { ...input, type: 'CreateVenue', venueId }, metadata);
     return { venue: (outcome.events[0] as VenueCreated).data, position: outcome.position };
   }
 
-  async createEvent(input: NewEvent, metadata: CommandMetadata): Promise<{ event: EventCreated['data']; position: number }> {
+  async createEvent(
+    input: NewEvent,
+    metadata: CommandMetadata,
+  ): Promise<{ event: EventCreated['data']; position: number }> {
     const venue = await this.seatIndexes.layout(input.venueId);
     if (!venue) fail('VENUE_NOT_FOUND', `Venue ${input.venueId} not found`, { venue_id: input.venueId });
     const eventId = input.eventId ?? this.ids.uuid();

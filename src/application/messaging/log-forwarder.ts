@@ -52,7 +52,12 @@ export class LogForwarder {
               id: event.id,
               type: event.type,
               data: event.data,
-              metadata: { ...event.metadata, streamName: event.streamName, position: event.position, revision: event.revision },
+              metadata: {
+                ...event.metadata,
+                streamName: event.streamName,
+                position: event.position,
+                revision: event.revision,
+              },
             }),
           ),
         );

@@ -8,5 +8,9 @@ export type OrderProcessor = StreamCommandProcessor<OrderCommand, OrderEvent, Or
 export const orderStream = (id: string) => `order-${id}`;
 
 export function createOrderProcessor(store: EventStore, clock: Clock): OrderProcessor {
-  return new StreamCommandProcessor(store, { streamName: orderStream, decider: orderDecider, context: () => ({ now: clock.now() }) });
+  return new StreamCommandProcessor(store, {
+    streamName: orderStream,
+    decider: orderDecider,
+    context: () => ({ now: clock.now() }),
+  });
 }

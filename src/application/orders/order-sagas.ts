@@ -12,7 +12,15 @@ import type { OrderProcessor } from './order-processor';
 /** What the sagas need from the tickets module. */
 export interface TicketIssuer {
   issueForOrder(
-    order: { orderId: string; eventId: string; userId: string; eventName: string; eventDate: string; venueName: string; seats: Array<{ seatId: string; section: string; row: string; seat: string }> },
+    order: {
+      orderId: string;
+      eventId: string;
+      userId: string;
+      eventName: string;
+      eventDate: string;
+      venueName: string;
+      seats: Array<{ seatId: string; section: string; row: string; seat: string }>;
+    },
     metadata: CommandMetadata,
   ): Promise<Array<{ ticketId: string; seatId: string; barcode: string }>>;
   voidForOrder(ticketIds: string[], reason: string, metadata: CommandMetadata): Promise<void>;
@@ -20,7 +28,12 @@ export interface TicketIssuer {
 }
 
 /** Events the forwarder must put on the bus for these sagas. */
-export const SAGA_EVENT_TYPES: ReadonlySet<string> = new Set(['OrderPlaced', 'OrderConfirmed', 'OrderCancelled', 'EventCancelled']);
+export const SAGA_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'OrderPlaced',
+  'OrderConfirmed',
+  'OrderCancelled',
+  'EventCancelled',
+]);
 
 export const SAGA_QUEUES = {
   payment: 'saga.payment',
@@ -67,20 +80,49 @@ export class OrderSagas {
   ) {}
 
   async start(): Promise<void> {
-    const consume = { prefetch: this.options.prefetch ?? 16, maxRetries: this.options.maxRetries ?? 5, retryDelayMs: this.options.retryDelayMs ?? 500 };
-    const wrap = (name: string, handler: (message: BusMessage) => Promise<void>) => async (message: BusMessage, ctx: { attempt: number }) => {
-      try {
-        await handler(message);
-      } catch (error) {
-        this.logger.warn({ err: error, saga: name, type: message.type, messageId: message.id, attempt: ctx.attempt }, 'saga step failed; the bus will retry');
-        throw error;
-      }
+    const consume = {
+      prefetch: this.options.prefetch ?? 16,
+      maxRetries: this.options.maxRetries ?? 5,
+      retryDelayMs: this.options.retryDelayMs ?? 500,
     };
+    const wrap =
+      (name: string, handler: (message: BusMessage) => Promise<void>) =>
+      async (message: BusMessage, ctx: { attempt: number }) => {
+        try {
+          await handler(message);
+        } catch (error) {
+          this.logger.warn(
+            { err: error, saga: name, type: message.type, messageId: message.id, attempt: ctx.attempt },
+            'saga step failed; the bus will retry',
+          );
+          throw error;
+        }
+      };
     this.subscriptions.push(
-      await this.bus.consume(this.queue('payment'), ['OrderPlaced'], wrap('payment', (m) => this.onOrderPlaced(m)), consume),
-      await this.bus.consume(this.queue('fulfillment'), ['OrderConfirmed'], wrap('fulfillment', (m) => this.onOrderConfirmed(m)), consume),
-      await this.bus.consume(this.queue('cancellation'), ['OrderCancelled'], wrap('cancellation', (m) => this.onOrderCancelled(m)), consume),
-      await this.bus.consume(this.queue('eventCancellation'), ['EventCancelled'], wrap('event-cancellation', (m) => this.onEventCancelled(m)), { ...consume, prefetch: 1 }),
+      await this.bus.consume(
+        this.queue('payment'),
+        ['OrderPlaced'],
+        wrap('payment', (m) => this.onOrderPlaced(m)),
+        consume,
+      ),
+      await this.bus.consume(
+        this.queue('fulfillment'),
+        ['OrderConfirmed'],
+        wrap('fulfillment', (m) => this.onOrderConfirmed(m)),
+        consume,
+      ),
+      await this.bus.consume(
+        this.queue('cancellation'),
+        ['OrderCancelled'],
+        wrap('cancellation', (m) => this.onOrderCancelled(m)),
+        consume,
+      ),
+      await this.bus.consume(
+        this.queue('eventCancellation'),
+        ['EventCancelled'],
+        wrap('event-cancellation', (m) => this.onEventCancelled(m)),
+        { ...consume, prefetch: 1 },
+      ),
     );
   }
 
@@ -93,7 +135,11 @@ export class OrderSagas {
   }
 
   private metadata(message: BusMessage, saga: string): CommandMetadata {
-    return { correlationId: String(message.metadata.correlationId ?? message.id), causationId: message.id, userId: `saga:${saga}` };
+    return {
+      correlationId: String(message.metadata.correlationId ?? message.id),
+      causationId: message.id,
+      userId: `saga:${saga}`,
+    };
   }
 
   private fault(step: string, message: BusMessage): void {
@@ -102,31 +148,63 @@ export class OrderSagas {
 
   async onOrderPlaced(message: BusMessage): Promise<void> {
     const order = message.data as OrderPlacedData;
-    if (!order?.orderId || !order.eventId || !Array.isArray(order.seats)) throw new Error('Malformed OrderPlaced message');
+    if (!order?.orderId || !order.eventId || !Array.isArray(order.seats))
+      throw new Error('Malformed OrderPlaced message');
     const meta = this.metadata(message, 'payment');
     const { state } = await this.orders.read(order.orderId);
     if (state.status !== 'PENDING') return; // done before (a redelivery)
 
     if (state.paymentStatus === 'AUTHORIZED') {
       try {
-        await this.events.execute(order.eventId, { type: 'SellHold', holdId: order.reservationId, orderId: order.orderId, totalCents: order.totalCents }, meta);
+        await this.events.execute(
+          order.eventId,
+          {
+            type: 'SellHold',
+            holdId: order.reservationId,
+            orderId: order.orderId,
+            totalCents: order.totalCents,
+          },
+          meta,
+        );
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         // The hold expired (or the event was cancelled) before the payment went through: nothing was taken.
-        await this.gateway.voidAuthorization({ authorizationId: order.authorizationId, idempotencyKey: `void:${order.orderId}` });
-        await this.orders.execute(order.orderId, { type: 'FailOrder', reason: error.code, authorizationVoided: true }, meta);
+        await this.gateway.voidAuthorization({
+          authorizationId: order.authorizationId,
+          idempotencyKey: `void:${order.orderId}`,
+        });
+        await this.orders.execute(
+          order.orderId,
+          { type: 'FailOrder', reason: error.code, authorizationVoided: true },
+          meta,
+        );
         return;
       }
       this.fault('after-sell', message);
       try {
-        const capture = await this.gateway.capture({ authorizationId: order.authorizationId, amountCents: order.totalCents, idempotencyKey: `capture:${order.orderId}` });
+        const capture = await this.gateway.capture({
+          authorizationId: order.authorizationId,
+          amountCents: order.totalCents,
+          idempotencyKey: `capture:${order.orderId}`,
+        });
         this.fault('after-capture', message);
-        await this.orders.execute(order.orderId, { type: 'RecordCapture', captureId: capture.captureId }, meta);
+        await this.orders.execute(
+          order.orderId,
+          { type: 'RecordCapture', captureId: capture.captureId },
+          meta,
+        );
       } catch (error) {
         if (!(error instanceof PaymentDeclinedError)) throw error;
         await this.events.execute(order.eventId, { type: 'ReturnSeats', orderId: order.orderId }, meta);
-        await this.gateway.voidAuthorization({ authorizationId: order.authorizationId, idempotencyKey: `void:${order.orderId}` });
-        await this.orders.execute(order.orderId, { type: 'FailOrder', reason: `capture_${error.reason}`, authorizationVoided: true }, meta);
+        await this.gateway.voidAuthorization({
+          authorizationId: order.authorizationId,
+          idempotencyKey: `void:${order.orderId}`,
+        });
+        await this.orders.execute(
+          order.orderId,
+          { type: 'FailOrder', reason: `capture_${error.reason}`, authorizationVoided: true },
+          meta,
+        );
         return;
       }
     }
@@ -140,7 +218,15 @@ export class OrderSagas {
     const { state } = await this.orders.read(order.orderId);
     if (state.tickets.length > 0 || state.status !== 'CONFIRMED') return;
     const tickets = await this.tickets.issueForOrder(
-      { orderId: order.orderId, eventId: order.eventId, userId: order.userId, eventName: order.eventName, eventDate: order.eventDate, venueName: order.venueName, seats: order.seats },
+      {
+        orderId: order.orderId,
+        eventId: order.eventId,
+        userId: order.userId,
+        eventName: order.eventName,
+        eventDate: order.eventDate,
+        venueName: order.venueName,
+        seats: order.seats,
+      },
       meta,
     );
     this.fault('after-tickets', message);
@@ -154,17 +240,34 @@ export class OrderSagas {
     const { state } = await this.orders.read(cancelled.orderId);
     if (state.paymentStatus === 'REFUND_PENDING') {
       if (state.captureId) {
-        const refund = await this.gateway.refund({ captureId: state.captureId, amountCents: cancelled.refundAmountCents, idempotencyKey: `refund:${cancelled.orderId}` });
-        await this.orders.execute(cancelled.orderId, { type: 'RecordRefund', refundId: refund.refundId, voided: false }, meta);
+        const refund = await this.gateway.refund({
+          captureId: state.captureId,
+          amountCents: cancelled.refundAmountCents,
+          idempotencyKey: `refund:${cancelled.orderId}`,
+        });
+        await this.orders.execute(
+          cancelled.orderId,
+          { type: 'RecordRefund', refundId: refund.refundId, voided: false },
+          meta,
+        );
       } else {
-        await this.gateway.voidAuthorization({ authorizationId: cancelled.authorizationId, idempotencyKey: `void:${cancelled.orderId}` });
-        await this.orders.execute(cancelled.orderId, { type: 'RecordRefund', refundId: null, voided: true }, meta);
+        await this.gateway.voidAuthorization({
+          authorizationId: cancelled.authorizationId,
+          idempotencyKey: `void:${cancelled.orderId}`,
+        });
+        await this.orders.execute(
+          cancelled.orderId,
+          { type: 'RecordRefund', refundId: null, voided: true },
+          meta,
+        );
       }
     }
     await this.events.execute(cancelled.eventId, { type: 'ReturnSeats', orderId: cancelled.orderId }, meta);
     // Ticket ids derive from (order, seat): this also voids tickets issued by a fulfillment that crashed
     // before recording them on the order. Ids never issued are skipped.
-    const ticketIds = state.placed!.seats.map((seat) => this.tickets.ticketIdFor(cancelled.orderId, seat.seatId));
+    const ticketIds = state.placed!.seats.map((seat) =>
+      this.tickets.ticketIdFor(cancelled.orderId, seat.seatId),
+    );
     await this.tickets.voidForOrder(ticketIds, 'order_cancelled', meta);
   }
 
@@ -179,13 +282,23 @@ export class OrderSagas {
     let pending = 0;
     for (const order of orders) {
       try {
-        await this.orders.execute(order.order_id, { type: 'CancelOrder', reason: 'The event was cancelled', eventCancelled: true, byUserId: 'system' }, meta);
+        await this.orders.execute(
+          order.order_id,
+          {
+            type: 'CancelOrder',
+            reason: 'The event was cancelled',
+            eventCancelled: true,
+            byUserId: 'system',
+          },
+          meta,
+        );
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         if (error.code === 'ORDER_PENDING') pending += 1; // its payment saga is mid-way: look again later
       }
     }
     // Orders still in payment either fail (their seats are gone) or confirm; the retry cancels the confirmed ones.
-    if (pending > 0) throw new Error(`${pending} order(s) of cancelled event ${data.eventId} still in payment; retrying`);
+    if (pending > 0)
+      throw new Error(`${pending} order(s) of cancelled event ${data.eventId} still in payment; retrying`);
   }
 }

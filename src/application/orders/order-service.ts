@@ -3,7 +3,11 @@ import type { OrderPlacedData, OrderSeat } from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
 import type { TicketedEventProcessor } from '../catalog/ticketed-event-processor';
 import type { Clock } from '../ports/clock';
-import { PaymentDeclinedError, PaymentGatewayUnavailableError, type PaymentGateway } from '../ports/payment-gateway';
+import {
+  PaymentDeclinedError,
+  PaymentGatewayUnavailableError,
+  type PaymentGateway,
+} from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, EventDoc, OrderDoc, parseSeatId, TicketDoc, VenueDoc } from '../read-models/documents';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
@@ -15,7 +19,10 @@ const ORDER_NAMESPACE = '6f1c5a52-8d7e-4b7e-9a51-3c2f0e4d9b10';
 export const orderIdFor = (reservationId: string) => uuidv5(reservationId, ORDER_NAMESPACE);
 
 export interface PaymentMethodLookup {
-  find(userId: string, paymentMethodId: string): Promise<{ paymentMethodId: string; cardToken: string } | undefined>;
+  find(
+    userId: string,
+    paymentMethodId: string,
+  ): Promise<{ paymentMethodId: string; cardToken: string } | undefined>;
 }
 
 export interface PlaceOrderInput {
@@ -41,20 +48,30 @@ export class OrderService {
   ) {}
 
   /** Authorizes the payment synchronously and records the order (PENDING / AUTHORIZED); the sagas do the rest. */
-  async place(actor: Actor, input: PlaceOrderInput, metadata: CommandMetadata): Promise<{ order: OrderPlacedData; position: number }> {
+  async place(
+    actor: Actor,
+    input: PlaceOrderInput,
+    metadata: CommandMetadata,
+  ): Promise<{ order: OrderPlacedData; position: number }> {
     const reservation = await this.reservations.get(input.reservationId, actor);
     const orderId = orderIdFor(reservation.reservation_id);
     if (reservation.status === 'SOLD' || (await this.orders.read(orderId)).state.placed) {
       fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: orderId });
     }
-    const expired = reservation.status !== 'HELD' || Date.parse(reservation.expires_at) <= this.clock.now().getTime();
-    if (expired) fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', { reservation_id: reservation.reservation_id });
+    const expired =
+      reservation.status !== 'HELD' || Date.parse(reservation.expires_at) <= this.clock.now().getTime();
+    if (expired)
+      fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', {
+        reservation_id: reservation.reservation_id,
+      });
 
     const method = await this.paymentMethods.find(actor.userId, input.paymentMethodId);
-    if (!method) fail('INVALID_PAYMENT_METHOD', 'Unknown payment method', { payment_method_id: input.paymentMethodId });
+    if (!method)
+      fail('INVALID_PAYMENT_METHOD', 'Unknown payment method', { payment_method_id: input.paymentMethodId });
 
     const event = await this.readStore.collection<EventDoc>(COLLECTIONS.events).get(reservation.event_id);
-    const venue = event && (await this.readStore.collection<VenueDoc>(COLLECTIONS.venues).get(event.venue_id));
+    const venue =
+      event && (await this.readStore.collection<VenueDoc>(COLLECTIONS.venues).get(event.venue_id));
     if (!event || !venue) fail('EVENT_NOT_FOUND', 'Event not found');
     const seats = orderSeats(reservation.seat_ids, event, venue);
     const subtotalCents = seats.reduce((n, s) => n + s.priceCents, 0);
@@ -64,14 +81,27 @@ export class OrderService {
 
     let authorizationId: string;
     try {
-      ({ authorizationId } = await this.gateway.authorize({ cardToken: method.cardToken, amountCents: totalCents, currency: 'USD', idempotencyKey: `authorize:${orderId}` }));
+      ({ authorizationId } = await this.gateway.authorize({
+        cardToken: method.cardToken,
+        amountCents: totalCents,
+        currency: 'USD',
+        idempotencyKey: `authorize:${orderId}`,
+      }));
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
         // A declined payment ends the purchase attempt: the seats go back on sale at once.
-        await this.events.execute(reservation.event_id, { type: 'ReleaseHold', holdId: reservation.reservation_id, reason: 'order_failed' }, metadata);
+        await this.events.execute(
+          reservation.event_id,
+          { type: 'ReleaseHold', holdId: reservation.reservation_id, reason: 'order_failed' },
+          metadata,
+        );
         throw new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
       }
-      if (error instanceof PaymentGatewayUnavailableError) throw new DomainError('PAYMENT_UNAVAILABLE', 'The payment provider is unavailable; try again shortly');
+      if (error instanceof PaymentGatewayUnavailableError)
+        throw new DomainError(
+          'PAYMENT_UNAVAILABLE',
+          'The payment provider is unavailable; try again shortly',
+        );
       throw error;
     }
 
@@ -117,18 +147,31 @@ export class OrderService {
   async ticketStatuses(doc: OrderDoc): Promise<Map<string, TicketDoc['status']>> {
     const tickets = this.readStore.collection<TicketDoc>(COLLECTIONS.tickets);
     const statuses = new Map<string, TicketDoc['status']>();
-    for (const t of doc.tickets) statuses.set(t.ticket_id, (await tickets.get(t.ticket_id))?.status ?? 'ACTIVE');
+    for (const t of doc.tickets)
+      statuses.set(t.ticket_id, (await tickets.get(t.ticket_id))?.status ?? 'ACTIVE');
     return statuses;
   }
 
   async list(actor: Actor): Promise<OrderDoc[]> {
-    return this.readStore.collection<OrderDoc>(COLLECTIONS.orders).find({ user_id: actor.userId }, { sort: { created_at: -1 } });
+    return this.readStore
+      .collection<OrderDoc>(COLLECTIONS.orders)
+      .find({ user_id: actor.userId }, { sort: { created_at: -1 } });
   }
 
   async cancel(actor: Actor, orderId: string, metadata: CommandMetadata) {
     const { state } = await this.orders.read(orderId);
-    if (!state.placed || (state.placed.userId !== actor.userId && !actor.isAdmin)) fail('ORDER_NOT_FOUND', 'Order not found');
-    const outcome = await this.orders.execute(orderId, { type: 'CancelOrder', reason: 'Cancelled by the customer', eventCancelled: false, byUserId: state.placed.userId }, metadata);
+    if (!state.placed || (state.placed.userId !== actor.userId && !actor.isAdmin))
+      fail('ORDER_NOT_FOUND', 'Order not found');
+    const outcome = await this.orders.execute(
+      orderId,
+      {
+        type: 'CancelOrder',
+        reason: 'Cancelled by the customer',
+        eventCancelled: false,
+        byUserId: state.placed.userId,
+      },
+      metadata,
+    );
     const cancelled = outcome.events[0] as { data: { refundAmountCents: number; cancelledAt: string } };
     return { cancelled: cancelled.data, position: outcome.position };
   }

@@ -81,7 +81,11 @@ export class WrongExpectedVersionError extends Error {
 }
 
 export interface EventStore {
-  append(stream: string, events: EventToAppend[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    stream: string,
+    events: EventToAppend[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up from the checkpoint, then live, with no gap and no duplicate. Errors end the Observable. */

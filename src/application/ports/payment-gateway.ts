@@ -27,7 +27,8 @@ export interface Refund {
 /** The issuer said no (card declined, insufficient funds...): final for this payment method. */
 export class PaymentDeclinedError extends Error {
   constructor(
-    readonly reason: 'card_declined' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authorization_expired',
+    readonly reason:
+      'card_declined' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authorization_expired',
     message: string,
   ) {
     super(message);
@@ -46,8 +47,17 @@ export class PaymentGatewayUnavailableError extends Error {
 export interface PaymentGateway {
   /** Card facts for a client-side token (never a card number): throws PaymentDeclinedError for unusable tokens. */
   describeToken(cardToken: string): Promise<CardDetails>;
-  authorize(request: { cardToken: string; amountCents: number; currency: string; idempotencyKey: string }): Promise<Authorization>;
-  capture(request: { authorizationId: string; amountCents: number; idempotencyKey: string }): Promise<Capture>;
+  authorize(request: {
+    cardToken: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<Authorization>;
+  capture(request: {
+    authorizationId: string;
+    amountCents: number;
+    idempotencyKey: string;
+  }): Promise<Capture>;
   /** Releases an authorization that will not be captured. Voiding twice is fine. */
   voidAuthorization(request: { authorizationId: string; idempotencyKey: string }): Promise<void>;
   refund(request: { captureId: string; amountCents: number; idempotencyKey: string }): Promise<Refund>;

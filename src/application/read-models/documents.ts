@@ -63,7 +63,10 @@ export interface SeatMapSectionDoc {
   index: number;
   name: string;
   tier_id: string | null;
-  rows: Array<{ row: string; seats: Array<{ seat_id: string; number: string; status: SeatStatus; price: number | null }> }>;
+  rows: Array<{
+    row: string;
+    seats: Array<{ seat_id: string; number: string; status: SeatStatus; price: number | null }>;
+  }>;
   last_updated: string;
 }
 
@@ -166,7 +169,11 @@ export const COLLECTIONS = {
 export function parseSeatId(seatId: string): { sectionId: string; row: string; number: number } {
   const first = seatId.indexOf(':');
   const last = seatId.lastIndexOf(':');
-  return { sectionId: seatId.slice(0, first), row: seatId.slice(first + 1, last), number: Number(seatId.slice(last + 1)) };
+  return {
+    sectionId: seatId.slice(0, first),
+    row: seatId.slice(first + 1, last),
+    number: Number(seatId.slice(last + 1)),
+  };
 }
 
 export function seatMapDocId(eventId: string, sectionId: string): string {

@@ -28,7 +28,11 @@ export class ReservationService {
 
   async reserve(eventId: string, userId: string, seatIds: string[], metadata: CommandMetadata) {
     const holdId = this.ids.uuid();
-    const outcome = await this.events.execute(eventId, { type: 'HoldSeats', holdId, userId, seatIds, holdSeconds: this.holdSeconds }, metadata);
+    const outcome = await this.events.execute(
+      eventId,
+      { type: 'HoldSeats', holdId, userId, seatIds, holdSeconds: this.holdSeconds },
+      metadata,
+    );
     const held = outcome.events.find((e): e is SeatsHeld => e.type === 'SeatsHeld')!.data;
     return { hold: held, position: outcome.position };
   }
@@ -41,14 +45,24 @@ export class ReservationService {
       doc = await collection.get(reservationId);
     }
     // Someone else's reservation is answered exactly like a missing one: ids are not an oracle.
-    if (!doc || (doc.user_id !== actor.userId && !actor.isAdmin)) fail('RESERVATION_NOT_FOUND', 'Reservation not found');
+    if (!doc || (doc.user_id !== actor.userId && !actor.isAdmin))
+      fail('RESERVATION_NOT_FOUND', 'Reservation not found');
     return doc;
   }
 
-  async release(reservationId: string, actor: Actor, metadata: CommandMetadata): Promise<{ position: number }> {
+  async release(
+    reservationId: string,
+    actor: Actor,
+    metadata: CommandMetadata,
+  ): Promise<{ position: number }> {
     const doc = await this.get(reservationId, actor);
-    if (doc.status === 'SOLD') fail('RESERVATION_ALREADY_ORDERED', 'This reservation was paid for; cancel the order instead');
-    const { position } = await this.events.execute(doc.event_id, { type: 'ReleaseHold', holdId: reservationId, reason: 'released' }, metadata);
+    if (doc.status === 'SOLD')
+      fail('RESERVATION_ALREADY_ORDERED', 'This reservation was paid for; cancel the order instead');
+    const { position } = await this.events.execute(
+      doc.event_id,
+      { type: 'ReleaseHold', holdId: reservationId, reason: 'released' },
+      metadata,
+    );
     return { position };
   }
 

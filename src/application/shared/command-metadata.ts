@@ -6,6 +6,10 @@ export interface CommandMetadata {
   requestId?: string;
 }
 
-export function systemMetadata(actor: string, correlationId: string, causationId = correlationId): CommandMetadata {
+export function systemMetadata(
+  actor: string,
+  correlationId: string,
+  causationId = correlationId,
+): CommandMetadata {
   return { correlationId, causationId, userId: actor };
 }

@@ -29,7 +29,10 @@ export interface CommandOutcome<Event> {
 
 /** Another process kept winning the race for the stream; the caller may retry later (HTTP 503). */
 export class ConcurrencyConflictError extends Error {
-  constructor(readonly stream: string, readonly attempts: number) {
+  constructor(
+    readonly stream: string,
+    readonly attempts: number,
+  ) {
     super(`Stream ${stream} kept changing under us after ${attempts} attempts`);
     this.name = 'ConcurrencyConflictError';
   }
@@ -173,7 +176,11 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     }
   }
 
-  private async runBatch(id: string, slot: StreamSlot<Command, Event, State>, batch: Pending<Command, Event>[]): Promise<void> {
+  private async runBatch(
+    id: string,
+    slot: StreamSlot<Command, Event, State>,
+    batch: Pending<Command, Event>[],
+  ): Promise<void> {
     const stream = this.definition.streamName(id);
     this.stats.batches += 1;
     for (let attempt = 0; ; attempt += 1) {
@@ -269,7 +276,10 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     }
     const snapshotRevision = revision;
     for (;;) {
-      const page = await this.store.readStream(stream, { fromRevision: revision + 1, maxCount: this.options.loadPageSize });
+      const page = await this.store.readStream(stream, {
+        fromRevision: revision + 1,
+        maxCount: this.options.loadPageSize,
+      });
       for (const recorded of page) {
         state = decider.evolve(state, this.fromRecorded(recorded));
         revision = recorded.revision;
@@ -293,7 +303,11 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     cached.snapshotRevision = cached.revision;
     cached.snapshotAt = Date.now();
     // toSnapshot runs now, before later commands mutate the state; the write itself may finish later.
-    const snapshot = { revision: cached.revision, version: snapshots.snapshotVersion, state: snapshots.toSnapshot(cached.state) };
+    const snapshot = {
+      revision: cached.revision,
+      version: snapshots.snapshotVersion,
+      state: snapshots.toSnapshot(cached.state),
+    };
     this.snapshotStore.save(stream, snapshot).catch(() => {
       cached.snapshotRevision = -1; // try again at the next threshold; a missing snapshot only costs load time
     });

@@ -39,10 +39,19 @@ export interface OrderPlacedData {
 }
 
 export type OrderPlaced = DomainEvent<'OrderPlaced', OrderPlacedData>;
-export type PaymentCaptured = DomainEvent<'PaymentCaptured', { orderId: string; captureId: string; amountCents: Cents; capturedAt: string }>;
+export type PaymentCaptured = DomainEvent<
+  'PaymentCaptured',
+  { orderId: string; captureId: string; amountCents: Cents; capturedAt: string }
+>;
 export type OrderConfirmed = DomainEvent<'OrderConfirmed', OrderPlacedData & { confirmedAt: string }>;
-export type OrderFailed = DomainEvent<'OrderFailed', { orderId: string; userId: string; reason: string; authorizationVoided: boolean; failedAt: string }>;
-export type TicketsIssued = DomainEvent<'TicketsIssued', { orderId: string; tickets: Array<{ ticketId: string; seatId: string; barcode: string }>; issuedAt: string }>;
+export type OrderFailed = DomainEvent<
+  'OrderFailed',
+  { orderId: string; userId: string; reason: string; authorizationVoided: boolean; failedAt: string }
+>;
+export type TicketsIssued = DomainEvent<
+  'TicketsIssued',
+  { orderId: string; tickets: Array<{ ticketId: string; seatId: string; barcode: string }>; issuedAt: string }
+>;
 export type OrderCancelled = DomainEvent<
   'OrderCancelled',
   {
@@ -57,9 +66,19 @@ export type OrderCancelled = DomainEvent<
     cancelledAt: string;
   }
 >;
-export type RefundCompleted = DomainEvent<'RefundCompleted', { orderId: string; refundId: string | null; amountCents: Cents; voided: boolean; refundedAt: string }>;
+export type RefundCompleted = DomainEvent<
+  'RefundCompleted',
+  { orderId: string; refundId: string | null; amountCents: Cents; voided: boolean; refundedAt: string }
+>;
 
-export type OrderEvent = OrderPlaced | PaymentCaptured | OrderConfirmed | OrderFailed | TicketsIssued | OrderCancelled | RefundCompleted;
+export type OrderEvent =
+  | OrderPlaced
+  | PaymentCaptured
+  | OrderConfirmed
+  | OrderFailed
+  | TicketsIssued
+  | OrderCancelled
+  | RefundCompleted;
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUND_PENDING' | 'REFUNDED';
@@ -96,7 +115,8 @@ export interface RecordRefund {
   refundId: string | null;
   voided: boolean;
 }
-export type OrderCommand = PlaceOrder | RecordCapture | ConfirmOrder | FailOrder | RecordTickets | CancelOrder | RecordRefund;
+export type OrderCommand =
+  PlaceOrder | RecordCapture | ConfirmOrder | FailOrder | RecordTickets | CancelOrder | RecordRefund;
 
 export interface OrderState {
   placed?: OrderPlacedData;
@@ -112,7 +132,10 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
   decide(command, state, { now }) {
     const at = now.toISOString();
     if (command.type === 'PlaceOrder') {
-      if (state.placed) fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: state.placed.orderId });
+      if (state.placed)
+        fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
+          order_id: state.placed.orderId,
+        });
       const { type: _type, ...data } = command;
       return [{ type: 'OrderPlaced', data: { ...data, placedAt: at } }];
     }
@@ -121,24 +144,52 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
     switch (command.type) {
       case 'RecordCapture':
         if (state.paymentStatus !== 'AUTHORIZED') return []; // captured already, or no longer capturable
-        return [{ type: 'PaymentCaptured', data: { orderId: order.orderId, captureId: command.captureId, amountCents: order.totalCents, capturedAt: at } }];
+        return [
+          {
+            type: 'PaymentCaptured',
+            data: {
+              orderId: order.orderId,
+              captureId: command.captureId,
+              amountCents: order.totalCents,
+              capturedAt: at,
+            },
+          },
+        ];
       case 'ConfirmOrder':
         if (state.status !== 'PENDING') return [];
-        if (state.paymentStatus !== 'CAPTURED') fail('PAYMENT_NOT_CAPTURED', 'An order is confirmed only after its payment is captured');
+        if (state.paymentStatus !== 'CAPTURED')
+          fail('PAYMENT_NOT_CAPTURED', 'An order is confirmed only after its payment is captured');
         return [{ type: 'OrderConfirmed', data: { ...order, confirmedAt: at } }];
       case 'FailOrder':
         if (state.status !== 'PENDING') return [];
-        return [{ type: 'OrderFailed', data: { orderId: order.orderId, userId: order.userId, reason: command.reason, authorizationVoided: command.authorizationVoided, failedAt: at } }];
+        return [
+          {
+            type: 'OrderFailed',
+            data: {
+              orderId: order.orderId,
+              userId: order.userId,
+              reason: command.reason,
+              authorizationVoided: command.authorizationVoided,
+              failedAt: at,
+            },
+          },
+        ];
       case 'RecordTickets':
         if (state.tickets.length > 0 || state.status !== 'CONFIRMED') return [];
-        return [{ type: 'TicketsIssued', data: { orderId: order.orderId, tickets: command.tickets, issuedAt: at } }];
+        return [
+          { type: 'TicketsIssued', data: { orderId: order.orderId, tickets: command.tickets, issuedAt: at } },
+        ];
       case 'CancelOrder': {
-        if (command.byUserId !== order.userId && !command.eventCancelled) fail('ORDER_NOT_FOUND', 'Order not found');
+        if (command.byUserId !== order.userId && !command.eventCancelled)
+          fail('ORDER_NOT_FOUND', 'Order not found');
         if (state.status === 'CANCELLED') fail('ORDER_ALREADY_CANCELLED', 'The order is already cancelled');
         if (state.status === 'FAILED') fail('ORDER_NOT_CANCELLABLE', 'A failed order has nothing to cancel');
-        if (state.status === 'PENDING') fail('ORDER_PENDING', 'The order is still being processed; try again in a moment');
+        if (state.status === 'PENDING')
+          fail('ORDER_PENDING', 'The order is still being processed; try again in a moment');
         if (!command.eventCancelled && now.getTime() >= Date.parse(order.eventDate)) {
-          fail('ORDER_NOT_CANCELLABLE', 'Order cannot be cancelled: the event has started', { event_date: order.eventDate });
+          fail('ORDER_NOT_CANCELLABLE', 'Order cannot be cancelled: the event has started', {
+            event_date: order.eventDate,
+          });
         }
         return [
           {
@@ -159,7 +210,18 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
       }
       case 'RecordRefund':
         if (state.paymentStatus !== 'REFUND_PENDING') return [];
-        return [{ type: 'RefundCompleted', data: { orderId: order.orderId, refundId: command.refundId, amountCents: order.totalCents, voided: command.voided, refundedAt: at } }];
+        return [
+          {
+            type: 'RefundCompleted',
+            data: {
+              orderId: order.orderId,
+              refundId: command.refundId,
+              amountCents: order.totalCents,
+              voided: command.voided,
+              refundedAt: at,
+            },
+          },
+        ];
     }
   },
 
@@ -172,7 +234,11 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
       case 'OrderConfirmed':
         return { ...state, status: 'CONFIRMED' };
       case 'OrderFailed':
-        return { ...state, status: 'FAILED', paymentStatus: event.data.authorizationVoided ? 'VOIDED' : state.paymentStatus };
+        return {
+          ...state,
+          status: 'FAILED',
+          paymentStatus: event.data.authorizationVoided ? 'VOIDED' : state.paymentStatus,
+        };
       case 'TicketsIssued':
         return { ...state, tickets: event.data.tickets };
       case 'OrderCancelled':

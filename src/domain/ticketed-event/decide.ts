@@ -62,7 +62,8 @@ export interface ReturnSeats {
   type: 'ReturnSeats';
   orderId: string;
 }
-export type TicketedEventCommand = CreateEvent | PublishEvent | CancelEvent | HoldSeats | ReleaseHold | ExpireHolds | SellHold | ReturnSeats;
+export type TicketedEventCommand =
+  CreateEvent | PublishEvent | CancelEvent | HoldSeats | ReleaseHold | ExpireHolds | SellHold | ReturnSeats;
 
 /** What a decision needs besides the stream: the time, and the venue's seat index once the event exists. */
 export interface TicketedEventContext {
@@ -70,7 +71,12 @@ export interface TicketedEventContext {
   seats?: SeatIndex;
 }
 
-export const ticketedEventDecider: Decider<TicketedEventCommand, TicketedEventEvent, TicketedEventState, TicketedEventContext> = {
+export const ticketedEventDecider: Decider<
+  TicketedEventCommand,
+  TicketedEventEvent,
+  TicketedEventState,
+  TicketedEventContext
+> = {
   initialState: initialTicketedEventState,
   evolve: evolveTicketedEvent,
   decide(command, state, context) {
@@ -80,7 +86,12 @@ export const ticketedEventDecider: Decider<TicketedEventCommand, TicketedEventEv
       case 'PublishEvent':
         if (state.status === 'CANCELLED') fail('EVENT_CANCELLED', 'A cancelled event cannot be published');
         if (state.status === 'PUBLISHED') return [];
-        return [{ type: 'EventPublished', data: { eventId: state.details.eventId, publishedAt: context.now.toISOString() } }];
+        return [
+          {
+            type: 'EventPublished',
+            data: { eventId: state.details.eventId, publishedAt: context.now.toISOString() },
+          },
+        ];
       case 'CancelEvent':
         return cancelEvent(command, state, context);
       case 'HoldSeats':
@@ -97,35 +108,66 @@ export const ticketedEventDecider: Decider<TicketedEventCommand, TicketedEventEv
   },
 };
 
-function createEvent(command: CreateEvent, state: TicketedEventState, { now }: TicketedEventContext): TicketedEventEvent[] {
-  if (state.details) fail('EVENT_EXISTS', `Event ${command.eventId} already exists`, { event_id: command.eventId });
-  const sectionsByName = new Map(command.venue.sections.map((s) => [s.name.trim().toLowerCase(), s.sectionId]));
+function createEvent(
+  command: CreateEvent,
+  state: TicketedEventState,
+  { now }: TicketedEventContext,
+): TicketedEventEvent[] {
+  if (state.details)
+    fail('EVENT_EXISTS', `Event ${command.eventId} already exists`, { event_id: command.eventId });
+  const sectionsByName = new Map(
+    command.venue.sections.map((s) => [s.name.trim().toLowerCase(), s.sectionId]),
+  );
   const claimed = new Map<string, string>();
   const tiers: PricingTier[] = command.tiers.map((tier) => {
     const sectionIds = tier.sections.map((name) => {
       const id = sectionsByName.get(name.trim().toLowerCase());
-      if (!id) fail('VALIDATION_ERROR', `Tier "${tier.name}" names section "${name}", which the venue does not have`, { field: 'pricing_tiers' });
-      if (claimed.has(id)) fail('VALIDATION_ERROR', `Section "${name}" is priced by two tiers`, { field: 'pricing_tiers' });
+      if (!id)
+        fail(
+          'VALIDATION_ERROR',
+          `Tier "${tier.name}" names section "${name}", which the venue does not have`,
+          { field: 'pricing_tiers' },
+        );
+      if (claimed.has(id))
+        fail('VALIDATION_ERROR', `Section "${name}" is priced by two tiers`, { field: 'pricing_tiers' });
       claimed.set(id, tier.tierId);
       return id;
     });
-    return { tierId: tier.tierId, name: tier.name, priceCents: tier.priceCents, feesCents: tier.feesCents, sectionIds };
+    return {
+      tierId: tier.tierId,
+      name: tier.name,
+      priceCents: tier.priceCents,
+      feesCents: tier.feesCents,
+      sectionIds,
+    };
   });
   const tierIds = new Set(command.tiers.map((t) => t.tierId));
-  if (tierIds.size !== command.tiers.length) fail('VALIDATION_ERROR', 'Pricing tier ids must be unique', { field: 'pricing_tiers' });
-  const dates = { date: command.date, doors_open: command.doorsOpen, presale_start: command.presaleStart, general_sale_start: command.generalSaleStart };
+  if (tierIds.size !== command.tiers.length)
+    fail('VALIDATION_ERROR', 'Pricing tier ids must be unique', { field: 'pricing_tiers' });
+  const dates = {
+    date: command.date,
+    doors_open: command.doorsOpen,
+    presale_start: command.presaleStart,
+    general_sale_start: command.generalSaleStart,
+  };
   for (const [field, value] of Object.entries(dates)) {
-    if (value !== null && Number.isNaN(Date.parse(value))) fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
+    if (value !== null && Number.isNaN(Date.parse(value)))
+      fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
   }
   const date = Date.parse(command.date);
   if (Date.parse(command.generalSaleStart) >= date) {
-    fail('VALIDATION_ERROR', 'The general sale must open before the event starts', { field: 'general_sale_start' });
+    fail('VALIDATION_ERROR', 'The general sale must open before the event starts', {
+      field: 'general_sale_start',
+    });
   }
   const saleOpens = Date.parse(command.presaleStart ?? command.generalSaleStart);
   if (command.presaleStart && Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)) {
-    fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', { field: 'presale_start' });
+    fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', {
+      field: 'presale_start',
+    });
   }
-  if (saleOpens >= date) fail('VALIDATION_ERROR', 'The sale must open before the event starts', { field: 'general_sale_start' });
+  if (saleOpens >= date)
+    fail('VALIDATION_ERROR', 'The sale must open before the event starts', { field: 'general_sale_start' });
   if (command.doorsOpen && Date.parse(command.doorsOpen) > date) {
     fail('VALIDATION_ERROR', 'doors_open must not be after the event starts', { field: 'doors_open' });
   }
@@ -159,7 +201,11 @@ function createEvent(command: CreateEvent, state: TicketedEventState, { now }: T
   ];
 }
 
-function cancelEvent(command: CancelEvent, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+function cancelEvent(
+  command: CancelEvent,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
   if (state.status === 'CANCELLED') fail('EVENT_CANCELLED', 'The event is already cancelled');
   const nowMs = context.now.getTime();
   // Live holds end with the event; sold seats are refunded order by order by the cancellation saga.
@@ -169,31 +215,50 @@ function cancelEvent(command: CancelEvent, state: TicketedEventState, context: T
   return [
     ...expiredHolds(state, nowMs, () => true),
     ...releases,
-    { type: 'EventCancelled', data: { eventId: state.details!.eventId, cancelledAt: context.now.toISOString(), reason: command.reason } },
+    {
+      type: 'EventCancelled',
+      data: {
+        eventId: state.details!.eventId,
+        cancelledAt: context.now.toISOString(),
+        reason: command.reason,
+      },
+    },
   ];
 }
 
-function holdSeats(command: HoldSeats, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+function holdSeats(
+  command: HoldSeats,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
   const details = state.details!;
   const seats = context.seats;
   if (!seats) throw new Error('Seat index missing from context');
   const nowMs = context.now.getTime();
 
   if (state.status === 'DRAFT') fail('EVENT_NOT_FOUND', 'Event not found');
-  if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled; its seats are gone for good', { seat_ids: command.seatIds });
+  if (state.status === 'CANCELLED')
+    fail('SEATS_GONE', 'The event was cancelled; its seats are gone for good', { seat_ids: command.seatIds });
   const opens = Date.parse(details.presaleStart ?? details.generalSaleStart);
-  if (nowMs < opens) fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, { opens_at: new Date(opens).toISOString() });
-  if (nowMs >= Date.parse(details.date)) fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
+  if (nowMs < opens)
+    fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, {
+      opens_at: new Date(opens).toISOString(),
+    });
+  if (nowMs >= Date.parse(details.date))
+    fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
   if (state.holds.has(command.holdId)) return []; // the same hold decided twice (a retried command)
-  if (command.seatIds.length === 0) fail('VALIDATION_ERROR', 'Choose at least one seat', { field: 'seat_ids' });
+  if (command.seatIds.length === 0)
+    fail('VALIDATION_ERROR', 'Choose at least one seat', { field: 'seat_ids' });
   if (new Set(command.seatIds).size !== command.seatIds.length) {
     fail('VALIDATION_ERROR', 'seat_ids must not repeat a seat', { field: 'seat_ids' });
   }
 
   const unknown = command.seatIds.filter((id) => !seats.seats.has(id));
-  if (unknown.length > 0) fail('SEAT_NOT_FOUND', 'Some seats do not exist at this event', { seat_ids: unknown });
+  if (unknown.length > 0)
+    fail('SEAT_NOT_FOUND', 'Some seats do not exist at this event', { seat_ids: unknown });
   const notForSale = command.seatIds.filter((id) => !state.tierBySection.has(seats.seats.get(id)!.sectionId));
-  if (notForSale.length > 0) fail('SEATS_UNAVAILABLE', 'Some seats are not on sale', { seat_ids: notForSale, reason: 'Not on sale' });
+  if (notForSale.length > 0)
+    fail('SEATS_UNAVAILABLE', 'Some seats are not on sale', { seat_ids: notForSale, reason: 'Not on sale' });
 
   const taken = command.seatIds.filter((id) => !isSeatFree(state, id, nowMs));
   if (taken.length > 0) {
@@ -206,16 +271,21 @@ function holdSeats(command: HoldSeats, state: TicketedEventState, context: Ticke
 
   const already = ticketsOfUser(state, command.userId, nowMs);
   if (already + command.seatIds.length > details.maxTicketsPerOrder) {
-    fail('PURCHASE_LIMIT_EXCEEDED', `At most ${details.maxTicketsPerOrder} tickets per customer for this event`, {
-      limit: details.maxTicketsPerOrder,
-      already_held_or_bought: already,
-      requested: command.seatIds.length,
-    });
+    fail(
+      'PURCHASE_LIMIT_EXCEEDED',
+      `At most ${details.maxTicketsPerOrder} tickets per customer for this event`,
+      {
+        limit: details.maxTicketsPerOrder,
+        already_held_or_bought: already,
+        requested: command.seatIds.length,
+      },
+    );
   }
 
   if (details.restrictSingleSeat) {
     const gaps = singleSeatGaps(state, seats, command.seatIds, nowMs);
-    if (gaps.length > 0) fail('SINGLE_SEAT_GAP', 'This selection would leave a single seat empty', { seat_ids: gaps });
+    if (gaps.length > 0)
+      fail('SINGLE_SEAT_GAP', 'This selection would leave a single seat empty', { seat_ids: gaps });
   }
 
   // Holds whose time ran out are released explicitly before their seats are held again, so the log alone
@@ -256,9 +326,15 @@ function holdSeats(command: HoldSeats, state: TicketedEventState, context: Ticke
  * Free seats this selection would leave alone: a free seat next to a requested one whose other side is taken,
  * requested, or the end of the row. Gaps that existed before the request are not its fault.
  */
-function singleSeatGaps(state: TicketedEventState, seats: SeatIndex, requested: string[], nowMs: number): string[] {
+function singleSeatGaps(
+  state: TicketedEventState,
+  seats: SeatIndex,
+  requested: string[],
+  nowMs: number,
+): string[] {
   const chosen = new Set(requested);
-  const blocked = (id: string | undefined) => id === undefined || chosen.has(id) || !isSeatFree(state, id, nowMs);
+  const blocked = (id: string | undefined) =>
+    id === undefined || chosen.has(id) || !isSeatFree(state, id, nowMs);
   const gaps = new Set<string>();
   for (const id of requested) {
     const place = seats.seats.get(id)!;
@@ -274,19 +350,29 @@ function singleSeatGaps(state: TicketedEventState, seats: SeatIndex, requested: 
   return [...gaps];
 }
 
-function releaseHold(command: ReleaseHold, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+function releaseHold(
+  command: ReleaseHold,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
   const hold = state.holds.get(command.holdId);
   if (!hold) return []; // already released, expired and cleaned, or sold: nothing to release
   const reason = hold.expiresAt <= context.now.getTime() ? 'expired' : command.reason;
   return [released(state, hold.holdId, reason, context.now)];
 }
 
-function sellHold(command: SellHold, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+function sellHold(
+  command: SellHold,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
   if (state.soldByOrder.has(command.orderId) || state.returnedOrders.has(command.orderId)) return []; // idempotent
   const hold = state.holds.get(command.holdId);
   if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled');
   if (!hold || hold.expiresAt <= context.now.getTime()) {
-    fail('HOLD_EXPIRED', 'The reservation expired before it was paid for', { reservation_id: command.holdId });
+    fail('HOLD_EXPIRED', 'The reservation expired before it was paid for', {
+      reservation_id: command.holdId,
+    });
   }
   return [
     {
@@ -304,30 +390,57 @@ function sellHold(command: SellHold, state: TicketedEventState, context: Tickete
   ];
 }
 
-function returnSeats(command: ReturnSeats, state: TicketedEventState, context: TicketedEventContext): TicketedEventEvent[] {
+function returnSeats(
+  command: ReturnSeats,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
   const sale = state.soldByOrder.get(command.orderId);
   if (!sale) return []; // never sold, or already returned
   return [
     {
       type: 'SeatsReturned',
-      data: { eventId: state.details!.eventId, orderId: command.orderId, userId: sale.userId, seatIds: sale.seatIds, returnedAt: context.now.toISOString() },
+      data: {
+        eventId: state.details!.eventId,
+        orderId: command.orderId,
+        userId: sale.userId,
+        seatIds: sale.seatIds,
+        returnedAt: context.now.toISOString(),
+      },
     },
   ];
 }
 
-function expiredHolds(state: TicketedEventState, nowMs: number, which: (hold: { seatIds: string[] }) => boolean): HoldReleased[] {
+function expiredHolds(
+  state: TicketedEventState,
+  nowMs: number,
+  which: (hold: { seatIds: string[] }) => boolean,
+): HoldReleased[] {
   const events: HoldReleased[] = [];
   for (const hold of state.holds.values()) {
-    if (hold.expiresAt <= nowMs && which(hold)) events.push(released(state, hold.holdId, 'expired', new Date(nowMs)));
+    if (hold.expiresAt <= nowMs && which(hold))
+      events.push(released(state, hold.holdId, 'expired', new Date(nowMs)));
   }
   return events;
 }
 
-function released(state: TicketedEventState, holdId: string, reason: HoldReleased['data']['reason'], now: Date): HoldReleased {
+function released(
+  state: TicketedEventState,
+  holdId: string,
+  reason: HoldReleased['data']['reason'],
+  now: Date,
+): HoldReleased {
   const hold = state.holds.get(holdId)!;
   return {
     type: 'HoldReleased',
-    data: { eventId: state.details!.eventId, holdId, userId: hold.userId, seatIds: hold.seatIds, reason, releasedAt: now.toISOString() },
+    data: {
+      eventId: state.details!.eventId,
+      holdId,
+      userId: hold.userId,
+      seatIds: hold.seatIds,
+      reason,
+      releasedAt: now.toISOString(),
+    },
   };
 }
 

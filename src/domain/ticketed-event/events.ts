@@ -34,7 +34,10 @@ export interface EventDetails {
 
 export type EventCreated = DomainEvent<'EventCreated', EventDetails>;
 export type EventPublished = DomainEvent<'EventPublished', { eventId: string; publishedAt: string }>;
-export type EventCancelled = DomainEvent<'EventCancelled', { eventId: string; cancelledAt: string; reason: string }>;
+export type EventCancelled = DomainEvent<
+  'EventCancelled',
+  { eventId: string; cancelledAt: string; reason: string }
+>;
 
 export interface SeatsHeldData {
   eventId: string;
@@ -51,13 +54,28 @@ export type SeatsHeld = DomainEvent<'SeatsHeld', SeatsHeldData>;
 export type HoldReleaseReason = 'released' | 'expired' | 'order_failed' | 'event_cancelled';
 export type HoldReleased = DomainEvent<
   'HoldReleased',
-  { eventId: string; holdId: string; userId: string; seatIds: string[]; reason: HoldReleaseReason; releasedAt: string }
+  {
+    eventId: string;
+    holdId: string;
+    userId: string;
+    seatIds: string[];
+    reason: HoldReleaseReason;
+    releasedAt: string;
+  }
 >;
 
 /** A hold became sold seats, paid for by an order. */
 export type SeatsSold = DomainEvent<
   'SeatsSold',
-  { eventId: string; holdId: string; orderId: string; userId: string; seatIds: string[]; soldAt: string; totalCents: Cents }
+  {
+    eventId: string;
+    holdId: string;
+    orderId: string;
+    userId: string;
+    seatIds: string[];
+    soldAt: string;
+    totalCents: Cents;
+  }
 >;
 
 /** Sold seats of a cancelled or refunded order are back on sale. */
@@ -66,7 +84,8 @@ export type SeatsReturned = DomainEvent<
   { eventId: string; orderId: string; userId: string; seatIds: string[]; returnedAt: string }
 >;
 
-export type TicketedEventEvent = EventCreated | EventPublished | EventCancelled | SeatsHeld | HoldReleased | SeatsSold | SeatsReturned;
+export type TicketedEventEvent =
+  EventCreated | EventPublished | EventCancelled | SeatsHeld | HoldReleased | SeatsSold | SeatsReturned;
 
 export const TICKETED_EVENT_TYPES: ReadonlyArray<TicketedEventEvent['type']> = [
   'EventCreated',

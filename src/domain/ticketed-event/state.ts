@@ -51,11 +51,15 @@ export function initialTicketedEventState(): TicketedEventState {
 }
 
 /** Folds one event into the state, mutating it: a big event's state is too large to copy per event. */
-export function evolveTicketedEvent(state: TicketedEventState, event: TicketedEventEvent): TicketedEventState {
+export function evolveTicketedEvent(
+  state: TicketedEventState,
+  event: TicketedEventEvent,
+): TicketedEventState {
   switch (event.type) {
     case 'EventCreated': {
       state.details = event.data;
-      for (const tier of event.data.tiers) for (const sectionId of tier.sectionIds) state.tierBySection.set(sectionId, tier.tierId);
+      for (const tier of event.data.tiers)
+        for (const sectionId of tier.sectionIds) state.tierBySection.set(sectionId, tier.tierId);
       return state;
     }
     case 'EventPublished':
@@ -84,7 +88,8 @@ export function evolveTicketedEvent(state: TicketedEventState, event: TicketedEv
     }
     case 'SeatsSold': {
       const { holdId, orderId, userId, seatIds } = event.data;
-      for (const seatId of seatIds) state.seats.set(seatId, { status: 'SOLD', holdId, userId, expiresAt: Infinity, orderId });
+      for (const seatId of seatIds)
+        state.seats.set(seatId, { status: 'SOLD', holdId, userId, expiresAt: Infinity, orderId });
       dropHold(state, holdId, userId);
       state.soldByUser.set(userId, (state.soldByUser.get(userId) ?? 0) + seatIds.length);
       state.soldByOrder.set(orderId, { userId, seatIds });
@@ -158,16 +163,29 @@ export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
   fromSnapshot(raw) {
     const snapshot = raw as TicketedEventSnapshot;
     let state = initialTicketedEventState();
-    if (snapshot.details) state = evolveTicketedEvent(state, { type: 'EventCreated', data: snapshot.details });
+    if (snapshot.details)
+      state = evolveTicketedEvent(state, { type: 'EventCreated', data: snapshot.details });
     state.status = snapshot.status;
     for (const hold of snapshot.holds) {
       evolveTicketedEvent(state, {
         type: 'SeatsHeld',
-        data: { eventId: '', holdId: hold.holdId, userId: hold.userId, seatIds: hold.seatIds, heldAt: '', expiresAt: new Date(hold.expiresAt).toISOString(), subtotalCents: 0, feesCents: 0 },
+        data: {
+          eventId: '',
+          holdId: hold.holdId,
+          userId: hold.userId,
+          seatIds: hold.seatIds,
+          heldAt: '',
+          expiresAt: new Date(hold.expiresAt).toISOString(),
+          subtotalCents: 0,
+          feesCents: 0,
+        },
       });
     }
     for (const [orderId, userId, holdId, seatIds] of snapshot.sold) {
-      evolveTicketedEvent(state, { type: 'SeatsSold', data: { eventId: '', holdId, orderId, userId, seatIds, soldAt: '', totalCents: 0 } });
+      evolveTicketedEvent(state, {
+        type: 'SeatsSold',
+        data: { eventId: '', holdId, orderId, userId, seatIds, soldAt: '', totalCents: 0 },
+      });
     }
     for (const orderId of snapshot.returnedOrders) state.returnedOrders.add(orderId);
     return state;

@@ -31,7 +31,14 @@ export class SeatIndex {
         for (let n = 1; n <= row.seatCount; n += 1) {
           const id = seatId(section.sectionId, row.row, n);
           ids.push(id);
-          this.seats.set(id, { seatId: id, sectionId: section.sectionId, sectionName: section.name, row: row.row, number: n, rowKey });
+          this.seats.set(id, {
+            seatId: id,
+            sectionId: section.sectionId,
+            sectionName: section.name,
+            row: row.row,
+            number: n,
+            rowKey,
+          });
         }
         this.rows.set(rowKey, ids);
       }

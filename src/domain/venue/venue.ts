@@ -33,25 +33,37 @@ export const venueDecider: Decider<VenueCommand, VenueEvent, VenueState> = {
   initialState: () => ({ exists: false }),
 
   decide(command, state) {
-    if (state.exists) fail('VENUE_EXISTS', `Venue ${command.venueId} already exists`, { venue_id: command.venueId });
+    if (state.exists)
+      fail('VENUE_EXISTS', `Venue ${command.venueId} already exists`, { venue_id: command.venueId });
     const sectionNames = new Set<string>();
     let capacity = 0;
     command.sections.forEach((section) => {
       const key = section.name.trim().toLowerCase();
-      if (sectionNames.has(key)) fail('VALIDATION_ERROR', `Section name "${section.name}" is used twice`, { field: 'sections' });
+      if (sectionNames.has(key))
+        fail('VALIDATION_ERROR', `Section name "${section.name}" is used twice`, { field: 'sections' });
       sectionNames.add(key);
       const rows = new Set<string>();
       for (const row of section.rows) {
-        if (rows.has(row.row)) fail('VALIDATION_ERROR', `Row "${row.row}" appears twice in section "${section.name}"`, { field: 'sections' });
+        if (rows.has(row.row))
+          fail('VALIDATION_ERROR', `Row "${row.row}" appears twice in section "${section.name}"`, {
+            field: 'sections',
+          });
         rows.add(row.row);
         if (!Number.isInteger(row.seats) || row.seats < 1) {
-          fail('VALIDATION_ERROR', `Row "${row.row}" of section "${section.name}" needs a positive whole number of seats`, { field: 'sections' });
+          fail(
+            'VALIDATION_ERROR',
+            `Row "${row.row}" of section "${section.name}" needs a positive whole number of seats`,
+            { field: 'sections' },
+          );
         }
         capacity += row.seats;
       }
     });
     if (capacity > MAX_SEATS_PER_VENUE) {
-      fail('VALIDATION_ERROR', `A venue holds at most ${MAX_SEATS_PER_VENUE} seats`, { field: 'sections', capacity });
+      fail('VALIDATION_ERROR', `A venue holds at most ${MAX_SEATS_PER_VENUE} seats`, {
+        field: 'sections',
+        capacity,
+      });
     }
     return [
       {

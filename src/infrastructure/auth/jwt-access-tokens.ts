@@ -9,7 +9,10 @@ import { AccessClaims, AccessTokens, ROLES, VerifiedAccess } from '../../applica
 export class JwtAccessTokens implements AccessTokens {
   private readonly key: KeyObject;
 
-  constructor(secret: string, private readonly issuer = 'ticketing-backend') {
+  constructor(
+    secret: string,
+    private readonly issuer = 'ticketing-backend',
+  ) {
     this.key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
@@ -29,8 +32,12 @@ export class JwtAccessTokens implements AccessTokens {
 
   verify(token: string): VerifiedAccess | undefined {
     try {
-      const payload = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer }) as jwt.JwtPayload;
-      if (typeof payload.sub !== 'string' || !ROLES.includes(payload.role) || typeof payload.exp !== 'number') return undefined;
+      const payload = jwt.verify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: this.issuer,
+      }) as jwt.JwtPayload;
+      if (typeof payload.sub !== 'string' || !ROLES.includes(payload.role) || typeof payload.exp !== 'number')
+        return undefined;
       return {
         sub: payload.sub,
         email: String(payload.email ?? ''),

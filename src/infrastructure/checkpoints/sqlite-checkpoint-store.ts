@@ -6,8 +6,12 @@ export class SqliteCheckpointStore implements CheckpointStore {
   private readonly setStmt;
 
   constructor(db: Database.Database) {
-    db.exec('CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID');
-    this.getStmt = db.prepare<[string], { position: number }>('SELECT position FROM checkpoints WHERE name = ?');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID',
+    );
+    this.getStmt = db.prepare<[string], { position: number }>(
+      'SELECT position FROM checkpoints WHERE name = ?',
+    );
     this.setStmt = db.prepare(
       'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position WHERE excluded.position > checkpoints.position',
     );

@@ -35,7 +35,8 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return value;
 }
 
@@ -43,7 +44,8 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const rateLimits = (env.RATE_LIMITS ?? 'on').toLowerCase();
-  if (!['on', 'off'].includes(rateLimits)) throw new ConfigError(`RATE_LIMITS must be "on" or "off", got "${env.RATE_LIMITS}"`);
+  if (!['on', 'off'].includes(rateLimits))
+    throw new ConfigError(`RATE_LIMITS must be "on" or "off", got "${env.RATE_LIMITS}"`);
   return {
     port: intFrom(env, 'PORT', 3000),
     host: env.HOST || '0.0.0.0',
@@ -69,7 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 function busNamespace(raw: string | undefined): string {
   const value = raw || 'ticketing';
-  if (!/^[\w.-]{1,100}$/.test(value)) throw new ConfigError(`BUS_NAMESPACE must be 1-100 letters, digits, '.', '_' or '-', got "${raw}"`);
+  if (!/^[\w.-]{1,100}$/.test(value))
+    throw new ConfigError(`BUS_NAMESPACE must be 1-100 letters, digits, '.', '_' or '-', got "${raw}"`);
   return value;
 }
 

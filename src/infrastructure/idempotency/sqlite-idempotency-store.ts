@@ -10,8 +10,12 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
     db.exec(`CREATE TABLE IF NOT EXISTS idempotency_keys (
       key TEXT PRIMARY KEY, response TEXT NOT NULL, created_at INTEGER NOT NULL
     ) WITHOUT ROWID`);
-    this.getStmt = db.prepare<[string], { response: string }>('SELECT response FROM idempotency_keys WHERE key = ?');
-    this.putStmt = db.prepare('INSERT OR IGNORE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)');
+    this.getStmt = db.prepare<[string], { response: string }>(
+      'SELECT response FROM idempotency_keys WHERE key = ?',
+    );
+    this.putStmt = db.prepare(
+      'INSERT OR IGNORE INTO idempotency_keys (key, response, created_at) VALUES (?, ?, ?)',
+    );
   }
 
   async get(key: string): Promise<StoredResponse | undefined> {

@@ -74,15 +74,23 @@ export class SqliteEventStore implements EventStore {
       backwards: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
       ),
-      all: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      all: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?',
+      ),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
     this.appendTx = this.db
-      .transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) => this.appendInTx(stream, events, expected))
+      .transaction((stream: string, events: EventToAppend[], expected: ExpectedRevision) =>
+        this.appendInTx(stream, events, expected),
+      )
       .immediate.bind(null);
   }
 
-  async append(stream: string, events: EventToAppend[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async append(
+    stream: string,
+    events: EventToAppend[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     return this.appendSync(stream, events, options.expectedRevision ?? 'any');
   }
 
@@ -124,13 +132,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** If the first event's id is already stored in this stream, the whole append was done before: answer as then. */
-  private idempotentReplay(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult | undefined {
+  private idempotentReplay(
+    stream: string,
+    events: EventToAppend[],
+    expected: ExpectedRevision,
+  ): AppendResult | undefined {
     const first = this.stmt.byId.get(events[0].id);
     if (!first) return undefined;
     const found = events.map((e) => this.stmt.byId.get(e.id));
-    const complete = found.every((row, i) => row && row.stream_name === stream && row.revision === first.revision + i);
+    const complete = found.every(
+      (row, i) => row && row.stream_name === stream && row.revision === first.revision + i,
+    );
     if (!complete) {
-      throw new WrongExpectedVersionError(stream, expected, this.stmt.lastRevision.get(stream)?.revision ?? 'no_stream');
+      throw new WrongExpectedVersionError(
+        stream,
+        expected,
+        this.stmt.lastRevision.get(stream)?.revision ?? 'no_stream',
+      );
     }
     const last = found[found.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position };

@@ -1,6 +1,13 @@
 import { Query } from 'mingo';
 import { update as applyUpdate } from 'mingo';
-import type { Filter, FindOptions, ReadCollection, ReadDocument, ReadStore, Update } from '../../../application/ports/read-store';
+import type {
+  Filter,
+  FindOptions,
+  ReadCollection,
+  ReadDocument,
+  ReadStore,
+  Update,
+} from '../../../application/ports/read-store';
 
 /**
  * In-memory read models. Documents live in a Map by _id; filters and updates run through mingo, which
@@ -35,8 +42,12 @@ class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
   /** Plain equality filters on top-level fields skip mingo's query compilation; anything else goes through it. */
   private matcher(filter: Filter): (doc: T) => boolean {
     const entries = Object.entries(filter);
-    const simple = entries.every(([key, value]) => !key.startsWith('$') && !key.includes('.') && (value === null || typeof value !== 'object'));
-    if (simple) return (doc) => entries.every(([key, value]) => (doc as Record<string, unknown>)[key] === value);
+    const simple = entries.every(
+      ([key, value]) =>
+        !key.startsWith('$') && !key.includes('.') && (value === null || typeof value !== 'object'),
+    );
+    if (simple)
+      return (doc) => entries.every(([key, value]) => (doc as Record<string, unknown>)[key] === value);
     const query = new Query(filter);
     return (doc) => query.test(doc as never);
   }
@@ -47,7 +58,11 @@ class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
     this.docs.set(doc._id, doc); // the store takes ownership of the document it is given
   }
 
-  async update(id: string, update: Update, options: { position?: number; upsert?: boolean } = {}): Promise<boolean> {
+  async update(
+    id: string,
+    update: Update,
+    options: { position?: number; upsert?: boolean } = {},
+  ): Promise<boolean> {
     let doc = this.docs.get(id);
     if (!doc) {
       if (!options.upsert) return false;
@@ -59,7 +74,9 @@ class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
       doc._position = options.position;
     }
     if (!applySimpleUpdate(doc as Record<string, unknown>, update)) {
-      applyUpdate(doc as Record<string, unknown>, update as never, undefined, undefined, { cloneMode: 'deep' } as never);
+      applyUpdate(doc as Record<string, unknown>, update as never, undefined, undefined, {
+        cloneMode: 'deep',
+      } as never);
     }
     return true;
   }
@@ -111,7 +128,8 @@ export class MemoryReadStore implements ReadStore {
  */
 function applySimpleUpdate(doc: Record<string, unknown>, update: Update): boolean {
   for (const op of Object.keys(update)) if (op !== '$set' && op !== '$inc' && op !== '$unset') return false;
-  for (const [path, value] of Object.entries(update.$set ?? {})) setPath(doc, path, structuredCloneIfObject(value));
+  for (const [path, value] of Object.entries(update.$set ?? {}))
+    setPath(doc, path, structuredCloneIfObject(value));
   for (const [path, delta] of Object.entries(update.$inc ?? {})) {
     const current = getPath(doc, path);
     setPath(doc, path, (typeof current === 'number' ? current : 0) + (delta as number));
@@ -127,7 +145,11 @@ function structuredCloneIfObject(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? structuredClone(value) : value;
 }
 
-function walk(doc: Record<string, unknown>, path: string, create: boolean): { parent?: Record<string, unknown>; key: string } {
+function walk(
+  doc: Record<string, unknown>,
+  path: string,
+  create: boolean,
+): { parent?: Record<string, unknown>; key: string } {
   const parts = path.split('.');
   let node: Record<string, unknown> = doc;
   for (let i = 0; i < parts.length - 1; i += 1) {
