@@ -50,8 +50,8 @@ export interface SagaOptions {
   retryDelayMs?: number;
   /** Prefix of the queue names (several deployments can share a broker). */
   namespace?: string;
-  /** Test hook: called at named steps; throwing there simulates a crash before the ack. */
-  faults?: (step: string, message: BusMessage) => void;
+  /** Test hook: called at named steps; throwing there simulates a crash before the ack, awaiting it a delay. */
+  faults?: (step: string, message: BusMessage) => void | Promise<void>;
 }
 
 /**
@@ -142,8 +142,8 @@ export class OrderSagas {
     };
   }
 
-  private fault(step: string, message: BusMessage): void {
-    this.options.faults?.(step, message);
+  private async fault(step: string, message: BusMessage): Promise<void> {
+    await this.options.faults?.(step, message);
   }
 
   async onOrderPlaced(message: BusMessage): Promise<void> {
@@ -155,6 +155,7 @@ export class OrderSagas {
     if (state.status !== 'PENDING') return; // done before (a redelivery)
 
     if (state.paymentStatus === 'AUTHORIZED') {
+      await this.fault('before-sell', message);
       try {
         await this.events.execute(
           order.eventId,
@@ -180,14 +181,14 @@ export class OrderSagas {
         );
         return;
       }
-      this.fault('after-sell', message);
+      await this.fault('after-sell', message);
       try {
         const capture = await this.gateway.capture({
           authorizationId: order.authorizationId,
           amountCents: order.totalCents,
           idempotencyKey: `capture:${order.orderId}`,
         });
-        this.fault('after-capture', message);
+        await this.fault('after-capture', message);
         await this.orders.execute(
           order.orderId,
           { type: 'RecordCapture', captureId: capture.captureId },
@@ -229,7 +230,7 @@ export class OrderSagas {
       },
       meta,
     );
-    this.fault('after-tickets', message);
+    await this.fault('after-tickets', message);
     await this.orders.execute(order.orderId, { type: 'RecordTickets', tickets }, meta);
   }
 
