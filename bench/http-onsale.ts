@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { SeatLedger } from '../src/application/audit/seat-ledger';
+import { replaySeatLedger } from '../src/application/audit/seat-ledger';
 import { JwtAccessTokens } from '../src/infrastructure/auth/jwt-access-tokens';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { nowMs, percentiles, round } from './lib/stats';
@@ -275,16 +275,8 @@ export async function runHttpOnSale(options: HttpOptions) {
 
     // Replay the log independently: no seat may have been held twice.
     const store = new SqliteEventStore(path.join(dataDir, 'events.sqlite'));
-    const ledger = new SeatLedger();
-    let from = 0;
-    let logEvents = 0;
-    for (;;) {
-      const page = store.readAllSync(from, 10_000);
-      for (const e of page) ledger.apply(e);
-      logEvents += page.length;
-      if (page.length < 10_000) break;
-      from = page[page.length - 1].position;
-    }
+    const ledger = await replaySeatLedger(store);
+    const logEvents = await store.headPosition();
     const claimed = [...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).length;
     await store.close();
 

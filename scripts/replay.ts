@@ -4,12 +4,8 @@ import { checkInvariants } from '../src/application/audit/invariants';
 import { loadConfig } from '../src/infrastructure/config/config';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MemoryReadStore } from '../src/infrastructure/readstore/memory/memory-read-store';
-import { catalogProjection } from '../src/projections/catalog.projection';
-import { ordersProjection } from '../src/projections/orders.projection';
+import { allProjections } from '../src/projections';
 import { ProjectionRunner } from '../src/projections/projection-runner';
-import { reservationsProjection } from '../src/projections/reservations.projection';
-import { createSeatMapProjection } from '../src/projections/seat-map.projection';
-import { ticketsProjection } from '../src/projections/tickets.projection';
 
 /**
  * `npm run replay`: rebuilds every read model from the log (DATA_DIR), checks the invariants and prints a report.
@@ -21,21 +17,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const readStore = new MemoryReadStore();
   const errors: string[] = [];
-  const runner = new ProjectionRunner(
-    store,
-    readStore,
-    [
-      catalogProjection,
-      createSeatMapProjection(),
-      reservationsProjection,
-      ordersProjection,
-      ticketsProjection,
-    ],
-    {
-      onError: (error, event) =>
-        errors.push(`${event?.type ?? '?'}@${event?.position ?? '?'}: ${(error as Error).message}`),
-    },
-  );
+  const runner = new ProjectionRunner(store, readStore, allProjections(), {
+    onError: (error, event) =>
+      errors.push(`${event?.type ?? '?'}@${event?.position ?? '?'}: ${(error as Error).message}`),
+  });
   await runner.start();
   await runner.catchUp(600_000);
   await runner.stop();

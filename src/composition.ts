@@ -40,8 +40,6 @@ import { SqliteCheckpointStore } from './infrastructure/checkpoints/sqlite-check
 import { InProcessBus } from './infrastructure/bus/inprocess/in-process-bus';
 import { RabbitMqBus } from './infrastructure/bus/rabbitmq/rabbitmq-bus';
 import { QrCodeRenderer } from './infrastructure/tickets/qr-code-renderer';
-import { ordersProjection } from './projections/orders.projection';
-import { ticketsProjection } from './projections/tickets.projection';
 import { systemMetadata } from './application/shared/command-metadata';
 import { JwtAccessTokens } from './infrastructure/auth/jwt-access-tokens';
 import { ScryptPasswordHasher } from './infrastructure/auth/scrypt-password-hasher';
@@ -53,10 +51,8 @@ import { RandomIds } from './infrastructure/ids/random-ids';
 import { TestPaymentGateway } from './infrastructure/payments/test-payment-gateway';
 import { MemoryReadStore } from './infrastructure/readstore/memory/memory-read-store';
 import { SqliteSnapshotStore } from './infrastructure/snapshots/sqlite-snapshot-store';
-import { catalogProjection } from './projections/catalog.projection';
+import { allProjections } from './projections';
 import { ProjectionRunner } from './projections/projection-runner';
-import { reservationsProjection } from './projections/reservations.projection';
-import { createSeatMapProjection } from './projections/seat-map.projection';
 
 const T = {
   config: Symbol.for('AppConfig'),
@@ -156,21 +152,10 @@ export async function createApplication(
     );
   container.bind<ProjectionRunner>(T.runner).toDynamicValue(
     (c) =>
-      new ProjectionRunner(
-        c.get(EVENT_STORE),
-        c.get(READ_STORE),
-        [
-          catalogProjection,
-          createSeatMapProjection(),
-          reservationsProjection,
-          ordersProjection,
-          ticketsProjection,
-        ],
-        {
-          onError: (err, event) =>
-            logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
-        },
-      ),
+      new ProjectionRunner(c.get(EVENT_STORE), c.get(READ_STORE), allProjections(), {
+        onError: (err, event) =>
+          logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+      }),
   );
   container
     .bind<AccountService>(T.accounts)

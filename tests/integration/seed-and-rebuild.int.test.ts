@@ -6,12 +6,8 @@ import { checkInvariants } from '../../src/application/audit/invariants';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
-import { catalogProjection } from '../../src/projections/catalog.projection';
-import { ordersProjection } from '../../src/projections/orders.projection';
+import { allProjections } from '../../src/projections';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
-import { reservationsProjection } from '../../src/projections/reservations.projection';
-import { createSeatMapProjection } from '../../src/projections/seat-map.projection';
-import { ticketsProjection } from '../../src/projections/tickets.projection';
 import { createEvent } from '../support/fixtures';
 import { addCard, pollUntil, reserve } from '../support/purchase';
 import { startTestApp } from '../support/test-app';
@@ -66,13 +62,7 @@ describe('rebuilding read models from the log', () => {
       await t.app.runner.catchUp();
 
       const rebuilt = new MemoryReadStore();
-      const runner = new ProjectionRunner(t.app.store, rebuilt, [
-        catalogProjection,
-        createSeatMapProjection(),
-        reservationsProjection,
-        ordersProjection,
-        ticketsProjection,
-      ]);
+      const runner = new ProjectionRunner(t.app.store, rebuilt, allProjections());
       await runner.start();
       await runner.catchUp();
       await runner.stop();

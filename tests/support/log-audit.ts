@@ -1,17 +1,7 @@
-import { SeatLedger } from '../../src/application/audit/seat-ledger';
-import type { EventStore } from '../../src/application/ports/event-store';
+import { replaySeatLedger } from '../../src/application/audit/seat-ledger';
 
 /** Replays the whole log through the independent seat ledger. */
-export async function replaySeats(store: EventStore): Promise<SeatLedger> {
-  const ledger = new SeatLedger();
-  let from = 0;
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, maxCount: 5000 });
-    for (const event of page) ledger.apply(event);
-    if (page.length < 5000) return ledger;
-    from = page[page.length - 1].position;
-  }
-}
+export const replaySeats = replaySeatLedger;
 
 /** Seat id -> status from a seat map response. */
 export function seatStatuses(seatMap: {

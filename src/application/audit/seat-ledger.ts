@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../ports/event-store';
+import type { EventStore, RecordedEvent } from '../ports/event-store';
 
 export interface SeatViolation {
   eventId: string;
@@ -92,5 +92,17 @@ export class SeatLedger {
     detail: string,
   ) {
     this.violations.push({ eventId, seatId, position: event.position, problem, detail });
+  }
+}
+
+/** Folds the whole log through a fresh ledger. */
+export async function replaySeatLedger(store: EventStore, pageSize = 10_000): Promise<SeatLedger> {
+  const ledger = new SeatLedger();
+  let from = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
+    for (const event of page) ledger.apply(event);
+    if (page.length < pageSize) return ledger;
+    from = page[page.length - 1].position;
   }
 }

@@ -1,0 +1,17 @@
+import { catalogProjection } from './catalog.projection';
+import { ordersProjection } from './orders.projection';
+import type { Projection } from './projection';
+import { reservationsProjection } from './reservations.projection';
+import { createSeatMapProjection } from './seat-map.projection';
+import { ticketsProjection } from './tickets.projection';
+
+/** Every read model, in the order the runner applies them (venues before the events that use them). */
+export function allProjections(): Projection[] {
+  return [
+    catalogProjection,
+    createSeatMapProjection(),
+    reservationsProjection,
+    ordersProjection,
+    ticketsProjection,
+  ];
+}
