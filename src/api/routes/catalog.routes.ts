@@ -163,7 +163,7 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
     const filter = validateInput(SeatMapQueryDto, { ...req.query }, 'query');
     const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
     if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-    res.json(await queries.seatMap(doc, filter));
+    res.type('application/json').send(await queries.seatMapJson(doc, filter));
   });
 
   return router;

@@ -19,8 +19,12 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const SEAT_MAP_CACHE_ENTRIES = 500;
+
 /** Read side of the catalog: search, event details and seat maps, straight from the read models. */
 export class CatalogQueries {
+  private readonly seatMapCache = new Map<string, { version: string; json: string }>();
+
   constructor(
     private readonly readStore: ReadStore,
     private readonly clock: Clock,
@@ -121,27 +125,53 @@ export class CatalogQueries {
     };
   }
 
+  /**
+   * The seat map as JSON text. During an on-sale many buyers look at the same section between two changes to it:
+   * the text is kept per (event, section, status filter) together with the versions (log positions) of the
+   * section documents it was made from, and reused while they have not changed.
+   */
+  async seatMapJson(doc: EventDoc, filter: { section?: string; status?: string } = {}): Promise<string> {
+    const { sections, map } = await this.seatMapParts(doc, filter);
+    const key = `${doc.event_id}|${filter.section ?? '*'}|${filter.status ?? '*'}`;
+    const version = sections.map((s) => s._position ?? 0).join(',');
+    const cached = this.seatMapCache.get(key);
+    if (cached && cached.version === version) return cached.json;
+    const json = JSON.stringify(map());
+    this.seatMapCache.delete(key);
+    this.seatMapCache.set(key, { version, json });
+    if (this.seatMapCache.size > SEAT_MAP_CACHE_ENTRIES)
+      this.seatMapCache.delete(this.seatMapCache.keys().next().value!);
+    return json;
+  }
+
   async seatMap(doc: EventDoc, filter: { section?: string; status?: string } = {}) {
+    return (await this.seatMapParts(doc, filter)).map();
+  }
+
+  private async seatMapParts(doc: EventDoc, filter: { section?: string; status?: string }) {
     const maps = this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
     let sections: SeatMapSectionDoc[];
     const byId = filter.section ? await maps.get(seatMapDocId(doc.event_id, filter.section)) : null;
     if (byId) sections = [byId];
     else if (filter.section) sections = await maps.find({ event_id: doc.event_id, name: filter.section });
     else sections = await maps.find({ event_id: doc.event_id }, { sort: { index: 1 } });
-    let lastUpdated = doc.created_at;
-    const shaped = sections.map((section) => {
-      if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
-      return {
-        section_id: section.section_id,
-        name: section.name,
-        tier_id: section.tier_id,
-        rows: section.rows.map((row) => ({
-          row: row.row,
-          seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
-        })),
-      };
-    });
-    return { event_id: doc.event_id, sections: shaped, last_updated: lastUpdated };
+    const map = () => {
+      let lastUpdated = doc.created_at;
+      const shaped = sections.map((section) => {
+        if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
+        return {
+          section_id: section.section_id,
+          name: section.name,
+          tier_id: section.tier_id,
+          rows: section.rows.map((row) => ({
+            row: row.row,
+            seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
+          })),
+        };
+      });
+      return { event_id: doc.event_id, sections: shaped, last_updated: lastUpdated };
+    };
+    return { sections, map };
   }
 }
 
