@@ -136,6 +136,7 @@ function pick(
 }
 
 export async function runHttpOnSale(options: HttpOptions) {
+  const ceilingBefore = await sampleCeiling(options, 2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
   const admin = { email: 'bench-admin@example.test', password: 'bench-password-123' };
   const server = await startProcess(
@@ -280,10 +281,10 @@ export async function runHttpOnSale(options: HttpOptions) {
     const claimed = [...ledger.claims().keys()].filter((k) => k.startsWith(`${eventId}/`)).length;
     await store.close();
 
-    const ceiling = await measureCeiling(
-      options,
-      selloutS > 0 ? Math.max(3, Math.min(options.ceilingSeconds, selloutS)) : options.ceilingSeconds,
-    );
+    // The ceiling swings by up to 2x between windows on a shared 2-core box: two windows before the on-sale and
+    // two after; the ratio uses the upper median (the conservative choice).
+    const samples = [...ceilingBefore, ...(await sampleCeiling(options, 2))];
+    const ceiling = median(samples);
     const lat = percentiles(latencies);
     const reserveRps = reserveRequests / elapsedS;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -312,6 +313,7 @@ export async function runHttpOnSale(options: HttpOptions) {
       double_holds: ledger.violations.length,
       ceiling_req_per_s: round(ceiling.reqPerS),
       ceiling_p50_ms: round(ceiling.p50),
+      ceiling_samples_req_per_s: samples.map((s) => round(s.reqPerS)),
       ratio_to_ceiling: round(reserveRps / ceiling.reqPerS, 3),
     };
   } catch (error) {
@@ -319,6 +321,16 @@ export async function runHttpOnSale(options: HttpOptions) {
     await stop(server.child);
     throw error;
   }
+}
+
+async function sampleCeiling(options: HttpOptions, windows: number) {
+  const samples = [];
+  for (let i = 0; i < windows; i += 1) samples.push(await measureCeiling(options, options.ceilingSeconds));
+  return samples;
+}
+
+function median<T extends { reqPerS: number }>(samples: T[]): T {
+  return [...samples].sort((a, b) => a.reqPerS - b.reqPerS)[Math.floor(samples.length / 2)];
 }
 
 /** Same load generator, same concurrency, same request and response sizes, against a bare express route. */
@@ -338,15 +350,18 @@ async function measureCeiling(
   };
   const latencies: number[] = [];
   let count = 0;
-  const started = nowMs();
+  // One second to open the connections (the on-sale amortises that over its whole run), then the window.
+  const started = nowMs() + 1000;
   const until = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: options.buyers }, async () => {
       while (nowMs() < until) {
         const t0 = nowMs();
         await call('POST', '/v1/seats/reserve', 'x'.repeat(240), body);
-        latencies.push(nowMs() - t0);
-        count += 1;
+        if (t0 >= started) {
+          latencies.push(nowMs() - t0);
+          count += 1;
+        }
       }
     }),
   );

@@ -65,7 +65,7 @@ async function main() {
   };
   if (!options.skipHttp) {
     console.error(`HTTP on-sale: ${options.seats} seats, ${options.buyers} buyers...`);
-    result.http = await runHttpOnSale({ seats: options.seats, buyers: options.buyers, ceilingSeconds: 10 });
+    result.http = await runHttpOnSale({ seats: options.seats, buyers: options.buyers, ceilingSeconds: 5 });
   }
   if (!options.skipInprocess) {
     console.error(`In-process: group commit vs naive, fresh vs ${options.streamEvents}-event stream...`);
