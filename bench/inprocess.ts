@@ -19,7 +19,6 @@ import type { EventToAppend } from '../src/application/ports/event-store';
 import { WrongExpectedVersionError } from '../src/application/ports/event-store';
 import { ticketedEventDecider, type TicketedEventCommand } from '../src/domain/ticketed-event/decide';
 import type { TicketedEventEvent } from '../src/domain/ticketed-event/events';
-import { DomainError } from '../src/domain/shared/errors';
 import { SystemClock } from '../src/infrastructure/clock/system-clock';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { SqliteSnapshotStore } from '../src/infrastructure/snapshots/sqlite-snapshot-store';
@@ -279,4 +278,3 @@ export async function runInProcess(options: InProcessOptions) {
   }
 }
 
-export { DomainError };

@@ -144,10 +144,6 @@ export class CatalogQueries {
     return json;
   }
 
-  async seatMap(doc: EventDoc, filter: { section?: string; status?: string } = {}) {
-    return (await this.seatMapParts(doc, filter)).map();
-  }
-
   private async seatMapParts(doc: EventDoc, filter: { section?: string; status?: string }) {
     const maps = this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
     let sections: SeatMapSectionDoc[];

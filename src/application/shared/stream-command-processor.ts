@@ -1,6 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Decider, DomainEvent, Snapshotting } from '../../domain/shared/decider';
-import { DomainError } from '../../domain/shared/errors';
 import { EventStore, EventToAppend, RecordedEvent, WrongExpectedVersionError } from '../ports/event-store';
 import type { SnapshotStore } from '../ports/snapshot-store';
 import type { CommandMetadata } from './command-metadata';
@@ -312,8 +311,4 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       cached.snapshotRevision = -1; // try again at the next threshold; a missing snapshot only costs load time
     });
   }
-}
-
-export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
 }
