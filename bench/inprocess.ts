@@ -277,4 +277,3 @@ export async function runInProcess(options: InProcessOptions) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-
