@@ -11,7 +11,13 @@ import type {
 } from '../domain/ticketed-event/events';
 import type { VenueCreated } from '../domain/venue/venue';
 import type { Projection } from './projection';
-import { COLLECTIONS, EventDoc, parseSeatId, VenueDoc } from '../application/read-models/documents';
+import {
+  COLLECTIONS,
+  EventDoc,
+  parseSeatId,
+  VenueDoc,
+  venueView,
+} from '../application/read-models/documents';
 
 type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
 
@@ -21,21 +27,9 @@ export const catalogProjection: Projection = {
   handlers: {
     async VenueCreated(event: Data<VenueCreated>, store) {
       const v = event.data;
-      await store.collection<VenueDoc>(COLLECTIONS.venues).put({
-        _id: v.venueId,
-        _position: event.position,
-        venue_id: v.venueId,
-        name: v.name,
-        city: v.city,
-        state: v.state,
-        country: v.country,
-        capacity: v.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.seatCount, 0), 0),
-        sections: v.sections.map((s) => ({
-          section_id: s.sectionId,
-          name: s.name,
-          rows: s.rows.map((r) => ({ row: r.row, seat_count: r.seatCount })),
-        })),
-      });
+      await store
+        .collection<VenueDoc>(COLLECTIONS.venues)
+        .put({ _id: v.venueId, _position: event.position, ...venueView(v) });
     },
 
     async EventCreated(event: Data<EventCreated>, store) {

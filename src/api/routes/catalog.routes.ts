@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { CatalogQueries } from '../../application/catalog/catalog-queries';
 import type { CatalogService } from '../../application/catalog/catalog-service';
+import { venueView } from '../../application/read-models/documents';
 import { toCents } from '../../domain/shared/money';
 import { ApiError } from '../http/api-error';
 import { requireRole } from '../http/auth';
@@ -31,19 +32,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
     const dto = validateInput(CreateVenueDto, req.body);
     const { venue, position } = await catalog.createVenue(dto, commandMetadata(req));
     setLogPosition(res, position);
-    res.status(201).json({
-      venue_id: venue.venueId,
-      name: venue.name,
-      city: venue.city,
-      state: venue.state,
-      country: venue.country,
-      capacity: venue.sections.reduce((n, s) => n + s.rows.reduce((m, r) => m + r.seatCount, 0), 0),
-      sections: venue.sections.map((s) => ({
-        section_id: s.sectionId,
-        name: s.name,
-        rows: s.rows.map((r) => ({ row: r.row, seat_count: r.seatCount })),
-      })),
-    });
+    res.status(201).json(venueView(venue));
   });
 
   router.post('/events', async (req, res) => {

@@ -1,3 +1,5 @@
+import { venueCapacity, type VenueLayout } from '../../domain/venue/venue';
+
 /** Shapes of the read-model documents (snake_case: they are close to what the API returns). */
 
 export interface VenueDoc {
@@ -173,6 +175,23 @@ export function parseSeatId(seatId: string): { sectionId: string; row: string; n
     sectionId: seatId.slice(0, first),
     row: seatId.slice(first + 1, last),
     number: Number(seatId.slice(last + 1)),
+  };
+}
+
+/** The venue as read models and API answers show it (snake_case, with its capacity). */
+export function venueView(layout: VenueLayout): Omit<VenueDoc, '_id' | '_position'> {
+  return {
+    venue_id: layout.venueId,
+    name: layout.name,
+    city: layout.city,
+    state: layout.state,
+    country: layout.country,
+    capacity: venueCapacity(layout),
+    sections: layout.sections.map((s) => ({
+      section_id: s.sectionId,
+      name: s.name,
+      rows: s.rows.map((r) => ({ row: r.row, seat_count: r.seatCount })),
+    })),
   };
 }
 
