@@ -22,7 +22,9 @@ describe('rate limits', () => {
     expect(limited.body.error).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', details: { limit: 10 } });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another user has a budget of their own.
-    expect((await t.call('POST', '/v1/seats/reserve', { token: t.mintToken('patient-fan'), body })).status).toBe(404);
+    expect(
+      (await t.call('POST', '/v1/seats/reserve', { token: t.mintToken('patient-fan'), body })).status,
+    ).toBe(404);
   });
 
   it('search: 100 per minute per client', async () => {
