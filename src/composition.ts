@@ -311,7 +311,10 @@ export async function createApplication(
   let expiryTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
+  let sweeping = false;
   const runExpiry = async () => {
+    if (sweeping) return; // a slow sweep is not overlapped by the next tick
+    sweeping = true;
     try {
       const released = await reservations.releaseExpired(
         systemMetadata('expiry-job', `expiry-${Date.now()}`),
@@ -319,6 +322,8 @@ export async function createApplication(
       if (released > 0) logger.debug({ released }, 'released expired holds');
     } catch (err) {
       logger.warn({ err }, 'expiry job failed; holds still expire lazily');
+    } finally {
+      sweeping = false;
     }
   };
 

@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sagaRetryDelayMs: intFrom(env, 'SAGA_RETRY_DELAY_MS', 500),
     redisUrl: env.REDIS_URL || undefined,
     bodyLimit: env.BODY_LIMIT || '100kb',
-    expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 5000, 10),
+    expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
   };
 }
