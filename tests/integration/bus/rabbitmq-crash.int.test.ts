@@ -145,7 +145,7 @@ rabbitMqSuite('RabbitMQ crash/reconnect tests', (url) => {
       const upstream = new URL(url);
       const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || 5672));
       const port = await proxy.start();
-      cleanups.push(() => proxy.stop());
+      cleanups.push(() => proxy.close());
       const proxied = new URL(url);
       proxied.hostname = '127.0.0.1';
       proxied.port = String(port);
@@ -168,7 +168,7 @@ rabbitMqSuite('RabbitMQ crash/reconnect tests', (url) => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
       await waitFor(() => logger.entries.some((e) => e.msg === 'rabbitmq reconnect failed'));
 
-      await proxy.start(port); // broker "back"
+      await proxy.start(); // broker "back"
       const m3 = msg('down.after', {});
       await bus.publish(m3);
       await waitFor(() => got.length === 2);
@@ -177,9 +177,14 @@ rabbitMqSuite('RabbitMQ crash/reconnect tests', (url) => {
   });
 });
 
-/** Minimal TCP forwarder standing in for the broker's network presence: stop() drops everything, start() is back. */
+/**
+ * Minimal TCP forwarder standing in for the broker's network presence: stop() drops every connection and resets
+ * new ones (a broker that is down), start() forwards again. It keeps its listening port throughout: releasing it
+ * and listening again let another test's outgoing connection take the port meanwhile (a flake under load).
+ */
 class TcpProxy {
   private server: net.Server | null = null;
+  private up = false;
   private readonly sockets = new Set<net.Socket>();
 
   constructor(
@@ -187,8 +192,15 @@ class TcpProxy {
     private readonly port: number,
   ) {}
 
-  start(port = 0): Promise<number> {
+  async start(): Promise<number> {
+    this.up = true;
+    if (this.server) return (this.server.address() as net.AddressInfo).port;
     const server = net.createServer((client) => {
+      if (!this.up) {
+        client.on('error', () => undefined);
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(this.port, this.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -202,15 +214,20 @@ class TcpProxy {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
     });
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+    this.up = false;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    const server = this.server;
+    this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
