@@ -132,18 +132,8 @@ export interface RefreshTokenState {
   used: boolean;
 }
 
-export interface PaymentMethodState {
-  paymentMethodId: string;
-  type: 'CARD';
-  cardToken: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  billingAddress?: BillingAddress;
-  isDefault: boolean;
-  addedAt: string;
-}
+/** A saved method is what PaymentMethodAdded recorded, less the bookkeeping of which default it replaced. */
+export type PaymentMethodState = Omit<PaymentMethodAdded['data'], 'previousDefaultId'>;
 
 /** Saved payment methods per account; bounds the state and what a listing returns. */
 export const MAX_PAYMENT_METHODS = 20;
