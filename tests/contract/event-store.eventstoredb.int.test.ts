@@ -25,7 +25,6 @@ if (url) {
   }));
 } else {
   console.log('EventStoreDB contract suite skipped: set EVENTSTORE_URL=esdb://host:2113?tls=false to run it');
-  test('skipped: EVENTSTORE_URL not set', () => {
-    expect(process.env.EVENTSTORE_URL).toBeUndefined();
-  });
+  // A skipped test (not a passing placeholder), so the report shows that nothing ran here.
+  test.skip('EventStoreDB contract: EVENTSTORE_URL not set', () => undefined);
 }

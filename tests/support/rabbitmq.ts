@@ -55,8 +55,8 @@ export function rabbitAvailableSync(url: string): true | Error {
 
 /**
  * Registers `register(url)`'s tests if RabbitMQ is reachable. If it is not: with CI=true they are registered anyway
- * and fail in beforeAll with the reason; otherwise one line is logged and a single passing placeholder test
- * `skipped: RabbitMQ not reachable at <url>` is registered instead.
+ * and fail in beforeAll with the reason; otherwise one line is logged and a single skipped test
+ * naming the reason is registered instead.
  */
 export function rabbitMqSuite(title: string, register: (url: string) => void): void {
   const url = amqpUrl();
@@ -82,9 +82,8 @@ export function rabbitMqSuite(title: string, register: (url: string) => void): v
   console.log(
     `${title} skipped: RabbitMQ not reachable at ${shown} (${available.message}); start it or set AMQP_URL to run it`,
   );
-  test(`skipped: RabbitMQ not reachable at ${shown}`, () => {
-    expect(available).toBeInstanceOf(Error);
-  });
+  // A skipped test (not a passing placeholder), so the report shows that nothing ran here.
+  test.skip(`${title}: RabbitMQ not reachable at ${shown}`, () => undefined);
 }
 
 /** Logger for tests: keeps entries instead of printing them. */
