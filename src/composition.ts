@@ -31,6 +31,7 @@ import { LogForwarder } from './application/messaging/log-forwarder';
 import { createOrderProcessor, type OrderProcessor } from './application/orders/order-processor';
 import { OrderSagas, SAGA_EVENT_TYPES, type SagaOptions } from './application/orders/order-sagas';
 import { OrderService } from './application/orders/order-service';
+import { OrderWatchdog } from './application/orders/order-watchdog';
 import { CHECKPOINT_STORE, type CheckpointStore } from './application/ports/checkpoint-store';
 import { MESSAGE_BUS, type MessageBus } from './application/ports/message-bus';
 import { QR_RENDERER, type QrRenderer } from './application/ports/qr-renderer';
@@ -77,6 +78,8 @@ export interface Overrides {
   clock?: Clock;
   /** Test hooks for the sagas (fault injection). */
   sagas?: Pick<SagaOptions, 'faults'>;
+  /** Test hook: wraps the payment gateway (fault injection around its calls). */
+  gateway?: (gateway: PaymentGateway) => PaymentGateway;
 }
 
 export interface Application {
@@ -97,6 +100,7 @@ export interface Application {
   bus: MessageBus;
   sagas: OrderSagas;
   forwarder: LogForwarder;
+  watchdog: OrderWatchdog;
   /** Start serving; resolves with the listening server once read models have caught up with the log. */
   listen(port?: number, host?: string): Promise<http.Server>;
   /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
@@ -125,7 +129,13 @@ export async function createApplication(
   container.bind<ReadStore>(READ_STORE).toConstantValue(new MemoryReadStore());
   container.bind<AccessTokens>(ACCESS_TOKENS).toConstantValue(new JwtAccessTokens(config.jwtSecret));
   container.bind<PasswordHasher>(PASSWORD_HASHER).toConstantValue(new ScryptPasswordHasher());
-  container.bind<PaymentGateway>(PAYMENT_GATEWAY).toConstantValue(new TestPaymentGateway());
+  // The test processor keeps its records in its own file: like a real one, it remembers across our crashes.
+  const testGateway = new TestPaymentGateway({
+    file: path.join(config.dataDir, 'test-payment-gateway.sqlite'),
+  });
+  container
+    .bind<PaymentGateway>(PAYMENT_GATEWAY)
+    .toConstantValue(overrides.gateway ? overrides.gateway(testGateway) : testGateway);
   container.bind<CheckpointStore>(CHECKPOINT_STORE).toConstantValue(new SqliteCheckpointStore(sqlite.db));
   container.bind<QrRenderer>(QR_RENDERER).toConstantValue(new QrCodeRenderer());
   container.bind<MessageBus>(MESSAGE_BUS).toConstantValue(
@@ -135,7 +145,8 @@ export async function createApplication(
           logger,
           connectionName: `${config.busNamespace}-${process.pid}`,
         })
-      : new InProcessBus(),
+      : // Settled, not merely queued, before the forwarder's checkpoint moves: memory does not survive a crash.
+        new InProcessBus({ confirmOnSettle: true }),
   );
 
   container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
@@ -275,11 +286,27 @@ export async function createApplication(
   const sagas = container.get<OrderSagas>(T.sagas);
   const forwarder = container.get<LogForwarder>(T.forwarder);
 
+  const watchdog = new OrderWatchdog(
+    sagas,
+    orderProcessor,
+    events,
+    container.get(PAYMENT_GATEWAY),
+    readStore,
+    container.get(CLOCK),
+    logger,
+    {
+      afterMs: config.orderWatchdogAfterMs,
+      intervalMs: config.orderWatchdogIntervalMs,
+      maxRedrives: config.orderWatchdogMaxRedrives,
+    },
+  );
+
   const metrics = new Metrics({
     appends: () => events.stats.appends + venues.stats.appends + orderProcessor.stats.appends,
     conflicts: () => events.stats.conflicts + venues.stats.conflicts + orderProcessor.stats.conflicts,
     projected: () => runner.eventsProcessed,
     projectionLag: async () => Math.max(0, (await store.headPosition()) - runner.position),
+    watchdog: () => ({ redriven: watchdog.redrivenTotal, failed: watchdog.failedTotal }),
   });
 
   const httpApp = buildHttpApp({
@@ -297,6 +324,8 @@ export async function createApplication(
     projections: runner,
     metrics,
     rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
     bodyLimit: config.bodyLimit,
     readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
     health: {
@@ -345,12 +374,14 @@ export async function createApplication(
     bus,
     sagas,
     forwarder,
+    watchdog,
     async listen(port = config.port, host = config.host) {
       await runner.start();
       await runner.catchUp(120_000);
       // Consumers first: a queue only receives what is published after it was declared.
       await sagas.start();
       await forwarder.start();
+      watchdog.start(); // its first sweep runs now: a restart drives in-flight work without waiting
       if (config.adminEmail && config.adminPassword)
         await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
       expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
@@ -373,9 +404,12 @@ export async function createApplication(
             s.closeIdleConnections();
           });
         }
+        await watchdog.stop();
         await forwarder.stop();
         await sagas.stop();
         await bus.close();
+        await forwarder.idle(); // its pending publish was rejected by close: no checkpoint write after this
+        testGateway.close();
         await runner.stop();
         await readStore.close();
         await store.close();

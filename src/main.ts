@@ -11,8 +11,10 @@ if (
 ) {
   v8.setFlagsFromString('--max-semi-space-size=32');
 }
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createApplication } from './composition';
+import type { PaymentGateway } from './application/ports/payment-gateway';
+import { createApplication, type Overrides } from './composition';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createLogger } from './infrastructure/logging/logger';
 
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const app = await createApplication(config, logger);
+  const app = await createApplication(config, logger, crashOverrides(process.env));
   const server = await app.listen();
   const { port } = server.address() as AddressInfo;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -66,3 +68,44 @@ main().catch((error) => {
   console.error(error);
   process.exit(1);
 });
+
+/**
+ * Deterministic crash points for the fault-injection tests: with ALLOW_FAULT_INJECTION=1, CRASH_AT=step:n
+ * (comma-separated for several) makes the process SIGKILL itself the n-th time `step` is reached. Steps: the
+ * saga fault points (before-sell, after-sell, after-capture, before-tickets, after-tickets, after-refund) and
+ * after-authorize (the gateway authorized, the order is not recorded yet). Ignored without the guard variable, so
+ * a stray CRASH_AT in production does nothing.
+ */
+function crashOverrides(env: NodeJS.ProcessEnv): Overrides {
+  if (env.ALLOW_FAULT_INJECTION !== '1' || !env.CRASH_AT) return {};
+  const targets = new Map<string, number>();
+  for (const spec of env.CRASH_AT.split(',')) {
+    const [step, n] = spec.trim().split(':');
+    const count = Number(n ?? '1');
+    if (!step || !Number.isInteger(count) || count < 1) throw new Error(`Bad CRASH_AT entry "${spec}"`);
+    targets.set(step, count);
+  }
+  const reached = new Map<string, number>();
+  const reach = (step: string) => {
+    const count = (reached.get(step) ?? 0) + 1;
+    reached.set(step, count);
+    if (targets.get(step) !== count) return;
+    // Synchronous write: the line must be out before the kill (pino may buffer).
+    fs.writeSync(2, `fault injection: SIGKILL at ${step} #${count}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+  return {
+    sagas: { faults: (step) => reach(step) },
+    gateway: (gateway: PaymentGateway): PaymentGateway => ({
+      describeToken: (token) => gateway.describeToken(token),
+      authorize: async (request) => {
+        const authorization = await gateway.authorize(request);
+        reach('after-authorize');
+        return authorization;
+      },
+      capture: (request) => gateway.capture(request),
+      voidAuthorization: (request) => gateway.voidAuthorization(request),
+      refund: (request) => gateway.refund(request),
+    }),
+  };
+}

@@ -50,7 +50,10 @@ export interface SagaOptions {
   retryDelayMs?: number;
   /** Prefix of the queue names (several deployments can share a broker). */
   namespace?: string;
-  /** Test hook: called at named steps; throwing there simulates a crash before the ack, awaiting it a delay. */
+  /**
+   * Test hook: called at named steps (before-sell, after-sell, after-capture, before-tickets, after-tickets,
+   * after-refund); throwing there simulates a crash before the ack, awaiting it a delay.
+   */
   faults?: (step: string, message: BusMessage) => void | Promise<void>;
 }
 
@@ -135,10 +138,12 @@ export class OrderSagas {
   }
 
   private metadata(message: BusMessage, saga: string): CommandMetadata {
+    // A step driven again by the watchdog says so in the log (metadata.userId `saga:watchdog`).
+    const redrivenBy = message.metadata.redrivenBy;
     return {
       correlationId: String(message.metadata.correlationId ?? message.id),
       causationId: message.id,
-      userId: `saga:${saga}`,
+      userId: `saga:${typeof redrivenBy === 'string' ? redrivenBy : saga}`,
     };
   }
 
@@ -218,6 +223,7 @@ export class OrderSagas {
     const meta = this.metadata(message, 'fulfillment');
     const { state } = await this.orders.read(order.orderId);
     if (state.tickets.length > 0 || state.status !== 'CONFIRMED') return;
+    await this.fault('before-tickets', message);
     const tickets = await this.tickets.issueForOrder(
       {
         orderId: order.orderId,
@@ -246,6 +252,7 @@ export class OrderSagas {
           amountCents: cancelled.refundAmountCents,
           idempotencyKey: `refund:${cancelled.orderId}`,
         });
+        await this.fault('after-refund', message);
         await this.orders.execute(
           cancelled.orderId,
           { type: 'RecordRefund', refundId: refund.refundId, voided: false },

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export interface AppConfig {
@@ -27,7 +28,18 @@ export interface AppConfig {
   expirySweepMs: number;
   /** How long a query with X-Min-Log-Position waits for the projections. */
   readYourWritesTimeoutMs: number;
+  /** Order watchdog: age after which a non-terminal order is driven again, how often to look, re-drives before failing it. */
+  orderWatchdogAfterMs: number;
+  orderWatchdogIntervalMs: number;
+  orderWatchdogMaxRedrives: number;
+  /** Express `trust proxy` (false: X-Forwarded-For is ignored, so clients cannot pick their rate-limit key). */
+  trustProxy: TrustProxy;
+  /** Bearer token that may read /metrics besides an admin's access token. */
+  metricsToken?: string;
 }
+
+/** What express accepts for `trust proxy`: off, a hop count, or addresses/subnets/names (`loopback`...). */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -43,6 +55,7 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
 /** Reads the environment; every setting has a default so `npm start` needs none. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = path.resolve(env.DATA_DIR || './data');
+  ensurePrivateDataDir(dataDir);
   const rateLimits = (env.RATE_LIMITS ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(rateLimits))
     throw new ConfigError(`RATE_LIMITS must be "on" or "off", got "${env.RATE_LIMITS}"`);
@@ -66,6 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimit: env.BODY_LIMIT || '100kb',
     expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
+    orderWatchdogAfterMs: intFrom(env, 'ORDER_WATCHDOG_AFTER_MS', 30_000, 100),
+    orderWatchdogIntervalMs: intFrom(env, 'ORDER_WATCHDOG_INTERVAL_MS', 5_000, 50),
+    orderWatchdogMaxRedrives: intFrom(env, 'ORDER_WATCHDOG_MAX_REDRIVES', 3, 1),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
   };
 }
 
@@ -76,20 +94,89 @@ function busNamespace(raw: string | undefined): string {
   return value;
 }
 
+/** Shortest accepted secret (JWT_SECRET, the generated secret file, METRICS_TOKEN). */
+export const MIN_SECRET_LENGTH = 32;
+
 /** JWT_SECRET, or a random secret kept in the data dir (so tokens survive restarts); required in production. */
 function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) {
-    if (env.JWT_SECRET.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+    if (env.JWT_SECRET.length < MIN_SECRET_LENGTH)
+      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
     return env.JWT_SECRET;
   }
   if (env.NODE_ENV === 'production') throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
-  const file = path.join(dataDir, 'jwt-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = crypto.randomBytes(48).toString('base64url');
-    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return fs.readFileSync(file, 'utf8').trim();
+  return readOrCreateSecretFile(path.join(dataDir, 'jwt-secret'), 'JWT secret');
+}
+
+/**
+ * A secret kept in a file: created once (0600, never overwritten: `wx`), refused when present but shorter than
+ * MIN_SECRET_LENGTH (an empty or truncated file would let anyone sign tokens), and tightened to 0600 if looser.
+ */
+export function readOrCreateSecretFile(file: string, what: string): string {
+  if (!fs.existsSync(file)) {
+    try {
+      fs.writeFileSync(file, crypto.randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process created it at the same moment: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
+  const secret = fs.readFileSync(file, 'utf8').trim();
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(
+      `${what} file ${file} holds ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required. ` +
+        'Delete the file to have a new secret generated (signed-in users sign in again), or put a longer one in it.',
+    );
+  if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  return secret;
+}
+
+/**
+ * The data directory holds password and token hashes: created 0700, and an existing one readable by group or
+ * others is tightened to 0700 (the service owns it; a shared directory is a misconfiguration, not a choice).
+ */
+export function ensurePrivateDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  const stat = fs.statSync(dataDir);
+  if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) fs.chmodSync(dataDir, 0o700);
+}
+
+function trustProxy(raw: string | undefined): TrustProxy {
+  const value = (raw ?? '').trim();
+  if (value === '' || ['false', 'off', 'no', '0'].includes(value.toLowerCase())) return false;
+  // `true` would trust any X-Forwarded-For: every client could choose its address (and its rate-limit key).
+  if (['true', 'on', 'yes'].includes(value.toLowerCase()))
+    throw new ConfigError(
+      'TRUST_PROXY=true would trust any client; give the hop count or the proxy addresses (e.g. "loopback", "1", "10.0.0.0/8")',
+    );
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY hop count must be 1-10, got "${raw}"`);
+    return hops;
+  }
+  const names = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const entries = value.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const ok =
+      extra === undefined &&
+      (names.has(address) && bits === undefined
+        ? true
+        : net.isIP(address) !== 0 &&
+          (bits === undefined ||
+            (/^\d{1,3}$/.test(bits) && Number(bits) <= (net.isIP(address) === 4 ? 32 : 128))));
+    if (!ok)
+      throw new ConfigError(
+        `TRUST_PROXY must be off, a hop count, or a comma-separated list of addresses, subnets (CIDR) or loopback/linklocal/uniquelocal; "${entry}" is none of these`,
+      );
+  }
+  return entries;
+}
+
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
+  return raw;
 }

@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import {
   PaymentDeclinedError,
   PaymentGatewayUnavailableError,
@@ -54,43 +57,126 @@ const DECLINE_MESSAGES: Record<DeclineReason, string> = {
 /** Gateway operations, for simulated outages. */
 export type GatewayOperation = 'describeToken' | 'authorize' | 'capture' | 'voidAuthorization' | 'refund';
 
-interface AuthorizationRecord {
+export interface AuthorizationRecord {
   amountCents: number;
   /** Captured so far, by capture idempotency key. */
-  captures: Map<string, number>;
+  captures: Record<string, number>;
   voided: boolean;
 }
 
 interface CaptureRecord {
   amountCents: number;
   /** Refunded so far, by refund idempotency key. */
-  refunds: Map<string, number>;
+  refunds: Record<string, number>;
+}
+
+type RecordKind = 'authorization' | 'capture' | 'request';
+
+/** Where the gateway keeps what it has seen: the processor's side of the story, not ours. */
+interface GatewayLedger {
+  get<T>(kind: RecordKind, key: string): T | undefined;
+  put(kind: RecordKind, key: string, value: unknown): void;
+  /** Runs `fn` atomically (several processes may share a file ledger). */
+  atomically<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** Per process, capped: a long-running dev server must not grow without bound (oldest forgotten first). */
+class MemoryLedger implements GatewayLedger {
+  private readonly maps: Record<RecordKind, Map<string, string>> = {
+    authorization: new Map(),
+    capture: new Map(),
+    request: new Map(),
+  };
+  constructor(private readonly maxTracked: number) {}
+  get<T>(kind: RecordKind, key: string): T | undefined {
+    const raw = this.maps[kind].get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+  put(kind: RecordKind, key: string, value: unknown): void {
+    const map = this.maps[kind];
+    map.set(key, JSON.stringify(value));
+    if (map.size > this.maxTracked) map.delete(map.keys().next().value as string);
+  }
+  atomically<T>(fn: () => T): T {
+    return fn();
+  }
+  close(): void {}
 }
 
 /**
- * A deterministic in-process PaymentGateway for development and tests (the embedded profile's default).
+ * A SQLite file of its own: a real processor remembers authorizations and captures when our process dies, so a
+ * saga re-driven after a crash must meet the same records (and the same idempotency-key answers) again.
+ */
+class FileLedger implements GatewayLedger {
+  private readonly db: Database.Database;
+  private readonly select: Database.Statement<[string, string], { value: string }>;
+  private readonly upsert: Database.Statement<[string, string, string]>;
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS gateway_records (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key))',
+    );
+    this.select = this.db.prepare('SELECT value FROM gateway_records WHERE kind = ? AND key = ?');
+    this.upsert = this.db.prepare(
+      'INSERT INTO gateway_records (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value',
+    );
+  }
+  get<T>(kind: RecordKind, key: string): T | undefined {
+    const row = this.select.get(kind, key);
+    return row === undefined ? undefined : (JSON.parse(row.value) as T);
+  }
+  put(kind: RecordKind, key: string, value: unknown): void {
+    this.upsert.run(kind, key, JSON.stringify(value));
+  }
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * A deterministic PaymentGateway for development and tests (the embedded profile's default), standing in for an
+ * external processor.
  *
  * Results are derived from the inputs and the idempotency key only (ids are a prefix + a sha256 of the key), so
- * a retry with the same key answers the same thing, in this process or after a restart. A small in-memory ledger
- * is kept only to catch mistakes within one process: capturing more than was authorized, refunding more than was
- * captured, capturing a voided authorization, or reusing an idempotency key for a different request. An
- * authorization or capture this process has not seen (made before a restart) is trusted as it comes.
+ * a retry with the same key answers the same thing. A ledger catches caller mistakes: capturing more than was
+ * authorized, refunding more than was captured, capturing a voided authorization, or reusing an idempotency key
+ * for a different request. With `file` the ledger is a SQLite file that outlives our process, like the real
+ * processor's records; without it the ledger is in memory and an authorization or capture it has not seen
+ * (made before a restart) is trusted as it comes.
  *
  * Tokens: see TEST_CARDS, plus any `tok_visa_*` / `tok_mastercard_*` (a Visa / Mastercard whose last four
  * digits are the token's 4-digit suffix when it has one, e.g. `tok_visa_1881`, otherwise 4242 / 4444).
  * Unknown tokens are declined as `card_declined` ('Unknown card token').
  */
 export class TestPaymentGateway implements PaymentGateway {
-  private readonly authorizations = new Map<string, AuthorizationRecord>();
-  private readonly captures = new Map<string, CaptureRecord>();
-  /** Idempotency key (per operation) -> fingerprint of the request first seen with it. */
-  private readonly requests = new Map<string, string>();
+  private readonly ledger: GatewayLedger;
   private readonly outage = new Set<GatewayOperation>();
-  private readonly maxTracked: number;
 
-  /** @param options.maxTracked entries kept per ledger map (oldest forgotten first, then trusted like after a restart). */
-  constructor(options: { maxTracked?: number } = {}) {
-    this.maxTracked = options.maxTracked ?? 100_000;
+  /**
+   * @param options.file SQLite file that keeps the ledger across restarts (shared by processes using the same file).
+   * @param options.maxTracked in-memory ledger only: entries kept per kind (oldest forgotten first, then trusted
+   *   like after a restart).
+   */
+  constructor(options: { file?: string; maxTracked?: number } = {}) {
+    this.ledger = options.file
+      ? new FileLedger(options.file)
+      : new MemoryLedger(options.maxTracked ?? 100_000);
+  }
+
+  /** What the processor knows about an authorization (tests and audits: e.g. how many captures it has). */
+  authorizationRecord(authorizationId: string): AuthorizationRecord | undefined {
+    return this.ledger.get<AuthorizationRecord>('authorization', authorizationId);
+  }
+
+  close(): void {
+    this.ledger.close();
   }
 
   async describeToken(cardToken: string): Promise<CardDetails> {
@@ -109,23 +195,21 @@ export class TestPaymentGateway implements PaymentGateway {
     const { cardToken, amountCents, currency, idempotencyKey } = request;
     requireAmount(amountCents);
     if (!/^[A-Za-z]{3}$/.test(currency)) throw new RangeError(`Not an ISO 4217 currency code: ${currency}`);
-    this.checkKey('authorize', idempotencyKey, [cardToken, amountCents, currency.toUpperCase()]);
-    const card = cardFor(cardToken);
-    if (card.unavailable)
-      throw new PaymentGatewayUnavailableError(
-        'The payment gateway is not reachable (test token tok_gatewayUnavailable)',
-      );
-    if (card.declines) throw new PaymentDeclinedError(card.declines, DECLINE_MESSAGES[card.declines]);
-    const authorizationId = deriveId('auth', 'authorize', idempotencyKey);
-    if (!this.authorizations.has(authorizationId)) {
-      remember(
-        this.authorizations,
-        authorizationId,
-        { amountCents, captures: new Map(), voided: false },
-        this.maxTracked,
-      );
-    }
-    return { authorizationId, amountCents };
+    return this.ledger.atomically(() => {
+      this.checkKey('authorize', idempotencyKey, [cardToken, amountCents, currency.toUpperCase()]);
+      const card = cardFor(cardToken);
+      if (card.unavailable)
+        throw new PaymentGatewayUnavailableError(
+          'The payment gateway is not reachable (test token tok_gatewayUnavailable)',
+        );
+      if (card.declines) throw new PaymentDeclinedError(card.declines, DECLINE_MESSAGES[card.declines]);
+      const authorizationId = deriveId('auth', 'authorize', idempotencyKey);
+      if (!this.ledger.get('authorization', authorizationId)) {
+        const record: AuthorizationRecord = { amountCents, captures: {}, voided: false };
+        this.ledger.put('authorization', authorizationId, record);
+      }
+      return { authorizationId, amountCents };
+    });
   }
 
   async capture(request: {
@@ -136,55 +220,68 @@ export class TestPaymentGateway implements PaymentGateway {
     this.checkOutage('capture');
     const { authorizationId, amountCents, idempotencyKey } = request;
     requireAmount(amountCents);
-    this.checkKey('capture', idempotencyKey, [authorizationId, amountCents]);
-    const captureId = deriveId('cap', 'capture', idempotencyKey);
-    const auth = this.authorizations.get(authorizationId);
-    if (auth && !auth.captures.has(idempotencyKey)) {
-      if (auth.voided)
-        throw new PaymentDeclinedError(
-          'authorization_expired',
-          'The authorization was voided and cannot be captured',
-        );
-      const captured = sum(auth.captures);
-      if (captured + amountCents > auth.amountCents) {
-        throw new RangeError(
-          `Capture of ${amountCents} cents exceeds the ${auth.amountCents - captured} cents left on ${authorizationId}`,
-        );
+    return this.ledger.atomically(() => {
+      this.checkKey('capture', idempotencyKey, [authorizationId, amountCents]);
+      const captureId = deriveId('cap', 'capture', idempotencyKey);
+      const auth = this.ledger.get<AuthorizationRecord>('authorization', authorizationId);
+      if (auth && !(idempotencyKey in auth.captures)) {
+        if (auth.voided)
+          throw new PaymentDeclinedError(
+            'authorization_expired',
+            'The authorization was voided and cannot be captured',
+          );
+        const captured = sum(auth.captures);
+        if (captured + amountCents > auth.amountCents) {
+          throw new RangeError(
+            `Capture of ${amountCents} cents exceeds the ${auth.amountCents - captured} cents left on ${authorizationId}`,
+          );
+        }
+        auth.captures[idempotencyKey] = amountCents;
+        this.ledger.put('authorization', authorizationId, auth);
       }
-      auth.captures.set(idempotencyKey, amountCents);
-    }
-    if (!this.captures.has(captureId))
-      remember(this.captures, captureId, { amountCents, refunds: new Map() }, this.maxTracked);
-    return { captureId, amountCents };
+      if (!this.ledger.get('capture', captureId)) {
+        const record: CaptureRecord = { amountCents, refunds: {} };
+        this.ledger.put('capture', captureId, record);
+      }
+      return { captureId, amountCents };
+    });
   }
 
   async voidAuthorization(request: { authorizationId: string; idempotencyKey: string }): Promise<void> {
     this.checkOutage('voidAuthorization');
     const { authorizationId, idempotencyKey } = request;
-    this.checkKey('void', idempotencyKey, [authorizationId]);
-    const auth = this.authorizations.get(authorizationId);
-    if (!auth) return;
-    if (auth.captures.size > 0)
-      throw new Error(`Authorization ${authorizationId} was captured: refund the capture instead of voiding`);
-    auth.voided = true;
+    this.ledger.atomically(() => {
+      this.checkKey('void', idempotencyKey, [authorizationId]);
+      const auth = this.ledger.get<AuthorizationRecord>('authorization', authorizationId);
+      if (!auth) return;
+      if (Object.keys(auth.captures).length > 0)
+        throw new Error(
+          `Authorization ${authorizationId} was captured: refund the capture instead of voiding`,
+        );
+      auth.voided = true;
+      this.ledger.put('authorization', authorizationId, auth);
+    });
   }
 
   async refund(request: { captureId: string; amountCents: number; idempotencyKey: string }): Promise<Refund> {
     this.checkOutage('refund');
     const { captureId, amountCents, idempotencyKey } = request;
     requireAmount(amountCents);
-    this.checkKey('refund', idempotencyKey, [captureId, amountCents]);
-    const capture = this.captures.get(captureId);
-    if (capture && !capture.refunds.has(idempotencyKey)) {
-      const refunded = sum(capture.refunds);
-      if (refunded + amountCents > capture.amountCents) {
-        throw new RangeError(
-          `Refund of ${amountCents} cents exceeds the ${capture.amountCents - refunded} cents left on ${captureId}`,
-        );
+    return this.ledger.atomically(() => {
+      this.checkKey('refund', idempotencyKey, [captureId, amountCents]);
+      const capture = this.ledger.get<CaptureRecord>('capture', captureId);
+      if (capture && !(idempotencyKey in capture.refunds)) {
+        const refunded = sum(capture.refunds);
+        if (refunded + amountCents > capture.amountCents) {
+          throw new RangeError(
+            `Refund of ${amountCents} cents exceeds the ${capture.amountCents - refunded} cents left on ${captureId}`,
+          );
+        }
+        capture.refunds[idempotencyKey] = amountCents;
+        this.ledger.put('capture', captureId, capture);
       }
-      capture.refunds.set(idempotencyKey, amountCents);
-    }
-    return { refundId: deriveId('re', 'refund', idempotencyKey), amountCents };
+      return { refundId: deriveId('re', 'refund', idempotencyKey), amountCents };
+    });
   }
 
   /**
@@ -215,8 +312,8 @@ export class TestPaymentGateway implements PaymentGateway {
     }
     const key = `${operation}:${idempotencyKey}`;
     const fingerprint = JSON.stringify(request);
-    const first = this.requests.get(key);
-    if (first === undefined) remember(this.requests, key, fingerprint, this.maxTracked);
+    const first = this.ledger.get<string>('request', key);
+    if (first === undefined) this.ledger.put('request', key, fingerprint);
     else if (first !== fingerprint)
       throw new Error(
         `Idempotency key ${idempotencyKey} was already used for a different ${operation} request`,
@@ -248,14 +345,8 @@ function requireAmount(amountCents: number): void {
     throw new RangeError(`Amount must be a positive whole number of cents, got ${amountCents}`);
 }
 
-/** Map.set with a size cap: a long-running dev server must not grow without bound. */
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value as string);
-}
-
-function sum(amounts: Map<string, number>): number {
+function sum(amounts: Record<string, number>): number {
   let total = 0;
-  for (const amount of amounts.values()) total += amount;
+  for (const amount of Object.values(amounts)) total += amount;
   return total;
 }

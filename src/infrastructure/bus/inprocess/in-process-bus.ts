@@ -12,6 +12,21 @@ import {
 export interface InProcessBusOptions {
   /** How long `Subscription.close()` waits for handler calls in flight before giving their messages back; default 10 s. */
   drainTimeoutMs?: number;
+  /**
+   * `publish` resolves only once every queue the message was routed to has settled it (its handler resolved, or it
+   * was dead-lettered), and rejects if the bus closes first. Memory does not survive a crash, so "queued" is not
+   * "stored": with this option a publisher that checkpoints after publish (the log forwarder) never moves past
+   * work that has not been done. Off by default (plain queue semantics, as the bus contract describes).
+   */
+  confirmOnSettle?: boolean;
+}
+
+/** Thrown to publishers still waiting for settlement when the bus closes. */
+export class BusClosedError extends Error {
+  constructor() {
+    super('InProcessBus closed before the message was settled');
+    this.name = 'BusClosedError';
+  }
 }
 
 /**
@@ -27,24 +42,47 @@ export interface InProcessBusOptions {
  * - Messages and their payloads are copied through JSON, so handlers see what a broker would deliver and cannot
  *   mutate the publisher's objects.
  * - Nothing survives the process: `redelivered` is only true for messages given back by a `Subscription.close()`
- *   that timed out waiting for their handler.
+ *   that timed out waiting for their handler. Hence `confirmOnSettle` (see InProcessBusOptions).
  */
 export class InProcessBus implements MessageBus {
   private readonly queues = new Map<string, InProcessQueue>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly drainTimeoutMs: number;
+  private readonly confirmOnSettle: boolean;
+  /** Publishes waiting for settlement (confirmOnSettle), failed with BusClosedError on close. */
+  private readonly unsettled = new Set<Receipt>();
   private closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.confirmOnSettle = options.confirmOnSettle ?? false;
   }
 
   async publish(message: BusMessage, routingKey: string = message.type): Promise<void> {
     this.assertOpen();
     const payload = serialize(message);
-    for (const queue of this.queues.values()) {
-      if (queue.matches(routingKey)) queue.enqueue({ payload, attempt: 1, redelivered: false });
+    const targets = [...this.queues.values()].filter((queue) => queue.matches(routingKey));
+    if (!this.confirmOnSettle || targets.length === 0) {
+      for (const queue of targets) queue.enqueue({ payload, attempt: 1, redelivered: false });
+      return;
     }
+    const settled = new Promise<void>((resolve, reject) => {
+      const receipt: Receipt = {
+        remaining: targets.length,
+        settle: () => {
+          if (--receipt.remaining > 0) return;
+          this.unsettled.delete(receipt);
+          resolve();
+        },
+        fail: (error) => {
+          this.unsettled.delete(receipt);
+          reject(error);
+        },
+      };
+      this.unsettled.add(receipt);
+      for (const queue of targets) queue.enqueue({ payload, attempt: 1, redelivered: false, receipt });
+    });
+    return settled;
   }
 
   async consume(
@@ -79,6 +117,8 @@ export class InProcessBus implements MessageBus {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const queue of this.queues.values()) queue.shutdown();
+    // Nothing will settle them now; rejecting (not hanging) lets publishers stop without moving a checkpoint.
+    for (const receipt of [...this.unsettled]) receipt.fail(new BusClosedError());
   }
 
   private scheduleRetry(queue: InProcessQueue, envelope: Envelope, delayMs: number): void {
@@ -118,6 +158,15 @@ interface Envelope {
   payload: string;
   attempt: number;
   redelivered: boolean;
+  /** confirmOnSettle: told when this queue is done with the message (acked or dead-lettered). */
+  receipt?: Receipt;
+}
+
+interface Receipt {
+  /** Queues that have not settled the message yet. */
+  remaining: number;
+  settle(): void;
+  fail(error: Error): void;
 }
 
 class InProcessQueue {
@@ -162,6 +211,7 @@ class InProcessQueue {
 
   deadLetter(envelope: Envelope): void {
     this.deadLetters.push(envelope.payload);
+    envelope.receipt?.settle();
   }
 
   attach(consumer: InProcessConsumer): void {
@@ -273,13 +323,20 @@ class InProcessConsumer {
         attempt: envelope.attempt,
         redelivered: envelope.redelivered,
       });
+      // A handler that finished after its message was given back: the redelivered copy will settle it.
+      if (!delivery.abandoned) envelope.receipt?.settle();
       return;
     } catch {
       if (delivery.abandoned) return;
     }
     if (envelope.attempt <= this.options.maxRetries) {
       this.retry(
-        { payload: envelope.payload, attempt: envelope.attempt + 1, redelivered: false },
+        {
+          payload: envelope.payload,
+          attempt: envelope.attempt + 1,
+          redelivered: false,
+          receipt: envelope.receipt,
+        },
         retryDelayMs(this.options.retryDelayMs, envelope.attempt),
       );
     } else {
