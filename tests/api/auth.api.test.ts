@@ -179,10 +179,20 @@ describe('accounts and tokens API', () => {
       expect(reused.status).toBe(401);
       expectEnvelope(reused.body, 'INVALID_GRANT');
 
-      // The new one works (once), also through /oauth.
+      // Reusing a rotated token revoked its whole family (issue 8): the token it was rotated into is dead too.
+      const third = await refresh(second.body.refresh_token, '/oauth');
+      expect(third.status).toBe(401);
+      expectEnvelope(third.body, 'INVALID_GRANT');
+    });
+
+    it('the token a rotation returns works once, also through /oauth', async () => {
+      const email = uniqueEmail();
+      await register(email);
+      const first = await login(email);
+      const second = await refresh(first.body.refresh_token);
       const third = await refresh(second.body.refresh_token, '/oauth');
       expect(third.status).toBe(200);
-      expect((await refresh(second.body.refresh_token)).status).toBe(401);
+      expect((await refresh(third.body.refresh_token)).status).toBe(200);
     });
 
     it('a refresh token can be used only once even when raced', async () => {

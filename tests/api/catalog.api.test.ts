@@ -174,7 +174,8 @@ describe('catalog over HTTP: admin creates, customers find', () => {
     const ready = await t.call('GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.projection_lag).toEqual(expect.any(Number));
-    const metrics = await t.call('GET', '/metrics');
+    expect((await t.call('GET', '/metrics')).status).toBe(401); // admin token or METRICS_TOKEN (issue 8)
+    const metrics = await t.call('GET', '/metrics', { token: admin });
     expect(metrics.text).toContain('http_requests_total');
     expect(metrics.text).toContain('projection_lag_events');
     expect(metrics.text).toContain('eventstore_appends_total');

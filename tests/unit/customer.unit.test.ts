@@ -39,7 +39,7 @@ const issued = (
   issuedAt = NOW,
 ): RefreshTokenIssued => ({
   type: 'RefreshTokenIssued',
-  data: { tokenId, tokenHash: sha(secret), expiresAt, issuedAt },
+  data: { tokenId, tokenHash: sha(secret), expiresAt, issuedAt, familyId: tokenId },
 });
 const rotate = (over: Partial<RotateRefreshToken> = {}): RotateRefreshToken => ({
   type: 'RotateRefreshToken',
@@ -56,9 +56,10 @@ const rotated = (
   newSecret: string,
   rotatedAt = NOW,
   expiresAt = shift(NOW, 7200),
+  familyId = 't-1',
 ): RefreshTokenRotated => ({
   type: 'RefreshTokenRotated',
-  data: { oldTokenId, newTokenId, newTokenHash: sha(newSecret), expiresAt, rotatedAt },
+  data: { oldTokenId, newTokenId, newTokenHash: sha(newSecret), expiresAt, rotatedAt, familyId },
 });
 
 const customer = spec(customerDecider);
@@ -167,11 +168,88 @@ describe('customer decider', () => {
         .then([rotated('t-2', 't-3', 'secret-3', shift(NOW, 60))]);
     });
 
-    it('is INVALID_GRANT when the old token was already used', () => {
+    it('reuse of a rotated token revokes its whole family (recorded), and nothing of it rotates again', () => {
+      const history: CustomerEvent[] = [
+        registered,
+        issued('t-1', 'secret-1'),
+        issued('t-other', 'secret-other'), // another sign-in: another family, untouched
+        rotated('t-1', 't-2', 'secret-2'),
+        rotated('t-2', 't-3', 'secret-3'),
+      ];
+      customer
+        .given(history, at())
+        .when(rotate({ newTokenId: 't-9' })) // t-1 again: someone kept a copy
+        .then([
+          {
+            type: 'RefreshTokenFamilyRevoked',
+            data: {
+              familyId: 't-1',
+              reusedTokenId: 't-1',
+              revokedTokenIds: ['t-1', 't-2', 't-3'],
+              reason: 'reuse',
+              revokedAt: NOW,
+            },
+          },
+        ]);
+      const revoked: CustomerEvent[] = [
+        ...history,
+        {
+          type: 'RefreshTokenFamilyRevoked',
+          data: {
+            familyId: 't-1',
+            reusedTokenId: 't-1',
+            revokedTokenIds: ['t-1', 't-2', 't-3'],
+            reason: 'reuse',
+            revokedAt: NOW,
+          },
+        },
+      ];
+      // The newest token of the family (never used) is dead too; a second reuse records nothing more.
+      customer
+        .given(revoked, at())
+        .when(rotate({ oldTokenId: 't-3', oldTokenHash: sha('secret-3'), newTokenId: 't-9' }))
+        .thenThrows('INVALID_GRANT');
+      customer
+        .given(revoked, at())
+        .when(rotate({ newTokenId: 't-9' }))
+        .thenThrows('INVALID_GRANT');
+      // The other family still rotates.
+      customer
+        .given(revoked, at())
+        .when(rotate({ oldTokenId: 't-other', oldTokenHash: sha('secret-other'), newTokenId: 't-9' }))
+        .then([rotated('t-other', 't-9', 'secret-2', NOW, shift(NOW, 7200), 't-other')]);
+    });
+
+    it('a reused token with a wrong secret revokes nothing (a token id alone is not enough)', () => {
       customer
         .given([registered, issued('t-1', 'secret-1'), rotated('t-1', 't-2', 'secret-2')], at())
-        .when(rotate({ newTokenId: 't-3' }))
+        .when(rotate({ oldTokenHash: sha('guess'), newTokenId: 't-3' }))
         .thenThrows('INVALID_GRANT');
+    });
+
+    it('tokens recorded before families existed form a family from their first token', () => {
+      const legacyIssued: CustomerEvent = {
+        type: 'RefreshTokenIssued',
+        data: { tokenId: 't-1', tokenHash: sha('secret-1'), expiresAt: shift(NOW, 3600), issuedAt: NOW },
+      };
+      const legacyRotated: CustomerEvent = {
+        type: 'RefreshTokenRotated',
+        data: {
+          oldTokenId: 't-1',
+          newTokenId: 't-2',
+          newTokenHash: sha('secret-2'),
+          expiresAt: shift(NOW, 7200),
+          rotatedAt: NOW,
+        },
+      };
+      const [event] = customer
+        .given([registered, legacyIssued, legacyRotated], at())
+        .when(rotate({ newTokenId: 't-3' }))
+        .events();
+      expect(event).toMatchObject({
+        type: 'RefreshTokenFamilyRevoked',
+        data: { familyId: 't-1', revokedTokenIds: ['t-1', 't-2'] },
+      });
     });
 
     it('is INVALID_GRANT for an unknown token id', () => {
@@ -222,6 +300,7 @@ describe('customer decider', () => {
         tokenHash: sha('secret-1'),
         expiresAt: Date.parse(shift(NOW, 3600)),
         used: false,
+        familyId: 't-1',
       });
     });
   });

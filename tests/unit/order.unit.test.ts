@@ -3,6 +3,8 @@ import {
   type OrderEvent,
   type OrderPlacedData,
   type PlaceOrder,
+  type TicketTransferFacts,
+  TRANSFER_START_WINDOW_MS,
 } from '../../src/domain/order/order';
 import { spec } from '../support/given-when-then';
 
@@ -61,12 +63,16 @@ const cancelled: OrderEvent = {
     cancelledAt: at,
   },
 };
+/** The ticket's stream as the cancellation sees it: still the buyer's, no transfer. */
+const heldTicket: TicketTransferFacts = { ticketId: 't1', status: 'ACTIVE', transfers: [] };
 const cancel = {
   type: 'CancelOrder' as const,
   reason: 'Cancelled by the customer',
   eventCancelled: false,
   byUserId: 'u1',
+  tickets: [heldTicket],
 };
+const later = (ms: number) => ({ now: new Date(now.getTime() + ms) });
 
 describe('order decider', () => {
   const order = spec(orderDecider);
@@ -191,5 +197,99 @@ describe('order decider', () => {
     expect(order.given([orderPlaced, captured, confirmed, cancelled, refunded]).state().paymentStatus).toBe(
       'REFUNDED',
     );
+  });
+  describe('cancellation after transfers (item 6: the whole order or nothing)', () => {
+    const base = [orderPlaced, captured, confirmed, ticketsIssued];
+    const transferStarted: OrderEvent = {
+      type: 'TicketTransferStarted',
+      data: { orderId: 'o1', ticketId: 't1', transferId: 'x1', startedAt: at },
+    };
+    const inFuture = '2030-01-08T12:00:00.000Z';
+
+    it('a transferred ticket (accepted) -> 409 ORDER_HAS_TRANSFERRED_TICKETS, nothing refunded', () => {
+      const gone: TicketTransferFacts = {
+        ticketId: 't1',
+        status: 'TRANSFERRED',
+        transfers: [{ transferId: 'x1', status: 'ACCEPTED', expiresAt: inFuture }],
+      };
+      order
+        .given([...base, transferStarted], ctx)
+        .when({ ...cancel, tickets: [gone] })
+        .thenThrows('ORDER_HAS_TRANSFERRED_TICKETS', { ticket_ids: ['t1'] });
+    });
+
+    it('a pending transfer blocks until cancelled or expired', () => {
+      const pending = (status: 'PENDING' | 'CANCELLED', expiresAt = inFuture): TicketTransferFacts => ({
+        ticketId: 't1',
+        status: 'ACTIVE',
+        transfers: [{ transferId: 'x1', status, expiresAt }],
+      });
+      order
+        .given([...base, transferStarted], ctx)
+        .when({ ...cancel, tickets: [pending('PENDING')] })
+        .thenThrows('TRANSFER_PENDING', { transfer_ids: ['x1'] });
+      // Taken back by the sender: the order can be cancelled (the ticket is the buyer's again).
+      expect(
+        order
+          .given([...base, transferStarted], ctx)
+          .when({ ...cancel, tickets: [pending('CANCELLED')] })
+          .events()
+          .map((e) => e.type),
+      ).toEqual(['OrderCancelled']);
+      // Expired unaccepted: the ticket refuses acceptance from then on, so it no longer blocks.
+      expect(
+        order
+          .given([...base, transferStarted], ctx)
+          .when({ ...cancel, tickets: [pending('PENDING', at)] })
+          .events()
+          .map((e) => e.type),
+      ).toEqual(['OrderCancelled']);
+    });
+
+    it('a transfer started on the order but not yet on the ticket blocks within the window only', () => {
+      order
+        .given([...base, transferStarted], ctx)
+        .when(cancel, later(TRANSFER_START_WINDOW_MS - 1))
+        .thenThrows('TRANSFER_PENDING', { transfer_ids: ['x1'] });
+      expect(
+        order
+          .given([...base, transferStarted], ctx)
+          .when(cancel, later(TRANSFER_START_WINDOW_MS))
+          .events()
+          .map((e) => e.type),
+      ).toEqual(['OrderCancelled']);
+    });
+
+    it("without the tickets' facts a customer cancellation is refused, never guessed", () => {
+      const { tickets: _omitted, ...blind } = cancel;
+      order.given(base, ctx).when(blind).thenThrows('ORDER_NOT_CANCELLABLE');
+    });
+
+    it('an event cancellation refunds the buyer in full whatever was transferred', () => {
+      const [event] = order
+        .given([...base, transferStarted], ctx)
+        .when({ ...cancel, eventCancelled: true, byUserId: 'system', tickets: undefined })
+        .events();
+      expect(event).toMatchObject({ type: 'OrderCancelled', data: { refundAmountCents: 12400 } });
+    });
+
+    it('a transfer starts only on a confirmed order, once per transfer id', () => {
+      order
+        .given(base, ctx)
+        .when({ type: 'StartTicketTransfer', ticketId: 't1', transferId: 'x1' })
+        .then([transferStarted]);
+      order
+        .given([...base, transferStarted], ctx)
+        .when({ type: 'StartTicketTransfer', ticketId: 't1', transferId: 'x1' })
+        .thenNothing();
+      order
+        .given([...base, cancelled], ctx)
+        .when({ type: 'StartTicketTransfer', ticketId: 't1', transferId: 'x2' })
+        .thenThrows('TICKET_NOT_TRANSFERABLE');
+      order
+        .given([orderPlaced], ctx)
+        .when({ type: 'StartTicketTransfer', ticketId: 't1', transferId: 'x2' })
+        .thenThrows('TICKET_NOT_TRANSFERABLE');
+    });
   });
 });

@@ -176,6 +176,17 @@ describe('ticket decider: requesting a transfer', () => {
     ticket.given([], at()).when(request()).thenThrows('TICKET_NOT_FOUND');
   });
 
+  it('refused after notAfter (the order counts a started transfer as open only until then)', () => {
+    ticket
+      .given([issued], at())
+      .when(request({ notAfter: NOW }))
+      .then([requested()]);
+    ticket
+      .given([issued], at(shift(NOW, 1)))
+      .when(request({ notAfter: NOW }))
+      .thenThrows('TICKET_NOT_TRANSFERABLE');
+  });
+
   it('FORBIDDEN for anyone but the holder', () => {
     ticket
       .given([issued], at())

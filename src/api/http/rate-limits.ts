@@ -26,6 +26,9 @@ export function createRateLimiter(name: RateLimitName, enabled: boolean): Reques
     limit,
     standardHeaders: false,
     legacyHeaders: true, // X-RateLimit-Limit / -Remaining / -Reset, as the seed specifies
+    // req.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names (off by default), so a client
+    // cannot pick its own key. An X-Forwarded-For we ignore on purpose is not a misconfiguration to report.
+    validate: { xForwardedForHeader: false },
     keyGenerator: (req: Request) =>
       req.auth ? `user:${req.auth.sub}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
     skip: (req: Request) => name === 'authenticated' && !req.auth,

@@ -80,7 +80,8 @@ const badRefreshToken = () =>
  *
  * Lookups by email read the email stream itself (not a projection), so a user can log in the moment
  * registration answers. Refresh tokens are `{userId}.{tokenId}.{secret}`; only sha256(secret) is recorded,
- * and each use rotates the token: the old one is dead afterwards.
+ * and each use rotates the token: the old one is dead afterwards. Presenting a rotated token again revokes
+ * every token descended from the same sign-in (its family): a stolen copy and the original cannot both live.
  */
 export class AccountService {
   private readonly customers: CustomerProcessor;
@@ -174,6 +175,8 @@ export class AccountService {
       },
       this.actingAs(metadata, userId),
     );
+    // A rotated token presented again: its family was revoked (that event is now in the log); refuse.
+    if (!outcome.events.some((e) => e.type === 'RefreshTokenRotated')) throw badRefreshToken();
     const { state } = await this.customers.read(userId);
     if (!state.exists) throw badRefreshToken(); // cannot happen: the rotation needed the account
     return this.tokenResponse(state, next.refreshToken, outcome.position);

@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { OrderPlacedData, OrderSeat } from '../../domain/order/order';
+import type { OrderPlacedData, OrderSeat, TicketTransferFacts } from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
 import type { TicketedEventProcessor } from '../catalog/ticketed-event-processor';
 import type { Clock } from '../ports/clock';
@@ -23,6 +23,11 @@ export interface PaymentMethodLookup {
     userId: string,
     paymentMethodId: string,
   ): Promise<{ paymentMethodId: string; cardToken: string } | undefined>;
+}
+
+/** Reads the order's tickets from their own streams (the tickets module answers it). */
+export interface TicketTransferFactsSource {
+  transferFacts(orderId: string, seatIds: string[]): Promise<TicketTransferFacts[]>;
 }
 
 export interface PlaceOrderInput {
@@ -158,10 +163,18 @@ export class OrderService {
       .find({ user_id: actor.userId }, { sort: { created_at: -1 } });
   }
 
-  async cancel(actor: Actor, orderId: string, metadata: CommandMetadata) {
+  /**
+   * The buyer's cancellation: the whole order, refunded in full, and only while every ticket is still the
+   * buyer's (none transferred, no transfer open); the order decider checks that against the tickets' streams.
+   */
+  async cancel(actor: Actor, orderId: string, metadata: CommandMetadata, tickets: TicketTransferFactsSource) {
     const { state } = await this.orders.read(orderId);
     if (!state.placed || (state.placed.userId !== actor.userId && !actor.isAdmin))
       fail('ORDER_NOT_FOUND', 'Order not found');
+    const facts = await tickets.transferFacts(
+      orderId,
+      state.placed.seats.map((s) => s.seatId),
+    );
     const outcome = await this.orders.execute(
       orderId,
       {
@@ -169,6 +182,7 @@ export class OrderService {
         reason: 'Cancelled by the customer',
         eventCancelled: false,
         byUserId: state.placed.userId,
+        tickets: facts,
       },
       metadata,
     );

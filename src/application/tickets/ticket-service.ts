@@ -12,6 +12,8 @@ import {
   type TicketVoided,
   type TransferRequested,
 } from '../../domain/ticket/ticket';
+import { TRANSFER_START_WINDOW_MS, type TicketTransferFacts } from '../../domain/order/order';
+import { createOrderProcessor, type OrderProcessor } from '../orders/order-processor';
 import type { Clock } from '../ports/clock';
 import type { EventStore } from '../ports/event-store';
 import type { QrRenderer } from '../ports/qr-renderer';
@@ -103,6 +105,8 @@ const transferNotFound = (): never => fail('TRANSFER_NOT_FOUND', 'Transfer not f
  */
 export class TicketService {
   readonly tickets: TicketProcessor;
+  /** Only to record a transfer's start on its order (where cancellations are decided). */
+  private readonly orders: OrderProcessor;
 
   constructor(
     private readonly store: EventStore,
@@ -120,6 +124,34 @@ export class TicketService {
       decider: ticketDecider,
       context: () => ({ now: clock.now() }),
     });
+    // Its own processor on the order streams: a stale cache here or in OrderService's only costs a conflict
+    // and a reload (every append carries the expected revision).
+    this.orders = createOrderProcessor(store, clock);
+  }
+
+  /**
+   * The transfer facts of an order's tickets, folded from their own streams in the store (the write side, not
+   * a read model and not a cache another process may have outdated), for the order's cancellation decision.
+   */
+  async transferFacts(orderId: string, seatIds: string[]): Promise<TicketTransferFacts[]> {
+    return Promise.all(
+      seatIds.map(async (seatId) => {
+        const ticketId = ticketIdFor(orderId, seatId);
+        let state: TicketState = ticketDecider.initialState();
+        for (const recorded of await this.store.readStream(ticketStream(ticketId)))
+          state = ticketDecider.evolve(state, { type: recorded.type, data: recorded.data } as TicketEvent);
+        if (!state.exists) return { ticketId, status: 'NOT_ISSUED' as const, transfers: [] };
+        return {
+          ticketId,
+          status: state.status,
+          transfers: [...state.transfers.values()].map((t) => ({
+            transferId: t.transferId,
+            status: t.status,
+            expiresAt: new Date(t.expiresAt).toISOString(),
+          })),
+        };
+      }),
+    );
   }
 
   // ---- sagas -------------------------------------------------------------------------------------------
@@ -247,13 +279,25 @@ export class TicketService {
     input: { recipient_email: string; recipient_name: string },
     metadata: CommandMetadata,
   ): Promise<TransferRequestView> {
-    await this.visibleTicket(userId, ticketId);
+    const doc = await this.visibleTicket(userId, ticketId);
     const recipientEmail = normalizeEmail(input.recipient_email);
     if ((await this.findUserIdByEmail(recipientEmail)) === userId) {
       fail('TICKET_NOT_TRANSFERABLE', 'This ticket cannot be transferred: you already hold it');
     }
     const transferId = randomUUID();
     const expiresAt = new Date(this.clock.now().getTime() + this.transferTtlSeconds * 1000).toISOString();
+    // First on the order: a cancelled order starts no transfer, and a cancellation racing this request sees
+    // it (the ticket then records the request only within the window the order counts it as open).
+    const started = await this.orders.execute(
+      doc.order_id,
+      { type: 'StartTicketTransfer', ticketId, transferId },
+      metadata,
+    );
+    const startedAt = started.events.find((e) => e.type === 'TicketTransferStarted')?.data as
+      { startedAt: string } | undefined;
+    const notAfter = new Date(
+      (startedAt ? Date.parse(startedAt.startedAt) : this.clock.now().getTime()) + TRANSFER_START_WINDOW_MS,
+    ).toISOString();
     let outcome: CommandOutcome<TicketEvent>;
     try {
       outcome = await this.tickets.execute(
@@ -265,6 +309,7 @@ export class TicketService {
           recipientEmail,
           recipientName: input.recipient_name.trim(),
           expiresAt,
+          notAfter,
         },
         metadata,
       );

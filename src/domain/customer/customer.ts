@@ -87,13 +87,32 @@ export type CustomerRegistered = DomainEvent<
     registeredAt: string;
   }
 >;
+/**
+ * A sign-in starts a token family (its id is the first token's id); every rotation passes the family on.
+ * `familyId` is absent from events recorded before families existed: the family is then the token's own id.
+ */
 export type RefreshTokenIssued = DomainEvent<
   'RefreshTokenIssued',
-  { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string }
+  { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string; familyId?: string }
 >;
 export type RefreshTokenRotated = DomainEvent<
   'RefreshTokenRotated',
-  { oldTokenId: string; newTokenId: string; newTokenHash: string; expiresAt: string; rotatedAt: string }
+  {
+    oldTokenId: string;
+    newTokenId: string;
+    newTokenHash: string;
+    expiresAt: string;
+    rotatedAt: string;
+    familyId?: string;
+  }
+>;
+/**
+ * A token that was already rotated away was presented again: someone holds a copy (OAuth 2.0 Security BCP,
+ * refresh token rotation), so every token of its family dies; the holder signs in again.
+ */
+export type RefreshTokenFamilyRevoked = DomainEvent<
+  'RefreshTokenFamilyRevoked',
+  { familyId: string; reusedTokenId: string; revokedTokenIds: string[]; reason: 'reuse'; revokedAt: string }
 >;
 export type PaymentMethodAdded = DomainEvent<
   'PaymentMethodAdded',
@@ -123,13 +142,19 @@ export type PaymentMethodRemoved = DomainEvent<
   }
 >;
 export type CustomerEvent =
-  CustomerRegistered | RefreshTokenIssued | RefreshTokenRotated | PaymentMethodAdded | PaymentMethodRemoved;
+  | CustomerRegistered
+  | RefreshTokenIssued
+  | RefreshTokenRotated
+  | RefreshTokenFamilyRevoked
+  | PaymentMethodAdded
+  | PaymentMethodRemoved;
 
 export interface RefreshTokenState {
   tokenHash: string;
   /** Epoch milliseconds. */
   expiresAt: number;
   used: boolean;
+  familyId: string;
 }
 
 /** A saved method is what PaymentMethodAdded recorded, less the bookkeeping of which default it replaced. */
@@ -198,6 +223,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
               tokenHash: command.tokenHash,
               expiresAt: command.expiresAt,
               issuedAt: now.toISOString(),
+              familyId: command.tokenId,
             },
           },
         ];
@@ -207,11 +233,27 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         const old = state.refreshTokens.get(command.oldTokenId);
         if (
           !old ||
-          old.used ||
           !constantTimeEquals(old.tokenHash, command.oldTokenHash) ||
           old.expiresAt <= now.getTime()
-        ) {
+        )
           return invalidGrant();
+        if (old.used) {
+          // Reuse of a rotated token: revoke the family (recorded), and the caller answers INVALID_GRANT.
+          const revokedTokenIds = [...state.refreshTokens]
+            .filter(([, token]) => token.familyId === old.familyId)
+            .map(([id]) => id);
+          return [
+            {
+              type: 'RefreshTokenFamilyRevoked',
+              data: {
+                familyId: old.familyId,
+                reusedTokenId: command.oldTokenId,
+                revokedTokenIds,
+                reason: 'reuse',
+                revokedAt: now.toISOString(),
+              },
+            },
+          ];
         }
         if (state.refreshTokens.has(command.newTokenId))
           fail('VALIDATION_ERROR', 'This refresh token id is already in use');
@@ -226,6 +268,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
               newTokenHash: command.newTokenHash,
               expiresAt: command.expiresAt,
               rotatedAt: now.toISOString(),
+              familyId: old.familyId,
             },
           },
         ];
@@ -317,6 +360,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           tokenHash: event.data.tokenHash,
           expiresAt: Date.parse(event.data.expiresAt),
           used: false,
+          familyId: event.data.familyId ?? event.data.tokenId,
         });
         return state;
       }
@@ -330,7 +374,16 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           tokenHash: event.data.newTokenHash,
           expiresAt: Date.parse(event.data.expiresAt),
           used: false,
+          familyId: event.data.familyId ?? old?.familyId ?? event.data.oldTokenId,
         });
+        return state;
+      }
+      case 'RefreshTokenFamilyRevoked': {
+        if (!state.exists) return state;
+        // Forgotten entirely: any token of the family is then unknown, hence INVALID_GRANT, without new events.
+        for (const [id, token] of state.refreshTokens)
+          if (token.familyId === event.data.familyId) state.refreshTokens.delete(id);
+        for (const id of event.data.revokedTokenIds) state.refreshTokens.delete(id);
         return state;
       }
       case 'PaymentMethodAdded': {

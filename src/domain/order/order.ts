@@ -66,6 +66,15 @@ export type OrderCancelled = DomainEvent<
     cancelledAt: string;
   }
 >;
+/**
+ * Recorded on the order BEFORE a transfer of one of its tickets is requested on the ticket's stream. The order
+ * stream is where a cancellation is decided, so a transfer racing a cancellation meets it here: whichever is
+ * appended second sees the other (expected revision), and a cancelled order starts no transfer.
+ */
+export type TicketTransferStarted = DomainEvent<
+  'TicketTransferStarted',
+  { orderId: string; ticketId: string; transferId: string; startedAt: string }
+>;
 export type RefundCompleted = DomainEvent<
   'RefundCompleted',
   { orderId: string; refundId: string | null; amountCents: Cents; voided: boolean; refundedAt: string }
@@ -78,6 +87,7 @@ export type OrderEvent =
   | OrderFailed
   | TicketsIssued
   | OrderCancelled
+  | TicketTransferStarted
   | RefundCompleted;
 
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
@@ -109,14 +119,47 @@ export interface CancelOrder {
   eventCancelled: boolean;
   /** Who asks; only the buyer (or the system for event cancellations) may cancel. */
   byUserId: string;
+  /**
+   * The order's tickets as their own streams say now (write side, never a read model). Required for a
+   * customer's cancellation: a ticket given away (or being given away) is no longer the buyer's to cancel.
+   */
+  tickets?: TicketTransferFacts[];
 }
+
+/** What a ticket's stream says about transfers, for the cancellation decision. */
+export interface TicketTransferFacts {
+  ticketId: string;
+  /** NOT_ISSUED: no stream yet (fulfillment has not written it). */
+  status: 'ACTIVE' | 'VOID' | 'TRANSFERRED' | 'NOT_ISSUED';
+  transfers: Array<{ transferId: string; status: 'PENDING' | 'ACCEPTED' | 'CANCELLED'; expiresAt: string }>;
+}
+
+/** Marks a transfer of one of the order's tickets as started (see TicketTransferStarted). */
+export interface StartTicketTransfer {
+  type: 'StartTicketTransfer';
+  ticketId: string;
+  transferId: string;
+}
+
+/**
+ * How long after TicketTransferStarted the ticket's stream may still record that transfer request (the ticket
+ * decider refuses it later). Until then a started transfer the ticket does not show yet blocks a cancellation.
+ */
+export const TRANSFER_START_WINDOW_MS = 30_000;
 export interface RecordRefund {
   type: 'RecordRefund';
   refundId: string | null;
   voided: boolean;
 }
 export type OrderCommand =
-  PlaceOrder | RecordCapture | ConfirmOrder | FailOrder | RecordTickets | CancelOrder | RecordRefund;
+  | PlaceOrder
+  | RecordCapture
+  | ConfirmOrder
+  | FailOrder
+  | RecordTickets
+  | CancelOrder
+  | StartTicketTransfer
+  | RecordRefund;
 
 export interface OrderState {
   placed?: OrderPlacedData;
@@ -124,6 +167,8 @@ export interface OrderState {
   paymentStatus?: PaymentStatus;
   captureId: string | null;
   tickets: Array<{ ticketId: string; seatId: string; barcode: string }>;
+  /** Transfers started on the order's tickets, by transfer id (absent in states built before transfers). */
+  transferStarts?: Record<string, { ticketId: string; startedAt: number }>;
 }
 
 export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: Date }> = {
@@ -139,6 +184,8 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
       const { type: _type, ...data } = command;
       return [{ type: 'OrderPlaced', data: { ...data, placedAt: at } }];
     }
+    // A ticket always belongs to a placed order; with no order stream there is no cancellation to guard.
+    if (command.type === 'StartTicketTransfer' && !state.placed) return [];
     const order = state.placed;
     if (!order) fail('ORDER_NOT_FOUND', 'Order not found');
     switch (command.type) {
@@ -191,6 +238,10 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
             event_date: order.eventDate,
           });
         }
+        // An event cancellation refunds the buyer (the one who paid) in full and voids every ticket, the
+        // recipients' included: there is no event to attend. A buyer's own cancellation must not take back a
+        // ticket given away, so it is refused once any ticket was transferred or is being transferred.
+        if (!command.eventCancelled) assertNoTransfers(state, command.tickets, now);
         return [
           {
             type: 'OrderCancelled',
@@ -204,6 +255,27 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
               authorizationId: order.authorizationId,
               ticketIds: state.tickets.map((t) => t.ticketId),
               cancelledAt: at,
+            },
+          },
+        ];
+      }
+      case 'StartTicketTransfer': {
+        if (state.transferStarts?.[command.transferId]) return []; // a retry
+        if (state.status !== 'CONFIRMED')
+          fail(
+            'TICKET_NOT_TRANSFERABLE',
+            state.status === 'CANCELLED'
+              ? 'This ticket cannot be transferred: its order was cancelled'
+              : 'This ticket cannot be transferred: its order is not confirmed',
+          );
+        return [
+          {
+            type: 'TicketTransferStarted',
+            data: {
+              orderId: order.orderId,
+              ticketId: command.ticketId,
+              transferId: command.transferId,
+              startedAt: at,
             },
           },
         ];
@@ -243,8 +315,61 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
         return { ...state, tickets: event.data.tickets };
       case 'OrderCancelled':
         return { ...state, status: 'CANCELLED', paymentStatus: 'REFUND_PENDING' };
+      case 'TicketTransferStarted':
+        return {
+          ...state,
+          transferStarts: {
+            ...state.transferStarts,
+            [event.data.transferId]: {
+              ticketId: event.data.ticketId,
+              startedAt: Date.parse(event.data.startedAt),
+            },
+          },
+        };
       case 'RefundCompleted':
         return { ...state, paymentStatus: event.data.voided ? 'VOIDED' : 'REFUNDED' };
     }
   },
 };
+
+/**
+ * A customer's cancellation is refused (409) when a ticket of the order was transferred (its recipient holds
+ * it now: ORDER_HAS_TRANSFERRED_TICKETS), or a transfer is still open (TRANSFER_PENDING: the buyer cancels
+ * the transfer first, or waits for it to expire). A transfer started on this order that the ticket's stream
+ * does not show yet counts as open until TRANSFER_START_WINDOW_MS have passed (after that the ticket
+ * refuses to record it). Without the ticket facts nothing can be proven, so the cancellation is refused.
+ */
+function assertNoTransfers(state: OrderState, tickets: TicketTransferFacts[] | undefined, now: Date): void {
+  const starts = Object.entries(state.transferStarts ?? {});
+  if (!tickets) {
+    if (starts.length > 0 || state.tickets.length > 0)
+      fail('ORDER_NOT_CANCELLABLE', 'The tickets of this order could not be checked');
+    return;
+  }
+  const transferred = tickets
+    .filter((t) => t.status === 'TRANSFERRED' || t.transfers.some((x) => x.status === 'ACCEPTED'))
+    .map((t) => t.ticketId);
+  if (transferred.length > 0)
+    fail(
+      'ORDER_HAS_TRANSFERRED_TICKETS',
+      'This order cannot be cancelled: some of its tickets were transferred to someone else',
+      { ticket_ids: transferred },
+    );
+  const known = new Set(tickets.flatMap((t) => t.transfers.map((x) => x.transferId)));
+  const open = [
+    ...tickets.flatMap((t) =>
+      t.transfers
+        .filter((x) => x.status === 'PENDING' && Date.parse(x.expiresAt) > now.getTime())
+        .map((x) => x.transferId),
+    ),
+    ...starts
+      .filter(([id, s]) => !known.has(id) && now.getTime() < s.startedAt + TRANSFER_START_WINDOW_MS)
+      .map(([id]) => id),
+  ];
+  if (open.length > 0)
+    fail(
+      'TRANSFER_PENDING',
+      'This order cannot be cancelled while a transfer of its tickets is pending: cancel the transfer first',
+      { transfer_ids: open },
+    );
+}

@@ -46,6 +46,11 @@ export interface RequestTransfer {
   recipientName: string;
   /** ISO 8601; capped at the event's start (a transfer is worthless afterwards). */
   expiresAt: string;
+  /**
+   * ISO 8601: the request is refused after this (the order recorded the transfer's start and counts it as
+   * open only for a bounded time; see TRANSFER_START_WINDOW_MS in the order decider).
+   */
+  notAfter?: string;
 }
 
 /** On the OLD ticket; the service then issues `newTicketId` (with `newBarcode`) on its own stream. */
@@ -248,6 +253,8 @@ export const ticketDecider: Decider<TicketCommand, TicketEvent, TicketState, Tic
           if (existing.status === 'PENDING' && existing.recipientEmail === command.recipientEmail) return [];
           fail('VALIDATION_ERROR', 'This transfer id is already in use');
         }
+        if (command.notAfter !== undefined && !(now.getTime() <= Date.parse(command.notAfter)))
+          return notTransferable('the request took too long; try again');
         const blocker = transferBlocker(state, now);
         if (blocker) return notTransferable(blocker);
         if (state.ownerEmail !== null && command.recipientEmail === state.ownerEmail) {
