@@ -17,7 +17,7 @@ import { ticketRoutes, transferRoutes } from './routes/ticket.routes';
 import { authenticate } from './http/auth';
 import { rejectRawCardData } from './http/card-data-guard';
 import { idempotent } from './http/idempotency';
-import type { Metrics } from './http/metrics';
+import { metricsAccess, type Metrics } from './http/metrics';
 import { errorHandler, guardJsonBody, requestId, requireJson, routeNotFound } from './http/middleware';
 import { createRateLimiter } from './http/rate-limits';
 import { readYourWrites, type ProjectionPosition } from './http/read-your-writes';
@@ -44,18 +44,34 @@ export interface HttpDependencies {
   rateLimits: boolean;
   bodyLimit: string;
   readYourWritesTimeoutMs: number;
+  /** Express `trust proxy`: false unless TRUST_PROXY names the proxies (else X-Forwarded-For picks the rate-limit key). */
+  trustProxy?: false | number | string[];
+  /** Bearer token a scraper may use on /metrics (an admin token always works). */
+  metricsToken?: string;
   health: { ready(): Promise<{ ready: boolean; lag: number }> };
+}
+
+/**
+ * The router's answers (errors and idempotent replays included) carry access/refresh tokens, card references,
+ * barcodes or QR codes: no browser or proxy may keep them.
+ */
+function noStore(router: RequestHandler): express.Router {
+  return express.Router().use((_req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    next();
+  }, router);
 }
 
 /** The HTTP API: middleware order matters (request id first, errors last). */
 export function buildHttpApp(deps: HttpDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
-  app.use(requestId);
+  // Metrics first, so requests refused by the header checks in requestId are counted too.
   app.use(deps.metrics.middleware());
+  app.use(requestId);
   app.use(helmet({ contentSecurityPolicy: false }));
 
   app.get('/healthz', (_req, res) => {
@@ -65,7 +81,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     const { ready, lag } = await deps.health.ready();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'catching_up', projection_lag: lag });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(deps.tokens, deps.metricsToken), async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   const openapi = buildOpenApiDocument();
@@ -76,6 +92,8 @@ export function buildHttpApp(deps: HttpDependencies): Express {
 
   app.use(requireJson);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // Form bodies (token requests only: requireJson refuses them elsewhere) pass the same guards as JSON.
+  app.use(express.urlencoded({ extended: false, limit: '10kb' }));
   app.use(guardJsonBody);
   app.use(rejectRawCardData);
   app.use(authenticate(deps.tokens));
@@ -87,7 +105,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
 
   const v1 = express.Router();
   v1.use(authenticatedLimit);
-  const auth = authRoutes({ accounts: deps.accounts, authLimit: limit('auth') });
+  const auth = noStore(authRoutes({ accounts: deps.accounts, authLimit: limit('auth') }));
   v1.use('/auth', auth);
   const catalogDeps = {
     catalog: deps.catalog,
@@ -108,20 +126,25 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   v1.use('/reservations', reservationRoutes(reservationDeps));
   v1.use(
     '/payment-methods',
-    paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
+    noStore(
+      paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
+    ),
   );
   v1.use(
     '/orders',
-    orderRoutes({
-      orders: deps.orders,
-      qr: deps.qr,
-      idempotent: reservationDeps.idempotent,
-      readYourWrites: ryw,
-    }),
+    noStore(
+      orderRoutes({
+        orders: deps.orders,
+        qr: deps.qr,
+        idempotent: reservationDeps.idempotent,
+        readYourWrites: ryw,
+        tickets: deps.tickets,
+      }),
+    ),
   );
   const ticketDeps = { tickets: deps.tickets, readYourWrites: ryw, idempotent: reservationDeps.idempotent };
-  v1.use('/tickets', ticketRoutes(ticketDeps));
-  v1.use('/transfers', transferRoutes(ticketDeps));
+  v1.use('/tickets', noStore(ticketRoutes(ticketDeps)));
+  v1.use('/transfers', noStore(transferRoutes(ticketDeps)));
 
   app.use('/v1', v1);
   app.use('/oauth', auth);

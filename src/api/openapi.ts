@@ -209,10 +209,28 @@ const NEEDS_ADMIN: ErrorSpec = {
   429: ['Rate limit exceeded (signed-in users: 1000 requests per hour across /v1)', ['RATE_LIMIT_EXCEEDED']],
 };
 
+/**
+ * Checks every request passes before any route (so every operation can answer them): the headers the service
+ * keeps must be safe ids, and no header, path segment or query value may hold a card number.
+ */
+const CLIENT_VALUES: ErrorSpec = {
+  400: [
+    'An unsafe `X-Request-Id`, `X-Correlation-Id`, `Idempotency-Key` or `X-Session-ID` (1-128 of `[A-Za-z0-9._:-]`), ' +
+      'an `X-Device-ID` over 512 characters, or a card number in a header, the path or the query string',
+    [
+      'INVALID_REQUEST_ID',
+      'INVALID_CORRELATION_ID',
+      'INVALID_IDEMPOTENCY_KEY',
+      'INVALID_HEADER',
+      'RAW_CARD_DATA_REJECTED',
+    ],
+  ],
+};
+
 /** Merges error specs into responses: one per status, its descriptions joined and its codes listed once. */
 function errors(...specs: ErrorSpec[]): Record<string, ResponseObject> {
   const collected = new Map<string, { descriptions: string[]; codes: string[] }>();
-  for (const spec of specs) {
+  for (const spec of [...specs, CLIENT_VALUES]) {
     for (const [status, [description, codes]] of Object.entries(spec)) {
       const entry = collected.get(status) ?? { descriptions: [], codes: [] };
       entry.descriptions.push(description);
@@ -244,7 +262,7 @@ function validation(what: string, extraCodes: string[] = []): ErrorSpec {
 }
 const MALFORMED_JSON: ErrorSpec = {
   400: [
-    'The body is not valid JSON, not a JSON object, or nested more than 32 levels; or it holds a card number or security code (never accepted anywhere: send a payment token)',
+    'The body is not valid JSON, not a JSON object, nested more than 32 levels, or holds a lone UTF-16 surrogate; or it holds a card number or security code (never accepted anywhere: send a payment token)',
     ['INVALID_JSON', 'VALIDATION_ERROR', 'RAW_CARD_DATA_REJECTED'],
   ],
 };
@@ -316,7 +334,8 @@ function authOperations(prefix: '/v1/auth' | '/oauth'): Record<string, PathItemO
             ]),
             {
               401: [
-                'Wrong email or password, or an invalid, expired or already used refresh token',
+                'Wrong email or password, or an invalid, expired or already used refresh token (presenting a ' +
+                  'rotated refresh token again revokes every refresh token of its sign-in)',
                 ['INVALID_GRANT'],
               ],
             },
@@ -878,8 +897,15 @@ const orderPaths: Record<string, PathItemObject> = {
           {
             404: ["No such order, or someone else's", ['ORDER_NOT_FOUND']],
             409: [
-              'Already cancelled, or still `PENDING` (try again in a moment)',
-              ['ORDER_ALREADY_CANCELLED', 'ORDER_PENDING'],
+              'Already cancelled, or still `PENDING` (try again in a moment); a ticket of the order was transferred ' +
+                '(`details.ticket_ids`: the whole order stays, nothing is refunded), or a transfer of one is pending ' +
+                '(`details.transfer_ids`: cancel the transfer first, or let it expire)',
+              [
+                'ORDER_ALREADY_CANCELLED',
+                'ORDER_PENDING',
+                'ORDER_HAS_TRANSFERRED_TICKETS',
+                'TRANSFER_PENDING',
+              ],
             ],
           },
           BODY_ERRORS,
@@ -1081,7 +1107,7 @@ const operationsPaths: Record<string, PathItemObject> = {
       operationId: 'health',
       tags: ['operations'],
       summary: 'Liveness: the process answers',
-      responses: { 200: ok('Alive', schema('Health')) },
+      responses: { 200: ok('Alive', schema('Health')), ...errors() },
     },
   },
   '/readyz': {
@@ -1092,6 +1118,7 @@ const operationsPaths: Record<string, PathItemObject> = {
       responses: {
         200: ok('Ready', schema('Readiness')),
         503: ok('Still catching up (`status: catching_up`)', schema('Readiness')),
+        ...errors(),
       },
     },
   },
@@ -1100,12 +1127,23 @@ const operationsPaths: Record<string, PathItemObject> = {
       operationId: 'metrics',
       tags: ['operations'],
       summary: 'Prometheus metrics (requests, latency, appends, conflicts, projection lag)',
+      description:
+        'Needs an admin access token, or `Authorization: Bearer <METRICS_TOKEN>` when `METRICS_TOKEN` is set. ' +
+        'Requests are labelled by route template with its mount prefix (`/v1/orders/:id`); unmatched paths share `unmatched`.',
+      security: BEARER,
       responses: {
         200: {
           description: 'Prometheus text exposition format',
           headers: REQUEST_ID,
           content: { 'text/plain': { schema: { type: 'string' } } },
         },
+        ...errors(
+          {
+            401: ['No token, or neither a valid access token nor the metrics token', ['UNAUTHORIZED']],
+            403: ['A valid access token whose role is not `admin`', ['FORBIDDEN']],
+          },
+          INTERNAL,
+        ),
       },
     },
   },
@@ -1120,6 +1158,7 @@ const operationsPaths: Record<string, PathItemObject> = {
           headers: REQUEST_ID,
           content: json({ type: 'object' }),
         },
+        ...errors(),
       },
     },
   },
@@ -1130,6 +1169,7 @@ const operationsPaths: Record<string, PathItemObject> = {
       summary: 'Swagger UI for this document (HTML; its assets are served under /docs/)',
       responses: {
         200: { description: 'The Swagger UI page', content: { 'text/html': { schema: { type: 'string' } } } },
+        ...errors(),
       },
     },
   },
@@ -1673,7 +1713,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'Event-sourced ticketing API. Every error is `{"error":{"code","message","details","request_id","timestamp"}}` ' +
         '(schema `Error`); an unknown path or method is 404 `ROUTE_NOT_FOUND`. Command responses carry `X-Log-Position`; ' +
         'send it back as `X-Min-Log-Position` on a query to read your own writes. Request bodies are JSON objects ' +
-        '(at most 100kb, nested at most 32 levels); unknown fields are refused with 400 `VALIDATION_ERROR`. ' +
+        '(at most 100kb, nested at most 32 levels); unknown fields are refused with 400 `VALIDATION_ERROR`, whatever ' +
+        'their name; `null` is not accepted for an optional field (leave it out). Date-times are ISO 8601 with a time ' +
+        'zone, dates `YYYY-MM-DD`, money a number with at most two decimals. Client values echoed in `error.details` ' +
+        'are cut to 64 characters. Card numbers are refused (400 `RAW_CARD_DATA_REJECTED`) in bodies, query strings, ' +
+        'paths and headers alike. ' +
         'Rate-limited answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; ' +
         '429 `RATE_LIMIT_EXCEEDED` adds `Retry-After`.',
     },
@@ -1760,14 +1804,16 @@ export function buildOpenApiDocument(): OpenApiDocument {
           name: 'Idempotency-Key',
           in: 'header',
           description:
-            'Makes retries safe: 1-128 letters, digits or `. _ : -`, scoped to the caller. Otherwise 400 `INVALID_IDEMPOTENCY_KEY`.',
-          schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
+            'Makes retries safe: 1-128 letters, digits or `. _ : -`, scoped to the caller. Otherwise 400 `INVALID_IDEMPOTENCY_KEY` ' +
+            '(400 `RAW_CARD_DATA_REJECTED` when it holds a card-number shape, such as 16 digits in a row).',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,128}$' },
         },
       },
       headers: {
         'X-Request-Id': {
           description:
-            "The request's id (the caller's own X-Request-Id when it is 1-128 of `[A-Za-z0-9_.:-]`); also `error.request_id`",
+            "The request's id (the caller's own X-Request-Id, which must be 1-128 of `[A-Za-z0-9_.:-]`, else 400 " +
+            '`INVALID_REQUEST_ID`); also `error.request_id`',
           schema: { type: 'string' },
         },
         'X-Log-Position': {

@@ -920,24 +920,38 @@ describe('OpenAPI document', () => {
     const cancelTemplate = '/v1/orders/{order_id}/cancel';
     await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: friend }, 404);
     await check('POST', cancelTemplate, '/v1/orders/nope/cancel', { token: buyer }, 404);
-    const cancelled = await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: buyer }, 200);
-    expect(cancelled.body).toMatchObject({
-      order_id: orderId,
-      status: 'CANCELLED',
-      refund_amount: order.body.total,
+    // A ticket of this order was transferred: its buyer can no longer cancel it (issue 8, item 6).
+    const keptForRecipient = await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: buyer }, 409);
+    expect(code(keptForRecipient)).toBe('ORDER_HAS_TRANSFERRED_TICKETS');
+    // An order whose tickets are all still the buyer's cancels.
+    const spare = await placeOrder({
+      reservation_id: await reserve(['s1:A:7', 's1:A:8']),
+      payment_method_id: card,
     });
-    const again = await check('POST', cancelTemplate, `${orderUrl}/cancel`, { token: buyer }, 409);
+    const spareUrl = `/v1/orders/${spare.body.order_id as string}`;
+    const spareOrder = await until(
+      spareUrl,
+      buyer,
+      (r) => r.status === 200 && r.body.status === 'CONFIRMED' && r.body.tickets.length === 2,
+    );
+    const cancelled = await check('POST', cancelTemplate, `${spareUrl}/cancel`, { token: buyer }, 200);
+    expect(cancelled.body).toMatchObject({
+      order_id: spare.body.order_id,
+      status: 'CANCELLED',
+      refund_amount: spareOrder.body.total,
+    });
+    const again = await check('POST', cancelTemplate, `${spareUrl}/cancel`, { token: buyer }, 409);
     expect(code(again)).toBe('ORDER_ALREADY_CANCELLED');
-    await until(orderUrl, buyer, (r) => r.body?.status === 'CANCELLED');
+    await until(spareUrl, buyer, (r) => r.body?.status === 'CANCELLED');
     const afterCancel = { 'x-min-log-position': cancelled.headers.get('x-log-position')! };
     const cancelledView = await check(
       'GET',
       '/v1/orders/{order_id}',
-      orderUrl,
+      spareUrl,
       { token: buyer, headers: afterCancel },
       200,
     );
-    expect(cancelledView.body).toMatchObject({ status: 'CANCELLED', refund_amount: order.body.total });
+    expect(cancelledView.body).toMatchObject({ status: 'CANCELLED', refund_amount: spareOrder.body.total });
 
     // --- a declined card: 402, the hold released; ordering it again is 410 ---
     const doomed = await reserve(['s1:A:5', 's1:A:6']);

@@ -3,9 +3,13 @@ import { ApiError } from '../../src/api/http/api-error';
 import {
   containsCardNumber,
   findRawCardData,
+  findRawCardDataInRequest,
+  idHoldsCardNumber,
+  isSafeClientId,
   luhnValid,
   MAX_DEPTH,
   RAW_CARD_DATA_MESSAGE,
+  redactCardNumbers,
   rejectRawCardData,
 } from '../../src/api/http/card-data-guard';
 
@@ -186,5 +190,64 @@ describe('rejectRawCardData middleware', () => {
     expect(error.details).toEqual({ field: 'card.number' });
     expect(JSON.stringify({ m: error.message, d: error.details })).not.toContain('4242');
     expect(req.body).toBeUndefined();
+  });
+});
+
+describe('every door: query strings and paths', () => {
+  it.each([
+    [{ query: { q: VISA } }, 'query.q'],
+    [{ query: { cvv: '123' } }, 'query.cvv'],
+    [{ query: { tags: ['a', '4242 4242 4242 4242'] } }, 'query.tags.1'],
+    [{ path: `/v1/orders/${VISA}` }, '(path)'],
+    [{ path: `/v1/orders/${encodeURIComponent('4242 4242 4242 4242')}` }, '(path)'],
+    [{ path: `/v1/orders/${'%34%32'.repeat(8)}` }, '(path)'],
+    [{ path: `/v1/orders/${VISA}%E0%A4%A` }, '(path)'], // malformed escape: the raw path is still checked
+  ])('%j is refused at %s', (req, field) => {
+    expect(findRawCardDataInRequest(req)).toBe(field);
+  });
+
+  it('passes clean requests (the hot path) and ids that merely hold digits', () => {
+    expect(
+      findRawCardDataInRequest({ path: '/v1/seats/reserve', query: {}, body: { seat_ids: ['s1:A:1'] } }),
+    ).toBe(undefined);
+    expect(findRawCardDataInRequest({ path: '/v1/events/000051048D991EE7', query: { page: '2' } })).toBe(
+      undefined,
+    );
+    expect(findRawCardDataInRequest({ path: '/v1/orders/123e4567-e89b-42d3-a456-426614174000' })).toBe(
+      undefined,
+    );
+  });
+});
+
+describe('client-chosen ids and keys', () => {
+  it.each(['req-1', 'a.b:c_d-e', '123e4567-e89b-42d3-a456-426614174000', 'k'.repeat(128), '1733059200000'])(
+    '%s is a safe id',
+    (id) => {
+      expect(isSafeClientId(id)).toBe(true);
+      expect(idHoldsCardNumber(id)).toBe(false);
+    },
+  );
+  it.each(['', 'has space', 'a/b', 'semi;colon', 'k'.repeat(129), 'é', 'a\u0000b'])(
+    '%p is not a safe id',
+    (id) => expect(isSafeClientId(id)).toBe(false),
+  );
+  it.each([
+    VISA,
+    'req-4242424242424242', // glued to a letter: an identifier in a body, still a card number in an id
+    'req_4242_4242_4242_4242',
+    '4242.4242.4242.4242',
+    'x:378282246310005',
+    '1234567890123456', // 16 digits in a row, Luhn or not
+  ])('%s holds a card number', (id) => expect(idHoldsCardNumber(id)).toBe(true));
+});
+
+describe('redactCardNumbers (text about to be logged)', () => {
+  it('masks every card-number run and keeps the rest', () => {
+    const text = `failed on /v1/orders/${VISA} with 5555 5555 5555 4444 at 2026-12-01 order 42`;
+    const masked = redactCardNumbers(text);
+    expect(masked).toBe('failed on /v1/orders/[redacted] with [redacted] at 2026-12-01 order 42');
+  });
+  it('leaves text without card numbers as it is', () => {
+    expect(redactCardNumbers('Invalid time value 1733059200000')).toBe('Invalid time value 1733059200000');
   });
 });

@@ -1,12 +1,12 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsSafeName, NestedObject, Optional } from './validators';
 
 export class BillingAddressDto {
-  @IsString() @IsNotEmpty() @MaxLength(200) street!: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
-  @IsOptional() @IsString() @MaxLength(100) state?: string;
-  @IsString() @IsNotEmpty() @MaxLength(20) postal_code!: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) country!: string;
+  @IsString() @IsNotEmpty() @MaxLength(200) @IsSafeName() street!: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() city!: string;
+  @Optional() @IsString() @MaxLength(100) @IsSafeName() state?: string;
+  @IsString() @IsNotEmpty() @MaxLength(20) @IsSafeName() postal_code!: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() country!: string;
 }
 
 export const DELIVERY_METHODS = ['MOBILE', 'EMAIL', 'WILL_CALL', 'MAIL'] as const;
@@ -14,6 +14,6 @@ export const DELIVERY_METHODS = ['MOBILE', 'EMAIL', 'WILL_CALL', 'MAIL'] as cons
 export class CreateOrderDto {
   @IsString() @IsNotEmpty() @MaxLength(64) reservation_id!: string;
   @IsString() @IsNotEmpty() @MaxLength(64) payment_method_id!: string;
-  @IsOptional() @ValidateNested() @Type(() => BillingAddressDto) billing_address?: BillingAddressDto;
-  @IsOptional() @IsIn(DELIVERY_METHODS) delivery_method?: (typeof DELIVERY_METHODS)[number];
+  @Optional() @NestedObject(() => BillingAddressDto) billing_address?: BillingAddressDto;
+  @Optional() @IsIn(DELIVERY_METHODS) delivery_method?: (typeof DELIVERY_METHODS)[number];
 }

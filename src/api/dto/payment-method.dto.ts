@@ -1,25 +1,15 @@
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsNotEmpty,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsSafeName, NestedObject, Optional } from './validators';
 
 /** Stripe-style client-side tokens: the only form in which a card may reach this API. */
 export const CARD_TOKEN = /^tok_[A-Za-z0-9_]{1,100}$/;
 
 export class BillingAddressDto {
-  @IsString() @IsNotEmpty() @MaxLength(200) street!: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) city!: string;
-  @IsOptional() @IsString() @MaxLength(100) state?: string;
-  @IsOptional() @IsString() @MaxLength(20) postal_code?: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) country!: string;
+  @IsString() @IsNotEmpty() @MaxLength(200) @IsSafeName() street!: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() city!: string;
+  @Optional() @IsString() @MaxLength(100) @IsSafeName() state?: string;
+  @Optional() @IsString() @MaxLength(20) @IsSafeName() postal_code?: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() country!: string;
 }
 
 /** POST /v1/payment-methods */
@@ -28,10 +18,6 @@ export class AddPaymentMethodDto {
   @IsString()
   @Matches(CARD_TOKEN, { message: 'card_token must be a payment token (tok_...), never a card number' })
   card_token!: string;
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => BillingAddressDto)
-  billing_address?: BillingAddressDto;
-  @IsOptional() @IsBoolean() make_default?: boolean;
+  @Optional() @NestedObject(() => BillingAddressDto) billing_address?: BillingAddressDto;
+  @Optional() @IsBoolean() make_default?: boolean;
 }

@@ -203,13 +203,77 @@ export function findRawCardData(body: unknown): string | undefined {
 }
 
 /**
- * Express middleware, mounted right after the JSON body parser: 400 RAW_CARD_DATA_REJECTED (details: the field
- * path) for a body holding raw card data. The parsed body is dropped so nothing later can record it.
+ * Client-chosen ids and keys (X-Request-Id, X-Correlation-Id, Idempotency-Key, X-Session-ID) are written to log
+ * lines, event metadata and the idempotency table: 1-128 of `[A-Za-z0-9._:-]`, nothing else.
+ */
+const SAFE_CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function isSafeClientId(value: string): boolean {
+  return SAFE_CLIENT_ID.test(value);
+}
+
+/**
+ * Stricter than containsCardNumber, for ids: digits glued to letters (`req-4242...`) or grouped with `.`, `_` or `:`
+ * count too, and 16 or more digits in a row are refused whatever Luhn says (a card-number shape; an id needs none).
+ */
+export function idHoldsCardNumber(id: string): boolean {
+  // Fast exit for the common short id (every request with an X-Request-Id or Idempotency-Key comes here).
+  let digits = 0;
+  for (let i = 0; i < id.length; i += 1) {
+    const c = id.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits += 1;
+  }
+  if (digits < 13) return false;
+  if (/\d{16,}/.test(id)) return true;
+  // Letters become a non-joining mark so glued runs are looked at; the other separators join groups like `-`.
+  return containsCardNumber(id.replace(/[A-Za-z]/g, '#').replace(/[._:]/g, '-'));
+}
+
+/** Masks every card-number-shaped run in free text (error messages and stacks about to be logged). */
+export function redactCardNumbers(text: string): string {
+  if (!containsCardNumber(text)) return text;
+  return text.replace(/\d(?:[ -]?\d){12,}/g, (run) => (containsCardNumber(run) ? '[redacted]' : run));
+}
+
+/** The field holding card data in a request's body, query string or path, or undefined. */
+export function findRawCardDataInRequest(req: {
+  body?: unknown;
+  query?: unknown;
+  path?: string;
+}): string | undefined {
+  const body: unknown = req.body;
+  if (body !== undefined && body !== null) {
+    const field = findRawCardData(body);
+    if (field !== undefined) return field;
+  }
+  const query = req.query;
+  if (query !== null && typeof query === 'object' && Object.keys(query).length > 0) {
+    const field = findRawCardData(query);
+    if (field !== undefined) return `query.${field}`;
+  }
+  // Path segments become ids and end up in log lines and 404 messages; checked decoded (%34%32... is 42...).
+  const path = req.path ?? '';
+  if (path.length >= 13) {
+    let decoded = path;
+    if (path.includes('%')) {
+      try {
+        decoded = decodeURIComponent(path);
+      } catch {
+        // Malformed escapes: the router answers 400; the raw text is still checked below.
+      }
+    }
+    if (containsCardNumber(decoded) || (decoded !== path && containsCardNumber(path))) return '(path)';
+  }
+  return undefined;
+}
+
+/**
+ * Express middleware, mounted right after the body parsers: 400 RAW_CARD_DATA_REJECTED (details: the field path)
+ * for a request whose JSON or form body, query string or path holds raw card data (the kept headers are checked
+ * by the request-id middleware, first of all). The parsed body is dropped so nothing later can record it.
  */
 export const rejectRawCardData: RequestHandler = (req, _res, next) => {
-  const body: unknown = req.body;
-  if (body === undefined || body === null) return next();
-  const field = findRawCardData(body);
+  const field = findRawCardDataInRequest(req);
   if (field === undefined) return next();
   req.body = undefined;
   next(new ApiError(400, 'RAW_CARD_DATA_REJECTED', RAW_CARD_DATA_MESSAGE, { field }));

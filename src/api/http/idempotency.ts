@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store';
 import { ApiError } from './api-error';
+import { idHoldsCardNumber, isSafeClientId } from './card-data-guard';
 
 const REPLAYED_HEADERS = ['x-log-position', 'location'];
 
@@ -15,7 +16,8 @@ export function idempotent(store: IdempotencyStore): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
-    if (!/^[\w.:-]{1,128}$/.test(key)) {
+    // Also checked for every request by the request-id middleware; kept here so this handler is safe on its own.
+    if (!isSafeClientId(key) || idHoldsCardNumber(key)) {
       return next(
         new ApiError(
           400,
@@ -24,7 +26,11 @@ export function idempotent(store: IdempotencyStore): RequestHandler {
         ),
       );
     }
-    const scoped = `${req.auth?.sub ?? 'anonymous'}:${req.method}:${req.baseUrl}${req.path}:${key}`;
+    // Stored as a digest: the table keeps no client-chosen text (key, path) at all, only what it needs to match.
+    const scoped = crypto
+      .createHash('sha256')
+      .update(`${req.auth?.sub ?? 'anonymous'}:${req.method}:${req.baseUrl}${req.path}:${key}`)
+      .digest('base64url');
     const fingerprint = crypto
       .createHash('sha256')
       .update(JSON.stringify(req.body ?? null))

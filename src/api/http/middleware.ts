@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 import { ConcurrencyConflictError } from '../../application/shared/stream-command-processor';
 import { DomainError } from '../../domain/shared/errors';
 import { ApiError, fromDomainError } from './api-error';
+import {
+  RAW_CARD_DATA_MESSAGE,
+  containsCardNumber,
+  idHoldsCardNumber,
+  isSafeClientId,
+  redactCardNumbers,
+} from './card-data-guard';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -11,25 +18,99 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Every request gets an id (or keeps the caller's X-Request-Id if it is sane), echoed back and put in errors. */
+/**
+ * Headers the service keeps (in event metadata, the idempotency table, log lines) or echoes. Ids and keys must
+ * have the safe shape (1-128 of `[A-Za-z0-9._:-]`) and never hold a card-number-shaped run; the others only the
+ * latter. Checked once, before anything reads them.
+ */
+const KEPT_HEADERS: ReadonlyArray<{ name: string; label: string; id: boolean; code: string }> = [
+  { name: 'x-request-id', label: 'X-Request-Id', id: true, code: 'INVALID_REQUEST_ID' },
+  { name: 'x-correlation-id', label: 'X-Correlation-Id', id: true, code: 'INVALID_CORRELATION_ID' },
+  { name: 'idempotency-key', label: 'Idempotency-Key', id: true, code: 'INVALID_IDEMPOTENCY_KEY' },
+  { name: 'x-session-id', label: 'X-Session-ID', id: true, code: 'INVALID_HEADER' },
+  { name: 'x-device-id', label: 'X-Device-ID', id: false, code: 'INVALID_HEADER' },
+];
+const MAX_HEADER_VALUE = 512;
+
+/** Why a kept header is refused (400), or undefined when it is fine or absent. */
+export function checkKeptHeaders(req: Request): ApiError | undefined {
+  for (const { name, label, id, code } of KEPT_HEADERS) {
+    const value = req.headers[name];
+    if (value === undefined) continue;
+    // A repeated header arrives as an array (or joined with ", "): one value only.
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    if (id ? idHoldsCardNumber(text) : containsCardNumber(text)) {
+      return new ApiError(400, 'RAW_CARD_DATA_REJECTED', RAW_CARD_DATA_MESSAGE, { field: `headers.${name}` });
+    }
+    if (id ? !isSafeClientId(text) : text.length > MAX_HEADER_VALUE) {
+      const shape = id ? '1-128 letters, digits, or . _ : -' : `at most ${MAX_HEADER_VALUE} characters`;
+      return new ApiError(400, code, `${label} must be ${shape}`, { field: `headers.${name}` });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Every request gets an id: the caller's X-Request-Id, or a fresh one. It is echoed back and put in errors,
+ * events and log lines, so a client-chosen one that is not a safe id (or looks like a card number) is refused
+ * with 400 rather than replaced silently; the same holds for the other headers the service keeps.
+ */
 export const requestId: RequestHandler = (req, res, next) => {
-  const given = req.get('x-request-id');
-  req.requestId = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  const refused = checkKeptHeaders(req);
+  req.requestId = refused ? randomUUID() : (req.get('x-request-id') ?? randomUUID());
   res.setHeader('X-Request-Id', req.requestId);
-  next();
+  next(refused);
 };
+
+/** Client text echoed in an error (ids, field names, paths) is cut to this many characters. */
+export const MAX_ECHO = 64;
+const MAX_MESSAGE = 200;
+const MAX_ECHOED_ITEMS = 100;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/**
+ * Details are built from client values (seat ids, field names): bounded here, once, for every error. Validator
+ * messages (`fields[].errors`) are our own sentences about declared fields, so they get the message's bound.
+ */
+function clipDetails(value: unknown, max = MAX_ECHO, depth = 0): unknown {
+  if (typeof value === 'string') return clip(value, max);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ECHOED_ITEMS).map((item) => clipDetails(item, max, depth + 1));
+    return value.length > MAX_ECHOED_ITEMS ? [...items, `… ${value.length - MAX_ECHOED_ITEMS} more`] : items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[clip(key, MAX_ECHO)] = clipDetails(item, key === 'errors' ? MAX_MESSAGE : MAX_ECHO, depth + 1);
+  }
+  return out;
+}
 
 export function sendError(req: Request, res: Response, error: ApiError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.status(error.status).json({
     error: {
       code: error.code,
-      message: error.message,
-      details: error.details,
+      message: clip(error.message, MAX_MESSAGE),
+      details: clipDetails(error.details),
       request_id: req.requestId,
       timestamp: new Date().toISOString(),
     },
   });
+}
+
+/**
+ * The route template of the failed request (`/v1/orders/:id`), never its path: paths carry client values. The
+ * mount prefixes are literal, so they are what is left of the path once the route's own segments are dropped.
+ */
+export function routeTemplate(req: Request): string {
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof routePath !== 'string') return '(unmatched)';
+  const own = routePath.split('/').filter(Boolean).length;
+  const segments = (req.originalUrl.split('?')[0] ?? '').split('/').filter(Boolean);
+  const prefix = segments.slice(0, Math.max(0, segments.length - own)).join('/');
+  return `/${prefix}${routePath === '/' ? '' : routePath}`.replace(/\/\/+/g, '/');
 }
 
 /** Maps anything thrown to the standard envelope; unknown errors are logged and answered 500 without internals. */
@@ -37,8 +118,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const apiError = toApiError(error);
-    if (apiError.status >= 500)
-      logger.error({ err: error, requestId: req.requestId, route: req.path }, 'request failed');
+    if (apiError.status >= 500) {
+      // The message and stack of an unexpected error may quote client input: card-number runs are masked.
+      const e = error as { name?: unknown; message?: unknown; stack?: unknown } | undefined;
+      const err = {
+        type: typeof e?.name === 'string' ? e.name : typeof error,
+        message: redactCardNumbers(clip(String(e?.message ?? error), 500)),
+        stack: typeof e?.stack === 'string' ? redactCardNumbers(e.stack) : undefined,
+      };
+      logger.error(
+        { err, requestId: req.requestId, method: req.method, route: routeTemplate(req) },
+        'request failed',
+      );
+    }
     sendError(req, res, apiError);
   };
 }
@@ -104,13 +196,21 @@ export const MAX_BODY_DEPTH = 32;
 /** Keys the DTO layer (class-transformer) silently drops, so they would slip past the unknown-field rule. */
 export const SMUGGLED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
 
+/** A UTF-16 surrogate that is not part of a pair (JSON allows `"\ud800"`); validators and storage choke on it. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+const invalid = (field: string, error: string) =>
+  new ApiError(400, 'VALIDATION_ERROR', `Invalid body: ${field}`, { fields: [{ field, errors: [error] }] });
+
 /**
  * Parsed JSON bodies: 400 VALIDATION_ERROR for nesting deeper than MAX_BODY_DEPTH (a 100kb body of `[[[[...`
- * otherwise overflows the stack in the DTO transform or the idempotency fingerprint and answers 500) and for
- * `__proto__` / `constructor` keys at any depth. Iterative, and cheap for the small bodies of the hot path.
+ * otherwise overflows the stack in the DTO transform or the idempotency fingerprint and answers 500), for
+ * `__proto__` / `constructor` keys at any depth, and for lone surrogates in any key or string (not Unicode text:
+ * the email validator throws on them). Iterative, and cheap for the small bodies of the hot path.
  */
 export const guardJsonBody: RequestHandler = (req, _res, next) => {
   const body: unknown = req.body;
+  if (typeof body === 'string' && LONE_SURROGATE.test(body)) return next(invalid('(body)', 'lone surrogate'));
   if (body === null || typeof body !== 'object') return next();
   const stack: Array<{ node: object; depth: number; path: string }> = [{ node: body, depth: 1, path: '' }];
   while (stack.length > 0) {
@@ -121,11 +221,11 @@ export const guardJsonBody: RequestHandler = (req, _res, next) => {
     }
     for (const key of Object.keys(node)) {
       const field = path ? `${path}.${key}` : key;
-      if (SMUGGLED_KEYS.has(key)) {
-        const fields = [{ field, errors: [`property ${key} should not exist`] }];
-        return next(new ApiError(400, 'VALIDATION_ERROR', `Invalid body: ${field}`, { fields }));
-      }
+      if (SMUGGLED_KEYS.has(key)) return next(invalid(field, `property ${key} should not exist`));
       const child = (node as Record<string, unknown>)[key];
+      if (LONE_SURROGATE.test(key) || (typeof child === 'string' && LONE_SURROGATE.test(child))) {
+        return next(invalid(field, 'must be well-formed Unicode text (no lone surrogates)'));
+      }
       if (child !== null && typeof child === 'object') {
         stack.push({ node: child, depth: depth + 1, path: field });
       }

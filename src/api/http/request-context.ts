@@ -3,12 +3,14 @@ import type { CommandMetadata } from '../../application/shared/command-metadata'
 
 /** Metadata for the events a request causes: who, which request, and the correlation it belongs to. */
 export function commandMetadata(req: Request): CommandMetadata {
-  const correlation = req.get('x-correlation-id');
+  // Both headers were checked for a safe id shape (and card data) by the requestId middleware.
+  const sessionId = req.get('x-session-id');
   return {
-    correlationId: correlation && /^[\w.:-]{1,128}$/.test(correlation) ? correlation : req.requestId,
+    correlationId: req.get('x-correlation-id') ?? req.requestId,
     causationId: req.requestId,
     userId: req.auth?.sub ?? 'anonymous',
     requestId: req.requestId,
+    ...(sessionId ? { sessionId } : {}),
   };
 }
 

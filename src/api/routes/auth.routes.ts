@@ -2,6 +2,8 @@ import express, { Router, type RequestHandler, type Response } from 'express';
 import type { AccountService, TokenResponse } from '../../application/auth/account-service';
 import { ApiError, unauthorized } from '../http/api-error';
 import { RegisterDto, TokenRequestDto } from '../dto/auth.dto';
+import { rejectRawCardData } from '../http/card-data-guard';
+import { guardJsonBody } from '../http/middleware';
 import { commandMetadata, setLogPosition } from '../http/request-context';
 import { validateInput } from '../http/validation';
 
@@ -14,8 +16,10 @@ export interface AuthRouteDeps {
 /** Accounts and tokens; mounted at /v1/auth and /oauth. */
 export function authRoutes({ accounts, authLimit }: AuthRouteDeps): Router {
   const router = Router();
-  // OAuth clients send token requests form-encoded (RFC 6749 section 4.1.3); JSON is parsed before this router.
-  const formBody = express.urlencoded({ extended: false, limit: '10kb' });
+  // OAuth clients send token requests form-encoded (RFC 6749 section 4.1.3). The app parses and guards those bodies
+  // with the JSON ones; the router parses (a no-op once the body is read) and guards again, so it is safe mounted
+  // on its own too.
+  const formBody = [express.urlencoded({ extended: false, limit: '10kb' }), guardJsonBody, rejectRawCardData];
 
   router.post('/register', authLimit, async (req, res) => {
     const dto = validateInput(RegisterDto, req.body);
@@ -27,7 +31,7 @@ export function authRoutes({ accounts, authLimit }: AuthRouteDeps): Router {
     res.status(201).json({ user_id: user.user_id, email: user.email, name: user.name });
   });
 
-  router.post('/token', authLimit, formBody, async (req, res) => {
+  router.post('/token', authLimit, ...formBody, async (req, res) => {
     const dto = validateInput(TokenRequestDto, req.body);
     switch (dto.grant_type) {
       case 'password': {

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import type { OrderService } from '../../application/orders/order-service';
+import type { OrderService, TicketTransferFactsSource } from '../../application/orders/order-service';
 import type { OrderDoc } from '../../application/read-models/documents';
 import { fromCents } from '../../domain/shared/money';
 import { CreateOrderDto } from '../dto/order.dto';
@@ -12,6 +12,8 @@ export interface OrderRouteDeps {
   qr: { base64Png(payload: string): Promise<string> };
   idempotent: RequestHandler;
   readYourWrites: RequestHandler;
+  /** The tickets' own streams, for the cancellation decision. */
+  tickets: TicketTransferFactsSource;
 }
 
 const actor = (req: Request) => ({
@@ -19,7 +21,7 @@ const actor = (req: Request) => ({
   isAdmin: currentUser(req).role === 'admin',
 });
 
-export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRouteDeps): Router {
+export function orderRoutes({ orders, qr, idempotent, readYourWrites, tickets }: OrderRouteDeps): Router {
   const router = Router();
   router.use(requireAuth);
 
@@ -69,6 +71,7 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites }: OrderRou
       actor(req),
       pathParam(req, 'id'),
       commandMetadata(req),
+      tickets,
     );
     setLogPosition(res, position);
     res.status(200).json({

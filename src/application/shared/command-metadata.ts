@@ -4,6 +4,8 @@ export interface CommandMetadata {
   causationId: string;
   userId: string;
   requestId?: string;
+  /** The client's X-Session-ID (seed header), kept so one browsing session can be followed in the log. */
+  sessionId?: string;
 }
 
 export function systemMetadata(

@@ -1,0 +1,284 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { Request, Response } from 'express';
+import pino from 'pino';
+import { ApiError } from '../../src/api/http/api-error';
+import { errorHandler, MAX_ECHO, routeTemplate, sendError } from '../../src/api/http/middleware';
+import { EVENT_STORE, type EventStore } from '../../src/application/ports/event-store';
+import { createEvent, type EventFixture } from '../support/fixtures';
+import type { ApiResponse } from '../support/http';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Issue 8, item 3: no card data through any door. Every client value the service stores or logs (JSON and form
+ * bodies, query strings, path parameters, the headers it keeps) passes the one card-data guard, and client-chosen
+ * ids and keys must have a safe shape: 400 otherwise, before anything records them. Afterwards the data
+ * directory (event log, idempotency table) holds none of the card numbers sent.
+ */
+
+const PAN = '4242424242424242';
+const PANS = [PAN, '4242 4242 4242 4242', '5555-5555-5555-4444', '378282246310005'];
+
+function expectEnvelope(res: ApiResponse, status: number, code: string): void {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(Object.keys(res.body.error).sort()).toEqual([
+    'code',
+    'details',
+    'message',
+    'request_id',
+    'timestamp',
+  ]);
+  expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
+  // The refused value is never echoed, in the body or in the X-Request-Id header.
+  for (const pan of PANS) expect(res.text + (res.headers.get('x-request-id') ?? '')).not.toContain(pan);
+}
+
+describe('card data and unsafe ids, whatever the door', () => {
+  let t: TestApp;
+  let admin: string;
+  let fan: string;
+  let event: EventFixture;
+  const reserve = () => ({ event_id: event.eventId, seat_ids: ['s1:A:1'] });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = await t.adminToken();
+    fan = (await t.customerToken()).token;
+    event = await createEvent(t.call, admin, { name: 'Doors Night' });
+  });
+  afterAll(() => t.close());
+
+  it.each(PANS)('a JSON body holding %s is refused', async (pan) => {
+    const res = await t.call('POST', '/v1/seats/reserve', { token: fan, body: { ...reserve(), note: pan } });
+    expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+  });
+
+  it.each([
+    `grant_type=password&email=fan%40example.test&password=${PAN}`,
+    `grant_type=password&email=fan%40example.test&password=x&card_number=1`,
+    `grant_type=password&email=fan%40example.test&password=x&cvv=123`,
+  ])('a form-encoded token request is guarded like JSON: %s', async (form) => {
+    for (const url of ['/v1/auth/token', '/oauth/token']) {
+      const res = await t.call('POST', url, {
+        rawBody: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+    }
+  });
+
+  it('a form-encoded token request still works, and null-like form values are refused, not crashed on', async () => {
+    const ok = await t.call('POST', '/oauth/token', {
+      rawBody: 'grant_type=password&email=admin%40example.test&password=admin-password-123',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(ok.status).toBe(200);
+    const unknown = await t.call('POST', '/oauth/token', {
+      rawBody: 'grant_type=password&email=a%40b.c&password=x&toString=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expectEnvelope(unknown, 400, 'VALIDATION_ERROR');
+  });
+
+  it.each([
+    `/v1/events/search?query=${PAN}`,
+    `/v1/events/search?query=${encodeURIComponent('4242 4242 4242 4242')}`,
+    `/v1/events/search?cvv=123`,
+    `/v1/events/search?city=x&${PAN}=1`,
+  ])('a query string holding card data is refused: %s', async (url) => {
+    expectEnvelope(await t.call('GET', url), 400, 'RAW_CARD_DATA_REJECTED');
+  });
+
+  it.each([
+    ['GET', `/v1/events/${PAN}`],
+    ['GET', `/v1/events/${encodeURIComponent('5555 5555 5555 4444')}/seats`],
+    ['GET', `/v1/orders/${PAN}`],
+    ['DELETE', `/v1/reservations/${'%34%32%34%32'.repeat(4)}`],
+    ['POST', `/v1/transfers/378282246310005/accept`],
+    ['GET', `/v1/no-such-route/${PAN}`],
+  ])('a path parameter holding a card number is refused: %s %s', async (method, url) => {
+    expectEnvelope(await t.call(method, url, { token: fan }), 400, 'RAW_CARD_DATA_REJECTED');
+  });
+
+  it.each([
+    ['x-request-id', PAN],
+    ['x-request-id', 'req-4242424242424242'],
+    ['x-request-id', '4242.4242.4242.4242'],
+    ['x-request-id', '1234567890123456'], // 16 digits, not Luhn-valid: still a card-number shape for an id
+    ['x-correlation-id', 'corr_5555555555554444'],
+    ['idempotency-key', PAN],
+    ['idempotency-key', 'key:378282246310005'],
+    ['x-session-id', PAN],
+    ['x-device-id', 'device 4242 4242 4242 4242'],
+  ])('a kept header holding a card number is refused: %s: %s', async (header, value) => {
+    const res = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: reserve(),
+      headers: { [header]: value },
+    });
+    expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+    expect(res.body.error.details).toEqual({ field: `headers.${header}` });
+  });
+
+  it.each(
+    [
+      ['x-request-id', 'has space', 'INVALID_REQUEST_ID'],
+      ['x-request-id', 'r'.repeat(129), 'INVALID_REQUEST_ID'],
+      ['x-request-id', 'semi;colon', 'INVALID_REQUEST_ID'],
+      ['x-correlation-id', 'a/b', 'INVALID_CORRELATION_ID'],
+      ['x-correlation-id', 'c'.repeat(200), 'INVALID_CORRELATION_ID'],
+      ['idempotency-key', '{"json":1}', 'INVALID_IDEMPOTENCY_KEY'],
+      ['x-session-id', 'sess@ion', 'INVALID_HEADER'],
+      ['x-device-id', 'd'.repeat(513), 'INVALID_HEADER'],
+    ].map(([header, value, code]) => [
+      header,
+      value.length > 40 ? `${value.length} chars` : value,
+      value,
+      code,
+    ]),
+  )('an unsafe %s (%s) is refused with 400, on reads too', async (header, _label, value, code) => {
+    const write = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: reserve(),
+      headers: { [header]: value },
+    });
+    expectEnvelope(write, 400, code);
+    expect(write.headers.get('x-request-id')).not.toBe(value);
+    const read = await t.call('GET', '/v1/events/search', { headers: { [header]: value } });
+    expectEnvelope(read, 400, code);
+  });
+
+  it('safe ids are kept: the X-Request-Id is echoed and the correlation id lands in the event metadata', async () => {
+    const res = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: { event_id: event.eventId, seat_ids: ['s1:B:1'] },
+      headers: {
+        'x-request-id': 'req.2026-12-01:0001',
+        'x-correlation-id': 'corr-1',
+        'idempotency-key': 'k-1',
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toBe('req.2026-12-01:0001');
+    const events = await t.app.container.get<EventStore>(EVENT_STORE).readAll();
+    expect(events.some((e) => e.metadata.correlationId === 'corr-1')).toBe(true);
+  });
+
+  it('client values echoed in an error are cut short: field names, paths, ids', async () => {
+    const longName = 'k'.repeat(10_000);
+    const unknown = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: { ...reserve(), [longName]: 1 },
+    });
+    expectEnvelope(unknown, 400, 'VALIDATION_ERROR');
+    expect(unknown.text.length).toBeLessThan(1000);
+    expect(unknown.body.error.details.fields[0].field).toBe(`${'k'.repeat(MAX_ECHO)}…`);
+    const nowhere = await t.call('GET', `/v1/${'p'.repeat(8000)}`);
+    expectEnvelope(nowhere, 404, 'ROUTE_NOT_FOUND');
+    expect(nowhere.text.length).toBeLessThan(1000);
+    const seat = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: { event_id: event.eventId, seat_ids: ['s9:Z:'.padEnd(64, '9')] },
+    });
+    expectEnvelope(seat, 404, 'SEAT_NOT_FOUND');
+    expect(seat.body.error.details.seat_ids).toEqual(['s9:Z:'.padEnd(64, '9')]); // short values stay whole
+  });
+
+  it('the envelope builder cuts every client value in details, however deep', () => {
+    let sent: { error: { message: string; details: Record<string, unknown> } } | undefined;
+    const res = { setHeader() {}, status: () => res, json: (body: typeof sent) => (sent = body) };
+    const huge = 's'.repeat(90_000);
+    sendError(
+      { requestId: 'r' } as Request,
+      res as unknown as Response,
+      new ApiError(404, 'SEAT_NOT_FOUND', `No seat ${huge}`, {
+        seat_ids: [huge],
+        nested: { [huge]: { id: huge } },
+      }),
+    );
+    const text = JSON.stringify(sent);
+    expect(text.length).toBeLessThan(1000);
+    expect((sent!.error.details.seat_ids as string[])[0]).toBe(`${'s'.repeat(MAX_ECHO)}…`);
+  });
+
+  it('the idempotency table keeps no client-chosen text: neither the key nor the path', async () => {
+    const key = 'visible-idempotency-key-0123';
+    const first = await t.call('POST', '/v1/tickets/visible-ticket-path-0123/transfer', {
+      token: fan,
+      body: { recipient_email: 'friend@example.test', recipient_name: 'Friend' },
+      headers: { 'idempotency-key': key },
+    });
+    expect(first.status).toBe(404);
+    const again = await t.call('POST', '/v1/tickets/visible-ticket-path-0123/transfer', {
+      token: fan,
+      body: { recipient_email: 'friend@example.test', recipient_name: 'Friend' },
+      headers: { 'idempotency-key': key },
+    });
+    expect(again.headers.get('idempotent-replayed')).toBe('true'); // stored, under a digest
+    const files = fs.readdirSync(t.dataDir).filter((f) => fs.statSync(path.join(t.dataDir, f)).isFile());
+    const bytes = files.map((f) => fs.readFileSync(path.join(t.dataDir, f)).toString('latin1')).join('\n');
+    expect(bytes).not.toContain(key);
+    expect(bytes).not.toContain('visible-ticket-path-0123');
+  });
+
+  it('nothing refused above reached storage: no card number anywhere in the data directory', async () => {
+    const files = fs.readdirSync(t.dataDir).map((name) => path.join(t.dataDir, name));
+    const bytes = files
+      .filter((f) => fs.statSync(f).isFile())
+      .map((f) => fs.readFileSync(f).toString('latin1'));
+    expect(bytes.length).toBeGreaterThan(0);
+    for (const pan of [...PANS, '5555555555554444', '1234567890123456'])
+      expect(bytes.filter((b) => b.includes(pan))).toHaveLength(0);
+  });
+});
+
+describe('the error log line carries the route template, never the path or client values', () => {
+  function logOf(req: Partial<Request>, error: unknown): string {
+    let out = '';
+    const logger = pino(
+      { level: 'error' },
+      new Writable({
+        write(chunk, _enc, done) {
+          out += String(chunk);
+          done();
+        },
+      }),
+    );
+    const res = {
+      headersSent: false,
+      setHeader() {},
+      status() {
+        return this;
+      },
+      json() {},
+    };
+    errorHandler(logger)(
+      error,
+      { requestId: 'r-1', method: 'GET', ...req } as Request,
+      res as unknown as Response,
+      () => {},
+    );
+    return out;
+  }
+
+  it('logs /v1/orders/:id for a failure on /v1/orders/4242..., with card numbers in the error masked', () => {
+    const line = logOf(
+      { originalUrl: `/v1/orders/${PAN}?q=${PAN}`, route: { path: '/:id' } as Request['route'] },
+      new TypeError(`cannot read ${PAN} of undefined`),
+    );
+    expect(line).toContain('"route":"/v1/orders/:id"');
+    expect(line).toContain('[redacted]');
+    expect(line).not.toContain(PAN);
+  });
+
+  it('an unmatched request is logged as such', () => {
+    expect(routeTemplate({ originalUrl: `/v1/${PAN}` } as Request)).toBe('(unmatched)');
+    expect(
+      routeTemplate({
+        originalUrl: '/v1/admin/events/abc/publish',
+        route: { path: '/events/:id/publish' },
+      } as unknown as Request),
+    ).toBe('/v1/admin/events/:id/publish');
+  });
+});
