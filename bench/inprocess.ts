@@ -11,10 +11,9 @@ import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import {
   createTicketedEventProcessor,
-  createVenueProcessor,
   eventStream,
-  SeatIndexes,
-} from '../src/application/catalog/ticketed-event-processor';
+} from '../src/application/ticketed-event/ticketed-event-processor';
+import { createVenueProcessor, SeatIndexes } from '../src/application/venue/venue-processor';
 import type { EventToAppend } from '../src/application/ports/event-store';
 import { WrongExpectedVersionError } from '../src/application/ports/event-store';
 import { ticketedEventDecider, type TicketedEventCommand } from '../src/domain/ticketed-event/decide';
@@ -39,8 +38,8 @@ function setup(file: string) {
   const snapshots = new SqliteSnapshotStore(store.db);
   const venues = createVenueProcessor(store);
   const seatIndexes = new SeatIndexes(venues);
-  const events = createTicketedEventProcessor(store, snapshots, seatIndexes, clock);
-  return { store, snapshots, venues, seatIndexes, events };
+  const ticketedEvents = createTicketedEventProcessor(store, snapshots, seatIndexes, clock);
+  return { store, snapshots, venues, seatIndexes, ticketedEvents };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -62,7 +61,7 @@ async function createOnSale(s: Setup, venueId: string, eventId: string, sections
     meta,
   );
   const layout = (await s.seatIndexes.layout(venueId))!;
-  await s.events.execute(
+  await s.ticketedEvents.execute(
     eventId,
     {
       type: 'CreateEvent',
@@ -91,7 +90,7 @@ async function createOnSale(s: Setup, venueId: string, eventId: string, sections
     },
     meta,
   );
-  await s.events.execute(eventId, { type: 'PublishEvent' }, meta);
+  await s.ticketedEvents.execute(eventId, { type: 'PublishEvent' }, meta);
   return layout.sections.flatMap((sec) =>
     sec.rows.flatMap((r) =>
       Array.from({ length: r.seatCount }, (_, i) => `${sec.sectionId}:${r.row}:${i + 1}`),
@@ -201,7 +200,7 @@ async function sequentialLatency(
   const samples: number[] = [];
   for (let i = 0; i < n; i += 1) {
     const t0 = nowMs();
-    await s.events.execute(eventId, holdCommand(offset + i, seats), meta);
+    await s.ticketedEvents.execute(eventId, holdCommand(offset + i, seats), meta);
     samples.push((nowMs() - t0) * 1000);
   }
   return percentiles(samples).p50;
@@ -215,11 +214,11 @@ export async function runInProcess(options: InProcessOptions) {
     const seatsNeeded = 2 * Math.max(options.commands, options.naiveCommands) + 2000;
     const sections = Math.ceil(seatsNeeded / 1000);
     const hotSeats = await createOnSale(s, 'venue-hot', 'hot', sections);
-    const statsBefore = { ...s.events.stats };
+    const statsBefore = { ...s.ticketedEvents.stats };
     const { rate: groupRate } = await drive(options.commands, options.concurrency, async (i) => {
-      await s.events.execute('hot', holdCommand(i, hotSeats), meta);
+      await s.ticketedEvents.execute('hot', holdCommand(i, hotSeats), meta);
     });
-    const batches = s.events.stats.batches - statsBefore.batches;
+    const batches = s.ticketedEvents.stats.batches - statsBefore.batches;
 
     // 2. The naive loop on a fresh stream of the same store.
     const naiveSeats = await createOnSale(s, 'venue-naive', 'naive', sections);
@@ -244,13 +243,13 @@ export async function runInProcess(options: InProcessOptions) {
     const t0 = nowMs();
     growStream(s, 'long', longSeats.slice(1200), options.streamEvents);
     const growS = (nowMs() - t0) / 1000;
-    s.events.evict('long');
+    s.ticketedEvents.evict('long');
     const c0 = nowMs();
-    await s.events.execute('long', holdCommand(0, longSeats), meta); // cold: folds the whole stream, then snapshots
+    await s.ticketedEvents.execute('long', holdCommand(0, longSeats), meta); // cold: folds the whole stream, then snapshots
     const coldFoldMs = nowMs() - c0;
-    s.events.evict('long');
+    s.ticketedEvents.evict('long');
     const c1 = nowMs();
-    await s.events.execute('long', holdCommand(1, longSeats), meta); // cold again, from the snapshot
+    await s.ticketedEvents.execute('long', holdCommand(1, longSeats), meta); // cold again, from the snapshot
     const coldSnapshotMs = nowMs() - c1;
     await sequentialLatency(s, 'long', longSeats, 2, 98); // warm-up
     const longP50 = await sequentialLatency(s, 'long', longSeats, 100, 500);

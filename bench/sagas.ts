@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CatalogService } from '../src/application/catalog/catalog-service';
 import { COLLECTIONS, type OrderDoc } from '../src/application/read-models/documents';
 import { createApplication } from '../src/composition';
 import { loadConfig } from '../src/infrastructure/config/config';
@@ -26,7 +25,7 @@ export async function runSagas(orders: number, amqpUrl?: string) {
   const app = await createApplication(config, createLogger('error'));
   await app.listen(0, '127.0.0.1');
   try {
-    const catalog = app.container.get<CatalogService>(Symbol.for('CatalogService'));
+    const { catalog } = app;
     const seatsPerRow = 25;
     const rows = Math.ceil((orders * 2) / seatsPerRow);
     const venue = await catalog.createVenue(

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { CatalogService, type NewVenue } from '../src/application/catalog/catalog-service';
+import type { NewVenue } from '../src/application/catalog/catalog-service';
 import { systemMetadata } from '../src/application/shared/command-metadata';
 import { createApplication } from '../src/composition';
 import { DomainError } from '../src/domain/shared/errors';
@@ -67,7 +67,7 @@ async function ignoreExisting<T>(what: string, work: () => Promise<T>): Promise<
 /** Creates the demo catalog in DATA_DIR's log; returns what was created and what already existed. */
 export async function seed(config: AppConfig): Promise<Record<string, string>> {
   const app = await createApplication(config, createLogger('warn'));
-  const catalog = app.container.get<CatalogService>(Symbol.for('CatalogService'));
+  const { catalog } = app;
   const meta = systemMetadata('seed', 'seed');
   const report: Record<string, string> = {};
 

@@ -1,78 +1,35 @@
 import 'reflect-metadata';
 import http from 'node:http';
-import path from 'node:path';
 import type { Express } from 'express';
 import { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { buildHttpApp } from './api/app';
 import { Metrics } from './api/http/metrics';
-import { AccountService } from './application/auth/account-service';
-import { CatalogQueries } from './application/catalog/catalog-queries';
-import { CatalogService } from './application/catalog/catalog-service';
-import {
-  createTicketedEventProcessor,
-  createVenueProcessor,
-  SeatIndexes,
-  type TicketedEventProcessor,
-  type VenueProcessor,
-} from './application/catalog/ticketed-event-processor';
-import { ACCESS_TOKENS, type AccessTokens } from './application/ports/access-tokens';
-import { CLOCK, type Clock } from './application/ports/clock';
-import { EVENT_STORE, type EventStore } from './application/ports/event-store';
-import { ID_GENERATOR, type IdGenerator } from './application/ports/id-generator';
-import { IDEMPOTENCY_STORE, type IdempotencyStore } from './application/ports/idempotency-store';
-import { PASSWORD_HASHER, type PasswordHasher } from './application/ports/password-hasher';
-import { PAYMENT_GATEWAY, type PaymentGateway } from './application/ports/payment-gateway';
-import { PaymentMethodService } from './application/payments/payment-method-service';
-import { READ_STORE, type ReadStore } from './application/ports/read-store';
-import { SNAPSHOT_STORE, type SnapshotStore } from './application/ports/snapshot-store';
-import { ReservationService } from './application/reservations/reservation-service';
-import { LogForwarder } from './application/messaging/log-forwarder';
-import { createOrderProcessor, type OrderProcessor } from './application/orders/order-processor';
-import { OrderSagas, SAGA_EVENT_TYPES, type SagaOptions } from './application/orders/order-sagas';
-import { OrderService } from './application/orders/order-service';
-import { OrderWatchdog } from './application/orders/order-watchdog';
-import { CHECKPOINT_STORE, type CheckpointStore } from './application/ports/checkpoint-store';
-import { MESSAGE_BUS, type MessageBus } from './application/ports/message-bus';
-import { QR_RENDERER, type QrRenderer } from './application/ports/qr-renderer';
-import { TicketService } from './application/tickets/ticket-service';
-import { userIdByEmailFrom } from './application/tickets';
-import { SqliteCheckpointStore } from './infrastructure/checkpoints/sqlite-checkpoint-store';
-import { InProcessBus } from './infrastructure/bus/inprocess/in-process-bus';
-import { RabbitMqBus } from './infrastructure/bus/rabbitmq/rabbitmq-bus';
-import { QrCodeRenderer } from './infrastructure/tickets/qr-code-renderer';
+import type { AccountService } from './application/auth/account-service';
+import type { CatalogService } from './application/catalog/catalog-service';
+import type { LogForwarder } from './application/messaging/log-forwarder';
+import type { OrderProcessor } from './application/orders/order-processor';
+import type { OrderService } from './application/orders/order-service';
+import type { OrderWatchdog } from './application/orders/order-watchdog';
+import type { PaymentMethodService } from './application/payments/payment-method-service';
+import type { EventStore } from './application/ports/event-store';
+import type { MessageBus } from './application/ports/message-bus';
+import type { PaymentGateway } from './application/ports/payment-gateway';
+import type { ReadStore } from './application/ports/read-store';
+import type { ReservationService } from './application/reservations/reservation-service';
+import type { OrderSagas, SagaOptions } from './application/sagas/order-sagas';
 import { systemMetadata } from './application/shared/command-metadata';
-import { JwtAccessTokens } from './infrastructure/auth/jwt-access-tokens';
-import { ScryptPasswordHasher } from './infrastructure/auth/scrypt-password-hasher';
-import { SystemClock } from './infrastructure/clock/system-clock';
+import type { TicketedEventProcessor } from './application/ticketed-event/ticketed-event-processor';
+import type { TicketService } from './application/tickets/ticket-service';
+import type { Clock } from './application/ports/clock';
 import type { AppConfig } from './infrastructure/config/config';
-import { SqliteEventStore } from './infrastructure/eventstore/sqlite/sqlite-event-store';
-import { SqliteIdempotencyStore } from './infrastructure/idempotency/sqlite-idempotency-store';
-import { RandomIds } from './infrastructure/ids/random-ids';
-import { TestPaymentGateway } from './infrastructure/payments/test-payment-gateway';
-import { MemoryReadStore } from './infrastructure/readstore/memory/memory-read-store';
-import { SqliteSnapshotStore } from './infrastructure/snapshots/sqlite-snapshot-store';
-import { allProjections } from './projections';
-import { ProjectionRunner } from './projections/projection-runner';
+import type { ProjectionRunner } from './projections/projection-runner';
+import { applicationModule } from './composition/application.module';
+import { IDS, resolve } from './composition/identifiers';
+import { checkBackends } from './composition/backends';
+import { inProcessBusProfile, rabbitMqBusProfile, storageProfile } from './composition/profiles';
 
-const T = {
-  config: Symbol.for('AppConfig'),
-  logger: Symbol.for('Logger'),
-  venues: Symbol.for('VenueProcessor'),
-  events: Symbol.for('TicketedEventProcessor'),
-  seatIndexes: Symbol.for('SeatIndexes'),
-  runner: Symbol.for('ProjectionRunner'),
-  accounts: Symbol.for('AccountService'),
-  catalog: Symbol.for('CatalogService'),
-  queries: Symbol.for('CatalogQueries'),
-  reservations: Symbol.for('ReservationService'),
-  paymentMethods: Symbol.for('PaymentMethodService'),
-  orders: Symbol.for('OrderProcessor'),
-  orderService: Symbol.for('OrderService'),
-  tickets: Symbol.for('TicketService'),
-  sagas: Symbol.for('OrderSagas'),
-  forwarder: Symbol.for('LogForwarder'),
-} as const;
+export { IDS } from './composition/identifiers';
 
 export interface Overrides {
   clock?: Clock;
@@ -82,20 +39,28 @@ export interface Overrides {
   gateway?: (gateway: PaymentGateway) => PaymentGateway;
 }
 
+/**
+ * The running application: what main, scripts, benches and tests use. Its members are the services and
+ * processors themselves; nothing outside the composition root needs the container's identifiers.
+ */
 export interface Application {
   config: AppConfig;
   logger: Logger;
+  /** The container, for adapter-level tests that ask for a port (e.g. ACCESS_TOKENS). */
   container: Container;
   http: Express;
   store: EventStore;
   readStore: ReadStore;
   runner: ProjectionRunner;
-  events: TicketedEventProcessor;
+  /** The command path of every `event-{id}` stream. */
+  ticketedEvents: TicketedEventProcessor;
+  orderProcessor: OrderProcessor;
   accounts: AccountService;
+  /** Admin commands on venues and events (the seed and the benches create their catalog with it). */
+  catalog: CatalogService;
   reservations: ReservationService;
   paymentMethods: PaymentMethodService;
   orders: OrderService;
-  orderProcessor: OrderProcessor;
   tickets: TicketService;
   bus: MessageBus;
   sagas: OrderSagas;
@@ -108,8 +73,9 @@ export interface Application {
 }
 
 /**
- * The composition root: the one place that knows which adapter serves which port.
- * Embedded profile (no environment): SQLite event store, in-memory read models (rebuilt from the log at start).
+ * The composition root: the one place that knows which adapter serves which port. It loads one module per
+ * profile (storage: embedded today; bus: in-process, or RabbitMQ with AMQP_URL) and the application module,
+ * then resolves what the Application exposes.
  */
 export async function createApplication(
   config: AppConfig,
@@ -117,210 +83,60 @@ export async function createApplication(
   overrides: Overrides = {},
 ): Promise<Application> {
   const container = new Container({ defaultScope: 'Singleton' });
-  const sqlite = new SqliteEventStore(path.join(config.dataDir, 'events.sqlite'));
-
-  container.bind(T.config).toConstantValue(config);
-  container.bind(T.logger).toConstantValue(logger);
-  container.bind<Clock>(CLOCK).toConstantValue(overrides.clock ?? new SystemClock());
-  container.bind<IdGenerator>(ID_GENERATOR).toConstantValue(new RandomIds());
-  container.bind<EventStore>(EVENT_STORE).toConstantValue(sqlite);
-  container.bind<SnapshotStore>(SNAPSHOT_STORE).toConstantValue(new SqliteSnapshotStore(sqlite.db));
-  container.bind<IdempotencyStore>(IDEMPOTENCY_STORE).toConstantValue(new SqliteIdempotencyStore(sqlite.db));
-  container.bind<ReadStore>(READ_STORE).toConstantValue(new MemoryReadStore());
-  container.bind<AccessTokens>(ACCESS_TOKENS).toConstantValue(new JwtAccessTokens(config.jwtSecret));
-  container.bind<PasswordHasher>(PASSWORD_HASHER).toConstantValue(new ScryptPasswordHasher());
-  // The test processor keeps its records in its own file: like a real one, it remembers across our crashes.
-  const testGateway = new TestPaymentGateway({
-    file: path.join(config.dataDir, 'test-payment-gateway.sqlite'),
-  });
-  container
-    .bind<PaymentGateway>(PAYMENT_GATEWAY)
-    .toConstantValue(overrides.gateway ? overrides.gateway(testGateway) : testGateway);
-  container.bind<CheckpointStore>(CHECKPOINT_STORE).toConstantValue(new SqliteCheckpointStore(sqlite.db));
-  container.bind<QrRenderer>(QR_RENDERER).toConstantValue(new QrCodeRenderer());
-  container.bind<MessageBus>(MESSAGE_BUS).toConstantValue(
-    config.amqpUrl
-      ? await RabbitMqBus.connect(config.amqpUrl, {
-          exchange: `${config.busNamespace}.events`,
-          logger,
-          connectionName: `${config.busNamespace}-${process.pid}`,
-        })
-      : // Settled, not merely queued, before the forwarder's checkpoint moves: memory does not survive a crash.
-        new InProcessBus({ confirmOnSettle: true }),
+  const { amqpUrl } = config;
+  await container.load(
+    storageProfile(config, { clock: overrides.clock, gateway: overrides.gateway }, logger),
+    amqpUrl ? rabbitMqBusProfile({ ...config, amqpUrl }, logger) : inProcessBusProfile(),
+    applicationModule(config, logger, overrides.sagas?.faults),
   );
+  const get = <T>(id: Parameters<typeof resolve<T>>[1]) => resolve(container, id);
 
-  container.bind<VenueProcessor>(T.venues).toDynamicValue((c) => createVenueProcessor(c.get(EVENT_STORE)));
-  container.bind<SeatIndexes>(T.seatIndexes).toDynamicValue((c) => new SeatIndexes(c.get(T.venues)));
-  container
-    .bind<TicketedEventProcessor>(T.events)
-    .toDynamicValue((c) =>
-      createTicketedEventProcessor(
-        c.get(EVENT_STORE),
-        c.get(SNAPSHOT_STORE),
-        c.get(T.seatIndexes),
-        c.get(CLOCK),
-      ),
-    );
-  container.bind<ProjectionRunner>(T.runner).toDynamicValue(
-    (c) =>
-      new ProjectionRunner(c.get(EVENT_STORE), c.get(READ_STORE), allProjections(), {
-        onError: (err, event) =>
-          logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
-      }),
-  );
-  container
-    .bind<AccountService>(T.accounts)
-    .toDynamicValue(
-      (c) =>
-        new AccountService(
-          c.get(EVENT_STORE),
-          c.get(ACCESS_TOKENS),
-          c.get(PASSWORD_HASHER),
-          c.get(ID_GENERATOR),
-          c.get(CLOCK),
-        ),
-    );
-  container
-    .bind<CatalogService>(T.catalog)
-    .toDynamicValue(
-      (c) => new CatalogService(c.get(T.venues), c.get(T.events), c.get(T.seatIndexes), c.get(ID_GENERATOR)),
-    );
-  container
-    .bind<PaymentMethodService>(T.paymentMethods)
-    .toDynamicValue(
-      (c) =>
-        new PaymentMethodService(
-          c.get(EVENT_STORE),
-          c.get(PAYMENT_GATEWAY),
-          c.get(ID_GENERATOR),
-          c.get(CLOCK),
-        ),
-    );
-  container
-    .bind<CatalogQueries>(T.queries)
-    .toDynamicValue((c) => new CatalogQueries(c.get(READ_STORE), c.get(CLOCK)));
-  container.bind<ReservationService>(T.reservations).toDynamicValue((c) => {
-    const runner = c.get<ProjectionRunner>(T.runner);
-    return new ReservationService(
-      c.get(T.events),
-      c.get(READ_STORE),
-      c.get(CLOCK),
-      c.get(ID_GENERATOR),
-      config.holdSeconds,
-      () => runner.catchUp(config.readYourWritesTimeoutMs),
-    );
-  });
-
-  const catchUp = () => container.get<ProjectionRunner>(T.runner).catchUp(config.readYourWritesTimeoutMs);
-  container
-    .bind<OrderProcessor>(T.orders)
-    .toDynamicValue((c) => createOrderProcessor(c.get(EVENT_STORE), c.get(CLOCK)));
-  container
-    .bind<TicketService>(T.tickets)
-    .toDynamicValue(
-      (c) =>
-        new TicketService(
-          c.get(EVENT_STORE),
-          c.get(READ_STORE),
-          c.get(CLOCK),
-          c.get(QR_RENDERER),
-          userIdByEmailFrom(c.get(EVENT_STORE)),
-          catchUp,
-        ),
-    );
-  container
-    .bind<OrderService>(T.orderService)
-    .toDynamicValue(
-      (c) =>
-        new OrderService(
-          c.get(T.orders),
-          c.get(T.events),
-          c.get(T.reservations),
-          c.get(T.paymentMethods),
-          c.get(PAYMENT_GATEWAY),
-          c.get(READ_STORE),
-          c.get(CLOCK),
-          catchUp,
-        ),
-    );
-  container.bind<OrderSagas>(T.sagas).toDynamicValue((c) => {
-    const runner = c.get<ProjectionRunner>(T.runner);
-    return new OrderSagas(
-      c.get(MESSAGE_BUS),
-      c.get(T.orders),
-      c.get(T.events),
-      c.get(PAYMENT_GATEWAY),
-      c.get(T.tickets),
-      c.get(READ_STORE),
-      (position) => runner.waitFor(position, 30_000),
-      logger,
-      {
-        namespace: config.busNamespace,
-        maxRetries: config.sagaMaxRetries,
-        retryDelayMs: config.sagaRetryDelayMs,
-        faults: overrides.sagas?.faults,
-      },
-    );
-  });
-  container.bind<LogForwarder>(T.forwarder).toDynamicValue(
-    (c) =>
-      new LogForwarder(c.get(EVENT_STORE), c.get(MESSAGE_BUS), c.get(CHECKPOINT_STORE), {
-        types: SAGA_EVENT_TYPES,
-        name: `bus-forwarder:${config.busNamespace}`,
-        onError: (err) => logger.warn({ err }, 'forwarding to the bus failed; retrying'),
-      }),
-  );
-
-  const store = container.get<EventStore>(EVENT_STORE);
-  const readStore = container.get<ReadStore>(READ_STORE);
-  const runner = container.get<ProjectionRunner>(T.runner);
-  const events = container.get<TicketedEventProcessor>(T.events);
-  const venues = container.get<VenueProcessor>(T.venues);
-  const accounts = container.get<AccountService>(T.accounts);
-  const reservations = container.get<ReservationService>(T.reservations);
-  const paymentMethods = container.get<PaymentMethodService>(T.paymentMethods);
-  const orderProcessor = container.get<OrderProcessor>(T.orders);
-  const orders = container.get<OrderService>(T.orderService);
-  const tickets = container.get<TicketService>(T.tickets);
-  const bus = container.get<MessageBus>(MESSAGE_BUS);
-  const sagas = container.get<OrderSagas>(T.sagas);
-  const forwarder = container.get<LogForwarder>(T.forwarder);
-
-  const watchdog = new OrderWatchdog(
-    sagas,
+  const store = get(IDS.eventStore);
+  const readStore = get(IDS.readStore);
+  const runner = get(IDS.projections);
+  const ticketedEvents = get(IDS.ticketedEvents);
+  const orderProcessor = get(IDS.orders);
+  const accounts = get(IDS.accountService);
+  const reservations = get(IDS.reservationService);
+  const bus = get(IDS.messageBus);
+  const sagas = get(IDS.sagas);
+  const forwarder = get(IDS.forwarder);
+  const watchdog = get(IDS.watchdog);
+  const processors = [
+    ticketedEvents,
+    get(IDS.venues),
     orderProcessor,
-    events,
-    container.get(PAYMENT_GATEWAY),
-    readStore,
-    container.get(CLOCK),
-    logger,
-    {
-      afterMs: config.orderWatchdogAfterMs,
-      intervalMs: config.orderWatchdogIntervalMs,
-      maxRedrives: config.orderWatchdogMaxRedrives,
-    },
-  );
+    get(IDS.customers),
+    get(IDS.emails),
+    get(IDS.tickets),
+    get(IDS.barcodes),
+  ];
 
   const metrics = new Metrics({
-    appends: () => events.stats.appends + venues.stats.appends + orderProcessor.stats.appends,
-    conflicts: () => events.stats.conflicts + venues.stats.conflicts + orderProcessor.stats.conflicts,
+    appends: () => processors.reduce((n, p) => n + p.stats.appends, 0),
+    conflicts: () => processors.reduce((n, p) => n + p.stats.conflicts, 0),
     projected: () => runner.eventsProcessed,
     projectionLag: async () => Math.max(0, (await store.headPosition()) - runner.position),
     watchdog: () => ({ redriven: watchdog.redrivenTotal, failed: watchdog.failedTotal }),
   });
 
+  const application = {
+    accounts,
+    catalog: get(IDS.catalogService),
+    reservations,
+    paymentMethods: get(IDS.paymentMethodService),
+    orders: get(IDS.orderService),
+    tickets: get(IDS.ticketService),
+  };
   const httpApp = buildHttpApp({
     logger,
-    tokens: container.get(ACCESS_TOKENS),
-    accounts,
-    catalog: container.get(T.catalog),
-    queries: container.get(T.queries),
-    reservations,
-    paymentMethods,
-    orders,
-    tickets,
-    qr: container.get(QR_RENDERER),
-    idempotencyStore: container.get(IDEMPOTENCY_STORE),
+    tokens: get(IDS.accessTokens),
+    ...application,
+    queries: get(IDS.catalogQueries),
+    audit: get(IDS.audit),
+    analytics: get(IDS.analytics),
+    qr: get(IDS.qrRenderer),
+    idempotencyStore: get(IDS.idempotencyStore),
     projections: runner,
     metrics,
     rateLimits: config.rateLimits,
@@ -330,8 +146,14 @@ export async function createApplication(
     readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
     health: {
       ready: async () => {
-        const lag = Math.max(0, (await store.headPosition()) - runner.position);
-        return { ready: lag < 1000, lag };
+        const backends = await checkBackends([...get(IDS.backendProbes), get(IDS.busProbe)]);
+        const up = Object.values(backends).every((b) => b.status === 'up');
+        // The lag needs the event store; when it is down, readiness is already false.
+        const lag =
+          backends.event_store?.status === 'up'
+            ? Math.max(0, (await store.headPosition()) - runner.position)
+            : 0;
+        return { ready: up && lag < 1000, lag, backends };
       },
     },
   });
@@ -364,13 +186,9 @@ export async function createApplication(
     store,
     readStore,
     runner,
-    events,
-    accounts,
-    reservations,
-    paymentMethods,
-    orders,
+    ticketedEvents,
     orderProcessor,
-    tickets,
+    ...application,
     bus,
     sagas,
     forwarder,
@@ -409,7 +227,7 @@ export async function createApplication(
         await sagas.stop();
         await bus.close();
         await forwarder.idle(); // its pending publish was rejected by close: no checkpoint write after this
-        testGateway.close();
+        for (const resource of get(IDS.profileResources)) await resource.close();
         await runner.stop();
         await readStore.close();
         await store.close();

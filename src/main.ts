@@ -15,6 +15,8 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { PaymentGateway } from './application/ports/payment-gateway';
 import { createApplication, type Overrides } from './composition';
+import { BackendUnavailableError } from './composition/backends';
+import { selectProfile } from './composition/profiles';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createLogger } from './infrastructure/logging/logger';
 
@@ -35,27 +37,36 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(
-    { dataDir: config.dataDir, profile: 'embedded' },
+    { dataDir: config.dataDir, profile: selectProfile(config) },
     `Ticketing backend listening on http://${shown}:${port}`,
   );
 
+  // A log line is never worth a hung shutdown: whatever the logger throws (a closed stdout), the exit goes on.
+  const log = (write: () => void) => {
+    try {
+      write();
+    } catch {
+      // stdout is gone; nothing to tell anyone
+    }
+  };
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Armed first, so nothing below (a log line, a stuck close) can keep the process alive past 10 s.
     const force = setTimeout(() => {
-      logger.warn('in-flight requests did not finish in 10s; exiting');
+      log(() => logger.warn('in-flight requests did not finish in 10s; exiting'));
       process.exit(1);
     }, 10_000);
     force.unref();
+    log(() => logger.info({ signal }, 'shutting down: finishing in-flight requests'));
     app.close().then(
       () => {
-        logger.info('stopped cleanly');
+        log(() => logger.info('stopped cleanly'));
         process.exit(0);
       },
       (err) => {
-        logger.error({ err }, 'error while stopping');
+        log(() => logger.error({ err }, 'error while stopping'));
         process.exit(1);
       },
     );
@@ -65,7 +76,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // An unreachable backend is an operator's problem, not a bug: one line, no stack.
+  if (error instanceof BackendUnavailableError) console.error(`Start-up failed: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 });
 

@@ -1,7 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import swaggerUi from 'swagger-ui-express';
+import type { OpenAPIObject } from 'openapi3-ts/oas30';
 import type { AccountService } from '../application/auth/account-service';
 import type { CatalogQueries } from '../application/catalog/catalog-queries';
 import type { CatalogService } from '../application/catalog/catalog-service';
@@ -16,16 +16,29 @@ import { orderRoutes } from './routes/order.routes';
 import { ticketRoutes, transferRoutes } from './routes/ticket.routes';
 import { authenticate } from './http/auth';
 import { rejectRawCardData } from './http/card-data-guard';
+import { verifyStrictJson } from './http/strict-json';
 import { idempotent } from './http/idempotency';
 import { metricsAccess, type Metrics } from './http/metrics';
-import { errorHandler, guardJsonBody, requestId, requireJson, routeNotFound } from './http/middleware';
+import {
+  errorHandler,
+  guardJsonBody,
+  refuseOptions,
+  requestId,
+  requireJson,
+  routeNotFound,
+} from './http/middleware';
 import { createRateLimiter } from './http/rate-limits';
 import { readYourWrites, type ProjectionPosition } from './http/read-your-writes';
+import { apiRouter, mount, mountedOperations } from './contract/api-router';
 import { buildOpenApiDocument } from './openapi';
+import { operationsRoutes, type OperationsRouteDeps } from './routes/operations.routes';
 import { authRoutes } from './routes/auth.routes';
 import { paymentMethodRoutes } from './routes/payment-method.routes';
 import { adminCatalogRoutes, eventRoutes } from './routes/catalog.routes';
 import { reservationRoutes, seatRoutes } from './routes/reservation.routes';
+import { adminAuditorRoutes, analyticsRoutes, auditRoutes } from './routes/audit.routes';
+import type { AuditService } from '../application/audit/audit-service';
+import type { SalesAnalytics } from '../application/analytics/sales-analytics';
 
 export interface HttpDependencies {
   logger: Logger;
@@ -38,6 +51,8 @@ export interface HttpDependencies {
   tickets: TicketService;
   qr: QrRenderer;
   paymentMethods: PaymentMethodService;
+  audit: AuditService;
+  analytics: SalesAnalytics;
   idempotencyStore: IdempotencyStore;
   projections: ProjectionPosition;
   metrics: Metrics;
@@ -48,18 +63,7 @@ export interface HttpDependencies {
   trustProxy?: false | number | string[];
   /** Bearer token a scraper may use on /metrics (an admin token always works). */
   metricsToken?: string;
-  health: { ready(): Promise<{ ready: boolean; lag: number }> };
-}
-
-/**
- * The router's answers (errors and idempotent replays included) carry access/refresh tokens, card references,
- * barcodes or QR codes: no browser or proxy may keep them.
- */
-function noStore(router: RequestHandler): express.Router {
-  return express.Router().use((_req, res, next) => {
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-    next();
-  }, router);
+  health: OperationsRouteDeps['health'];
 }
 
 /** The HTTP API: middleware order matters (request id first, errors last). */
@@ -73,25 +77,20 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   app.use(deps.metrics.middleware());
   app.use(requestId);
   app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(refuseOptions);
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  const operations = operationsRoutes({
+    health: deps.health,
+    metrics: deps.metrics,
+    metricsAccess: metricsAccess(deps.tokens, deps.metricsToken),
+    // Called only once the app is built (below), when every router is mounted.
+    document: (): OpenAPIObject => openapi,
   });
-  app.get('/readyz', async (_req, res) => {
-    const { ready, lag } = await deps.health.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'catching_up', projection_lag: lag });
-  });
-  app.get('/metrics', metricsAccess(deps.tokens, deps.metricsToken), async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
-  const openapi = buildOpenApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
-  });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+  app.use(operations);
 
   app.use(requireJson);
-  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // UTF-8 only, no bad bytes, no repeated keys (strict-json.ts): checked on the raw bytes, before parsing.
+  app.use(express.json({ limit: deps.bodyLimit, strict: true, verify: verifyStrictJson }));
   // Form bodies (token requests only: requireJson refuses them elsewhere) pass the same guards as JSON.
   app.use(express.urlencoded({ extended: false, limit: '10kb' }));
   app.use(guardJsonBody);
@@ -99,57 +98,73 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   app.use(authenticate(deps.tokens));
 
   const limit = (name: Parameters<typeof createRateLimiter>[0]) => createRateLimiter(name, deps.rateLimits);
-  const authenticatedLimit = limit('authenticated');
   const ryw = readYourWrites(deps.projections, deps.readYourWritesTimeoutMs);
+  const keyed = idempotent(deps.idempotencyStore) as RequestHandler;
   const noQueueYet: (req: unknown, eventId: string) => Promise<void> = async () => undefined;
 
-  const v1 = express.Router();
-  v1.use(authenticatedLimit);
-  const auth = noStore(authRoutes({ accounts: deps.accounts, authLimit: limit('auth') }));
-  v1.use('/auth', auth);
+  const api = apiRouter({ tag: 'operations' });
+  const v1 = apiRouter({
+    tag: 'operations',
+    limit: { name: 'authenticated', handler: limit('authenticated') },
+  });
+  const auth = authRoutes({ accounts: deps.accounts, authLimit: limit('auth') });
+  mount(v1, '/auth', auth);
   const catalogDeps = {
     catalog: deps.catalog,
     queries: deps.queries,
     limits: { search: limit('search'), eventDetails: limit('eventDetails'), seatMap: limit('seatMap') },
     readYourWrites: ryw,
   };
-  v1.use('/admin', adminCatalogRoutes(catalogDeps));
-  v1.use('/events', eventRoutes(catalogDeps));
+  mount(v1, '/admin', adminCatalogRoutes(catalogDeps));
+  mount(v1, '/events', eventRoutes(catalogDeps));
   const reservationDeps = {
     reservations: deps.reservations,
     reserveLimit: limit('reserve'),
-    idempotent: idempotent(deps.idempotencyStore) as RequestHandler,
+    idempotent: keyed,
     readYourWrites: ryw,
     queueGate: noQueueYet,
   };
-  v1.use('/seats', seatRoutes(reservationDeps));
-  v1.use('/reservations', reservationRoutes(reservationDeps));
-  v1.use(
+  mount(v1, '/seats', seatRoutes(reservationDeps));
+  mount(v1, '/reservations', reservationRoutes(reservationDeps));
+  mount(
+    v1,
     '/payment-methods',
-    noStore(
-      paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: reservationDeps.idempotent }),
-    ),
+    paymentMethodRoutes({ paymentMethods: deps.paymentMethods, idempotent: keyed }),
   );
-  v1.use(
+  mount(
+    v1,
     '/orders',
-    noStore(
-      orderRoutes({
-        orders: deps.orders,
-        qr: deps.qr,
-        idempotent: reservationDeps.idempotent,
-        readYourWrites: ryw,
-        tickets: deps.tickets,
-      }),
-    ),
+    orderRoutes({
+      orders: deps.orders,
+      qr: deps.qr,
+      idempotent: keyed,
+      readYourWrites: ryw,
+      tickets: deps.tickets,
+    }),
   );
-  const ticketDeps = { tickets: deps.tickets, readYourWrites: ryw, idempotent: reservationDeps.idempotent };
-  v1.use('/tickets', noStore(ticketRoutes(ticketDeps)));
-  v1.use('/transfers', noStore(transferRoutes(ticketDeps)));
+  const ticketDeps = { tickets: deps.tickets, readYourWrites: ryw, idempotent: keyed };
+  mount(v1, '/tickets', ticketRoutes(ticketDeps));
+  mount(v1, '/transfers', transferRoutes(ticketDeps));
+  const auditDeps = {
+    audit: deps.audit,
+    analytics: deps.analytics,
+    accounts: deps.accounts,
+    readYourWrites: ryw,
+  };
+  mount(v1, '/admin', adminAuditorRoutes(auditDeps));
+  mount(v1, '/audit', auditRoutes(auditDeps));
+  mount(v1, '/analytics', analyticsRoutes(auditDeps));
 
-  app.use('/v1', v1);
-  app.use('/oauth', auth);
+  mount(api, '/v1', v1);
+  mount(api, '/oauth', auth, {
+    operationIdPrefix: 'oauth',
+    note: ' (alias of the same operation under /v1/auth; not counted by the /v1 per-user limit)',
+  });
+  app.use(api);
 
   app.use(routeNotFound);
   app.use(errorHandler(deps.logger));
+  // The operations as mounted are the document's list of operations.
+  const openapi = buildOpenApiDocument([...mountedOperations(operations), ...mountedOperations(api)]);
   return app;
 }

@@ -1,16 +1,13 @@
-import type { RecordedEvent } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
-import type {
-  EventCancelled,
-  EventCreated,
-  EventPublished,
-  HoldReleased,
-  SeatsHeld,
-  SeatsReturned,
-  SeatsSold,
-} from '../domain/ticketed-event/events';
+import type { EventCancelled, EventCreated, EventPublished } from '../domain/ticketed-event/events';
 import type { VenueCreated } from '../domain/venue/venue';
-import type { Projection } from './projection';
+import {
+  fieldSetter,
+  seatMovementHandlers,
+  type Data,
+  type Projection,
+  type SeatMovement,
+} from './projection';
 import {
   COLLECTIONS,
   EventDoc,
@@ -19,7 +16,17 @@ import {
   venueView,
 } from '../application/read-models/documents';
 
-type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+const setEvent = fieldSetter<EventDoc>(COLLECTIONS.events);
+
+type SeatCounter = 'available_seats' | 'held_seats' | 'sold_seats';
+
+/** What each seat movement does to the per-tier counters, per seat. */
+const SEAT_COUNTER_MOVES: Record<SeatMovement['type'], Partial<Record<SeatCounter, number>>> = {
+  SeatsHeld: { available_seats: -1, held_seats: 1 },
+  HoldReleased: { available_seats: 1, held_seats: -1 },
+  SeatsSold: { held_seats: -1, sold_seats: 1 },
+  SeatsReturned: { available_seats: 1, sold_seats: -1 },
+};
 
 /** Venues, and events with per-tier availability: feeds search and event details. */
 export const catalogProjection: Projection = {
@@ -82,60 +89,30 @@ export const catalogProjection: Projection = {
     },
 
     async EventPublished(event: Data<EventPublished>, store) {
-      await store
-        .collection<EventDoc>(COLLECTIONS.events)
-        .update(
-          event.data.eventId,
-          { $set: { status: 'PUBLISHED', published: true, updated_at: event.data.publishedAt } },
-          { position: event.position },
-        );
+      const { eventId, publishedAt } = event.data;
+      await setEvent(store, event, eventId, {
+        status: 'PUBLISHED',
+        published: true,
+        updated_at: publishedAt,
+      });
     },
 
     async EventCancelled(event: Data<EventCancelled>, store) {
-      await store
-        .collection<EventDoc>(COLLECTIONS.events)
-        .update(
-          event.data.eventId,
-          { $set: { status: 'CANCELLED', updated_at: event.data.cancelledAt } },
-          { position: event.position },
-        );
+      const { eventId, cancelledAt } = event.data;
+      await setEvent(store, event, eventId, { status: 'CANCELLED', updated_at: cancelledAt });
     },
 
-    async SeatsHeld(event: Data<SeatsHeld>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
-        available_seats: -1,
-        held_seats: 1,
-      });
-    },
-    async HoldReleased(event: Data<HoldReleased>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
-        available_seats: 1,
-        held_seats: -1,
-      });
-    },
-    async SeatsSold(event: Data<SeatsSold>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
-        held_seats: -1,
-        sold_seats: 1,
-      });
-    },
-    async SeatsReturned(event: Data<SeatsReturned>, store) {
-      await moveSeats(store, event, event.data.eventId, event.data.seatIds, {
-        available_seats: 1,
-        sold_seats: -1,
-      });
-    },
+    ...seatMovementHandlers(SEAT_COUNTER_MOVES, moveSeats),
   },
 };
 
 /** Adjusts per-tier counters by the number of seats of each tier the event touched. */
 async function moveSeats(
   store: ReadStore,
-  event: RecordedEvent,
-  eventId: string,
-  seatIds: string[],
-  perSeat: Partial<Record<'available_seats' | 'held_seats' | 'sold_seats', number>>,
+  event: Data<SeatMovement>,
+  perSeat: Partial<Record<SeatCounter, number>>,
 ): Promise<void> {
+  const { eventId, seatIds } = event.data;
   const events = store.collection<EventDoc>(COLLECTIONS.events);
   const doc = await events.get(eventId);
   if (!doc || (doc._position ?? -1) >= event.position) return;

@@ -4,6 +4,8 @@ import type { Projection } from './projection';
 import { reservationsProjection } from './reservations.projection';
 import { createSeatMapProjection } from './seat-map.projection';
 import { ticketsProjection } from './tickets.projection';
+import { auditProjection } from './audit.projection';
+import { salesAnalyticsProjection } from './sales-analytics.projection';
 
 /** Every read model, in the order the runner applies them (venues before the events that use them). */
 export function allProjections(): Projection[] {
@@ -13,5 +15,8 @@ export function allProjections(): Projection[] {
     reservationsProjection,
     ordersProjection,
     ticketsProjection,
+    // After orders and tickets: it reads their documents.
+    salesAnalyticsProjection,
+    auditProjection,
   ];
 }

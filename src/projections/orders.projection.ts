@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../application/ports/event-store';
+import { orderDocOf } from '../application/orders/order-view';
 import { COLLECTIONS, OrderDoc } from '../application/read-models/documents';
 import type {
   OrderCancelled,
@@ -9,41 +9,16 @@ import type {
   RefundCompleted,
   TicketsIssued,
 } from '../domain/order/order';
-import type { Projection } from './projection';
+import { fieldSetter, type Data, type Projection } from './projection';
 
-type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+const set = fieldSetter<OrderDoc>(COLLECTIONS.orders);
 
 /** Orders by id (and by user, through a filter): what GET /v1/orders/{id} shows. */
 export const ordersProjection: Projection = {
   name: 'orders',
   handlers: {
     async OrderPlaced(event: Data<OrderPlaced>, store) {
-      const o = event.data;
-      await store.collection<OrderDoc>(COLLECTIONS.orders).put({
-        _id: o.orderId,
-        _position: event.position,
-        order_id: o.orderId,
-        user_id: o.userId,
-        event_id: o.eventId,
-        reservation_id: o.reservationId,
-        event: { name: o.eventName, date: o.eventDate, venue: o.venueName },
-        seats: o.seats.map((s) => ({ seat_id: s.seatId, section: s.section, row: s.row, seat: s.seat })),
-        subtotal_cents: o.subtotalCents,
-        fees_cents: o.feesCents,
-        taxes_cents: o.taxesCents,
-        total_cents: o.totalCents,
-        status: 'PENDING',
-        payment_status: 'AUTHORIZED',
-        payment_method_id: o.paymentMethodId,
-        delivery_method: o.deliveryMethod,
-        tickets: [],
-        failure_reason: null,
-        refund_amount_cents: null,
-        created_at: o.placedAt,
-        confirmed_at: null,
-        cancelled_at: null,
-        refunded_at: null,
-      });
+      await store.collection<OrderDoc>(COLLECTIONS.orders).put(orderDocOf(event.data, event.position));
     },
     async PaymentCaptured(event: Data<PaymentCaptured>, store) {
       await set(store, event, event.data.orderId, { payment_status: 'CAPTURED' });
@@ -55,7 +30,11 @@ export const ordersProjection: Projection = {
       });
     },
     async OrderFailed(event: Data<OrderFailed>, store) {
-      const payment = event.data.authorizationVoided ? { payment_status: 'VOIDED' } : {};
+      const payment = event.data.refundDue
+        ? { payment_status: 'REFUND_PENDING' as const }
+        : event.data.authorizationVoided
+          ? { payment_status: 'VOIDED' as const }
+          : {};
       await set(store, event, event.data.orderId, {
         status: 'FAILED',
         failure_reason: event.data.reason,
@@ -86,14 +65,3 @@ export const ordersProjection: Projection = {
     },
   },
 };
-
-async function set(
-  store: Parameters<NonNullable<Projection['handlers'][string]>>[1],
-  event: RecordedEvent,
-  orderId: string,
-  fields: Record<string, unknown>,
-) {
-  await store
-    .collection<OrderDoc>(COLLECTIONS.orders)
-    .update(orderId, { $set: fields }, { position: event.position });
-}

@@ -23,6 +23,10 @@ export class ProjectionRunner {
     string,
     Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>
   >();
+  private readonly resolved = new Map<
+    string,
+    Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>
+  >();
   eventsProcessed = 0;
 
   constructor(
@@ -39,6 +43,16 @@ export class ProjectionRunner {
         this.byType.set(type, list);
       }
     }
+  }
+
+  /** The handlers of a type, then the '*' ones (the audit index sees every event); resolved once per type. */
+  private handlersFor(type: string) {
+    let handlers = this.resolved.get(type);
+    if (!handlers) {
+      handlers = [...(this.byType.get(type) ?? []), ...(this.byType.get('*') ?? [])];
+      this.resolved.set(type, handlers);
+    }
+    return handlers;
   }
 
   get position(): number {
@@ -79,8 +93,8 @@ export class ProjectionRunner {
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
-    const handlers = this.byType.get(event.type);
-    if (handlers) {
+    const handlers = this.handlersFor(event.type);
+    if (handlers.length > 0) {
       for (const handler of handlers) {
         try {
           await handler(event, this.readStore);

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../application/ports/event-store';
-import type { ReadStore } from '../application/ports/read-store';
+import type { ReadDocument, ReadStore } from '../application/ports/read-store';
+import type { SeatsHeld, HoldReleased, SeatsSold, SeatsReturned } from '../domain/ticketed-event/events';
 
 /**
  * One read model: handlers per event type, each updating documents incrementally and idempotently
@@ -8,4 +9,41 @@ import type { ReadStore } from '../application/ports/read-store';
 export interface Projection {
   name: string;
   handlers: Partial<Record<string, (event: RecordedEvent<any>, store: ReadStore) => Promise<void>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** A recorded event, typed by its domain event's data. */
+export type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+
+/**
+ * Sets fields on one document of `collection`, guarded by the event's position: a replayed event changes
+ * nothing. Typed by the collection's document, so a field name or value the document does not have is refused.
+ */
+export function fieldSetter<D extends ReadDocument>(collection: string) {
+  return async (
+    store: ReadStore,
+    event: RecordedEvent,
+    id: string,
+    fields: Partial<Omit<D, '_id' | '_position'>>,
+  ): Promise<void> => {
+    await store.collection<D>(collection).update(id, { $set: fields }, { position: event.position });
+  };
+}
+
+/** The events that move seats between available, held and sold: each names its event and its seats. */
+export type SeatMovement = SeatsHeld | HoldReleased | SeatsSold | SeatsReturned;
+
+/**
+ * One handler per seat movement, from a table of what each movement means for a read model (a status, counter
+ * deltas) and the one function that applies it.
+ */
+export function seatMovementHandlers<V>(
+  table: Record<SeatMovement['type'], V>,
+  apply: (store: ReadStore, event: Data<SeatMovement>, value: V) => Promise<void>,
+): Projection['handlers'] {
+  return Object.fromEntries(
+    Object.entries(table).map(([type, value]) => [
+      type,
+      (event: Data<SeatMovement>, store: ReadStore) => apply(store, event, value as V),
+    ]),
+  );
 }

@@ -1,14 +1,7 @@
-import type { RecordedEvent } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
-import type {
-  EventCreated,
-  HoldReleased,
-  SeatsHeld,
-  SeatsReturned,
-  SeatsSold,
-} from '../domain/ticketed-event/events';
+import type { EventCreated } from '../domain/ticketed-event/events';
 import { fromCents } from '../domain/shared/money';
-import type { Projection } from './projection';
+import { seatMovementHandlers, type Data, type Projection, type SeatMovement } from './projection';
 import {
   COLLECTIONS,
   EventDoc,
@@ -19,7 +12,13 @@ import {
   VenueDoc,
 } from '../application/read-models/documents';
 
-type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+/** The status each seat movement leaves its seats in. */
+const SEAT_STATUS_AFTER: Record<SeatMovement['type'], SeatStatus> = {
+  SeatsHeld: 'RESERVED',
+  HoldReleased: 'AVAILABLE',
+  SeatsSold: 'SOLD',
+  SeatsReturned: 'AVAILABLE',
+};
 
 /**
  * Seat maps: one document per event section. A hold or sale sets the status of its own seats only
@@ -46,13 +45,8 @@ export function createSeatMapProjection(): Projection {
     return rows.get(row);
   }
 
-  async function setStatus(
-    store: ReadStore,
-    event: RecordedEvent,
-    eventId: string,
-    seatIds: string[],
-    status: SeatStatus,
-  ) {
+  async function setStatus(store: ReadStore, event: Data<SeatMovement>, status: SeatStatus) {
+    const { eventId, seatIds } = event.data;
     const bySection = new Map<string, Record<string, unknown>>();
     for (const seatId of seatIds) {
       const { sectionId, row, number } = parseSeatId(seatId);
@@ -103,18 +97,7 @@ export function createSeatMapProjection(): Projection {
           });
         }
       },
-      async SeatsHeld(event: Data<SeatsHeld>, store) {
-        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'RESERVED');
-      },
-      async HoldReleased(event: Data<HoldReleased>, store) {
-        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'AVAILABLE');
-      },
-      async SeatsSold(event: Data<SeatsSold>, store) {
-        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'SOLD');
-      },
-      async SeatsReturned(event: Data<SeatsReturned>, store) {
-        await setStatus(store, event, event.data.eventId, event.data.seatIds, 'AVAILABLE');
-      },
+      ...seatMovementHandlers(SEAT_STATUS_AFTER, setStatus),
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { RecordedEvent } from '../application/ports/event-store';
 import { COLLECTIONS, type TicketDoc, type TransferDoc } from '../application/read-models/documents';
 import type {
   TicketIssued,
@@ -7,9 +6,10 @@ import type {
   TransferCancelled,
   TransferRequested,
 } from '../domain/ticket/ticket';
-import type { Projection } from './projection';
+import { fieldSetter, type Data, type Projection } from './projection';
 
-type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
+const setTicket = fieldSetter<TicketDoc>(COLLECTIONS.tickets);
+const setTransfer = fieldSetter<TransferDoc>(COLLECTIONS.transfers);
 
 /**
  * Tickets (what GET /v1/tickets shows, per holder) and transfers (to find a transfer's ticket by its id).
@@ -60,65 +60,38 @@ export const ticketsProjection: Projection = {
         new_ticket_id: null,
         created_at: t.requestedAt,
       });
-      await store.collection<TicketDoc>(COLLECTIONS.tickets).update(
-        t.ticketId,
-        {
-          $set: {
-            transferable: false,
-            pending_transfer: { transfer_id: t.transferId, expires_at: t.expiresAt },
-          },
-        },
-        { position: event.position },
-      );
+      await setTicket(store, event, t.ticketId, {
+        transferable: false,
+        pending_transfer: { transfer_id: t.transferId, expires_at: t.expiresAt },
+      });
     },
 
     async TicketTransferred(event: Data<TicketTransferred>, store) {
       const t = event.data;
-      await store
-        .collection<TransferDoc>(COLLECTIONS.transfers)
-        .update(
-          t.transferId,
-          { $set: { status: 'ACCEPTED', new_ticket_id: t.newTicketId } },
-          { position: event.position },
-        );
-      await store.collection<TicketDoc>(COLLECTIONS.tickets).update(
-        t.ticketId,
-        {
-          $set: {
-            status: 'TRANSFERRED',
-            transferable: false,
-            pending_transfer: null,
-            next_ticket_id: t.newTicketId,
-          },
-        },
-        { position: event.position },
-      );
+      await setTransfer(store, event, t.transferId, { status: 'ACCEPTED', new_ticket_id: t.newTicketId });
+      await setTicket(store, event, t.ticketId, {
+        status: 'TRANSFERRED',
+        transferable: false,
+        pending_transfer: null,
+        next_ticket_id: t.newTicketId,
+      });
     },
 
     async TransferCancelled(event: Data<TransferCancelled>, store) {
       const t = event.data;
-      await store
-        .collection<TransferDoc>(COLLECTIONS.transfers)
-        .update(t.transferId, { $set: { status: 'CANCELLED' } }, { position: event.position });
+      await setTransfer(store, event, t.transferId, { status: 'CANCELLED' });
       // Only an ACTIVE ticket has a transfer to cancel (voiding cancels it first, then voids).
-      await store
-        .collection<TicketDoc>(COLLECTIONS.tickets)
-        .update(
-          t.ticketId,
-          { $set: { transferable: true, pending_transfer: null } },
-          { position: event.position },
-        );
+      await setTicket(store, event, t.ticketId, { transferable: true, pending_transfer: null });
     },
 
     async TicketVoided(event: Data<TicketVoided>, store) {
       const t = event.data;
-      await store
-        .collection<TicketDoc>(COLLECTIONS.tickets)
-        .update(
-          t.ticketId,
-          { $set: { status: 'VOID', transferable: false, pending_transfer: null, voided_at: t.voidedAt } },
-          { position: event.position },
-        );
+      await setTicket(store, event, t.ticketId, {
+        status: 'VOID',
+        transferable: false,
+        pending_transfer: null,
+        voided_at: t.voidedAt,
+      });
     },
   },
 };

@@ -29,6 +29,8 @@ function dataDirText(dir: string): string {
   return text;
 }
 
+// Adding, listing and removing cards, the default rules and INVALID_PAYMENT_METHOD: payment-methods.spec.test.ts.
+// Left here: scoping per user, auth, validation envelopes, idempotency and the raw-card-data guard.
 describe('payment methods API', () => {
   let t: TestApp;
   let fan: { token: string; userId: string };
@@ -44,60 +46,8 @@ describe('payment methods API', () => {
   const addCard = (token: string, body: Record<string, unknown>, headers?: Record<string, string>) =>
     t.call('POST', '/v1/payment-methods', { token, body, headers });
 
-  it('adds a card from a token: 201 with the card facts, the first card is the default', async () => {
-    const res = await addCard(fan.token, {
-      type: 'CARD',
-      card_token: 'tok_visa',
-      billing_address: {
-        street: '123 Main St',
-        city: 'New York',
-        state: 'NY',
-        postal_code: '10001',
-        country: 'US',
-      },
-    });
-    expect(res.status).toBe(201);
-    expect(res.body).toEqual({
-      payment_method_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      type: 'CARD',
-      card_last_four: '4242',
-      card_brand: 'Visa',
-      expiry: '12/2030',
-      is_default: true,
-    });
-    expect(Number(res.headers.get('x-log-position'))).toBeGreaterThan(0);
-    expect(res.text).not.toContain('tok_visa');
-
-    // Usable at once, straight from the aggregate (what orders will do).
-    const found = await t.app.paymentMethods.find(fan.userId, res.body.payment_method_id);
-    expect(found).toMatchObject({ cardToken: 'tok_visa', brand: 'Visa', last4: '4242', isDefault: true });
-  });
-
-  it('a second card is not the default unless make_default; GET lists them', async () => {
-    const other = await t.customerToken();
-    const first = await addCard(other.token, { type: 'CARD', card_token: 'tok_visa_4242' });
-    const second = await addCard(other.token, { type: 'CARD', card_token: 'tok_mastercard' });
-    expect(second.status).toBe(201);
-    expect(second.body).toMatchObject({
-      card_brand: 'Mastercard',
-      card_last_four: '4444',
-      is_default: false,
-    });
-    const third = await addCard(other.token, { type: 'CARD', card_token: 'tok_amex', make_default: true });
-    expect(third.body).toMatchObject({
-      card_brand: 'American Express',
-      card_last_four: '8431',
-      is_default: true,
-    });
-
-    const list = await t.call('GET', '/v1/payment-methods', { token: other.token });
-    expect(list.status).toBe(200);
-    expect(list.body).toEqual({
-      payment_methods: [{ ...first.body, is_default: false }, second.body, third.body],
-    });
-  });
-
   it('a user only ever sees their own methods', async () => {
+    expect((await addCard(fan.token, { type: 'CARD', card_token: 'tok_visa' })).status).toBe(201);
     const stranger = await t.customerToken();
     const list = await t.call('GET', '/v1/payment-methods', { token: stranger.token });
     expect(list.status).toBe(200);
@@ -117,12 +67,6 @@ describe('payment methods API', () => {
       (await t.call('POST', '/v1/payment-methods', { body: { type: 'CARD', card_token: 'tok_visa' } }))
         .status,
     ).toBe(401);
-  });
-
-  it('an unknown token is 400 INVALID_PAYMENT_METHOD', async () => {
-    const res = await addCard(fan.token, { type: 'CARD', card_token: 'tok_doesNotExist' });
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('INVALID_PAYMENT_METHOD');
   });
 
   it.each([
@@ -148,22 +92,6 @@ describe('payment methods API', () => {
     const res = await addCard(fan.token, body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
-  });
-
-  it('removes a method (DELETE), and the next one becomes the default', async () => {
-    const user = await t.customerToken();
-    const a = await addCard(user.token, { type: 'CARD', card_token: 'tok_visa' });
-    const b = await addCard(user.token, { type: 'CARD', card_token: 'tok_mastercard' });
-    const del = await t.call('DELETE', `/v1/payment-methods/${a.body.payment_method_id}`, {
-      token: user.token,
-    });
-    expect(del.status).toBe(204);
-    const list = await t.call('GET', '/v1/payment-methods', { token: user.token });
-    expect(list.body.payment_methods).toEqual([{ ...b.body, is_default: true }]);
-    expect(
-      (await t.call('DELETE', `/v1/payment-methods/${a.body.payment_method_id}`, { token: user.token })).body
-        .error.code,
-    ).toBe('PAYMENT_METHOD_NOT_FOUND');
   });
 
   it('an Idempotency-Key makes a retried POST save the card once', async () => {

@@ -9,7 +9,14 @@ import { errorHandler, requestId, routeNotFound } from '../../src/api/http/middl
 import { readYourWrites } from '../../src/api/http/read-your-writes';
 import { ticketRoutes, transferRoutes } from '../../src/api/routes/ticket.routes';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
-import { TicketService, ticketIdFor, type OrderToFulfil } from '../../src/application/tickets';
+import {
+  createBarcodeProcessor,
+  createTicketProcessor,
+  TicketService,
+  ticketIdFor,
+  type OrderToFulfil,
+} from '../../src/application/tickets';
+import { createOrderProcessor } from '../../src/application/orders/order-processor';
 import { ticketsProjection } from '../../src/projections/tickets.projection';
 import { JwtAccessTokens } from '../../src/infrastructure/auth/jwt-access-tokens';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
@@ -80,14 +87,17 @@ describe('tickets and transfers over HTTP', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-api-'));
     store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
     const readStore = new MemoryReadStore();
-    service = new TicketService(
+    service = new TicketService({
+      tickets: createTicketProcessor(store, clock),
+      barcodes: createBarcodeProcessor(store),
+      orders: createOrderProcessor(store, clock),
       store,
       readStore,
       clock,
-      new QrCodeRenderer({ pngFilter: 2 }), // fast under jest; the default filter is covered by the renderer's own test
-      async (email: string) => accounts.get(email),
-      () => runner.catchUp(5000),
-    );
+      qr: new QrCodeRenderer({ pngFilter: 2 }), // fast under jest; the default filter is covered by the renderer's own test
+      findUserIdByEmail: async (email: string) => accounts.get(email),
+      catchUp: () => runner.catchUp(5000),
+    });
     runner = new ProjectionRunner(store, readStore, [ticketsProjection], {
       onError: (error) => {
         throw error;
@@ -286,76 +296,17 @@ describe('tickets and transfers over HTTP', () => {
     expect(onwards.status).toBe(200);
   });
 
-  it('accepting with another account is 404, and the right recipient can still accept', async () => {
-    const [t] = await issue(order());
-    const res = await transfer(alice.token, t.ticketId);
-    const wrong = await accept(carol.token, res.body.transfer_id);
-    expect(wrong.status).toBe(404);
-    expect(wrong.body.error.code).toBe('TRANSFER_NOT_FOUND');
-    expect((await accept(alice.token, res.body.transfer_id)).status).toBe(404);
-    expect((await accept(bob.token, 'no-such-transfer')).status).toBe(404);
-    expect((await accept(bob.token, res.body.transfer_id)).status).toBe(200);
-  });
-
-  it('cancel -> 204, then accept -> 404; only the sender can cancel', async () => {
-    const [t] = await issue(order());
-    const res = await transfer(alice.token, t.ticketId);
-    const byOther = await call('DELETE', `/v1/transfers/${res.body.transfer_id}`, { token: bob.token });
-    expect(byOther.status).toBe(404);
-    const cancelled = await call('DELETE', `/v1/transfers/${res.body.transfer_id}`, { token: alice.token });
-    expect(cancelled.status).toBe(204);
-    expect(Number(cancelled.headers.get('x-log-position'))).toBeGreaterThan(0);
-    expect(
-      (await call('DELETE', `/v1/transfers/${res.body.transfer_id}`, { token: alice.token })).status,
-    ).toBe(204);
-    const late = await accept(bob.token, res.body.transfer_id);
-    expect(late.status).toBe(404);
-    expect(late.body.error.code).toBe('TRANSFER_NOT_FOUND');
-    const ticket = await call('GET', `/v1/tickets/${t.ticketId}`, {
-      token: alice.token,
-      headers: { 'x-min-log-position': cancelled.headers.get('x-log-position')! },
-    });
-    expect(ticket.body).toMatchObject({ status: 'ACTIVE', transferable: true });
-  });
-
-  it('409 TICKET_NOT_TRANSFERABLE once the event started, and to oneself', async () => {
+  // Refusals (to oneself, after the start, expired, wrong account, cancelled) are API specifications in
+  // tickets.spec.test.ts; what stays is the view: a ticket of a started event lists as not transferable.
+  it('a ticket of an event that started lists as ACTIVE but not transferable', async () => {
     const o = order({ eventDate: '2030-03-01T11:00:00.000Z' });
-    const [t] = await issue(o);
-    const res = await transfer(alice.token, t.ticketId);
-    expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('TICKET_NOT_TRANSFERABLE');
+    await issue(o);
     const listed = await call('GET', `/v1/tickets?order_id=${o.orderId}`, { token: alice.token });
     expect(listed.body.tickets[0]).toMatchObject({ status: 'ACTIVE', transferable: false });
-
     const [u] = await issue(order());
-    const self = await transfer(alice.token, u.ticketId, {
-      recipient_email: 'ALICE@example.com',
-      recipient_name: 'Me',
-    });
-    expect(self.status).toBe(409);
-  });
-
-  it('a pending transfer accepted after the event started is 409; after it expired, 410', async () => {
-    const [t] = await issue(order({ eventDate: '2030-03-02T12:00:00.000Z' }));
-    const capped = await transfer(alice.token, t.ticketId);
-    expect(capped.body.expires_at).toBe('2030-03-02T12:00:00.000Z'); // capped at the event's start
-    clock.set('2030-03-02T12:00:00.000Z');
-    const late = await accept(bob.token, capped.body.transfer_id);
-    expect(late.status).toBe(410);
-    expect(late.body.error.code).toBe('TRANSFER_EXPIRED');
-
-    clock.set(NOW);
-    const [u] = await issue(order());
-    const res = await transfer(alice.token, u.ticketId);
-    clock.advance(7 * 24 * 3600 * 1000 + 1);
-    const expired = await accept(bob.token, res.body.transfer_id);
-    expect(expired.status).toBe(410);
-    expect(expired.body.error.code).toBe('TRANSFER_EXPIRED');
-    // An expired transfer does not block a new one.
-    expect(
-      (await transfer(alice.token, u.ticketId, { recipient_email: carol.email, recipient_name: 'Carol' }))
-        .status,
-    ).toBe(200);
+    expect((await call('GET', `/v1/tickets/${u.ticketId}`, { token: alice.token })).body.transferable).toBe(
+      true,
+    );
   });
 
   it('400 for a bad transfer body', async () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkInvariants } from '../../src/application/audit/invariants';
 import { orderIdFor } from '../../src/application/orders/order-service';
-import { SAGA_QUEUES } from '../../src/application/orders/order-sagas';
+import { SAGA_QUEUES } from '../../src/application/sagas/order-sagas';
 import { retryDelayMs } from '../../src/application/ports/message-bus';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { TestPaymentGateway } from '../../src/infrastructure/payments/test-payment-gateway';

@@ -34,7 +34,7 @@ describe('two application instances sharing one event store', () => {
     const seats = ['A', 'B', 'C'].flatMap((row) =>
       Array.from({ length: 20 }, (_, i) => `s1:${row}:${i + 1}`),
     );
-    const conflictsBefore = a.app.events.stats.conflicts + b.app.events.stats.conflicts;
+    const conflictsBefore = a.app.ticketedEvents.stats.conflicts + b.app.ticketedEvents.stats.conflicts;
 
     const results = await Promise.all(
       Array.from({ length: 300 }, (_, i) => {
@@ -56,7 +56,9 @@ describe('two application instances sharing one event store', () => {
     const byA = results.filter((r, i) => i % 2 === 0 && r.status === 201).length;
     expect(byA).toBeGreaterThan(0);
     expect(winners.length - byA).toBeGreaterThan(0);
-    expect(a.app.events.stats.conflicts + b.app.events.stats.conflicts).toBeGreaterThan(conflictsBefore);
+    expect(a.app.ticketedEvents.stats.conflicts + b.app.ticketedEvents.stats.conflicts).toBeGreaterThan(
+      conflictsBefore,
+    );
 
     const ledger = await replaySeats(a.app.store);
     expect(ledger.violations).toEqual([]);

@@ -13,6 +13,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 describe('order watchdog', () => {
   let t: TestApp;
   let failing = true;
+  let failAt = 'after-sell';
   const faultedSteps: string[] = [];
 
   beforeAll(async () => {
@@ -26,9 +27,9 @@ describe('order watchdog', () => {
       overrides: {
         sagas: {
           faults: (step: string, _message: BusMessage) => {
-            if (failing && step === 'after-sell') {
+            if (failing && step === failAt) {
               faultedSteps.push(step);
-              throw new Error('simulated failure after the seats were sold');
+              throw new Error(`simulated failure at ${step}`);
             }
           },
         },
@@ -58,6 +59,10 @@ describe('order watchdog', () => {
     expect(stuck.body.status).toBe('PENDING');
     return { orderId, eventId, fan, admin };
   };
+
+  beforeEach(() => {
+    failAt = 'after-sell';
+  });
 
   it('drives a stuck order again through the saga (tagged saga:watchdog) once the fault is gone', async () => {
     failing = true;
@@ -106,6 +111,48 @@ describe('order watchdog', () => {
     expect([seats.get('s1:A:1'), seats.get('s1:A:2')]).toEqual(['AVAILABLE', 'AVAILABLE']);
 
     // Nothing left behind: a later sweep has nothing to do, and the log's invariants hold.
+    failing = false;
+    expect(await t.app.watchdog.sweep()).toMatchObject({ redriven: 0, failed: 0 });
+    const report = await checkInvariants(t.app.store);
+    expect(report.money.problems).toEqual([]);
+    expect(report.seats.violations).toEqual([]);
+  });
+
+  it('a captured order that never confirms is failed with its refund owed, then refunded, seats back', async () => {
+    failing = true;
+    failAt = 'before-confirm'; // captured and recorded, then the confirmation keeps failing
+    const { orderId, eventId, fan } = await placeStuckOrder();
+    const stuck = await t.app.orderProcessor.read(orderId);
+    expect(stuck.state).toMatchObject({ status: 'PENDING', paymentStatus: 'CAPTURED' });
+    expect(await t.app.watchdog.sweep()).toMatchObject({ redriven: 1, failed: 0 });
+    expect(await t.app.watchdog.sweep()).toMatchObject({ redriven: 1, failed: 0 });
+    expect(await t.app.watchdog.sweep()).toMatchObject({ redriven: 0, failed: 1 });
+
+    const done = await pollUntil(
+      t.call,
+      `/v1/orders/${orderId}`,
+      fan.token,
+      (r) => r.body?.status === 'FAILED' && r.body.payment_status === 'REFUNDED',
+    );
+    expect(done.body.failure_reason).toBe('watchdog_timeout');
+    const log = await t.app.store.readStream(`order-${orderId}`);
+    expect(log.map((e) => e.type)).toEqual([
+      'OrderPlaced',
+      'PaymentCaptured',
+      'OrderFailed',
+      'RefundCompleted',
+    ]);
+    expect(log[2].data).toMatchObject({ refundDue: true, authorizationVoided: false });
+    expect(log[2].metadata.userId).toBe('saga:watchdog');
+    expect(log[3].data).toMatchObject({
+      voided: false,
+      amountCents: (log[1].data as { amountCents: number }).amountCents,
+    });
+    await t.app.runner.catchUp();
+    const seats = seatStatuses((await t.call('GET', `/v1/events/${eventId}/seats`)).body);
+    expect([seats.get('s1:A:1'), seats.get('s1:A:2')]).toEqual(['AVAILABLE', 'AVAILABLE']);
+
+    // Nothing left: no order still owes money, and the log's money reconciles (captured = refunded here).
     failing = false;
     expect(await t.app.watchdog.sweep()).toMatchObject({ redriven: 0, failed: 0 });
     const report = await checkInvariants(t.app.store);

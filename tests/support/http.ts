@@ -1,5 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are whatever the API sent */
-/** A small JSON client over fetch for API tests. */
+import type { OpenAPIObject } from 'openapi3-ts/oas30';
+import { contractChecker, type ContractChecker } from './contract';
+
+/**
+ * A small JSON client over fetch for API tests. Every answer is checked against the OpenAPI document the server
+ * serves at /openapi.json (status documented for the operation, error code listed, body valid): a call whose
+ * answer the document does not describe throws. Servers without /openapi.json (bare routers) are not checked.
+ */
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -10,9 +17,32 @@ export interface ApiResponse<T = any> {
 export interface CallOptions {
   token?: string;
   body?: unknown;
-  /** Sent as-is (no JSON encoding), for malformed-input tests. */
-  rawBody?: string;
+  /** Sent as-is (no JSON encoding), for malformed-input tests; bytes for invalid UTF-8. */
+  rawBody?: string | Uint8Array;
   headers?: Record<string, string>;
+  /** Skips the document check for this call; say why (for answers the document cannot describe on purpose). */
+  uncheckedBecause?: string;
+}
+
+/** One compiled checker per distinct document (every app of a test process serves the same one). */
+const checkers = new Map<string, ContractChecker>();
+/** What each server serves: a checker, or null when it serves no document. */
+const byServer = new Map<string, Promise<ContractChecker | null>>();
+
+function checkerFor(baseUrl: string): Promise<ContractChecker | null> {
+  let pending = byServer.get(baseUrl);
+  if (!pending) {
+    pending = (async () => {
+      const res = await fetch(`${baseUrl}/openapi.json`);
+      const text = await res.text();
+      if (res.status !== 200) return null;
+      let checker = checkers.get(text);
+      if (!checker) checkers.set(text, (checker = contractChecker(JSON.parse(text) as OpenAPIObject)));
+      return checker;
+    })();
+    byServer.set(baseUrl, pending);
+  }
+  return pending;
 }
 
 export function apiClient(baseUrl: string) {
@@ -23,7 +53,7 @@ export function apiClient(baseUrl: string) {
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -37,7 +67,14 @@ export function apiClient(baseUrl: string) {
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, body: parsed as T, headers: res.headers, text };
+    const answer = { status: res.status, body: parsed as T, headers: res.headers, text };
+    if (options.uncheckedBecause === undefined) {
+      const checker = await checkerFor(baseUrl);
+      const problems = checker?.problems(method, path, answer) ?? [];
+      if (problems.length > 0)
+        throw new Error(`The answer is not what /openapi.json documents:\n${problems.join('\n')}`);
+    }
+    return answer;
   };
 }
 

@@ -1,66 +1,25 @@
-import crypto from 'node:crypto';
 import {
   customerDecider,
   emailDecider,
   MAX_PAYMENT_METHODS,
   normalizeEmail,
-  type AddPaymentMethod,
   type CustomerEvent,
-  type PaymentMethodAdded,
-  type PaymentMethodRemoved,
-  type CustomerRegistered,
-  type RefreshTokenIssued,
-  type RefreshTokenRotated,
-  type RotateRefreshToken,
 } from '../../src/domain/customer/customer';
 import { spec } from '../support/given-when-then';
-
-const NOW = '2030-03-01T12:00:00.000Z';
-const at = (iso: string = NOW) => ({ now: new Date(iso) });
-const shift = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
-const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
-
-const USER = 'u-1';
-const registered: CustomerRegistered = {
-  type: 'CustomerRegistered',
-  data: {
-    userId: USER,
-    email: 'fan@example.com',
-    name: 'A Fan',
-    passwordHash: 'scrypt$16384$8$1$salt$hash',
-    role: 'customer',
-    registeredAt: NOW,
-  },
-};
-const issued = (
-  tokenId: string,
-  secret: string,
-  expiresAt = shift(NOW, 3600),
-  issuedAt = NOW,
-): RefreshTokenIssued => ({
-  type: 'RefreshTokenIssued',
-  data: { tokenId, tokenHash: sha(secret), expiresAt, issuedAt, familyId: tokenId },
-});
-const rotate = (over: Partial<RotateRefreshToken> = {}): RotateRefreshToken => ({
-  type: 'RotateRefreshToken',
-  oldTokenId: 't-1',
-  oldTokenHash: sha('secret-1'),
-  newTokenId: 't-2',
-  newTokenHash: sha('secret-2'),
-  expiresAt: shift(NOW, 7200),
-  ...over,
-});
-const rotated = (
-  oldTokenId: string,
-  newTokenId: string,
-  newSecret: string,
-  rotatedAt = NOW,
-  expiresAt = shift(NOW, 7200),
-  familyId = 't-1',
-): RefreshTokenRotated => ({
-  type: 'RefreshTokenRotated',
-  data: { oldTokenId, newTokenId, newTokenHash: sha(newSecret), expiresAt, rotatedAt, familyId },
-});
+import {
+  NOW,
+  at,
+  shift,
+  sha,
+  USER,
+  registered,
+  issued,
+  rotate,
+  rotated,
+  add,
+  added,
+  removed,
+} from './fixtures/customer';
 
 const customer = spec(customerDecider);
 const email = spec(emailDecider);
@@ -307,40 +266,6 @@ describe('customer decider', () => {
 });
 
 describe('customer decider: payment methods', () => {
-  const add = (paymentMethodId: string, over: Partial<AddPaymentMethod> = {}): AddPaymentMethod => ({
-    type: 'AddPaymentMethod',
-    paymentMethodId,
-    cardToken: 'tok_visa',
-    brand: 'Visa',
-    last4: '4242',
-    expMonth: 12,
-    expYear: 2030,
-    makeDefault: false,
-    ...over,
-  });
-  const added = (
-    paymentMethodId: string,
-    over: Partial<PaymentMethodAdded['data']> = {},
-  ): PaymentMethodAdded => ({
-    type: 'PaymentMethodAdded',
-    data: {
-      paymentMethodId,
-      type: 'CARD',
-      cardToken: 'tok_visa',
-      brand: 'Visa',
-      last4: '4242',
-      expMonth: 12,
-      expYear: 2030,
-      isDefault: false,
-      previousDefaultId: null,
-      addedAt: NOW,
-      ...over,
-    },
-  });
-  const removed = (paymentMethodId: string, newDefaultId: string | null = null): PaymentMethodRemoved => ({
-    type: 'PaymentMethodRemoved',
-    data: { paymentMethodId, newDefaultId, removedAt: NOW },
-  });
   const defaults = (history: CustomerEvent[]) => {
     const state = customer.given(history).state();
     if (!state.exists) throw new Error('expected an account');

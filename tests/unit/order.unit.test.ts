@@ -1,78 +1,23 @@
 import {
   orderDecider,
   type OrderEvent,
-  type OrderPlacedData,
-  type PlaceOrder,
   type TicketTransferFacts,
   TRANSFER_START_WINDOW_MS,
 } from '../../src/domain/order/order';
 import { spec } from '../support/given-when-then';
-
-const now = new Date('2030-01-01T12:00:00.000Z');
-const at = now.toISOString();
-const ctx = { now };
-
-const placed: OrderPlacedData = {
-  orderId: 'o1',
-  userId: 'u1',
-  eventId: 'e1',
-  reservationId: 'r1',
-  eventName: 'Show',
-  eventDate: '2030-06-01T20:00:00.000Z',
-  venueName: 'Hall',
-  seats: [{ seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1', priceCents: 10000, feesCents: 1500 }],
-  subtotalCents: 10000,
-  feesCents: 1500,
-  taxesCents: 900,
-  totalCents: 12400,
-  paymentMethodId: 'pm1',
-  cardToken: 'tok_visa',
-  authorizationId: 'auth_1',
-  deliveryMethod: 'MOBILE',
-  billingAddress: null,
-  placedAt: at,
-};
-const { placedAt: _placedAt, ...placeFields } = placed;
-const place: PlaceOrder = { type: 'PlaceOrder', ...placeFields };
-
-const orderPlaced: OrderEvent = { type: 'OrderPlaced', data: placed };
-const captured: OrderEvent = {
-  type: 'PaymentCaptured',
-  data: { orderId: 'o1', captureId: 'cap_1', amountCents: 12400, capturedAt: at },
-};
-const confirmed: OrderEvent = { type: 'OrderConfirmed', data: { ...placed, confirmedAt: at } };
-const ticketsIssued: OrderEvent = {
-  type: 'TicketsIssued',
-  data: {
-    orderId: 'o1',
-    tickets: [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }],
-    issuedAt: at,
-  },
-};
-const cancelled: OrderEvent = {
-  type: 'OrderCancelled',
-  data: {
-    orderId: 'o1',
-    userId: 'u1',
-    eventId: 'e1',
-    reason: 'Cancelled by the customer',
-    refundAmountCents: 12400,
-    captureId: 'cap_1',
-    authorizationId: 'auth_1',
-    ticketIds: ['t1'],
-    cancelledAt: at,
-  },
-};
-/** The ticket's stream as the cancellation sees it: still the buyer's, no transfer. */
-const heldTicket: TicketTransferFacts = { ticketId: 't1', status: 'ACTIVE', transfers: [] };
-const cancel = {
-  type: 'CancelOrder' as const,
-  reason: 'Cancelled by the customer',
-  eventCancelled: false,
-  byUserId: 'u1',
-  tickets: [heldTicket],
-};
-const later = (ms: number) => ({ now: new Date(now.getTime() + ms) });
+import {
+  at,
+  ctx,
+  placed,
+  place,
+  orderPlaced,
+  captured,
+  confirmed,
+  ticketsIssued,
+  cancelled,
+  cancel,
+  later,
+} from './fixtures/order';
 
 describe('order decider', () => {
   const order = spec(orderDecider);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createCustomerProcessor } from '../../src/application/customer/customer-processors';
 import { PaymentMethodService } from '../../src/application/payments/payment-method-service';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { DomainError } from '../../src/domain/shared/errors';
@@ -49,7 +50,7 @@ describe('PaymentMethodService', () => {
   beforeEach(() => {
     store = new SqliteEventStore(':memory:');
     gateway = new TestPaymentGateway();
-    service = new PaymentMethodService(store, gateway, new RandomIds(), clock);
+    service = new PaymentMethodService(createCustomerProcessor(store, clock), gateway, new RandomIds());
   });
   afterEach(async () => {
     await store.close();
@@ -131,7 +132,7 @@ describe('PaymentMethodService', () => {
   it('sees methods added by another process (another service over the same store) right away', async () => {
     await register('u1');
     expect(await service.list('u1')).toEqual([]); // caches the stream's state
-    const other = new PaymentMethodService(store, gateway, new RandomIds(), clock);
+    const other = new PaymentMethodService(createCustomerProcessor(store, clock), gateway, new RandomIds());
     const added = await other.add('u1', { type: 'CARD', card_token: 'tok_visa' }, meta);
     expect(await service.find('u1', added.payment_method_id)).toMatchObject({ cardToken: 'tok_visa' });
     // and writes from the stale instance still land after the other's

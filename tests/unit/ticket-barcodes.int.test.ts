@@ -5,7 +5,8 @@ import {
   barcodeCandidate,
   barcodeStream,
   BarcodeExhaustedError,
-  claimBarcode,
+  claimBarcode as claimWith,
+  createBarcodeProcessor,
   MAX_BARCODE_ATTEMPTS,
 } from '../../src/application/tickets/barcodes';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
@@ -22,6 +23,10 @@ describe('claimBarcode over a real SQLite event store', () => {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  // Each call through a new processor, as a separate process would (the store is what they share).
+  const claimBarcode = (events: SqliteEventStore, ticketId: string) =>
+    claimWith(createBarcodeProcessor(events), ticketId);
 
   const claimedBy = async (barcode: string) => {
     const events = await store.readStream(barcodeStream(barcode));

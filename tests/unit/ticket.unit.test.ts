@@ -1,125 +1,21 @@
-import {
-  pendingTransfer,
-  ticketDecider,
-  type AcceptTransfer,
-  type IssueTicket,
-  type RequestTransfer,
-  type TicketEvent,
-  type TicketIssued,
-  type TicketTransferred,
-  type TransferCancelled,
-  type TransferRequested,
-} from '../../src/domain/ticket/ticket';
+import { pendingTransfer, ticketDecider } from '../../src/domain/ticket/ticket';
 import { spec } from '../support/given-when-then';
-
-const NOW = '2030-03-01T12:00:00.000Z';
-const EVENT_DATE = '2030-08-15T19:00:00.000Z';
-const at = (iso: string = NOW) => ({ now: new Date(iso) });
-const shift = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
-
-const OWNER = 'u-owner';
-const FRIEND = 'u-friend';
-const FRIEND_EMAIL = 'friend@example.com';
-
-const issue = (over: Partial<IssueTicket> = {}): IssueTicket => ({
-  type: 'IssueTicket',
-  ticketId: 't-1',
-  orderId: 'o-1',
-  eventId: 'e-1',
-  ownerUserId: OWNER,
-  ownerEmail: 'owner@example.com',
-  seatId: 's1:A:1',
-  section: 'Floor',
-  row: 'A',
-  seat: '1',
-  barcode: '123456789012',
-  eventName: 'The Test Tour',
-  eventDate: EVENT_DATE,
-  venueName: 'Test Arena',
-  ...over,
-});
-
-const issued: TicketIssued = {
-  type: 'TicketIssued',
-  data: {
-    ticketId: 't-1',
-    orderId: 'o-1',
-    eventId: 'e-1',
-    ownerUserId: OWNER,
-    ownerEmail: 'owner@example.com',
-    seatId: 's1:A:1',
-    section: 'Floor',
-    row: 'A',
-    seat: '1',
-    barcode: '123456789012',
-    eventName: 'The Test Tour',
-    eventDate: EVENT_DATE,
-    venueName: 'Test Arena',
-    previousTicketId: null,
-    issuedAt: NOW,
-  },
-};
-
-const request = (over: Partial<RequestTransfer> = {}): RequestTransfer => ({
-  type: 'RequestTransfer',
-  transferId: 'x-1',
-  fromUserId: OWNER,
-  recipientEmail: FRIEND_EMAIL,
-  recipientName: 'A Friend',
-  expiresAt: shift(NOW, 7 * 24 * 3600),
-  ...over,
-});
-
-const requested = (over: Partial<TransferRequested['data']> = {}): TransferRequested => ({
-  type: 'TransferRequested',
-  data: {
-    ticketId: 't-1',
-    transferId: 'x-1',
-    fromUserId: OWNER,
-    recipientEmail: FRIEND_EMAIL,
-    recipientName: 'A Friend',
-    expiresAt: shift(NOW, 7 * 24 * 3600),
-    requestedAt: NOW,
-    ...over,
-  },
-});
-
-const accept = (over: Partial<AcceptTransfer> = {}): AcceptTransfer => ({
-  type: 'AcceptTransfer',
-  transferId: 'x-1',
-  recipientUserId: FRIEND,
-  recipientEmail: FRIEND_EMAIL,
-  newTicketId: 't-2',
-  newBarcode: '987654321098',
-  ...over,
-});
-
-const transferred = (transferredAt = NOW): TicketTransferred => ({
-  type: 'TicketTransferred',
-  data: {
-    ticketId: 't-1',
-    transferId: 'x-1',
-    fromUserId: OWNER,
-    recipientUserId: FRIEND,
-    recipientEmail: FRIEND_EMAIL,
-    newTicketId: 't-2',
-    newBarcode: '987654321098',
-    transferredAt,
-  },
-});
-
-const cancelled = (
-  reason: TransferCancelled['data']['reason'] = 'cancelled',
-  byUserId = OWNER,
-): TransferCancelled => ({
-  type: 'TransferCancelled',
-  data: { ticketId: 't-1', transferId: 'x-1', byUserId, reason, cancelledAt: NOW },
-});
-
-const voided: TicketEvent = {
-  type: 'TicketVoided',
-  data: { ticketId: 't-1', orderId: 'o-1', reason: 'order_cancelled', voidedAt: NOW },
-};
+import {
+  NOW,
+  EVENT_DATE,
+  at,
+  shift,
+  OWNER,
+  FRIEND,
+  issue,
+  issued,
+  request,
+  requested,
+  accept,
+  transferred,
+  cancelled,
+  voided,
+} from './fixtures/ticket';
 
 const ticket = spec(ticketDecider);
 

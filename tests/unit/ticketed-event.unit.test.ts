@@ -1,183 +1,35 @@
 import { DomainError } from '../../src/domain/shared/errors';
-import {
-  ticketedEventDecider,
-  type CreateEvent,
-  type HoldSeats,
-  type TicketedEventCommand,
-  type TicketedEventContext,
-} from '../../src/domain/ticketed-event/decide';
-import type {
-  EventCancelled,
-  EventCreated,
-  EventPublished,
-  HoldReleased,
-  HoldReleaseReason,
-  SeatsHeld,
-  SeatsReturned,
-  SeatsSold,
-  TicketedEventEvent,
-} from '../../src/domain/ticketed-event/events';
+import { ticketedEventDecider, type TicketedEventCommand } from '../../src/domain/ticketed-event/decide';
+import type { TicketedEventEvent } from '../../src/domain/ticketed-event/events';
 import { ticketedEventSnapshots, type TicketedEventState } from '../../src/domain/ticketed-event/state';
-import { SeatIndex } from '../../src/domain/venue/seat-index';
-import { venueDecider, type VenueLayout } from '../../src/domain/venue/venue';
 import { spec } from '../support/given-when-then';
-
-// ---- Fixed dates ----------------------------------------------------------------------------------------
-const CREATED_AT = '2030-01-01T00:00:00.000Z';
-const PRESALE = '2030-02-01T10:00:00.000Z';
-const GENERAL_SALE = '2030-02-08T10:00:00.000Z';
-const NOW = '2030-03-01T12:00:00.000Z';
-const DOORS = '2030-06-01T18:00:00.000Z';
-const SHOW = '2030-06-01T20:00:00.000Z';
-
-const shift = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
-
-// ---- Venue: Floor (s1) rows A(6) B(2), Balcony (s2) row A(4), Obstructed View (s3) row A(2), unpriced ----
-const venueLayout: VenueLayout = venueDecider.decide(
-  {
-    type: 'CreateVenue',
-    venueId: 'venue-1',
-    name: 'Harbour Hall',
-    city: 'Portland',
-    state: 'OR',
-    country: 'US',
-    sections: [
-      {
-        name: 'Floor',
-        rows: [
-          { row: 'A', seats: 6 },
-          { row: 'B', seats: 2 },
-        ],
-      },
-      { name: 'Balcony', rows: [{ row: 'A', seats: 4 }] },
-      { name: 'Obstructed View', rows: [{ row: 'A', seats: 2 }] },
-    ],
-  },
-  venueDecider.initialState(),
-)[0].data;
-
-const seats = new SeatIndex(venueLayout);
-const ctx = (iso: string = NOW): TicketedEventContext => ({ now: new Date(iso), seats });
-
-// ---- Commands -------------------------------------------------------------------------------------------
-const EVENT_ID = 'evt-1';
-const FLOOR = { priceCents: 15000, feesCents: 1250 };
-const BALCONY = { priceCents: 5000, feesCents: 500 };
-
-const createEvent = (overrides: Partial<CreateEvent> = {}): CreateEvent => ({
-  type: 'CreateEvent',
-  eventId: EVENT_ID,
-  name: 'Night Owls Live',
-  artist: 'Night Owls',
-  description: 'The farewell tour',
-  category: 'concert',
-  venue: venueLayout,
-  date: SHOW,
-  doorsOpen: DOORS,
-  presaleStart: PRESALE,
-  generalSaleStart: GENERAL_SALE,
-  tiers: [
-    { tierId: 't-floor', name: 'Floor', ...FLOOR, sections: ['Floor'] },
-    { tierId: 't-balcony', name: 'Balcony', ...BALCONY, sections: [' balcony '] },
-  ],
-  maxTicketsPerOrder: 4,
-  restrictSingleSeat: false,
-  queue: { enabled: true, admissionPerMinute: 500 },
-  ...overrides,
-});
-
-const hold = (holdId: string, userId: string, seatIds: string[], holdSeconds = 600): HoldSeats => ({
-  type: 'HoldSeats',
-  holdId,
-  userId,
-  seatIds,
-  holdSeconds,
-});
-
-// ---- Events ---------------------------------------------------------------------------------------------
-const eventCreated = (overrides: Partial<CreateEvent> = {}): EventCreated =>
-  ticketedEventDecider.decide(
-    createEvent(overrides),
-    ticketedEventDecider.initialState(),
-    ctx(CREATED_AT),
-  )[0] as EventCreated;
-
-const eventPublished: EventPublished = {
-  type: 'EventPublished',
-  data: { eventId: EVENT_ID, publishedAt: CREATED_AT },
-};
-const eventCancelled = (at = NOW, reason = 'Artist ill'): EventCancelled => ({
-  type: 'EventCancelled',
-  data: { eventId: EVENT_ID, cancelledAt: at, reason },
-});
-
-const priceOf = (seatId: string) => (seatId.startsWith('s1:') ? FLOOR : BALCONY);
-
-const seatsHeld = (
-  holdId: string,
-  userId: string,
-  seatIds: string[],
-  heldAt: string,
-  expiresAt: string,
-): SeatsHeld => ({
-  type: 'SeatsHeld',
-  data: {
-    eventId: EVENT_ID,
-    holdId,
-    userId,
-    seatIds,
-    heldAt,
-    expiresAt,
-    subtotalCents: seatIds.reduce((sum, id) => sum + priceOf(id).priceCents, 0),
-    feesCents: seatIds.reduce((sum, id) => sum + priceOf(id).feesCents, 0),
-  },
-});
-/** Held a minute ago for ten minutes: still live at NOW. */
-const liveHold = (holdId: string, userId: string, seatIds: string[]) =>
-  seatsHeld(holdId, userId, seatIds, shift(NOW, -60), shift(NOW, 540));
-/** Held eleven minutes ago for ten minutes: expired at NOW, but never released. */
-const expiredHold = (holdId: string, userId: string, seatIds: string[]) =>
-  seatsHeld(holdId, userId, seatIds, shift(NOW, -660), shift(NOW, -60));
-/** What a HoldSeats decided at NOW for 600 seconds records. */
-const heldNow = (holdId: string, userId: string, seatIds: string[]) =>
-  seatsHeld(holdId, userId, seatIds, NOW, shift(NOW, 600));
-
-const holdReleased = (
-  holdId: string,
-  userId: string,
-  seatIds: string[],
-  reason: HoldReleaseReason,
-  releasedAt = NOW,
-): HoldReleased => ({
-  type: 'HoldReleased',
-  data: { eventId: EVENT_ID, holdId, userId, seatIds, reason, releasedAt },
-});
-
-const seatsSold = (
-  holdId: string,
-  orderId: string,
-  userId: string,
-  seatIds: string[],
-  soldAt = shift(NOW, -30),
-): SeatsSold => ({
-  type: 'SeatsSold',
-  data: { eventId: EVENT_ID, holdId, orderId, userId, seatIds, soldAt, totalCents: 12345 },
-});
-
-const seatsReturned = (
-  orderId: string,
-  userId: string,
-  seatIds: string[],
-  returnedAt = shift(NOW, -10),
-): SeatsReturned => ({
-  type: 'SeatsReturned',
-  data: { eventId: EVENT_ID, orderId, userId, seatIds, returnedAt },
-});
-
-/** A created and published event, on sale at NOW (restrictSingleSeat off). */
-const onSale = (): TicketedEventEvent[] => [eventCreated(), eventPublished];
-/** The same with the single-seat rule on. */
-const onSaleNoGaps = (): TicketedEventEvent[] => [eventCreated({ restrictSingleSeat: true }), eventPublished];
+import {
+  CREATED_AT,
+  PRESALE,
+  GENERAL_SALE,
+  NOW,
+  DOORS,
+  SHOW,
+  shift,
+  ctx,
+  EVENT_ID,
+  FLOOR,
+  BALCONY,
+  createEvent,
+  hold,
+  eventCreated,
+  eventPublished,
+  eventCancelled,
+  seatsHeld,
+  liveHold,
+  expiredHold,
+  heldNow,
+  holdReleased,
+  seatsSold,
+  seatsReturned,
+  onSale,
+  onSaleNoGaps,
+} from './fixtures/ticketed-event';
 
 const event = spec(ticketedEventDecider);
 
@@ -715,11 +567,11 @@ describe('SellHold and ReturnSeats', () => {
       .thenNothing();
   });
 
-  test('selling a returned order again records nothing', () => {
+  test('selling a returned order again is refused (SEATS_RETURNED): its seats are back on sale', () => {
     event
       .given([...soldToU1(), seatsReturned('o1', 'u1', ['s1:A:1', 's1:A:2'])], ctx())
       .when({ type: 'SellHold', holdId: 'h1', orderId: 'o1', totalCents: 32500 })
-      .thenNothing();
+      .thenThrows('SEATS_RETURNED', { order_id: 'o1' });
   });
 });
 
@@ -776,7 +628,11 @@ describe('Snapshots', () => {
       'HOLD_EXPIRED',
     ],
     ['sell a sold order again', { type: 'SellHold', holdId: 'h-sold', orderId: 'o-1', totalCents: 1 }, []],
-    ['sell a returned order again', { type: 'SellHold', holdId: 'h-ret', orderId: 'o-2', totalCents: 1 }, []],
+    [
+      'sell a returned order again',
+      { type: 'SellHold', holdId: 'h-ret', orderId: 'o-2', totalCents: 1 },
+      'SEATS_RETURNED',
+    ],
     ['return a sold order', { type: 'ReturnSeats', orderId: 'o-1' }, ['SeatsReturned']],
     ['return a returned order', { type: 'ReturnSeats', orderId: 'o-2' }, []],
     ['expire holds', { type: 'ExpireHolds' }, ['HoldReleased']],

@@ -48,7 +48,7 @@ const layout: VenueLayout = {
   ],
 };
 
-const venueCreated: VenueCreated = { type: 'VenueCreated', data: layout };
+const venueCreated: VenueCreated = { type: 'VenueCreated', data: { ...layout, capacity: 12 } };
 
 describe('Venue decider', () => {
   const venue = spec(venueDecider);
@@ -57,8 +57,12 @@ describe('Venue decider', () => {
     venue.given([]).when(createVenue()).then([venueCreated]);
   });
 
+  test('a venue stream with no events holds no venue', () => {
+    expect(venue.given([]).state()).toEqual({ exists: false });
+  });
+
   test('VenueCreated makes the venue exist with its layout', () => {
-    expect(venue.given([venueCreated]).state()).toEqual({ exists: true, layout });
+    expect(venue.given([venueCreated]).state()).toEqual({ exists: true, layout: venueCreated.data });
   });
 
   test('creating a venue that exists fails with VENUE_EXISTS', () => {
@@ -77,6 +81,36 @@ describe('Venue decider', () => {
         }),
       )
       .thenThrows('VALIDATION_ERROR', { field: 'sections' });
+  });
+
+  test('section names are compared lower-cased, as tiers look them up: "Straße" and "STRASSE" are two sections', () => {
+    const [event] = venue
+      .given([])
+      .when(
+        createVenue({
+          sections: [
+            { name: 'Straße', rows: [{ row: 'A', seats: 1 }] },
+            { name: 'STRASSE', rows: [{ row: 'A', seats: 1 }] },
+          ],
+        }),
+      )
+      .events();
+    expect(event.data.sections.map((s) => s.name)).toEqual(['Straße', 'STRASSE']);
+  });
+
+  test.each([0, -1, 1.5, Number.NaN])('a row of %p seats fails with VALIDATION_ERROR', (seats) => {
+    venue
+      .given([])
+      .when(createVenue({ sections: [{ name: 'Floor', rows: [{ row: 'A', seats }] }] }))
+      .thenThrows('VALIDATION_ERROR', { field: 'sections' });
+  });
+
+  test('a row of a single seat is fine', () => {
+    const [event] = venue
+      .given([])
+      .when(createVenue({ sections: [{ name: 'Floor', rows: [{ row: 'A', seats: 1 }] }] }))
+      .events();
+    expect(venueCapacity(event.data)).toBe(1);
   });
 
   test('a row may appear only once in a section', () => {
@@ -139,9 +173,8 @@ describe('Venue decider', () => {
 });
 
 describe('SeatIndex', () => {
-  const index = new SeatIndex(layout);
-
   test('seat ids are section id, row and number', () => {
+    const index = new SeatIndex(layout);
     expect(seatId('s3', 'B', 12)).toBe('s3:B:12');
     expect(index.seats.get('s1:A:1')).toEqual({
       seatId: 's1:A:1',
@@ -162,6 +195,7 @@ describe('SeatIndex', () => {
   });
 
   test('each row lists its seat ids in seat-number order', () => {
+    const index = new SeatIndex(layout);
     expect([...index.rows.keys()]).toEqual(['s1:A', 's1:B', 's2:A']);
     expect(index.rows.get('s1:A')).toEqual(['s1:A:1', 's1:A:2', 's1:A:3', 's1:A:4', 's1:A:5', 's1:A:6']);
     expect(index.rows.get('s1:B')).toEqual(['s1:B:1', 's1:B:2']);
@@ -169,6 +203,7 @@ describe('SeatIndex', () => {
   });
 
   test('capacity is the number of seats, as venueCapacity counts them', () => {
+    const index = new SeatIndex(layout);
     expect(index.capacity).toBe(12);
     expect(venueCapacity(layout)).toBe(12);
   });

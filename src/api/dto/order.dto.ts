@@ -1,7 +1,8 @@
 import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { IsSafeName, NestedObject, Optional } from './validators';
 
-export class BillingAddressDto {
+/** Named apart from the payment-method one: DTO class names are the component names in the document. */
+export class OrderBillingAddressDto {
   @IsString() @IsNotEmpty() @MaxLength(200) @IsSafeName() street!: string;
   @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() city!: string;
   @Optional() @IsString() @MaxLength(100) @IsSafeName() state?: string;
@@ -14,6 +15,6 @@ export const DELIVERY_METHODS = ['MOBILE', 'EMAIL', 'WILL_CALL', 'MAIL'] as cons
 export class CreateOrderDto {
   @IsString() @IsNotEmpty() @MaxLength(64) reservation_id!: string;
   @IsString() @IsNotEmpty() @MaxLength(64) payment_method_id!: string;
-  @Optional() @NestedObject(() => BillingAddressDto) billing_address?: BillingAddressDto;
+  @Optional() @NestedObject(() => OrderBillingAddressDto) billing_address?: OrderBillingAddressDto;
   @Optional() @IsIn(DELIVERY_METHODS) delivery_method?: (typeof DELIVERY_METHODS)[number];
 }

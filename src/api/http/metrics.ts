@@ -4,6 +4,9 @@ import client from 'prom-client';
 import type { AccessTokens } from '../../application/ports/access-tokens';
 import { forbidden, unauthorized } from './api-error';
 
+/** A gauge read when scraped: its name, its help text, and where its value comes from. */
+type GaugeSpec = [name: string, help: string, read: () => number | Promise<number>];
+
 /** Prometheus metrics of one application instance (own registry, so several instances can share a process). */
 export class Metrics {
   readonly registry = new client.Registry();
@@ -30,57 +33,43 @@ export class Metrics {
     watchdog?: () => { redriven: number; failed: number };
   }) {
     client.collectDefaultMetrics({ register: this.registry });
-    new client.Gauge({
-      name: 'eventstore_appends_total',
-      help: 'Appends written by the command processors',
-      registers: [this.registry],
-      collect() {
-        this.set(gauges.appends());
-      },
-    });
-    new client.Gauge({
-      name: 'eventstore_append_conflicts_total',
-      help: 'Appends refused for a wrong expected revision (another writer won)',
-      registers: [this.registry],
-      collect() {
-        this.set(gauges.conflicts());
-      },
-    });
-    new client.Gauge({
-      name: 'projection_events_total',
-      help: 'Events applied to the read models',
-      registers: [this.registry],
-      collect() {
-        this.set(gauges.projected());
-      },
-    });
-    const watchdog = gauges.watchdog;
-    if (watchdog) {
+    const { watchdog } = gauges;
+    const watchdogGauges: GaugeSpec[] = watchdog
+      ? [
+          [
+            'ticketing_watchdog_redriven_total',
+            'Stuck orders the watchdog drove again',
+            () => watchdog().redriven,
+          ],
+          [
+            'ticketing_watchdog_failed_total',
+            'Stuck orders the watchdog failed cleanly (or could not, and left to an operator)',
+            () => watchdog().failed,
+          ],
+        ]
+      : [];
+    // Read when scraped; registered in this order (the exposition lists them so).
+    const table: GaugeSpec[] = [
+      ['eventstore_appends_total', 'Appends written by the command processors', gauges.appends],
+      [
+        'eventstore_append_conflicts_total',
+        'Appends refused for a wrong expected revision (another writer won)',
+        gauges.conflicts,
+      ],
+      ['projection_events_total', 'Events applied to the read models', gauges.projected],
+      ...watchdogGauges,
+      ['projection_lag_events', 'Events in the log not yet applied to the read models', gauges.projectionLag],
+    ];
+    for (const [name, help, read] of table) {
       new client.Gauge({
-        name: 'ticketing_watchdog_redriven_total',
-        help: 'Stuck orders the watchdog drove again',
+        name,
+        help,
         registers: [this.registry],
-        collect() {
-          this.set(watchdog().redriven);
-        },
-      });
-      new client.Gauge({
-        name: 'ticketing_watchdog_failed_total',
-        help: 'Stuck orders the watchdog failed cleanly (or could not, and left to an operator)',
-        registers: [this.registry],
-        collect() {
-          this.set(watchdog().failed);
+        async collect() {
+          this.set(await read());
         },
       });
     }
-    new client.Gauge({
-      name: 'projection_lag_events',
-      help: 'Events in the log not yet applied to the read models',
-      registers: [this.registry],
-      async collect() {
-        this.set(await gauges.projectionLag());
-      },
-    });
   }
 
   /**

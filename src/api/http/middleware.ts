@@ -167,6 +167,13 @@ export function toApiError(error: unknown): ApiError {
     case 'request.aborted':
       return new ApiError(400, 'REQUEST_ABORTED', 'The request was aborted');
   }
+  // body-parser passes zlib's error on (400) when the bytes do not decode with their Content-Encoding.
+  const zlibCode = (error as { code?: unknown } | undefined)?.code;
+  if (typeof zlibCode === 'string' && /^(Z_|ERR__)/.test(zlibCode))
+    return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body does not decode with its Content-Encoding');
+  // The router cannot decode a path parameter with a malformed percent-encoding.
+  if (error instanceof URIError && e.status === 400)
+    return new ApiError(400, 'BAD_REQUEST', 'The path holds a malformed percent-encoding');
   const status = e?.status ?? e?.statusCode;
   if (status && status >= 400 && status < 500)
     return new ApiError(status, 'BAD_REQUEST', e.expose && e.message ? e.message : 'Bad request');
@@ -237,3 +244,11 @@ export const guardJsonBody: RequestHandler = (req, _res, next) => {
 export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
+
+/**
+ * Express's routers answer OPTIONS themselves (200 `GET, HEAD, POST`, text) on any path that has a route. The API
+ * declares no OPTIONS operation (and serves no CORS), so it is an unknown method like any other: 404
+ * ROUTE_NOT_FOUND in the envelope. Mounted before the routers.
+ */
+export const refuseOptions: RequestHandler = (req, res, next) =>
+  req.method === 'OPTIONS' ? routeNotFound(req, res, next) : next();

@@ -19,6 +19,18 @@ export function setLogPosition(res: Response, position: number): void {
   res.setHeader('X-Log-Position', String(position));
 }
 
+/** Answers a command: where it wrote (X-Log-Position), then its status, with `body` as JSON or with none. */
+export function answerCommand(
+  res: Response,
+  status: number,
+  { position }: { position: number },
+  body?: unknown,
+): void {
+  setLogPosition(res, position);
+  if (body === undefined) res.status(status).end();
+  else res.status(status).json(body);
+}
+
 /** A path parameter as a string (express types them loosely when several handlers share a route). */
 export function pathParam(req: Request, name: string): string {
   const value = (req.params as Record<string, string | string[] | undefined>)[name];

@@ -1,10 +1,10 @@
-import { Router } from 'express';
 import type { CatalogQueries } from '../../application/catalog/catalog-queries';
 import type { CatalogService } from '../../application/catalog/catalog-service';
 import { venueView } from '../../application/read-models/documents';
 import { toCents } from '../../domain/shared/money';
 import { ApiError } from '../http/api-error';
-import { requireRole } from '../http/auth';
+import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import type { ErrorSpec } from '../contract/common';
 import {
   CancelEventDto,
   CreateEventDto,
@@ -12,8 +12,16 @@ import {
   SearchQueryDto,
   SeatMapQueryDto,
 } from '../dto/catalog.dto';
-import { commandMetadata, pathParam, setLogPosition } from '../http/request-context';
-import { validateInput } from '../http/validation';
+import { answerCommand, commandMetadata, pathParam, setLogPosition } from '../http/request-context';
+import {
+  AdminEventDetails,
+  CreatedEvent,
+  EventDetails,
+  EventStatusChange,
+  SearchResponse,
+  SeatMap,
+  Venue,
+} from '../schemas/catalog.schemas';
 import type { RequestHandler } from 'express';
 
 export interface CatalogRouteDeps {
@@ -24,136 +32,251 @@ export interface CatalogRouteDeps {
 }
 
 /** Admin: venues and events. */
-export function adminCatalogRoutes({ catalog, queries, readYourWrites }: CatalogRouteDeps): Router {
-  const router = Router();
-  router.use(requireRole('admin'));
+export function adminCatalogRoutes({ catalog, queries, readYourWrites }: CatalogRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'admin', auth: 'admin', readYourWrites });
+  const noEvent: ErrorSpec = { 404: ['No such event', ['EVENT_NOT_FOUND']] };
 
-  router.post('/venues', async (req, res) => {
-    const dto = validateInput(CreateVenueDto, req.body);
-    const { venue, position } = await catalog.createVenue(dto, commandMetadata(req));
-    setLogPosition(res, position);
-    res.status(201).json(venueView(venue));
-  });
+  op(
+    router,
+    {
+      method: 'post',
+      path: '/venues',
+      operationId: 'createVenue',
+      summary: 'Create a venue with its seating layout',
+      body: CreateVenueDto,
+      invalid:
+        'Bad layout: missing or unknown fields, rows of 0/negative/fractional seats, a section or row named twice, more than 200,000 seats',
+      responses: { 201: { description: 'The venue, with section ids and capacity', schema: Venue } },
+    },
+    async (req, res, { body: dto }) => {
+      const { venue, position } = await catalog.createVenue(dto, commandMetadata(req));
+      setLogPosition(res, position);
+      res.status(201).json(venueView(venue));
+    },
+  );
 
-  router.post('/events', async (req, res) => {
-    const dto = validateInput(CreateEventDto, req.body);
-    const { event, position } = await catalog.createEvent(
-      {
-        eventId: dto.event_id,
-        name: dto.name,
-        artist: dto.artist,
-        description: dto.description ?? '',
-        category: dto.category,
-        venueId: dto.venue_id,
-        date: new Date(dto.date).toISOString(),
-        doorsOpen: dto.doors_open ? new Date(dto.doors_open).toISOString() : null,
-        presaleStart: dto.presale_start ? new Date(dto.presale_start).toISOString() : null,
-        generalSaleStart: new Date(dto.general_sale_start).toISOString(),
-        tiers: dto.pricing_tiers.map((t) => ({
-          name: t.name,
-          priceCents: toCents(t.price),
-          feesCents: toCents(t.fees),
-          sections: t.sections,
-        })),
-        maxTicketsPerOrder: dto.max_tickets_per_order ?? 8,
-        restrictSingleSeat: dto.restrict_single_seat ?? true,
-        queue: {
-          enabled: dto.queue?.enabled ?? false,
-          admissionPerMinute: dto.queue?.admission_per_minute ?? 1000,
-        },
+  op(
+    router,
+    {
+      method: 'post',
+      path: '/events',
+      operationId: 'createEvent',
+      summary: 'Create a ticketed event (unpublished: invisible to customers until published)',
+      body: CreateEventDto,
+      invalid:
+        'Bad fields, invalid ISO 8601 dates, sale opening after the event, a tier naming a section the venue lacks or a section priced twice',
+      contended: true,
+      responses: { 201: { description: 'The event, status DRAFT', schema: CreatedEvent } },
+      errors: {
+        404: ['`venue_id` names no venue', ['VENUE_NOT_FOUND']],
+        409: ['`event_id` is already used', ['EVENT_EXISTS']],
       },
-      commandMetadata(req),
-    );
-    setLogPosition(res, position);
-    res.status(201).json({
-      event_id: event.eventId,
-      name: event.name,
-      artist: event.artist,
-      description: event.description,
-      category: event.category,
-      venue_id: event.venueId,
-      date: event.date,
-      doors_open: event.doorsOpen,
-      presale_start: event.presaleStart,
-      general_sale_start: event.generalSaleStart,
-      pricing_tiers: event.tiers.map((t) => ({
-        tier_id: t.tierId,
-        name: t.name,
-        price: t.priceCents / 100,
-        fees: t.feesCents / 100,
-        section_ids: t.sectionIds,
-      })),
-      max_tickets_per_order: event.maxTicketsPerOrder,
-      restrict_single_seat: event.restrictSingleSeat,
-      queue: { enabled: event.queue.enabled, admission_per_minute: event.queue.admissionPerMinute },
-      total_capacity: event.capacity,
-      status: 'DRAFT',
-    });
-  });
+    },
+    async (req, res, { body: dto }) => {
+      const { event, position } = await catalog.createEvent(
+        {
+          eventId: dto.event_id,
+          name: dto.name,
+          artist: dto.artist,
+          description: dto.description ?? '',
+          category: dto.category,
+          venueId: dto.venue_id,
+          date: new Date(dto.date).toISOString(),
+          doorsOpen: dto.doors_open ? new Date(dto.doors_open).toISOString() : null,
+          presaleStart: dto.presale_start ? new Date(dto.presale_start).toISOString() : null,
+          generalSaleStart: new Date(dto.general_sale_start).toISOString(),
+          tiers: dto.pricing_tiers.map((t) => ({
+            name: t.name,
+            priceCents: toCents(t.price),
+            feesCents: toCents(t.fees),
+            sections: t.sections,
+          })),
+          maxTicketsPerOrder: dto.max_tickets_per_order ?? 8,
+          restrictSingleSeat: dto.restrict_single_seat ?? true,
+          queue: {
+            enabled: dto.queue?.enabled ?? false,
+            admissionPerMinute: dto.queue?.admission_per_minute ?? 1000,
+          },
+        },
+        commandMetadata(req),
+      );
+      setLogPosition(res, position);
+      res.status(201).json({
+        event_id: event.eventId,
+        name: event.name,
+        artist: event.artist,
+        description: event.description,
+        category: event.category,
+        venue_id: event.venueId,
+        date: event.date,
+        doors_open: event.doorsOpen,
+        presale_start: event.presaleStart,
+        general_sale_start: event.generalSaleStart,
+        pricing_tiers: event.tiers.map((t) => ({
+          tier_id: t.tierId,
+          name: t.name,
+          price: t.priceCents / 100,
+          fees: t.feesCents / 100,
+          section_ids: t.sectionIds,
+        })),
+        max_tickets_per_order: event.maxTicketsPerOrder,
+        restrict_single_seat: event.restrictSingleSeat,
+        queue: { enabled: event.queue.enabled, admission_per_minute: event.queue.admissionPerMinute },
+        total_capacity: event.capacity,
+        status: 'DRAFT',
+      });
+    },
+  );
 
-  router.post('/events/:id/publish', async (req, res) => {
-    const { position } = await catalog.publish(pathParam(req, 'id'), commandMetadata(req));
-    setLogPosition(res, position);
-    res.status(200).json({ event_id: pathParam(req, 'id'), status: 'PUBLISHED' });
-  });
+  op(
+    router,
+    {
+      method: 'post',
+      path: '/events/:id/publish',
+      operationId: 'publishEvent',
+      summary: 'Publish an event (idempotent): it becomes visible to search, details and seat maps',
+      params: { id: 'EventId' },
+      contended: true,
+      responses: { 200: { description: 'Published', schema: EventStatusChange } },
+      errors: { ...noEvent, 409: ['The event was cancelled', ['EVENT_CANCELLED']] },
+    },
+    async (req, res) => {
+      const published = await catalog.publish(pathParam(req, 'id'), commandMetadata(req));
+      answerCommand(res, 200, published, { event_id: pathParam(req, 'id'), status: 'PUBLISHED' });
+    },
+  );
 
-  router.post('/events/:id/cancel', async (req, res) => {
-    const dto = validateInput(CancelEventDto, req.body ?? {});
-    const { position } = await catalog.cancel(
-      pathParam(req, 'id'),
-      dto.reason ?? 'Cancelled by the organiser',
-      commandMetadata(req),
-    );
-    setLogPosition(res, position);
-    res.status(200).json({ event_id: pathParam(req, 'id'), status: 'CANCELLED' });
-  });
+  op(
+    router,
+    {
+      method: 'post',
+      path: '/events/:id/cancel',
+      operationId: 'cancelEvent',
+      summary: 'Cancel an event: its seats are gone for good and its orders are refunded',
+      params: { id: 'EventId' },
+      body: CancelEventDto,
+      optionalBody: true,
+      invalid: 'Unknown fields or a `reason` that is not a string of at most 500 characters',
+      contended: true,
+      responses: { 200: { description: 'Cancelled', schema: EventStatusChange } },
+      errors: { ...noEvent, 409: ['Already cancelled', ['EVENT_CANCELLED']] },
+    },
+    async (req, res, { body: dto }) => {
+      const id = pathParam(req, 'id');
+      const cancelled = await catalog.cancel(
+        id,
+        dto.reason ?? 'Cancelled by the organiser',
+        commandMetadata(req),
+      );
+      answerCommand(res, 200, cancelled, { event_id: id, status: 'CANCELLED' });
+    },
+  );
 
-  router.get('/events/:id', readYourWrites, async (req, res) => {
-    const doc = await queries.findEvent(pathParam(req, 'id'), true);
-    if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-    res.json({ ...queries.details(doc), status: doc.status });
-  });
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/events/:id',
+      operationId: 'getEventAsAdmin',
+      summary: 'Event details including unpublished events, with the catalog status',
+      params: { id: 'EventId' },
+      readYourWrites: true,
+      responses: { 200: { description: 'The event', schema: AdminEventDetails } },
+      errors: noEvent,
+    },
+    async (req, res) => {
+      const doc = await queries.findEvent(pathParam(req, 'id'), true);
+      if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
+      res.json({ ...queries.details(doc), status: doc.status });
+    },
+  );
 
   return router;
 }
 
 /** Public: search, details, seat maps. Unpublished events do not exist for customers. */
-export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDeps): Router {
-  const router = Router();
+export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'events', limiters: limits, readYourWrites });
   const isAdmin = (req: { auth?: { role: string } }) => req.auth?.role === 'admin';
 
-  router.get('/search', limits.search, readYourWrites, async (req, res) => {
-    const dto = validateInput(SearchQueryDto, { ...req.query }, 'query');
-    if (dto.date_from && dto.date_to && Date.parse(dto.date_from) > Date.parse(dto.date_to)) {
-      throw new ApiError(400, 'VALIDATION_ERROR', 'date_from must not be after date_to', {
-        fields: [{ field: 'date_from', errors: ['after date_to'] }],
-      });
-    }
-    res.json(
-      await queries.search({
-        query: dto.query,
-        city: dto.city,
-        category: dto.category,
-        dateFrom: dto.date_from ? new Date(dto.date_from) : undefined,
-        dateTo: dto.date_to ? endOfDayIfDateOnly(dto.date_to) : undefined,
-        page: dto.page ?? 1,
-        perPage: dto.per_page ?? 20,
-      }),
-    );
-  });
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/search',
+      operationId: 'searchEvents',
+      summary: 'Search published events',
+      description: 'Every word of `query` must appear in the name, artist or venue name. Sorted by date.',
+      rateLimit: 'search',
+      readYourWrites: true,
+      query: SearchQueryDto,
+      invalid:
+        'Unknown, repeated or malformed query parameters (page=0, per_page over 100, an invalid date, date_from after date_to)',
+      responses: { 200: { description: 'A page of events', schema: SearchResponse } },
+    },
+    async (_req, res, { query: dto }) => {
+      if (dto.date_from && dto.date_to && Date.parse(dto.date_from) > Date.parse(dto.date_to)) {
+        throw new ApiError(400, 'VALIDATION_ERROR', 'date_from must not be after date_to', {
+          fields: [{ field: 'date_from', errors: ['after date_to'] }],
+        });
+      }
+      res.json(
+        await queries.search({
+          query: dto.query,
+          city: dto.city,
+          category: dto.category,
+          dateFrom: dto.date_from ? new Date(dto.date_from) : undefined,
+          dateTo: dto.date_to ? endOfDayIfDateOnly(dto.date_to) : undefined,
+          page: dto.page ?? 1,
+          perPage: dto.per_page ?? 20,
+        }),
+      );
+    },
+  );
 
-  router.get('/:id', limits.eventDetails, readYourWrites, async (req, res) => {
-    const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
-    if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-    res.json(queries.details(doc));
-  });
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/:id',
+      operationId: 'getEvent',
+      summary: 'Event details with per-tier availability',
+      params: { id: 'EventId' },
+      rateLimit: 'eventDetails',
+      readYourWrites: true,
+      responses: { 200: { description: 'The event', schema: EventDetails } },
+      errors: {
+        404: ['No such event, or not published (admins also see unpublished ones)', ['EVENT_NOT_FOUND']],
+      },
+    },
+    async (req, res) => {
+      const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
+      if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
+      res.json(queries.details(doc));
+    },
+  );
 
-  router.get('/:id/seats', limits.seatMap, readYourWrites, async (req, res) => {
-    const filter = validateInput(SeatMapQueryDto, { ...req.query }, 'query');
-    const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
-    if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-    res.type('application/json').send(await queries.seatMapJson(doc, filter));
-  });
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/:id/seats',
+      operationId: 'getSeatMap',
+      summary: 'Seat map: every seat with its status and price',
+      params: { id: 'EventId' },
+      rateLimit: 'seatMap',
+      readYourWrites: true,
+      query: SeatMapQueryDto,
+      invalid: 'Unknown query parameters or an unknown status',
+      responses: { 200: { description: 'The seat map', schema: SeatMap } },
+      errors: { 404: ['No such event, or not published', ['EVENT_NOT_FOUND']] },
+    },
+    async (req, res, { query: filter }) => {
+      const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
+      if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
+      res.type('application/json').send(await queries.seatMapJson(doc, filter));
+    },
+  );
 
   return router;
 }

@@ -1,10 +1,12 @@
-import { Router, type RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ReservationService } from '../../application/reservations/reservation-service';
-import { ApiError } from '../http/api-error';
-import { currentUser, requireAuth } from '../http/auth';
+import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import type { ErrorSpec } from '../contract/common';
 import { ReserveSeatsDto } from '../dto/reservation.dto';
-import { commandMetadata, pathParam, setLogPosition } from '../http/request-context';
-import { validateInput } from '../http/validation';
+import { ApiError } from '../http/api-error';
+import { currentUser } from '../http/auth';
+import { answerCommand, commandMetadata, pathParam, setLogPosition } from '../http/request-context';
+import { Reservation, ReservationView } from '../schemas/reservation.schemas';
 
 export interface ReservationRouteDeps {
   reservations: ReservationService;
@@ -12,60 +14,119 @@ export interface ReservationRouteDeps {
   idempotent: RequestHandler;
   readYourWrites: RequestHandler;
   /** Checks the waiting room for queue-protected events (403 QUEUE_REQUIRED); a no-op until the queue exists. */
-  queueGate: (req: Parameters<RequestHandler>[0], eventId: string) => Promise<void>;
+  queueGate: (req: Request, eventId: string) => Promise<void>;
 }
 
+/** `/v1/seats`: holding seats. */
 export function seatRoutes({
   reservations,
   reserveLimit,
   idempotent,
   queueGate,
-}: ReservationRouteDeps): Router {
-  const router = Router();
-  router.post('/reserve', requireAuth, reserveLimit, idempotent, async (req, res) => {
-    const dto = validateInput(ReserveSeatsDto, req.body);
-    const user = currentUser(req);
-    if (dto.user_id !== undefined && dto.user_id !== user.sub) {
-      throw new ApiError(403, 'FORBIDDEN', 'user_id must be your own (or be left out)');
-    }
-    await queueGate(req, dto.event_id);
-    const { hold, position } = await reservations.reserve(
-      dto.event_id,
-      user.sub,
-      dto.seat_ids,
-      commandMetadata(req),
-    );
-    setLogPosition(res, position);
-    res.setHeader('Location', `/v1/reservations/${hold.holdId}`);
-    res.status(201).json({
-      reservation_id: hold.holdId,
-      event_id: hold.eventId,
-      seat_ids: hold.seatIds,
-      expires_at: hold.expiresAt,
-      total_price: hold.subtotalCents / 100,
-      fees: hold.feesCents / 100,
-      total: (hold.subtotalCents + hold.feesCents) / 100,
-    });
-  });
+}: ReservationRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'reservations', limiters: { reserve: reserveLimit }, idempotent });
+  op(
+    router,
+    {
+      method: 'post',
+      path: '/reserve',
+      operationId: 'reserveSeats',
+      summary: 'Hold seats for the caller (for HOLD_SECONDS, default 600)',
+      description:
+        'With an `Idempotency-Key`, the first answer (success or client error) is stored and replayed for every retry with the ' +
+        'same key and body (marked `Idempotent-Replayed: true`); the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`.',
+      auth: 'bearer',
+      rateLimit: 'reserve',
+      idempotent: true,
+      contended: true,
+      body: ReserveSeatsDto,
+      invalid: 'Missing or unknown fields, no seats, a seat twice, more than 100 seats',
+      responses: { 201: { description: 'The hold', schema: Reservation, location: true } },
+      errors: {
+        403: [
+          '`user_id` is not the caller, or the event is queue-protected and the token is not its queue access token',
+          ['FORBIDDEN', 'QUEUE_REQUIRED'],
+        ],
+        404: [
+          'No such (published) event, or seats that do not exist at it (`details.seat_ids`)',
+          ['EVENT_NOT_FOUND', 'SEAT_NOT_FOUND'],
+        ],
+        409: ['A seat is held or sold (`details.seat_ids`)', ['SEATS_UNAVAILABLE']],
+        410: ['The event was cancelled: the seats are gone for good', ['SEATS_GONE']],
+        422: [
+          'Over max_tickets_per_order for this user, a single empty seat left alone in a row, the sale not open (or over)',
+          ['PURCHASE_LIMIT_EXCEEDED', 'SINGLE_SEAT_GAP', 'SALE_NOT_OPEN'],
+        ],
+      },
+    },
+    async (req, res, { body: dto }) => {
+      const user = currentUser(req);
+      if (dto.user_id !== undefined && dto.user_id !== user.sub) {
+        throw new ApiError(403, 'FORBIDDEN', 'user_id must be your own (or be left out)');
+      }
+      await queueGate(req, dto.event_id);
+      const { reservation, position } = await reservations.reserve(
+        dto.event_id,
+        user.sub,
+        dto.seat_ids,
+        commandMetadata(req),
+      );
+      setLogPosition(res, position);
+      res.setHeader('Location', `/v1/reservations/${reservation.reservation_id}`);
+      res.status(201).json(reservation);
+    },
+  );
   return router;
 }
 
-export function reservationRoutes({ reservations, readYourWrites }: ReservationRouteDeps): Router {
-  const router = Router();
-  router.use(requireAuth);
-  const actor = (req: Parameters<RequestHandler>[0]) => ({
+/** `/v1/reservations`: the caller's holds. */
+export function reservationRoutes({ reservations, readYourWrites }: ReservationRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'reservations', auth: 'bearer', readYourWrites });
+  const actor = (req: Request) => ({
     userId: currentUser(req).sub,
     isAdmin: currentUser(req).role === 'admin',
   });
+  const notFound: ErrorSpec = { 404: ["No such hold, or someone else's", ['RESERVATION_NOT_FOUND']] };
 
-  router.get('/:id', readYourWrites, async (req, res) => {
-    res.json(reservations.view(await reservations.get(pathParam(req, 'id'), actor(req))));
-  });
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/:id',
+      operationId: 'getReservation',
+      summary: "A hold (the caller's own; admins see all)",
+      params: { id: 'ReservationId' },
+      readYourWrites: true,
+      responses: { 200: { description: 'The hold', schema: ReservationView } },
+      errors: { ...notFound },
+    },
+    async (req, res) => {
+      res.json(reservations.view(await reservations.get(pathParam(req, 'id'), actor(req))));
+    },
+  );
 
-  router.delete('/:id', async (req, res) => {
-    const { position } = await reservations.release(pathParam(req, 'id'), actor(req), commandMetadata(req));
-    setLogPosition(res, position);
-    res.status(204).end();
-  });
+  op(
+    router,
+    {
+      method: 'delete',
+      path: '/:id',
+      operationId: 'releaseReservation',
+      summary: 'Release a hold (idempotent: releasing a released or expired hold is 204 again)',
+      params: { id: 'ReservationId' },
+      contended: true,
+      responses: { 204: { description: 'Released; the seats are available again' } },
+      errors: {
+        ...notFound,
+        409: ['The hold was paid for: cancel the order instead', ['RESERVATION_ALREADY_ORDERED']],
+      },
+    },
+    async (req, res) => {
+      answerCommand(
+        res,
+        204,
+        await reservations.release(pathParam(req, 'id'), actor(req), commandMetadata(req)),
+      );
+    },
+  );
   return router;
 }

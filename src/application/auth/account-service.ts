@@ -1,40 +1,18 @@
 import crypto from 'node:crypto';
-import {
-  customerDecider,
-  emailDecider,
-  normalizeEmail,
-  type CustomerCommand,
-  type CustomerContext,
-  type CustomerEvent,
-  type CustomerRegistered,
-  type CustomerState,
-  type EmailClaimed,
-  type EmailCommand,
-  type EmailEvent,
-  type EmailState,
-} from '../../domain/customer/customer';
+import { normalizeEmail, type CustomerState, type EmailState } from '../../domain/customer/customer';
 import { DomainError } from '../../domain/shared/errors';
+import { emailKey, type CustomerProcessor, type EmailProcessor } from '../customer/customer-processors';
 import type { AccessTokens, Role, VerifiedAccess } from '../ports/access-tokens';
 import type { Clock } from '../ports/clock';
-import type { EventStore } from '../ports/event-store';
 import type { IdGenerator } from '../ports/id-generator';
 import type { PasswordHasher } from '../ports/password-hasher';
 import { systemMetadata, type CommandMetadata } from '../shared/command-metadata';
-import { StreamCommandProcessor } from '../shared/stream-command-processor';
 
-export type CustomerProcessor = StreamCommandProcessor<
-  CustomerCommand,
-  CustomerEvent,
-  CustomerState,
-  CustomerContext
->;
-export type EmailProcessor = StreamCommandProcessor<EmailCommand, EmailEvent, EmailState, void>;
+// Kept where callers found them before the processors moved to customer/.
+export { customerStream, emailKey, emailStream } from '../customer/customer-processors';
 
-export const customerStream = (userId: string) => `customer-${userId}`;
-/** The id of an email's uniqueness stream: sha256 hex of the normalised address (no address in stream names). */
-export const emailKey = (email: string) =>
-  crypto.createHash('sha256').update(normalizeEmail(email)).digest('hex');
-export const emailStream = (key: string) => `email-${key}`;
+type Account = Extract<CustomerState, { exists: true }>;
+type Claim = Extract<EmailState, { claimed: true }>;
 
 export interface AccountServiceOptions {
   /** Access token lifetime (default 3600). */
@@ -84,15 +62,14 @@ const badRefreshToken = () =>
  * every token descended from the same sign-in (its family): a stolen copy and the original cannot both live.
  */
 export class AccountService {
-  private readonly customers: CustomerProcessor;
-  private readonly emails: EmailProcessor;
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
   /** A real hash of a random password: unknown emails cost as much time as wrong passwords. */
   private dummyHash?: Promise<string>;
 
   constructor(
-    private readonly store: EventStore,
+    private readonly customers: CustomerProcessor,
+    private readonly emails: EmailProcessor,
     private readonly tokens: AccessTokens,
     private readonly hasher: PasswordHasher,
     private readonly ids: IdGenerator,
@@ -101,16 +78,6 @@ export class AccountService {
   ) {
     this.accessTtl = options.accessTtlSeconds ?? 3600;
     this.refreshTtl = options.refreshTtlSeconds ?? 30 * 24 * 3600;
-    this.customers = new StreamCommandProcessor(store, {
-      streamName: customerStream,
-      decider: customerDecider,
-      context: () => ({ now: clock.now() }),
-    });
-    this.emails = new StreamCommandProcessor(store, {
-      streamName: emailStream,
-      decider: emailDecider,
-      context: () => undefined,
-    });
   }
 
   /** A new customer account. EMAIL_TAKEN (409) when the email (case-insensitively) is already registered. */
@@ -256,16 +223,16 @@ export class AccountService {
     return { user_id: userId, email, name, role, position: outcome.position };
   }
 
-  /** The email's claim, read from the store (not a cache: another process may have written it). */
-  private async findClaim(email: string): Promise<EmailClaimed['data'] | undefined> {
-    const [first] = await this.store.readStream(emailStream(emailKey(email)), { maxCount: 1 });
-    return first?.type === 'EmailClaimed' ? (first.data as EmailClaimed['data']) : undefined;
+  /** The email's claim as its stream says now (another process may have written it). */
+  private async findClaim(email: string): Promise<Claim | undefined> {
+    const { state } = await this.emails.readFresh(emailKey(email));
+    return state.claimed ? state : undefined;
   }
 
-  /** The account as registered (its first event), read from the store. */
-  private async findAccount(userId: string): Promise<CustomerRegistered['data'] | undefined> {
-    const [first] = await this.store.readStream(customerStream(userId), { maxCount: 1 });
-    return first?.type === 'CustomerRegistered' ? (first.data as CustomerRegistered['data']) : undefined;
+  /** The account as its stream says now. */
+  private async findAccount(userId: string): Promise<Account | undefined> {
+    const { state } = await this.customers.readFresh(userId);
+    return state.exists ? state : undefined;
   }
 
   private newRefreshToken(userId: string): {

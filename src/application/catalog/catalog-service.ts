@@ -4,7 +4,8 @@ import { fail } from '../../domain/shared/errors';
 import type { VenueCreated, VenueLayout } from '../../domain/venue/venue';
 import type { IdGenerator } from '../ports/id-generator';
 import type { CommandMetadata } from '../shared/command-metadata';
-import type { SeatIndexes, TicketedEventProcessor, VenueProcessor } from './ticketed-event-processor';
+import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-processor';
+import type { SeatIndexes, VenueProcessor } from '../venue/venue-processor';
 
 export interface NewVenue {
   /** Given by scripts that must be idempotent (the seed); otherwise a new UUID. */

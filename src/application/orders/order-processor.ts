@@ -1,16 +1,12 @@
 import { orderDecider, type OrderCommand, type OrderEvent, type OrderState } from '../../domain/order/order';
 import type { Clock } from '../ports/clock';
 import type { EventStore } from '../ports/event-store';
-import { StreamCommandProcessor } from '../shared/stream-command-processor';
+import { clockedProcessor, StreamCommandProcessor } from '../shared/stream-command-processor';
 
 export type OrderProcessor = StreamCommandProcessor<OrderCommand, OrderEvent, OrderState, { now: Date }>;
 
 export const orderStream = (id: string) => `order-${id}`;
 
 export function createOrderProcessor(store: EventStore, clock: Clock): OrderProcessor {
-  return new StreamCommandProcessor(store, {
-    streamName: orderStream,
-    decider: orderDecider,
-    context: () => ({ now: clock.now() }),
-  });
+  return clockedProcessor(store, clock, orderStream, orderDecider);
 }

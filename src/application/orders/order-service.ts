@@ -1,7 +1,9 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { OrderPlacedData, OrderSeat, TicketTransferFacts } from '../../domain/order/order';
+import { holdToOrder } from '../../domain/order/hold-to-order';
+import type { OrderPlacedData, TicketTransferFacts } from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
-import type { TicketedEventProcessor } from '../catalog/ticketed-event-processor';
+import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-processor';
+import type { SeatIndexes } from '../venue/venue-processor';
 import type { Clock } from '../ports/clock';
 import {
   PaymentDeclinedError,
@@ -9,7 +11,8 @@ import {
   type PaymentGateway,
 } from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
-import { COLLECTIONS, EventDoc, OrderDoc, parseSeatId, TicketDoc, VenueDoc } from '../read-models/documents';
+import { COLLECTIONS, OrderDoc, TicketDoc } from '../read-models/documents';
+import { getCaughtUp } from '../read-models/caught-up';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
@@ -37,13 +40,11 @@ export interface PlaceOrderInput {
   deliveryMethod: string;
 }
 
-/** Sales tax on the ticket price (not on fees), as in the seed's example: 9% of 1500.00 is 135.00. */
-export const TAX_RATE = 0.09;
-
 export class OrderService {
   constructor(
     private readonly orders: OrderProcessor,
-    private readonly events: TicketedEventProcessor,
+    private readonly ticketedEvents: TicketedEventProcessor,
+    private readonly seatIndexes: SeatIndexes,
     private readonly reservations: ReservationService,
     private readonly paymentMethods: PaymentMethodLookup,
     private readonly gateway: PaymentGateway,
@@ -52,52 +53,52 @@ export class OrderService {
     private readonly catchUp: () => Promise<unknown>,
   ) {}
 
-  /** Authorizes the payment synchronously and records the order (PENDING / AUTHORIZED); the sagas do the rest. */
+  /**
+   * Authorizes the payment synchronously and records the order (PENDING / AUTHORIZED); the sagas do the rest.
+   * Decided on the streams: the hold as its event's stream recorded it (prices, expiry, sold or not) and the
+   * order's own stream (already placed or not). The reservations read model only says which event stream.
+   */
   async place(
     actor: Actor,
     input: PlaceOrderInput,
     metadata: CommandMetadata,
   ): Promise<{ order: OrderPlacedData; position: number }> {
-    const reservation = await this.reservations.get(input.reservationId, actor);
-    const orderId = orderIdFor(reservation.reservation_id);
-    if (reservation.status === 'SOLD' || (await this.orders.read(orderId)).state.placed) {
-      fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: orderId });
-    }
-    const expired =
-      reservation.status !== 'HELD' || Date.parse(reservation.expires_at) <= this.clock.now().getTime();
-    if (expired)
-      fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', {
-        reservation_id: reservation.reservation_id,
-      });
+    const holdId = input.reservationId;
+    const { event_id: eventId } = await this.reservations.get(holdId, actor);
+    const orderId = orderIdFor(holdId);
+    const [{ state: event }, { state: order }] = await Promise.all([
+      this.ticketedEvents.read(eventId),
+      this.orders.read(orderId),
+    ]);
+    const seats = event.details && (await this.seatIndexes.get(event.details.venueId));
+    if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');
+    const { eventId: _same, ...orderable } = holdToOrder({
+      event,
+      order,
+      holdId,
+      buyer: actor,
+      now: this.clock.now(),
+      seats,
+    });
 
     const method = await this.paymentMethods.find(actor.userId, input.paymentMethodId);
     if (!method)
       fail('INVALID_PAYMENT_METHOD', 'Unknown payment method', { payment_method_id: input.paymentMethodId });
 
-    const event = await this.readStore.collection<EventDoc>(COLLECTIONS.events).get(reservation.event_id);
-    const venue =
-      event && (await this.readStore.collection<VenueDoc>(COLLECTIONS.venues).get(event.venue_id));
-    if (!event || !venue) fail('EVENT_NOT_FOUND', 'Event not found');
-    const seats = orderSeats(reservation.seat_ids, event, venue);
-    const subtotalCents = seats.reduce((n, s) => n + s.priceCents, 0);
-    const feesCents = seats.reduce((n, s) => n + s.feesCents, 0);
-    const taxesCents = Math.round(subtotalCents * TAX_RATE);
-    const totalCents = subtotalCents + feesCents + taxesCents;
-
     let authorizationId: string;
     try {
       ({ authorizationId } = await this.gateway.authorize({
         cardToken: method.cardToken,
-        amountCents: totalCents,
+        amountCents: orderable.totalCents,
         currency: 'USD',
         idempotencyKey: `authorize:${orderId}`,
       }));
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
         // A declined payment ends the purchase attempt: the seats go back on sale at once.
-        await this.events.execute(
-          reservation.event_id,
-          { type: 'ReleaseHold', holdId: reservation.reservation_id, reason: 'order_failed' },
+        await this.ticketedEvents.execute(
+          eventId,
+          { type: 'ReleaseHold', holdId, reason: 'order_failed' },
           metadata,
         );
         throw new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
@@ -116,16 +117,9 @@ export class OrderService {
         type: 'PlaceOrder',
         orderId,
         userId: actor.userId,
-        eventId: event.event_id,
-        reservationId: reservation.reservation_id,
-        eventName: event.name,
-        eventDate: event.date,
-        venueName: event.venue.name,
-        seats,
-        subtotalCents,
-        feesCents,
-        taxesCents,
-        totalCents,
+        eventId,
+        reservationId: holdId,
+        ...orderable,
         paymentMethodId: method.paymentMethodId,
         cardToken: method.cardToken,
         authorizationId,
@@ -139,11 +133,7 @@ export class OrderService {
 
   async get(actor: Actor, orderId: string): Promise<OrderDoc> {
     const orders = this.readStore.collection<OrderDoc>(COLLECTIONS.orders);
-    let doc = await orders.get(orderId);
-    if (!doc) {
-      await this.catchUp();
-      doc = await orders.get(orderId);
-    }
+    const doc = await getCaughtUp(orders, orderId, this.catchUp);
     if (!doc || (doc.user_id !== actor.userId && !actor.isAdmin)) fail('ORDER_NOT_FOUND', 'Order not found');
     return doc;
   }
@@ -189,20 +179,4 @@ export class OrderService {
     const cancelled = outcome.events[0] as { data: { refundAmountCents: number; cancelledAt: string } };
     return { cancelled: cancelled.data, position: outcome.position };
   }
-}
-
-function orderSeats(seatIds: string[], event: EventDoc, venue: VenueDoc): OrderSeat[] {
-  return seatIds.map((seatId) => {
-    const { sectionId, row, number } = parseSeatId(seatId);
-    const tier = event.pricing_tiers.find((t) => t.section_ids.includes(sectionId));
-    const section = venue.sections.find((s) => s.section_id === sectionId);
-    return {
-      seatId,
-      section: section?.name ?? sectionId,
-      row,
-      seat: String(number),
-      priceCents: tier?.price_cents ?? 0,
-      feesCents: tier?.fees_cents ?? 0,
-    };
-  });
 }

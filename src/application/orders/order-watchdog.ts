@@ -1,15 +1,14 @@
 import type { Logger } from 'pino';
 import type { OrderState } from '../../domain/order/order';
 import { DomainError } from '../../domain/shared/errors';
-import type { TicketedEventProcessor } from '../catalog/ticketed-event-processor';
 import type { Clock } from '../ports/clock';
 import type { BusMessage } from '../ports/message-bus';
-import type { PaymentGateway } from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, type OrderDoc } from '../read-models/documents';
+import type { OrderSagas } from '../sagas/order-sagas';
+import type { SagaAction } from '../sagas/saga';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
-import type { OrderSagas } from './order-sagas';
 
 export interface OrderWatchdogOptions {
   /** An order non-terminal for longer than this is driven again (ORDER_WATCHDOG_AFTER_MS). */
@@ -27,14 +26,78 @@ export interface WatchdogSweep {
 }
 
 /** Which saga step an order still needs, decided on its stream (never on a read model). */
-type Stuck = 'payment' | 'fulfillment' | 'refund';
+export type Stuck = 'payment' | 'fulfillment' | 'refund';
 
-function stuckAt(state: OrderState): Stuck | undefined {
+export function stuckAt(state: OrderState): Stuck | undefined {
   if (!state.placed) return undefined;
   if (state.status === 'PENDING') return 'payment';
   if (state.status === 'CONFIRMED' && state.tickets.length === 0) return 'fulfillment';
-  if (state.status === 'CANCELLED' && state.paymentStatus === 'REFUND_PENDING') return 'refund';
+  // Cancelled, or failed after its capture: the refund (and the seats, tickets) are still to be done.
+  if (state.paymentStatus === 'REFUND_PENDING') return 'refund';
   return undefined;
+}
+
+/**
+ * How to end an order that re-driving could not finish, through the deciders, leaving no money or seat behind
+ * (a pure step, like the sagas'): `actions` to perform, then the refund step when `thenRefund`; or no clean way
+ * (`operator`: a person has to look).
+ */
+export type GiveUp = { actions: SagaAction[]; thenRefund: boolean } | { operator: string };
+
+export function giveUp(state: OrderState): GiveUp {
+  const step = stuckAt(state);
+  const placed = state.placed;
+  if (!step || !placed) return { actions: [], thenRefund: false };
+  const { orderId } = placed;
+  if (step === 'payment' && state.paymentStatus === 'AUTHORIZED')
+    return {
+      actions: [
+        { type: 'EventCommand', eventId: placed.eventId, command: { type: 'ReturnSeats', orderId } },
+        {
+          type: 'VoidAuthorization',
+          authorizationId: placed.authorizationId,
+          idempotencyKey: `void:${orderId}`,
+        },
+        {
+          type: 'OrderCommand',
+          orderId,
+          command: { type: 'FailOrder', reason: 'watchdog_timeout', authorizationVoided: true },
+        },
+      ],
+      thenRefund: false,
+    };
+  if (step === 'payment')
+    // Captured but never confirmed: failing it records the refund as owed (REFUND_PENDING) before anything
+    // else, so the payment saga stops for good and the refund step (seats back, money back) can be re-driven.
+    return {
+      actions: [
+        {
+          type: 'OrderCommand',
+          orderId,
+          command: { type: 'FailOrder', reason: 'watchdog_timeout', authorizationVoided: false },
+        },
+      ],
+      thenRefund: true,
+    };
+  if (step === 'fulfillment')
+    // Cancelling hands the refund, the seats and any half-issued tickets to the cancellation saga.
+    return {
+      actions: [
+        {
+          type: 'OrderCommand',
+          orderId,
+          command: {
+            type: 'CancelOrder',
+            reason: 'Tickets could not be issued',
+            eventCancelled: false,
+            byUserId: placed.userId,
+          },
+        },
+      ],
+      thenRefund: false,
+    };
+  // A refund that keeps failing: only the refund itself ends it.
+  return { operator: 'no_clean_failure_path' };
 }
 
 const WATCHDOG_USER = 'saga:watchdog';
@@ -43,8 +106,9 @@ const WATCHDOG_USER = 'saga:watchdog';
  * The second line of defence behind at-least-once delivery: an order left non-terminal (PENDING; CONFIRMED
  * without tickets; CANCELLED with its refund pending) for longer than `afterMs` is driven again through the same
  * idempotent saga handlers, tagged `saga:watchdog` in the log. After `maxRedrives` fruitless re-drives it is
- * failed cleanly through the deciders: authorization voided and seats returned, or (confirmed without tickets)
- * cancelled so the cancellation saga refunds and releases the seats.
+ * failed cleanly through the deciders (see giveUp): authorization voided and seats returned; captured but never
+ * confirmed: failed with its refund owed, then refunded; confirmed without tickets: cancelled so the cancellation
+ * saga refunds and releases the seats.
  *
  * The orders read model only nominates candidates (cheap query by status and age); what to do is read from the
  * order's own stream, so a stale read model can at worst cost a no-op re-drive.
@@ -57,10 +121,11 @@ export class OrderWatchdog {
   private running?: Promise<WatchdogSweep>;
 
   constructor(
-    private readonly sagas: Pick<OrderSagas, 'onOrderPlaced' | 'onOrderConfirmed' | 'onOrderCancelled'>,
+    private readonly sagas: Pick<
+      OrderSagas,
+      'onOrderPlaced' | 'onOrderConfirmed' | 'onOrderCancelled' | 'perform'
+    >,
     private readonly orders: OrderProcessor,
-    private readonly events: TicketedEventProcessor,
-    private readonly gateway: PaymentGateway,
     private readonly readStore: ReadStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -117,6 +182,7 @@ export class OrderWatchdog {
         { status: 'PENDING' },
         { status: 'CONFIRMED', tickets: { $size: 0 } },
         { status: 'CANCELLED', payment_status: 'REFUND_PENDING' },
+        { status: 'FAILED', payment_status: 'REFUND_PENDING' },
       ],
     });
     const since = (doc: OrderDoc) =>
@@ -185,48 +251,33 @@ export class OrderWatchdog {
     const { state } = await this.orders.read(orderId);
     const step = stuckAt(state);
     if (!step) return 'done';
-    const placed = state.placed!;
+    const plan = giveUp(state);
+    if ('operator' in plan) return this.giveUp(orderId, step, plan.operator);
     const meta: CommandMetadata = {
       correlationId: orderId,
       causationId: `watchdog:${orderId}`,
       userId: WATCHDOG_USER,
     };
-    if (step === 'payment' && state.paymentStatus === 'AUTHORIZED') {
-      await this.events.execute(placed.eventId, { type: 'ReturnSeats', orderId }, meta);
-      await this.gateway.voidAuthorization({
-        authorizationId: placed.authorizationId,
-        idempotencyKey: `void:${orderId}`,
-      });
-      await this.orders.execute(
-        orderId,
-        { type: 'FailOrder', reason: 'watchdog_timeout', authorizationVoided: true },
-        meta,
-      );
-    } else if (step === 'fulfillment') {
-      // Cancelling hands the refund, the seats and any half-issued tickets to the cancellation saga.
-      try {
-        await this.orders.execute(
-          orderId,
-          {
-            type: 'CancelOrder',
-            reason: 'Tickets could not be issued',
-            eventCancelled: false,
-            byUserId: placed.userId,
-          },
-          meta,
-        );
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        return this.giveUp(orderId, step, err.code);
-      }
-    } else {
-      // Captured but not confirmed, or a refund that keeps failing: no decider command ends these without
-      // the step itself, so an operator has to look (the order stays listed here and in /metrics).
-      return this.giveUp(orderId, step, 'no_clean_failure_path');
+    try {
+      await this.sagas.perform(plan.actions, meta);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return this.giveUp(orderId, step, err.code);
     }
     this.attempts.delete(orderId);
     this.failedTotal += 1;
     this.logger.error({ orderId, step }, 'order watchdog: order failed cleanly after repeated re-drives');
+    if (plan.thenRefund) {
+      // Now, rather than a sweep later; if it fails, later sweeps re-drive the refund (REFUND_PENDING).
+      try {
+        await this.redrive(orderId, 'refund', 0);
+      } catch (err) {
+        this.logger.warn(
+          { err, orderId },
+          'order watchdog: refund after a clean failure failed; re-driving later',
+        );
+      }
+    }
     return 'failed';
   }
 

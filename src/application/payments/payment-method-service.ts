@@ -1,16 +1,6 @@
-import {
-  customerDecider,
-  type BillingAddress,
-  type CustomerCommand,
-  type CustomerContext,
-  type CustomerEvent,
-  type CustomerState,
-  type PaymentMethodState,
-} from '../../domain/customer/customer';
+import type { BillingAddress, CustomerState, PaymentMethodState } from '../../domain/customer/customer';
 import { DomainError } from '../../domain/shared/errors';
-import { customerStream } from '../auth/account-service';
-import type { Clock } from '../ports/clock';
-import type { EventStore } from '../ports/event-store';
+import type { CustomerProcessor } from '../customer/customer-processors';
 import type { IdGenerator } from '../ports/id-generator';
 import {
   PaymentDeclinedError,
@@ -19,7 +9,6 @@ import {
   type PaymentGateway,
 } from '../ports/payment-gateway';
 import type { CommandMetadata } from '../shared/command-metadata';
-import { StreamCommandProcessor } from '../shared/stream-command-processor';
 
 /** What a client sends to save a card (the API's field names). */
 export interface NewPaymentMethod {
@@ -53,30 +42,16 @@ export type PaymentMethod = PaymentMethodState;
  * Saved payment methods, kept on the customer aggregate (`customer-{userId}`). Cards arrive as gateway tokens only;
  * the gateway describes the token (brand, last four, expiry) before anything is recorded.
  *
- * Reads come from the aggregate, not a read model, so a method can be used the moment it is added. The processor
- * caches the stream's state; other writers to the same stream (AccountService's refresh tokens, another process)
- * make that cache stale, so reads first check the stream's tail and reload when something was appended since.
+ * Reads come from the aggregate, not a read model, so a method can be used the moment it is added. Writes go
+ * through the one customer processor (shared with AccountService); reads ask it for the stream's current state,
+ * since another process may have appended since it was cached.
  */
 export class PaymentMethodService {
-  private readonly customers: StreamCommandProcessor<
-    CustomerCommand,
-    CustomerEvent,
-    CustomerState,
-    CustomerContext
-  >;
-
   constructor(
-    private readonly store: EventStore,
+    private readonly customers: CustomerProcessor,
     private readonly gateway: PaymentGateway,
     private readonly ids: IdGenerator,
-    clock: Clock,
-  ) {
-    this.customers = new StreamCommandProcessor(store, {
-      streamName: customerStream,
-      decider: customerDecider,
-      context: () => ({ now: clock.now() }),
-    });
-  }
+  ) {}
 
   /**
    * Saves a card. INVALID_PAYMENT_METHOD (400) when the gateway does not know the token, PAYMENT_UNAVAILABLE (503)
@@ -160,16 +135,8 @@ export class PaymentMethodService {
     }
   }
 
-  /** The aggregate's state, reloaded when the stream has events the cached state has not seen. */
   private async current(userId: string): Promise<CustomerState> {
-    const cached = await this.customers.read(userId);
-    const newer = await this.store.readStream(customerStream(userId), {
-      fromRevision: cached.revision + 1,
-      maxCount: 1,
-    });
-    if (newer.length === 0) return cached.state;
-    this.customers.evict(userId);
-    return (await this.customers.read(userId)).state;
+    return (await this.customers.readFresh(userId)).state;
   }
 }
 

@@ -1,17 +1,19 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Decider, DomainEvent, Snapshotting } from '../../domain/shared/decider';
 import { EventStore, EventToAppend, RecordedEvent, WrongExpectedVersionError } from '../ports/event-store';
+import type { Clock } from '../ports/clock';
 import type { SnapshotStore } from '../ports/snapshot-store';
 import type { CommandMetadata } from './command-metadata';
+import { currentSchemaVersion } from '../events/event-schemas';
 
 /** Everything the processor needs to know about one kind of aggregate. */
 export interface AggregateDefinition<Command, Event extends DomainEvent, State, Context> {
   streamName(id: string): string;
   decider: Decider<Command, Event, State, Context>;
   snapshots?: Snapshotting<State>;
-  /** Payload schema version per event type (default 1); stored in each event's metadata. */
+  /** Payload schema version per event type (default: the registry in events/event-schemas.ts); stored in metadata. */
   schemaVersion?(type: string): number;
-  /** Turns a stored event back into a domain event; the place to upcast old schema versions. */
+  /** Turns a stored event (already upcast to its current schema version by the store) into a domain event. */
   fromRecorded?(event: RecordedEvent): Event;
   /** Facts outside the stream the decider needs (the clock, a venue layout). Resolved once per batch. */
   context(state: State, id: string): Context | Promise<Context>;
@@ -129,6 +131,35 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     const slot = this.slot(id);
     slot.cached ??= await this.load(id);
     return { state: slot.cached.state, revision: slot.cached.revision };
+  }
+
+  /**
+   * The state as the store has it now, for queries: another process may have appended since the state was
+   * cached (commands need no such check: their append carries the expected revision). Costs one short read
+   * when the cache is current. A stream not cached yet is loaded without being cached, so lookups of made-up
+   * ids (an unknown email) do not fill the cache.
+   */
+  async readFresh(id: string): Promise<{ state: State; revision: number }> {
+    const slot = this.slots.get(id);
+    const cached = slot?.cached;
+    if (slot && cached) {
+      // Mid-batch the cache already folds events being appended: it is as fresh as this process can know.
+      if (slot.draining) return { state: cached.state, revision: cached.revision };
+      const newer = await this.store.readStream(this.definition.streamName(id), {
+        fromRevision: cached.revision + 1,
+        maxCount: 1,
+      });
+      if (newer.length === 0) return { state: cached.state, revision: cached.revision };
+    }
+    const loaded = await this.load(id);
+    if (
+      slot &&
+      !slot.draining &&
+      this.slots.get(id) === slot &&
+      (slot.cached?.revision ?? -2) < loaded.revision
+    )
+      slot.cached = loaded;
+    return { state: loaded.state, revision: loaded.revision };
   }
 
   /** Forget cached state (tests; or after an operator repaired a stream). */
@@ -256,7 +287,10 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       id: uuidv7(),
       type: event.type,
       data: event.data,
-      metadata: { ...metadata, schemaVersion: this.definition.schemaVersion?.(event.type) ?? 1 },
+      metadata: {
+        ...metadata,
+        schemaVersion: this.definition.schemaVersion?.(event.type) ?? currentSchemaVersion(event.type),
+      },
     };
   }
 
@@ -311,4 +345,14 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       cached.snapshotRevision = -1; // try again at the next threshold; a missing snapshot only costs load time
     });
   }
+}
+
+/** The processor of an aggregate whose decider needs nothing outside its stream but the time. */
+export function clockedProcessor<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  clock: Clock,
+  streamName: (id: string) => string,
+  decider: Decider<Command, Event, State, { now: Date }>,
+): StreamCommandProcessor<Command, Event, State, { now: Date }> {
+  return new StreamCommandProcessor(store, { streamName, decider, context: () => ({ now: clock.now() }) });
 }

@@ -1,10 +1,29 @@
 import crypto from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
-import type { BarcodeClaimed } from '../../domain/ticket/ticket';
-import { WrongExpectedVersionError, type EventStore } from '../ports/event-store';
+import {
+  barcodeDecider,
+  type BarcodeCommand,
+  type BarcodeEvent,
+  type BarcodeState,
+} from '../../domain/ticket/barcode';
+import { DomainError } from '../../domain/shared/errors';
+import type { EventStore } from '../ports/event-store';
 import { systemMetadata, type CommandMetadata } from '../shared/command-metadata';
+import { StreamCommandProcessor } from '../shared/stream-command-processor';
 
 export const barcodeStream = (barcode: string) => `barcode-${barcode}`;
+
+/** The one command path of `barcode-{barcode}` (a new stream is appended with expected revision no_stream). */
+export type BarcodeProcessor = StreamCommandProcessor<BarcodeCommand, BarcodeEvent, BarcodeState, void>;
+
+export function createBarcodeProcessor(store: EventStore): BarcodeProcessor {
+  return new StreamCommandProcessor(
+    store,
+    { streamName: barcodeStream, decider: barcodeDecider, context: () => undefined },
+    undefined,
+    // One event per stream, read once per ticket: keep few of them cached.
+    { maxCachedStreams: 1000 },
+  );
+}
 
 /** Candidates tried before giving up; with 9 * 10^11 barcodes, even the second is needed about never. */
 export const MAX_BARCODE_ATTEMPTS = 20;
@@ -27,36 +46,25 @@ export class BarcodeExhaustedError extends Error {
 }
 
 /**
- * A barcode that belongs to this ticket and no other, across processes: each candidate is claimed by
- * appending BarcodeClaimed to `barcode-{barcode}` with expected revision no_stream. The candidates are
+ * A barcode that belongs to this ticket and no other, across processes: each candidate is claimed on its
+ * `barcode-{barcode}` stream through the barcode processor (the decider refuses a barcode another ticket
+ * claimed; a race with another process ends in a conflict, a reload and that refusal). The candidates are
  * deterministic per ticket, so a retry (a redelivered saga message) finds its own earlier claim and gets the
  * same barcode back; a candidate claimed by another ticket moves on to the next one.
  */
 export async function claimBarcode(
-  store: EventStore,
+  barcodes: BarcodeProcessor,
   ticketId: string,
   metadata?: CommandMetadata,
 ): Promise<string> {
   const meta = metadata ?? systemMetadata('tickets', `barcode-${ticketId}`);
   for (let attempt = 0; attempt < MAX_BARCODE_ATTEMPTS; attempt += 1) {
     const barcode = barcodeCandidate(ticketId, attempt);
-    const stream = barcodeStream(barcode);
-    const event: BarcodeClaimed = { type: 'BarcodeClaimed', data: { barcode, ticketId } };
     try {
-      await store.append(
-        stream,
-        [{ id: uuidv7(), type: event.type, data: event.data, metadata: { ...meta, schemaVersion: 1 } }],
-        {
-          expectedRevision: 'no_stream',
-        },
-      );
+      await barcodes.execute(barcode, { type: 'ClaimBarcode', barcode, ticketId }, meta);
       return barcode;
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      const [first] = await store.readStream(stream, { maxCount: 1 });
-      const owner =
-        first?.type === 'BarcodeClaimed' ? (first.data as BarcodeClaimed['data']).ticketId : undefined;
-      if (owner === ticketId) return barcode;
+      if (!(error instanceof DomainError && error.code === 'BARCODE_TAKEN')) throw error;
     }
   }
   throw new BarcodeExhaustedError(ticketId);

@@ -1,186 +1,23 @@
-import type { Decider, DomainEvent } from '../shared/decider';
+import type { Decider } from '../shared/decider';
 import { fail } from '../shared/errors';
+import { normalizeEmail } from './email';
+import type {
+  CustomerCommand,
+  CustomerContext,
+  CustomerEvent,
+  CustomerState,
+  PaymentMethodState,
+  RefreshTokenState,
+} from './events';
+import { MAX_PAYMENT_METHODS } from './events';
 
 /**
- * Accounts. Two aggregates:
- * - `customer-{userId}`: the account (email, name, role, password hash) and its refresh tokens;
- * - `email-{sha256(lower-cased email) hex}`: a one-event stream that claims an email for one user. It is
- *   written with expected revision 'no_stream', so two registrations of one email cannot both win.
- * Only hashes of secrets are ever recorded: the password as a scrypt hash, refresh tokens as sha256 hex.
+ * Accounts. Two aggregates: the customer (`customer-{userId}`, its commands, events and state in events.ts,
+ * its rules here) and the email claim (`email-{sha256(email)}`, email.ts).
  */
 
-export type CustomerRole = 'customer' | 'admin' | 'auditor' | 'partner';
-
-// ---- customer-{id} -----------------------------------------------------------------------------------
-
-export interface RegisterCustomer {
-  type: 'RegisterCustomer';
-  userId: string;
-  /** Already normalised (trimmed, lower-case). */
-  email: string;
-  name: string;
-  passwordHash: string;
-  role: CustomerRole;
-}
-
-export interface IssueRefreshToken {
-  type: 'IssueRefreshToken';
-  tokenId: string;
-  /** sha256 hex of the token's secret. */
-  tokenHash: string;
-  /** ISO 8601. */
-  expiresAt: string;
-}
-
-export interface RotateRefreshToken {
-  type: 'RotateRefreshToken';
-  oldTokenId: string;
-  /** sha256 hex of the secret the client presented. */
-  oldTokenHash: string;
-  newTokenId: string;
-  newTokenHash: string;
-  /** ISO 8601: expiry of the new token. */
-  expiresAt: string;
-}
-
-export interface BillingAddress {
-  street?: string;
-  city?: string;
-  state?: string;
-  postalCode?: string;
-  country?: string;
-}
-
-/**
- * Saves a card as a payment method. The card is known only by the payment gateway's token (never a card number)
- * and the facts the gateway gave for it (brand, last four digits, expiry).
- */
-export interface AddPaymentMethod {
-  type: 'AddPaymentMethod';
-  paymentMethodId: string;
-  cardToken: string;
-  brand: string;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  billingAddress?: BillingAddress;
-  /** Make it the default; the account's first method is the default whatever this says. */
-  makeDefault: boolean;
-}
-
-export interface RemovePaymentMethod {
-  type: 'RemovePaymentMethod';
-  paymentMethodId: string;
-}
-
-export type CustomerCommand =
-  RegisterCustomer | IssueRefreshToken | RotateRefreshToken | AddPaymentMethod | RemovePaymentMethod;
-
-export type CustomerRegistered = DomainEvent<
-  'CustomerRegistered',
-  {
-    userId: string;
-    email: string;
-    name: string;
-    passwordHash: string;
-    role: CustomerRole;
-    registeredAt: string;
-  }
->;
-/**
- * A sign-in starts a token family (its id is the first token's id); every rotation passes the family on.
- * `familyId` is absent from events recorded before families existed: the family is then the token's own id.
- */
-export type RefreshTokenIssued = DomainEvent<
-  'RefreshTokenIssued',
-  { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string; familyId?: string }
->;
-export type RefreshTokenRotated = DomainEvent<
-  'RefreshTokenRotated',
-  {
-    oldTokenId: string;
-    newTokenId: string;
-    newTokenHash: string;
-    expiresAt: string;
-    rotatedAt: string;
-    familyId?: string;
-  }
->;
-/**
- * A token that was already rotated away was presented again: someone holds a copy (OAuth 2.0 Security BCP,
- * refresh token rotation), so every token of its family dies; the holder signs in again.
- */
-export type RefreshTokenFamilyRevoked = DomainEvent<
-  'RefreshTokenFamilyRevoked',
-  { familyId: string; reusedTokenId: string; revokedTokenIds: string[]; reason: 'reuse'; revokedAt: string }
->;
-export type PaymentMethodAdded = DomainEvent<
-  'PaymentMethodAdded',
-  {
-    paymentMethodId: string;
-    type: 'CARD';
-    /** The gateway's token for the card: an opaque reference, not card data. */
-    cardToken: string;
-    brand: string;
-    last4: string;
-    expMonth: number;
-    expYear: number;
-    billingAddress?: BillingAddress;
-    isDefault: boolean;
-    /** When isDefault: the method that stops being the default (null when there was none). */
-    previousDefaultId: string | null;
-    addedAt: string;
-  }
->;
-export type PaymentMethodRemoved = DomainEvent<
-  'PaymentMethodRemoved',
-  {
-    paymentMethodId: string;
-    /** When the default was removed: the method that becomes the default (the most recently added one left). */
-    newDefaultId: string | null;
-    removedAt: string;
-  }
->;
-export type CustomerEvent =
-  | CustomerRegistered
-  | RefreshTokenIssued
-  | RefreshTokenRotated
-  | RefreshTokenFamilyRevoked
-  | PaymentMethodAdded
-  | PaymentMethodRemoved;
-
-export interface RefreshTokenState {
-  tokenHash: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  used: boolean;
-  familyId: string;
-}
-
-/** A saved method is what PaymentMethodAdded recorded, less the bookkeeping of which default it replaced. */
-export type PaymentMethodState = Omit<PaymentMethodAdded['data'], 'previousDefaultId'>;
-
-/** Saved payment methods per account; bounds the state and what a listing returns. */
-export const MAX_PAYMENT_METHODS = 20;
-
-export type CustomerState =
-  | { exists: false }
-  | {
-      exists: true;
-      userId: string;
-      email: string;
-      name: string;
-      role: CustomerRole;
-      passwordHash: string;
-      /** Live (and recently used) refresh tokens by id; expired ones are dropped as time moves on. */
-      refreshTokens: Map<string, RefreshTokenState>;
-      /** Saved payment methods by id, oldest first. */
-      paymentMethods: Map<string, PaymentMethodState>;
-    };
-
-export interface CustomerContext {
-  now: Date;
-}
+export * from './events';
+export * from './email';
 
 const invalidGrant = (): never =>
   fail('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
@@ -211,10 +48,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
       }
       case 'IssueRefreshToken': {
         if (!state.exists) return invalidGrant();
-        if (state.refreshTokens.has(command.tokenId))
-          fail('VALIDATION_ERROR', 'This refresh token id is already in use');
-        if (!(Date.parse(command.expiresAt) > now.getTime()))
-          fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
+        checkNewRefreshToken(state.refreshTokens, command.tokenId, command.expiresAt, now);
         return [
           {
             type: 'RefreshTokenIssued',
@@ -255,10 +89,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
             },
           ];
         }
-        if (state.refreshTokens.has(command.newTokenId))
-          fail('VALIDATION_ERROR', 'This refresh token id is already in use');
-        if (!(Date.parse(command.expiresAt) > now.getTime()))
-          fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
+        checkNewRefreshToken(state.refreshTokens, command.newTokenId, command.expiresAt, now);
         return [
           {
             type: 'RefreshTokenRotated',
@@ -407,6 +238,18 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
   },
 };
 
+/** A token issued by sign-in or by rotation: a fresh id, and an expiry in the future. */
+function checkNewRefreshToken(
+  tokens: Map<string, RefreshTokenState>,
+  tokenId: string,
+  expiresAt: string,
+  now: Date,
+): void {
+  if (tokens.has(tokenId)) fail('VALIDATION_ERROR', 'This refresh token id is already in use');
+  if (!(Date.parse(expiresAt) > now.getTime()))
+    fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
+}
+
 function defaultPaymentMethod(methods: Map<string, PaymentMethodState>): PaymentMethodState | undefined {
   for (const method of methods.values()) if (method.isDefault) return method;
   return undefined;
@@ -415,43 +258,6 @@ function defaultPaymentMethod(methods: Map<string, PaymentMethodState>): Payment
 /** Expired tokens can never be used again: forgetting them keeps the state as small as the live tokens. */
 function dropExpired(tokens: Map<string, RefreshTokenState>, now: number): void {
   for (const [id, token] of tokens) if (token.expiresAt <= now) tokens.delete(id);
-}
-
-// ---- email-{sha256(email)} -----------------------------------------------------------------------------
-
-export interface ClaimEmail {
-  type: 'ClaimEmail';
-  email: string;
-  userId: string;
-}
-export type EmailCommand = ClaimEmail;
-
-export type EmailClaimed = DomainEvent<'EmailClaimed', { email: string; userId: string }>;
-export type EmailEvent = EmailClaimed;
-
-export type EmailState = { claimed: false } | { claimed: true; email: string; userId: string };
-
-export const emailDecider: Decider<EmailCommand, EmailEvent, EmailState, void> = {
-  initialState: () => ({ claimed: false }),
-
-  decide(command, state) {
-    if (state.claimed) fail('EMAIL_TAKEN', 'An account with this email already exists');
-    return [{ type: 'EmailClaimed', data: { email: normalizeEmail(command.email), userId: command.userId } }];
-  },
-
-  evolve(state, event) {
-    switch (event.type) {
-      case 'EmailClaimed':
-        return state.claimed ? state : { claimed: true, email: event.data.email, userId: event.data.userId };
-    }
-  },
-};
-
-// ---- helpers -------------------------------------------------------------------------------------------
-
-/** Emails are compared trimmed and lower-cased (the whole address, as most providers do). */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 /** Compares two strings without stopping at the first difference (the domain stays free of I/O modules). */

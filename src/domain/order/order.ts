@@ -1,6 +1,7 @@
 import type { Decider, DomainEvent } from '../shared/decider';
 import { fail } from '../shared/errors';
 import type { Cents } from '../shared/money';
+import { orderTotals } from './pricing';
 
 /**
  * An order (`order-{id}`): created once its payment is authorized, then driven by the sagas:
@@ -46,7 +47,15 @@ export type PaymentCaptured = DomainEvent<
 export type OrderConfirmed = DomainEvent<'OrderConfirmed', OrderPlacedData & { confirmedAt: string }>;
 export type OrderFailed = DomainEvent<
   'OrderFailed',
-  { orderId: string; userId: string; reason: string; authorizationVoided: boolean; failedAt: string }
+  {
+    orderId: string;
+    userId: string;
+    reason: string;
+    authorizationVoided: boolean;
+    /** The payment was captured already: the buyer is owed a refund (payment REFUND_PENDING). */
+    refundDue?: boolean;
+    failedAt: string;
+  }
 >;
 export type TicketsIssued = DomainEvent<
   'TicketsIssued',
@@ -181,6 +190,11 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
         fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
           order_id: state.placed.orderId,
         });
+      const totals = orderTotals(command.subtotalCents, command.feesCents);
+      if (command.taxesCents !== totals.taxesCents || command.totalCents !== totals.totalCents)
+        fail('VALIDATION_ERROR', 'The order total must be the subtotal plus fees plus tax', {
+          ...totals,
+        });
       const { type: _type, ...data } = command;
       return [{ type: 'OrderPlaced', data: { ...data, placedAt: at } }];
     }
@@ -207,8 +221,11 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
         if (state.paymentStatus !== 'CAPTURED')
           fail('PAYMENT_NOT_CAPTURED', 'An order is confirmed only after its payment is captured');
         return [{ type: 'OrderConfirmed', data: { ...order, confirmedAt: at } }];
-      case 'FailOrder':
+      case 'FailOrder': {
         if (state.status !== 'PENDING') return [];
+        // A captured payment can no longer be voided: failing the order owes the buyer a refund, which the
+        // refund step (the cancellation saga's) then completes.
+        const refundDue = state.paymentStatus === 'CAPTURED';
         return [
           {
             type: 'OrderFailed',
@@ -216,11 +233,13 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
               orderId: order.orderId,
               userId: order.userId,
               reason: command.reason,
-              authorizationVoided: command.authorizationVoided,
+              authorizationVoided: refundDue ? false : command.authorizationVoided,
+              ...(refundDue ? { refundDue } : {}),
               failedAt: at,
             },
           },
         ];
+      }
       case 'RecordTickets':
         if (state.tickets.length > 0 || state.status !== 'CONFIRMED') return [];
         return [
@@ -309,7 +328,11 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
         return {
           ...state,
           status: 'FAILED',
-          paymentStatus: event.data.authorizationVoided ? 'VOIDED' : state.paymentStatus,
+          paymentStatus: event.data.refundDue
+            ? 'REFUND_PENDING'
+            : event.data.authorizationVoided
+              ? 'VOIDED'
+              : state.paymentStatus,
         };
       case 'TicketsIssued':
         return { ...state, tickets: event.data.tickets };

@@ -2,7 +2,8 @@ import type { Decider } from '../shared/decider';
 import { fail } from '../shared/errors';
 import type { Cents } from '../shared/money';
 import type { SeatIndex } from '../venue/seat-index';
-import { venueCapacity, type VenueLayout } from '../venue/venue';
+import type { VenueLayout } from '../venue/venue';
+import { createEvent } from './create-event';
 import type { HoldReleased, PricingTier, TicketedEventEvent } from './events';
 import {
   evolveTicketedEvent,
@@ -47,6 +48,8 @@ export interface ReleaseHold {
   type: 'ReleaseHold';
   holdId: string;
   reason: 'released' | 'order_failed';
+  /** The customer asking, when it is one: only the holder may release a hold. */
+  userId?: string;
 }
 /** The expiry job: release every hold that expired by now. */
 export interface ExpireHolds {
@@ -107,99 +110,6 @@ export const ticketedEventDecider: Decider<
     }
   },
 };
-
-function createEvent(
-  command: CreateEvent,
-  state: TicketedEventState,
-  { now }: TicketedEventContext,
-): TicketedEventEvent[] {
-  if (state.details)
-    fail('EVENT_EXISTS', `Event ${command.eventId} already exists`, { event_id: command.eventId });
-  const sectionsByName = new Map(
-    command.venue.sections.map((s) => [s.name.trim().toLowerCase(), s.sectionId]),
-  );
-  const claimed = new Map<string, string>();
-  const tiers: PricingTier[] = command.tiers.map((tier) => {
-    const sectionIds = tier.sections.map((name) => {
-      const id = sectionsByName.get(name.trim().toLowerCase());
-      if (!id)
-        fail(
-          'VALIDATION_ERROR',
-          `Tier "${tier.name}" names section "${name}", which the venue does not have`,
-          { field: 'pricing_tiers' },
-        );
-      if (claimed.has(id))
-        fail('VALIDATION_ERROR', `Section "${name}" is priced by two tiers`, { field: 'pricing_tiers' });
-      claimed.set(id, tier.tierId);
-      return id;
-    });
-    return {
-      tierId: tier.tierId,
-      name: tier.name,
-      priceCents: tier.priceCents,
-      feesCents: tier.feesCents,
-      sectionIds,
-    };
-  });
-  const tierIds = new Set(command.tiers.map((t) => t.tierId));
-  if (tierIds.size !== command.tiers.length)
-    fail('VALIDATION_ERROR', 'Pricing tier ids must be unique', { field: 'pricing_tiers' });
-  const dates = {
-    date: command.date,
-    doors_open: command.doorsOpen,
-    presale_start: command.presaleStart,
-    general_sale_start: command.generalSaleStart,
-  };
-  for (const [field, value] of Object.entries(dates)) {
-    if (value !== null && Number.isNaN(Date.parse(value)))
-      fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
-  }
-  const date = Date.parse(command.date);
-  if (Date.parse(command.generalSaleStart) >= date) {
-    fail('VALIDATION_ERROR', 'The general sale must open before the event starts', {
-      field: 'general_sale_start',
-    });
-  }
-  const saleOpens = Date.parse(command.presaleStart ?? command.generalSaleStart);
-  if (command.presaleStart && Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)) {
-    fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', {
-      field: 'presale_start',
-    });
-  }
-  if (saleOpens >= date)
-    fail('VALIDATION_ERROR', 'The sale must open before the event starts', { field: 'general_sale_start' });
-  if (command.doorsOpen && Date.parse(command.doorsOpen) > date) {
-    fail('VALIDATION_ERROR', 'doors_open must not be after the event starts', { field: 'doors_open' });
-  }
-  const { venue } = command;
-  return [
-    {
-      type: 'EventCreated',
-      data: {
-        eventId: command.eventId,
-        name: command.name,
-        artist: command.artist,
-        description: command.description,
-        category: command.category,
-        venueId: venue.venueId,
-        venueName: venue.name,
-        city: venue.city,
-        state: venue.state,
-        country: venue.country,
-        date: command.date,
-        doorsOpen: command.doorsOpen,
-        presaleStart: command.presaleStart,
-        generalSaleStart: command.generalSaleStart,
-        tiers,
-        maxTicketsPerOrder: command.maxTicketsPerOrder,
-        restrictSingleSeat: command.restrictSingleSeat,
-        queue: command.queue,
-        capacity: venueCapacity(venue),
-        createdAt: now.toISOString(),
-      },
-    },
-  ];
-}
 
 function cancelEvent(
   command: CancelEvent,
@@ -355,8 +265,12 @@ function releaseHold(
   state: TicketedEventState,
   context: TicketedEventContext,
 ): TicketedEventEvent[] {
+  if (command.reason === 'released' && state.soldHolds.has(command.holdId))
+    fail('RESERVATION_ALREADY_ORDERED', 'This reservation was paid for; cancel the order instead');
   const hold = state.holds.get(command.holdId);
-  if (!hold) return []; // already released, expired and cleaned, or sold: nothing to release
+  if (!hold) return []; // already released, or expired and cleaned: nothing to release
+  if (command.userId !== undefined && command.userId !== hold.userId)
+    fail('RESERVATION_NOT_FOUND', 'Reservation not found');
   const reason = hold.expiresAt <= context.now.getTime() ? 'expired' : command.reason;
   return [released(state, hold.holdId, reason, context.now)];
 }
@@ -366,7 +280,13 @@ function sellHold(
   state: TicketedEventState,
   context: TicketedEventContext,
 ): TicketedEventEvent[] {
-  if (state.soldByOrder.has(command.orderId) || state.returnedOrders.has(command.orderId)) return []; // idempotent
+  if (state.soldByOrder.has(command.orderId)) return []; // idempotent
+  // Seats returned for this order are back on sale (or sold to someone else): a late or redelivered sale of the
+  // order must be refused, or its payment would go on to capture and confirm seats it no longer has.
+  if (state.returnedOrders.has(command.orderId))
+    fail('SEATS_RETURNED', 'The seats of this order were returned; it can no longer be sold', {
+      order_id: command.orderId,
+    });
   const hold = state.holds.get(command.holdId);
   if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled');
   if (!hold || hold.expiresAt <= context.now.getTime()) {

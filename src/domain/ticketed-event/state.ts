@@ -1,4 +1,5 @@
 import type { Snapshotting } from '../shared/decider';
+import type { Cents } from '../shared/money';
 import type { EventDetails, TicketedEventEvent } from './events';
 
 export type EventStatus = 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
@@ -18,7 +19,9 @@ export interface Hold {
   userId: string;
   seatIds: string[];
   expiresAt: number;
-  orderId?: string;
+  /** The prices SeatsHeld recorded: what an order of this hold is charged (before tax). */
+  subtotalCents: Cents;
+  feesCents: Cents;
 }
 
 export interface TicketedEventState {
@@ -34,6 +37,8 @@ export interface TicketedEventState {
   soldByOrder: Map<string, { userId: string; seatIds: string[] }>;
   /** Orders whose seats were returned (makes the refund idempotent). */
   returnedOrders: Set<string>;
+  /** Holds that became sales, with their order: such a hold is ordered, never released. */
+  soldHolds: Map<string, string>;
   tierBySection: Map<string, string>;
 }
 
@@ -46,6 +51,7 @@ export function initialTicketedEventState(): TicketedEventState {
     soldByUser: new Map(),
     soldByOrder: new Map(),
     returnedOrders: new Set(),
+    soldHolds: new Map(),
     tierBySection: new Map(),
   };
 }
@@ -72,7 +78,8 @@ export function evolveTicketedEvent(
       const { holdId, userId, seatIds } = event.data;
       const expiresAt = Date.parse(event.data.expiresAt);
       for (const seatId of seatIds) state.seats.set(seatId, { status: 'HELD', holdId, userId, expiresAt });
-      state.holds.set(holdId, { holdId, userId, seatIds, expiresAt });
+      const { subtotalCents, feesCents } = event.data;
+      state.holds.set(holdId, { holdId, userId, seatIds, expiresAt, subtotalCents, feesCents });
       let mine = state.holdsByUser.get(userId);
       if (!mine) state.holdsByUser.set(userId, (mine = new Set()));
       mine.add(holdId);
@@ -93,6 +100,7 @@ export function evolveTicketedEvent(
       dropHold(state, holdId, userId);
       state.soldByUser.set(userId, (state.soldByUser.get(userId) ?? 0) + seatIds.length);
       state.soldByOrder.set(orderId, { userId, seatIds });
+      state.soldHolds.set(holdId, orderId);
       return state;
     }
     case 'SeatsReturned': {
@@ -139,11 +147,13 @@ interface TicketedEventSnapshot {
   holds: Hold[];
   sold: Array<[orderId: string, userId: string, holdId: string, seatIds: string[]]>;
   returnedOrders: string[];
+  soldHolds: Array<[holdId: string, orderId: string]>;
 }
 
 /** Snapshots store holds and sales; seat claims and per-user indexes are rebuilt from them. */
 export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
-  snapshotVersion: 1,
+  // 2: holds keep their recorded prices, and sold holds are remembered.
+  snapshotVersion: 2,
   toSnapshot(state): TicketedEventSnapshot {
     const sold = new Map<string, [string, string, string, string[]]>();
     for (const [seatId, claim] of state.seats) {
@@ -158,6 +168,7 @@ export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
       holds: [...state.holds.values()].map((h) => ({ ...h, seatIds: [...h.seatIds] })),
       sold: [...sold.values()],
       returnedOrders: [...state.returnedOrders],
+      soldHolds: [...state.soldHolds],
     };
   },
   fromSnapshot(raw) {
@@ -176,8 +187,8 @@ export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
           seatIds: hold.seatIds,
           heldAt: '',
           expiresAt: new Date(hold.expiresAt).toISOString(),
-          subtotalCents: 0,
-          feesCents: 0,
+          subtotalCents: hold.subtotalCents,
+          feesCents: hold.feesCents,
         },
       });
     }
@@ -188,6 +199,7 @@ export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
       });
     }
     for (const orderId of snapshot.returnedOrders) state.returnedOrders.add(orderId);
+    for (const [holdId, orderId] of snapshot.soldHolds) state.soldHolds.set(holdId, orderId);
     return state;
   },
 };

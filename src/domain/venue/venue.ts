@@ -11,7 +11,8 @@ export interface VenueLayout {
   sections: Array<{ sectionId: string; name: string; rows: Array<{ row: string; seatCount: number }> }>;
 }
 
-export type VenueCreated = DomainEvent<'VenueCreated', VenueLayout>;
+/** Schema v2 (v1 had no `capacity`; the application's upcaster counts it for old events). */
+export type VenueCreated = DomainEvent<'VenueCreated', VenueLayout & { capacity: number }>;
 export type VenueEvent = VenueCreated;
 
 export interface CreateVenue {
@@ -74,6 +75,7 @@ export const venueDecider: Decider<VenueCommand, VenueEvent, VenueState> = {
           city: command.city,
           state: command.state,
           country: command.country,
+          capacity,
           sections: command.sections.map((section, i) => ({
             // Short, stable ids keep seat ids readable: "s3:B:12" is section 3, row B, seat 12.
             sectionId: `s${i + 1}`,

@@ -22,6 +22,8 @@ export interface AppConfig {
   sagaMaxRetries: number;
   sagaRetryDelayMs: number;
   redisUrl?: string;
+  /** How long start-up waits for each configured backend (EventStoreDB, MongoDB) before failing clearly. */
+  backendConnectTimeoutMs: number;
   /** Largest accepted JSON body. */
   bodyLimit: string;
   /** How often the expiry job releases holds whose time ran out. */
@@ -69,13 +71,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     holdSeconds: intFrom(env, 'HOLD_SECONDS', 600, 1),
     rateLimits: rateLimits === 'on',
     logLevel: env.LOG_LEVEL || 'info',
-    eventstoreUrl: env.EVENTSTORE_URL || undefined,
-    mongoUrl: env.MONGO_URL || undefined,
-    amqpUrl: env.AMQP_URL || undefined,
+    eventstoreUrl: backendUrl(env, 'EVENTSTORE_URL', ['esdb', 'esdb+discover']),
+    mongoUrl: backendUrl(env, 'MONGO_URL', ['mongodb', 'mongodb+srv']),
+    amqpUrl: backendUrl(env, 'AMQP_URL', ['amqp', 'amqps']),
     busNamespace: busNamespace(env.BUS_NAMESPACE),
     sagaMaxRetries: intFrom(env, 'SAGA_MAX_RETRIES', 5),
     sagaRetryDelayMs: intFrom(env, 'SAGA_RETRY_DELAY_MS', 500),
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl: backendUrl(env, 'REDIS_URL', ['redis', 'rediss']),
+    backendConnectTimeoutMs: intFrom(env, 'BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100),
     bodyLimit: env.BODY_LIMIT || '100kb',
     expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
@@ -87,6 +90,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
+/** A backend URL, refused at start when its scheme names another kind of server (a swapped variable). */
+function backendUrl(env: NodeJS.ProcessEnv, name: string, schemes: string[]): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+  if (!scheme || !schemes.includes(scheme))
+    throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL`);
+  return raw;
+}
+
 function busNamespace(raw: string | undefined): string {
   const value = raw || 'ticketing';
   if (!/^[\w.-]{1,100}$/.test(value))
@@ -96,37 +109,70 @@ function busNamespace(raw: string | undefined): string {
 
 /** Shortest accepted secret (JWT_SECRET, the generated secret file, METRICS_TOKEN). */
 export const MIN_SECRET_LENGTH = 32;
+/** Fewer distinct characters than this is a pattern, not a secret (`aaaa...`, `abababab...`, `0123456789...`). */
+export const MIN_SECRET_DISTINCT = 10;
+
+/**
+ * Why a secret is unusable, or undefined when it is fine: at least MIN_SECRET_LENGTH characters, printable ASCII
+ * only (0x21-0x7E: a file of NUL or 0xFF bytes, or of invisible characters, is not a secret anyone chose), and
+ * not trivially low-entropy (fewer than MIN_SECRET_DISTINCT distinct characters). The value is never quoted.
+ */
+export function secretProblem(secret: string): string | undefined {
+  if (secret.length < MIN_SECRET_LENGTH)
+    return `holds ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required`;
+  if (!/^[\x21-\x7e]+$/.test(secret))
+    return 'holds characters other than printable ASCII (0x21-0x7E: letters, digits, punctuation; no spaces, control or binary bytes)';
+  if (new Set(secret).size < MIN_SECRET_DISTINCT)
+    return `is too predictable: fewer than ${MIN_SECRET_DISTINCT} distinct characters`;
+  return undefined;
+}
+
+/** A secret from the environment: refused with a message naming the variable and how to make a good one. */
+function checkedEnvSecret(name: string, value: string): string {
+  const problem = secretProblem(value);
+  if (problem)
+    throw new ConfigError(
+      `${name} ${problem}. Use a random value, e.g. the output of \`openssl rand -base64 48\`.`,
+    );
+  return value;
+}
 
 /** JWT_SECRET, or a random secret kept in the data dir (so tokens survive restarts); required in production. */
 function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if (env.JWT_SECRET) {
-    if (env.JWT_SECRET.length < MIN_SECRET_LENGTH)
-      throw new ConfigError(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-    return env.JWT_SECRET;
-  }
+  if (env.JWT_SECRET) return checkedEnvSecret('JWT_SECRET', env.JWT_SECRET);
   if (env.NODE_ENV === 'production') throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
   return readOrCreateSecretFile(path.join(dataDir, 'jwt-secret'), 'JWT secret');
 }
 
 /**
- * A secret kept in a file: created once (0600, never overwritten: `wx`), refused when present but shorter than
- * MIN_SECRET_LENGTH (an empty or truncated file would let anyone sign tokens), and tightened to 0600 if looser.
+ * A secret kept in a file: created once (0600, never overwritten: `wx`), refused when present but unusable
+ * (secretProblem: an empty, short, binary or patterned file would let anyone sign tokens) or unreadable (a
+ * directory, no permission), and tightened to 0600 if looser. Every refusal is a ConfigError naming the file and
+ * the fix, never a raw stack.
  */
 export function readOrCreateSecretFile(file: string, what: string): string {
-  if (!fs.existsSync(file)) {
-    try {
-      fs.writeFileSync(file, crypto.randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process created it at the same moment: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  const fix =
+    'Delete it to have a new secret generated (signed-in users sign in again), or put a random one of at least ' +
+    `${MIN_SECRET_LENGTH} printable characters in it.`;
+  let secret: string;
+  try {
+    if (!fs.existsSync(file)) {
+      try {
+        fs.writeFileSync(file, crypto.randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        // Another process created it at the same moment: use theirs.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
     }
+    // latin1 keeps every byte as one character, so binary content is seen as such (utf8 would make it U+FFFD).
+    secret = fs.readFileSync(file, 'latin1').trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    const reason = code === 'EISDIR' ? 'is a directory' : `cannot be read or created (${code})`;
+    throw new ConfigError(`${what} file ${file} ${reason}. ${fix}`);
   }
-  const secret = fs.readFileSync(file, 'utf8').trim();
-  if (secret.length < MIN_SECRET_LENGTH)
-    throw new ConfigError(
-      `${what} file ${file} holds ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required. ` +
-        'Delete the file to have a new secret generated (signed-in users sign in again), or put a longer one in it.',
-    );
+  const problem = secretProblem(secret);
+  if (problem) throw new ConfigError(`${what} file ${file} ${problem}. ${fix}`);
   if (process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
   return secret;
 }
@@ -176,7 +222,5 @@ function trustProxy(raw: string | undefined): TrustProxy {
 
 function metricsToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < MIN_SECRET_LENGTH)
-    throw new ConfigError(`METRICS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
-  return raw;
+  return checkedEnvSecret('METRICS_TOKEN', raw);
 }

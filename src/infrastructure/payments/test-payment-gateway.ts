@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openSqlite } from '../eventstore/sqlite/sqlite-database';
 import {
   PaymentDeclinedError,
   PaymentGatewayUnavailableError,
@@ -113,10 +112,8 @@ class FileLedger implements GatewayLedger {
   private readonly select: Database.Statement<[string, string], { value: string }>;
   private readonly upsert: Database.Statement<[string, string, string]>;
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 10000');
+    // The data directory's rules (0700 directory, 0600 database and side files), from the one place they live.
+    this.db = openSqlite(file);
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS gateway_records (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (kind, key))',
     );
@@ -230,13 +227,7 @@ export class TestPaymentGateway implements PaymentGateway {
             'authorization_expired',
             'The authorization was voided and cannot be captured',
           );
-        const captured = sum(auth.captures);
-        if (captured + amountCents > auth.amountCents) {
-          throw new RangeError(
-            `Capture of ${amountCents} cents exceeds the ${auth.amountCents - captured} cents left on ${authorizationId}`,
-          );
-        }
-        auth.captures[idempotencyKey] = amountCents;
+        drawDown(auth.captures, auth.amountCents, request, 'Capture', authorizationId);
         this.ledger.put('authorization', authorizationId, auth);
       }
       if (!this.ledger.get('capture', captureId)) {
@@ -271,13 +262,7 @@ export class TestPaymentGateway implements PaymentGateway {
       this.checkKey('refund', idempotencyKey, [captureId, amountCents]);
       const capture = this.ledger.get<CaptureRecord>('capture', captureId);
       if (capture && !(idempotencyKey in capture.refunds)) {
-        const refunded = sum(capture.refunds);
-        if (refunded + amountCents > capture.amountCents) {
-          throw new RangeError(
-            `Refund of ${amountCents} cents exceeds the ${capture.amountCents - refunded} cents left on ${captureId}`,
-          );
-        }
-        capture.refunds[idempotencyKey] = amountCents;
+        drawDown(capture.refunds, capture.amountCents, request, 'Refund', captureId);
         this.ledger.put('capture', captureId, capture);
       }
       return { refundId: deriveId('re', 'refund', idempotencyKey), amountCents };
@@ -343,6 +328,25 @@ function deriveId(prefix: string, operation: string, idempotencyKey: string): st
 function requireAmount(amountCents: number): void {
   if (!Number.isSafeInteger(amountCents) || amountCents <= 0)
     throw new RangeError(`Amount must be a positive whole number of cents, got ${amountCents}`);
+}
+
+/**
+ * Records a capture of an authorization (or a refund of a capture) under its idempotency key; refused when the
+ * amounts drawn would exceed what the authorization (or capture) holds.
+ */
+function drawDown(
+  drawn: Record<string, number>,
+  total: number,
+  draw: { amountCents: number; idempotencyKey: string },
+  what: 'Capture' | 'Refund',
+  from: string,
+): void {
+  const already = sum(drawn);
+  if (already + draw.amountCents > total)
+    throw new RangeError(
+      `${what} of ${draw.amountCents} cents exceeds the ${total - already} cents left on ${from}`,
+    );
+  drawn[draw.idempotencyKey] = draw.amountCents;
 }
 
 function sum(amounts: Record<string, number>): number {

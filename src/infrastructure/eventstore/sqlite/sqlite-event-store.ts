@@ -11,6 +11,7 @@ import {
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../../../application/ports/event-store';
+import { upcast } from '../../../application/events/event-schemas';
 import { openSqlite } from './sqlite-database';
 
 interface EventRow {
@@ -239,8 +240,9 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
+/** Rows come back in their current schema version (old payloads upcast: see event-schemas.ts). */
 function toRecorded(row: EventRow): RecordedEvent {
-  return {
+  return upcast({
     id: row.event_id,
     streamName: row.stream_name,
     type: row.type,
@@ -249,5 +251,5 @@ function toRecorded(row: EventRow): RecordedEvent {
     revision: row.revision,
     position: row.position,
     recordedAt: new Date(row.recorded_at),
-  };
+  });
 }

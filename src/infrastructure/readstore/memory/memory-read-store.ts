@@ -121,18 +121,32 @@ export class MemoryReadStore implements ReadStore {
   async close(): Promise<void> {}
 }
 
+const SIMPLE_OPERATORS = new Set(['$set', '$inc', '$unset', '$push']);
+
 /**
- * $set / $inc / $unset on dotted paths, applied directly. mingo's update builds a fresh operator context per
+ * $set / $inc / $unset / $push (one value) on dotted paths, applied directly. mingo's update builds a fresh operator context per
  * call (~100 us), which dominated the projection hot path; every other operator still goes through mingo.
  * Returns false (and changes nothing) when the update uses anything else.
  */
 function applySimpleUpdate(doc: Record<string, unknown>, update: Update): boolean {
-  for (const op of Object.keys(update)) if (op !== '$set' && op !== '$inc' && op !== '$unset') return false;
+  for (const op of Object.keys(update)) if (!SIMPLE_OPERATORS.has(op)) return false;
+  // $push of one plain value only ($each, $slice... go through mingo).
+  for (const value of Object.values(update.$push ?? {}))
+    if (value !== null && typeof value === 'object') return false;
+  for (const path of Object.keys(update.$push ?? {})) {
+    const current = getPath(doc, path);
+    if (current !== undefined && !Array.isArray(current)) return false;
+  }
   for (const [path, value] of Object.entries(update.$set ?? {}))
     setPath(doc, path, structuredCloneIfObject(value));
   for (const [path, delta] of Object.entries(update.$inc ?? {})) {
     const current = getPath(doc, path);
     setPath(doc, path, (typeof current === 'number' ? current : 0) + (delta as number));
+  }
+  for (const [path, value] of Object.entries(update.$push ?? {})) {
+    const current = getPath(doc, path) as unknown[] | undefined;
+    if (current) current.push(value);
+    else setPath(doc, path, [value]);
   }
   for (const path of Object.keys(update.$unset ?? {})) {
     const { parent, key } = walk(doc, path, false);

@@ -1,0 +1,263 @@
+import type {
+  HeaderObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+} from 'openapi3-ts/oas30';
+import { RATE_LIMITS, type RateLimitName } from '../http/rate-limits';
+import { component, dateTime, ISO, object, str, type Schema } from './schema';
+
+/**
+ * The parts every operation shares, declared once: the error envelope, the headers and parameters, and the
+ * errors each class of route can answer (bad token, body errors, rate limits, contention, malformed path, ...).
+ */
+
+export const ErrorEnvelope = component(
+  'Error',
+  object(
+    {
+      error: object({
+        code: str('Stable, machine-readable error code', { example: 'SEATS_UNAVAILABLE' }),
+        message: str('Human-readable explanation', { example: 'The selected seats are no longer available' }),
+        details: {
+          type: 'object',
+          description: 'Specifics, e.g. `seat_ids`, or `fields: [{field, errors}]` for validation errors',
+          additionalProperties: true,
+        },
+        request_id: str('The request id (same as the X-Request-Id response header)'),
+        timestamp: dateTime(`When the error was answered (${ISO})`),
+      }),
+    },
+    ['error'],
+    'The standard error envelope of every 4xx and 5xx answer',
+  ),
+);
+
+const headerRef = (name: keyof typeof HEADERS): ReferenceObject => ({ $ref: `#/components/headers/${name}` });
+export const paramRef = (name: keyof typeof PARAMETERS): ReferenceObject => ({
+  $ref: `#/components/parameters/${name}`,
+});
+
+/** A response header: what it says, and the shape of its value. */
+const header = (description: string, schema: SchemaObject): HeaderObject => ({ description, schema });
+const string: SchemaObject = { type: 'string' };
+const integer: SchemaObject = { type: 'integer' };
+const digits: SchemaObject = { type: 'string', pattern: '^\\d+$' };
+const trueOnly: SchemaObject = { type: 'string', enum: ['true'] };
+
+export const HEADERS = {
+  'X-Request-Id': header(
+    "The request's id (the caller's own X-Request-Id, which must be 1-128 of `[A-Za-z0-9_.:-]`, else 400 " +
+      '`INVALID_REQUEST_ID`); also `error.request_id`',
+    string,
+  ),
+  'X-Log-Position': header(
+    'Global log position this command wrote; send it as X-Min-Log-Position to read your own writes',
+    digits,
+  ),
+  'X-Read-Model-Position': header(
+    'Log position the read models had reached when this answer was made',
+    digits,
+  ),
+  'X-Read-Model-Stale': header(
+    '`true` when the read models did not reach X-Min-Log-Position in time (absent otherwise)',
+    trueOnly,
+  ),
+  'X-RateLimit-Limit': header('Requests allowed in the current window (when rate limits are on)', integer),
+  'X-RateLimit-Remaining': header('Requests left in the current window', integer),
+  'X-RateLimit-Reset': header('When the window resets (Unix time, seconds)', integer),
+  'Retry-After': header('Seconds to wait before retrying (429 and 503)', integer),
+  Location: header('URL of the created resource (the reservation, or the order)', string),
+  'Idempotent-Replayed': header(
+    '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    trueOnly,
+  ),
+} satisfies Record<string, HeaderObject>;
+
+const pathParam = (name: string, description: string): ParameterObject => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+
+export const PATH_PARAMETERS = {
+  EventId: pathParam('event_id', 'Event id'),
+  ReservationId: pathParam('reservation_id', 'Reservation (hold) id'),
+  OrderId: pathParam('order_id', 'Order id'),
+  TicketId: pathParam('ticket_id', 'Ticket id'),
+  TransferId: pathParam('transfer_id', 'Transfer id'),
+  PaymentMethodId: pathParam('payment_method_id', 'Payment method id'),
+  Stream: pathParam(
+    'stream',
+    'Stream name (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, ...)',
+  ),
+  SeatId: pathParam('seat_id', 'Seat id (`{section_id}:{row}:{number}`)'),
+  CorrelationId: pathParam(
+    'correlation_id',
+    'Correlation id (the X-Correlation-Id or X-Request-Id of the request)',
+  ),
+};
+export type PathParameterName = keyof typeof PATH_PARAMETERS;
+
+export const PARAMETERS = {
+  ...PATH_PARAMETERS,
+  MinLogPosition: {
+    name: 'X-Min-Log-Position',
+    in: 'header',
+    description:
+      'Wait (bounded, READ_YOUR_WRITES_TIMEOUT_MS, default 2s) until the read models include this log position ' +
+      '(an `X-Log-Position` you were given). If they do not catch up in time the answer is served anyway with `X-Read-Model-Stale: true`.',
+    schema: { type: 'string', pattern: '^\\d{1,15}$' },
+  },
+  IdempotencyKey: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    description:
+      'Makes retries safe: 1-128 letters, digits or `. _ : -`, scoped to the caller. Otherwise 400 `INVALID_IDEMPOTENCY_KEY` ' +
+      '(400 `RAW_CARD_DATA_REJECTED` when it holds a card-number shape, such as 16 digits in a row).',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,128}$' },
+  },
+} satisfies Record<string, ParameterObject>;
+
+export const REQUEST_ID = { 'X-Request-Id': headerRef('X-Request-Id') };
+export const LOG_POSITION = { 'X-Log-Position': headerRef('X-Log-Position') };
+export const READ_POSITION = {
+  'X-Read-Model-Position': headerRef('X-Read-Model-Position'),
+  'X-Read-Model-Stale': headerRef('X-Read-Model-Stale'),
+};
+export const RATE_LIMITED = {
+  'X-RateLimit-Limit': headerRef('X-RateLimit-Limit'),
+  'X-RateLimit-Remaining': headerRef('X-RateLimit-Remaining'),
+  'X-RateLimit-Reset': headerRef('X-RateLimit-Reset'),
+};
+export const LOCATION = { Location: headerRef('Location') };
+export const REPLAYED = { 'Idempotent-Replayed': headerRef('Idempotent-Replayed') };
+const RETRY_AFTER = { 'Retry-After': headerRef('Retry-After') };
+
+/** Errors by status: a description and the `error.code` values it can carry. */
+export type ErrorSpec = Partial<Record<number, [description: string, codes: string[]]>>;
+
+/** The errors of one status. */
+export const errorSpec = (status: number, description: string, ...codes: string[]): ErrorSpec => ({
+  [status]: [description, codes],
+});
+
+const NO_VALID_TOKEN = '(message: "No valid access token found")';
+export const INTERNAL = errorSpec(500, 'Unexpected failure; nothing internal is revealed', 'INTERNAL_ERROR');
+export const CONTENTION = errorSpec(
+  503,
+  'Too much write contention on the event right now; retry after `Retry-After` seconds',
+  'SERVICE_UNAVAILABLE',
+);
+export const BAD_TOKEN = errorSpec(
+  401,
+  `A bearer token was sent but is invalid, forged or expired ${NO_VALID_TOKEN}`,
+  'UNAUTHORIZED',
+);
+export const NEEDS_TOKEN = errorSpec(401, `No valid bearer token ${NO_VALID_TOKEN}`, 'UNAUTHORIZED');
+export const NEEDS_ADMIN: ErrorSpec = {
+  ...NEEDS_TOKEN,
+  ...errorSpec(403, 'The token is valid but its role is not `admin`', 'FORBIDDEN'),
+};
+
+/**
+ * Checks every request passes before any route (so every operation can answer them): the headers the service
+ * keeps must be safe ids, and no header, path segment or query value may hold a card number. A JSON body can come
+ * with any method, so its errors can too.
+ */
+export const EVERY_REQUEST: ErrorSpec = {
+  400: [
+    'An unsafe `X-Request-Id`, `X-Correlation-Id`, `Idempotency-Key` or `X-Session-ID` (1-128 of `[A-Za-z0-9._:-]`), ' +
+      'an `X-Device-ID` over 512 characters, or a card number in a header, the path or the query string; or a body ' +
+      'that is not valid JSON (invalid UTF-8 bytes and a key repeated in one object included), not a JSON object, ' +
+      'nested more than 32 levels, holds a lone UTF-16 surrogate or a ' +
+      'card number or security code (never accepted anywhere: send a payment token)',
+    [
+      'INVALID_REQUEST_ID',
+      'INVALID_CORRELATION_ID',
+      'INVALID_IDEMPOTENCY_KEY',
+      'INVALID_HEADER',
+      'RAW_CARD_DATA_REJECTED',
+      'INVALID_JSON',
+      'VALIDATION_ERROR',
+    ],
+  ],
+  413: ['The body is larger than the limit (BODY_LIMIT, default 100kb)', ['PAYLOAD_TOO_LARGE']],
+};
+/** Bodies must be JSON (token requests may send a form), plain or in an encoding the server decodes. */
+export const BODY_TYPE = errorSpec(
+  415,
+  'A body (on POST, PUT or PATCH) that is not `application/json`, or a body in an unsupported charset or content encoding, or whose bytes do not decode with its `Content-Encoding`',
+  'UNSUPPORTED_MEDIA_TYPE',
+);
+/** Express decodes path parameters; a malformed percent-encoding in one cannot be decoded. */
+export const MALFORMED_PATH = errorSpec(
+  400,
+  'A path parameter with a malformed percent-encoding (`%E0%A4%A`)',
+  'BAD_REQUEST',
+);
+export const READ_YOUR_WRITES = errorSpec(
+  400,
+  '`X-Min-Log-Position` is not a non-negative integer',
+  'INVALID_LOG_POSITION',
+);
+export const IDEMPOTENCY = errorSpec(
+  422,
+  'An Idempotency-Key reused with another body',
+  'IDEMPOTENCY_KEY_REUSED',
+);
+
+export function validation(what: string, extraCodes: string[] = []): ErrorSpec {
+  return errorSpec(
+    400,
+    `${what}; \`details.fields\` lists each bad field with its messages`,
+    'VALIDATION_ERROR',
+    ...extraCodes,
+  );
+}
+
+/** `30 per minute` from rate-limits.ts, so the document says what the limiter does. */
+export function describeLimit(name: RateLimitName): string {
+  const { limit, windowMs } = RATE_LIMITS[name];
+  if (name === 'authenticated') return `signed-in users: ${limit} requests per hour across /v1`;
+  const per = windowMs === 60_000 ? 'minute' : `${windowMs / 1000}s`;
+  return `${limit} per ${per}${name === 'auth' ? ' per client' : ''}`;
+}
+
+export const rateLimit = (names: RateLimitName[]): ErrorSpec =>
+  names.length === 0
+    ? {}
+    : errorSpec(429, `Rate limit exceeded (${names.map(describeLimit).join('; ')})`, 'RATE_LIMIT_EXCEEDED');
+
+/** Merges error specs into responses: one per status, its descriptions joined and its codes listed once. */
+export function errorResponses(specs: ErrorSpec[]): Record<string, ResponseObject> {
+  const collected = new Map<string, { descriptions: string[]; codes: string[] }>();
+  for (const spec of specs) {
+    for (const [status, entry] of Object.entries(spec)) {
+      if (!entry) continue;
+      const [description, codes] = entry;
+      const merged = collected.get(status) ?? { descriptions: [], codes: [] };
+      if (!merged.descriptions.includes(description)) merged.descriptions.push(description);
+      for (const code of codes) if (!merged.codes.includes(code)) merged.codes.push(code);
+      collected.set(status, merged);
+    }
+  }
+  const retryHeaders = (status: string) =>
+    status === '429' ? { ...RATE_LIMITED, ...RETRY_AFTER } : status === '503' ? RETRY_AFTER : {};
+  return Object.fromEntries(
+    [...collected]
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([status, { descriptions, codes }]) => [
+        status,
+        {
+          description: `${descriptions.join('; or: ')}. \`error.code\`: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
+          headers: { ...REQUEST_ID, ...retryHeaders(status) },
+          content: { 'application/json': { schema: ErrorEnvelope as Schema } },
+          'x-error-codes': codes,
+        },
+      ]),
+  );
+}

@@ -1,0 +1,139 @@
+import type {
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+  SecurityRequirementObject,
+} from 'openapi3-ts/oas30';
+import type { MountedOperation } from './api-router';
+import {
+  BAD_TOKEN,
+  BODY_TYPE,
+  CONTENTION,
+  EVERY_REQUEST,
+  IDEMPOTENCY,
+  INTERNAL,
+  LOCATION,
+  LOG_POSITION,
+  MALFORMED_PATH,
+  NEEDS_ADMIN,
+  NEEDS_TOKEN,
+  PATH_PARAMETERS,
+  paramRef,
+  RATE_LIMITED,
+  rateLimit,
+  READ_POSITION,
+  READ_YOUR_WRITES,
+  REPLAYED,
+  REQUEST_ID,
+  errorResponses,
+  validation,
+  type ErrorSpec,
+} from './common';
+
+const BEARER: SecurityRequirementObject[] = [{ bearerAuth: [] }];
+const OPTIONAL_BEARER: SecurityRequirementObject[] = [{}, { bearerAuth: [] }];
+
+/** `/v1/orders/:id` with `{ id: 'OrderId' }` -> `/v1/orders/{order_id}`. */
+export function documentPath({ path, spec }: MountedOperation): string {
+  return path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => {
+    const param = spec.params?.[name];
+    if (!param) throw new Error(`${spec.operationId}: path parameter :${name} is not declared`);
+    return `{${PATH_PARAMETERS[param].name}}`;
+  });
+}
+
+/** The query DTO's properties as query parameters (the DTO's schema is the single source). */
+function queryParameters(dto: SchemaObject): ParameterObject[] {
+  return Object.entries(dto.properties ?? {}).map(([name, schema]) => {
+    const { description, ...rest } = schema as SchemaObject;
+    return {
+      name,
+      in: 'query',
+      required: (dto.required ?? []).includes(name),
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/** The OpenAPI operation for a mounted declaration; `dtos` are the generated request schemas by class name. */
+export function operationObject(
+  mounted: MountedOperation,
+  dtos: Record<string, SchemaObject>,
+): OperationObject {
+  const { spec, auth, limits } = mounted;
+  const allLimits = [...limits, ...(spec.rateLimit ? [spec.rateLimit] : [])];
+  const bodyRef = spec.body && { $ref: `#/components/schemas/${spec.body.name}` };
+  const queryDto = spec.query && dtos[spec.query.name];
+  if (spec.query && !queryDto) throw new Error(`${spec.operationId}: no schema for ${spec.query.name}`);
+
+  const parameters: Array<ParameterObject | ReferenceObject> = [
+    ...Object.values(spec.params ?? {}).map((name) => paramRef(name)),
+    ...(queryDto ? queryParameters(queryDto) : []),
+    ...(spec.idempotent ? [paramRef('IdempotencyKey')] : []),
+    ...(spec.readYourWrites ? [paramRef('MinLogPosition')] : []),
+  ];
+
+  const inputErrors: ErrorSpec =
+    spec.body || spec.query
+      ? validation(spec.invalid ?? 'Missing, malformed or unknown fields', spec.invalidCodes)
+      : validation('A body or query parameter where the operation takes none', spec.invalidCodes);
+  const errors = errorResponses([
+    EVERY_REQUEST,
+    inputErrors,
+    ...(spec.params ? [MALFORMED_PATH] : []),
+    ...(spec.readYourWrites ? [READ_YOUR_WRITES] : []),
+    auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
+    spec.errors ?? {},
+    // Bodies are parsed (and their encoding decoded) for every method before routing.
+    BODY_TYPE,
+    ...(spec.idempotent ? [IDEMPOTENCY] : []),
+    rateLimit(allLimits),
+    ...(spec.contended ? [CONTENTION] : []),
+    INTERNAL,
+  ]);
+
+  const successHeaders = (location?: boolean) => ({
+    ...REQUEST_ID,
+    ...(spec.method === 'get' ? {} : LOG_POSITION),
+    ...(spec.readYourWrites ? READ_POSITION : {}),
+    ...(allLimits.length > 0 ? RATE_LIMITED : {}),
+    ...(location ? LOCATION : {}),
+    ...(spec.idempotent ? REPLAYED : {}),
+  });
+  const successes: Record<string, ResponseObject> = Object.fromEntries(
+    Object.entries(spec.responses).map(([status, s]) => [
+      status,
+      {
+        description: s.description,
+        headers: successHeaders(s.location),
+        ...(s.schema ? { content: { 'application/json': { schema: s.schema } } } : {}),
+        ...(s.media ? { content: { [s.media.type]: { schema: s.media.schema } } } : {}),
+      },
+    ]),
+  );
+
+  const operation: OperationObject = {
+    operationId: spec.operationId,
+    tags: mounted.tags,
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    ...(auth === 'none' && !spec.bearerDocumented
+      ? {}
+      : { security: auth === 'public' ? OPTIONAL_BEARER : BEARER }),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    responses: { ...successes, ...errors },
+  };
+  if (bodyRef) {
+    operation.requestBody = {
+      required: !spec.optionalBody,
+      content: {
+        'application/json': { schema: bodyRef },
+        ...(spec.formBody ? { 'application/x-www-form-urlencoded': { schema: bodyRef } } : {}),
+      },
+    };
+  }
+  return operation;
+}

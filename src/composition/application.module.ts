@@ -1,0 +1,218 @@
+import { ContainerModule } from 'inversify';
+import type { Logger } from 'pino';
+import { AccountService } from '../application/auth/account-service';
+import { SalesAnalytics } from '../application/analytics/sales-analytics';
+import { AuditService } from '../application/audit/audit-service';
+import { CatalogQueries } from '../application/catalog/catalog-queries';
+import { CatalogService } from '../application/catalog/catalog-service';
+import {
+  createCustomerProcessor,
+  createEmailProcessor,
+  userIdByEmail,
+} from '../application/customer/customer-processors';
+import { LogForwarder } from '../application/messaging/log-forwarder';
+import { createOrderProcessor } from '../application/orders/order-processor';
+import { OrderService } from '../application/orders/order-service';
+import { OrderWatchdog } from '../application/orders/order-watchdog';
+import { PaymentMethodService } from '../application/payments/payment-method-service';
+import { ReservationService } from '../application/reservations/reservation-service';
+import { OrderSagas, SAGA_EVENT_TYPES, type SagaOptions } from '../application/sagas/order-sagas';
+import { createTicketedEventProcessor } from '../application/ticketed-event/ticketed-event-processor';
+import { createBarcodeProcessor } from '../application/tickets/barcodes';
+import { createTicketProcessor } from '../application/tickets/ticket-processor';
+import { TicketService } from '../application/tickets/ticket-service';
+import { createVenueProcessor, SeatIndexes } from '../application/venue/venue-processor';
+import type { AppConfig } from '../infrastructure/config/config';
+import { allProjections } from '../projections';
+import { ProjectionRunner } from '../projections/projection-runner';
+import { provide } from './bind';
+import { IDS } from './identifiers';
+
+/**
+ * The application, whatever the profile: one command processor per aggregate (each stream has exactly one
+ * write path, built once here and injected), then the services, sagas and jobs that use them.
+ */
+export function applicationModule(
+  config: AppConfig,
+  logger: Logger,
+  sagaFaults?: SagaOptions['faults'],
+): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(IDS.config).toConstantValue(config);
+    bind(IDS.logger).toConstantValue(logger);
+
+    // ---- one processor per aggregate --------------------------------------------------------------------
+    provide(bind, IDS.venues, [IDS.eventStore], createVenueProcessor);
+    provide(bind, IDS.seatIndexes, [IDS.venues], (venues) => new SeatIndexes(venues));
+    provide(
+      bind,
+      IDS.ticketedEvents,
+      [IDS.eventStore, IDS.snapshotStore, IDS.seatIndexes, IDS.clock],
+      (store, snapshots, seatIndexes, clock) =>
+        createTicketedEventProcessor(store, snapshots, seatIndexes, clock),
+    );
+    provide(bind, IDS.customers, [IDS.eventStore, IDS.clock], createCustomerProcessor);
+    provide(bind, IDS.emails, [IDS.eventStore], createEmailProcessor);
+    provide(bind, IDS.orders, [IDS.eventStore, IDS.clock], createOrderProcessor);
+    provide(bind, IDS.tickets, [IDS.eventStore, IDS.clock], createTicketProcessor);
+    provide(bind, IDS.barcodes, [IDS.eventStore], createBarcodeProcessor);
+
+    // ---- read side ------------------------------------------------------------------------------------------
+    provide(
+      bind,
+      IDS.projections,
+      [IDS.eventStore, IDS.readStore],
+      (store, readStore) =>
+        new ProjectionRunner(store, readStore, allProjections(), {
+          onError: (err, event) =>
+            logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+        }),
+    );
+    provide(
+      bind,
+      IDS.catalogQueries,
+      [IDS.readStore, IDS.clock],
+      (rs, clock) => new CatalogQueries(rs, clock),
+    );
+
+    provide(bind, IDS.audit, [IDS.eventStore, IDS.readStore], (store, rs) => new AuditService(store, rs));
+    provide(bind, IDS.analytics, [IDS.readStore], (rs) => new SalesAnalytics(rs));
+
+    // ---- services ---------------------------------------------------------------------------------------------
+    provide(
+      bind,
+      IDS.accountService,
+      [IDS.customers, IDS.emails, IDS.accessTokens, IDS.passwordHasher, IDS.ids, IDS.clock],
+      (customers, emails, tokens, hasher, ids, clock) =>
+        new AccountService(customers, emails, tokens, hasher, ids, clock),
+    );
+    provide(
+      bind,
+      IDS.catalogService,
+      [IDS.venues, IDS.ticketedEvents, IDS.seatIndexes, IDS.ids],
+      (venues, events, seatIndexes, ids) => new CatalogService(venues, events, seatIndexes, ids),
+    );
+    provide(
+      bind,
+      IDS.paymentMethodService,
+      [IDS.customers, IDS.paymentGateway, IDS.ids],
+      (customers, gateway, ids) => new PaymentMethodService(customers, gateway, ids),
+    );
+    const catchUp = (runner: ProjectionRunner) => () => runner.catchUp(config.readYourWritesTimeoutMs);
+    provide(
+      bind,
+      IDS.reservationService,
+      [IDS.ticketedEvents, IDS.readStore, IDS.clock, IDS.ids, IDS.projections],
+      (events, readStore, clock, ids, runner) =>
+        new ReservationService(events, readStore, clock, ids, config.holdSeconds, catchUp(runner)),
+    );
+    provide(
+      bind,
+      IDS.ticketService,
+      [
+        IDS.tickets,
+        IDS.barcodes,
+        IDS.orders,
+        IDS.emails,
+        IDS.eventStore,
+        IDS.readStore,
+        IDS.clock,
+        IDS.qrRenderer,
+        IDS.projections,
+      ],
+      (tickets, barcodes, orders, emails, store, readStore, clock, qr, runner) =>
+        new TicketService({
+          tickets,
+          barcodes,
+          orders,
+          store,
+          readStore,
+          clock,
+          qr,
+          findUserIdByEmail: userIdByEmail(emails),
+          catchUp: catchUp(runner),
+        }),
+    );
+    provide(
+      bind,
+      IDS.orderService,
+      [
+        IDS.orders,
+        IDS.ticketedEvents,
+        IDS.seatIndexes,
+        IDS.reservationService,
+        IDS.paymentMethodService,
+        IDS.paymentGateway,
+        IDS.readStore,
+        IDS.clock,
+        IDS.projections,
+      ],
+      (orders, events, seatIndexes, reservations, methods, gateway, readStore, clock, runner) =>
+        new OrderService(
+          orders,
+          events,
+          seatIndexes,
+          reservations,
+          methods,
+          gateway,
+          readStore,
+          clock,
+          catchUp(runner),
+        ),
+    );
+
+    // ---- sagas and jobs -----------------------------------------------------------------------------------
+    provide(
+      bind,
+      IDS.sagas,
+      [
+        IDS.messageBus,
+        IDS.orders,
+        IDS.ticketedEvents,
+        IDS.paymentGateway,
+        IDS.ticketService,
+        IDS.readStore,
+        IDS.projections,
+      ],
+      (bus, orders, events, gateway, tickets, readStore, runner) =>
+        new OrderSagas(
+          bus,
+          orders,
+          events,
+          gateway,
+          tickets,
+          readStore,
+          (position) => runner.waitFor(position, 30_000),
+          logger,
+          {
+            namespace: config.busNamespace,
+            maxRetries: config.sagaMaxRetries,
+            retryDelayMs: config.sagaRetryDelayMs,
+            faults: sagaFaults,
+          },
+        ),
+    );
+    provide(
+      bind,
+      IDS.forwarder,
+      [IDS.eventStore, IDS.messageBus, IDS.checkpointStore],
+      (store, bus, checkpoints) =>
+        new LogForwarder(store, bus, checkpoints, {
+          types: SAGA_EVENT_TYPES,
+          name: `bus-forwarder:${config.busNamespace}`,
+          onError: (err) => logger.warn({ err }, 'forwarding to the bus failed; retrying'),
+        }),
+    );
+    provide(
+      bind,
+      IDS.watchdog,
+      [IDS.sagas, IDS.orders, IDS.readStore, IDS.clock],
+      (sagas, orders, readStore, clock) =>
+        new OrderWatchdog(sagas, orders, readStore, clock, logger, {
+          afterMs: config.orderWatchdogAfterMs,
+          intervalMs: config.orderWatchdogIntervalMs,
+          maxRedrives: config.orderWatchdogMaxRedrives,
+        }),
+    );
+  });
+}

@@ -1,0 +1,68 @@
+import { fail } from '../shared/errors';
+import { tierOf } from '../ticketed-event/decide';
+import type { TicketedEventState } from '../ticketed-event/state';
+import type { SeatIndex } from '../venue/seat-index';
+import type { OrderSeat, OrderState } from './order';
+import { orderTotals, type OrderTotals } from './pricing';
+
+/** What an order of a hold records about it, taken from the event's stream. */
+export interface OrderableHold extends OrderTotals {
+  eventId: string;
+  eventName: string;
+  eventDate: string;
+  venueName: string;
+  seats: OrderSeat[];
+}
+
+export interface HoldToOrderFacts {
+  /** The event stream's state (the hold as SeatsHeld recorded it, and whether it was sold). */
+  event: TicketedEventState;
+  /** The state of the order stream this hold's order would be written to. */
+  order: OrderState;
+  holdId: string;
+  buyer: { userId: string; isAdmin: boolean };
+  now: Date;
+  /** The venue's layout: section names, rows and seat numbers for the order's seats. */
+  seats: SeatIndex;
+}
+
+/**
+ * Whether a hold can be ordered now, decided on the write side: refused when it already has an order
+ * (RESERVATION_ALREADY_ORDERED) or is no longer live (RESERVATION_EXPIRED: expired, released or its event
+ * cancelled). The order is charged the prices the hold recorded, plus tax.
+ */
+export function holdToOrder({ event, order, holdId, buyer, now, seats }: HoldToOrderFacts): OrderableHold {
+  const details = event.details;
+  if (!details) fail('RESERVATION_NOT_FOUND', 'Reservation not found');
+  const hold = event.holds.get(holdId);
+  // Someone else's hold is answered exactly like a missing one: ids are not an oracle.
+  if (hold && hold.userId !== buyer.userId && !buyer.isAdmin)
+    fail('RESERVATION_NOT_FOUND', 'Reservation not found');
+  const orderId = order.placed?.orderId ?? event.soldHolds.get(holdId);
+  if (orderId !== undefined)
+    fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: orderId });
+  if (!hold || hold.expiresAt <= now.getTime())
+    fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', {
+      reservation_id: holdId,
+    });
+  return {
+    eventId: details.eventId,
+    eventName: details.name,
+    eventDate: details.date,
+    venueName: details.venueName,
+    seats: hold.seatIds.map((seatId) => {
+      const place = seats.seats.get(seatId);
+      if (!place) throw new Error(`Seat ${seatId} of hold ${holdId} is not in the venue's layout`);
+      const tier = tierOf(event, seats, seatId);
+      return {
+        seatId,
+        section: place.sectionName,
+        row: place.row,
+        seat: String(place.number),
+        priceCents: tier.priceCents,
+        feesCents: tier.feesCents,
+      };
+    }),
+    ...orderTotals(hold.subtotalCents, hold.feesCents),
+  };
+}

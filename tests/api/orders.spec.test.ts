@@ -1,0 +1,192 @@
+import { ManualClock } from '../../src/infrastructure/clock/system-clock';
+import {
+  apiSpecification,
+  customerRegistered,
+  paymentMethodAdded,
+  publishedEvent,
+  seatsHeld,
+  streams,
+  type ApiSpecification,
+  type Streams,
+} from '../support/api-spec';
+
+// Placing an order: given the event's stream (the hold) and the buyer's stream (the card), one POST /v1/orders,
+// the events it appends or the error. Capture, confirmation and tickets are the sagas' (switched off here: the
+// request is the only writer). The order rules are the order decider's (tests/unit/order.unit.test.ts).
+
+const NOW = '2026-06-01T12:00:00.000Z';
+const at = (offsetSeconds: number) => new Date(Date.parse(NOW) + offsetSeconds * 1000).toISOString();
+
+describe('orders: given events, one request, new events or an error', () => {
+  const clock = new ManualClock(NOW);
+  let spec: ApiSpecification;
+  let n = 0;
+
+  /** A published event, a buyer with one saved card, and the buyer's hold on two Floor seats. */
+  const scene = (options: { cardToken?: string; expiresAt?: string } = {}) => {
+    const k = ++n;
+    const eventId = `ord-spec-${k}`;
+    const userId = `ord-spec-buyer-${k}`;
+    const holdId = `ord-spec-hold-${k}`;
+    const seatIds = ['s1:A:1', 's1:A:2'];
+    const given: Streams[] = [
+      publishedEvent(eventId),
+      {
+        [streams.event(eventId)]: [
+          seatsHeld({
+            eventId,
+            holdId,
+            userId,
+            seatIds,
+            heldAt: at(-60),
+            expiresAt: options.expiresAt ?? at(540),
+          }),
+        ],
+        [streams.customer(userId)]: [
+          customerRegistered(userId, `${userId}@example.test`),
+          paymentMethodAdded('pm-1', { cardToken: options.cardToken ?? 'tok_visa' }),
+        ],
+      },
+    ];
+    return { eventId, userId, holdId, seatIds, given, token: spec.t.mintToken(userId) };
+  };
+  const placeOrder = (token: string, reservationId: string, paymentMethodId = 'pm-1') => ({
+    method: 'POST',
+    path: '/v1/orders',
+    token,
+    body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
+  });
+
+  beforeAll(async () => {
+    spec = await apiSpecification({ clock });
+  });
+  afterAll(() => spec?.close());
+
+  it('201 PENDING / AUTHORIZED priced as the hold recorded, plus 9% tax on the price; OrderPlaced', async () => {
+    const s = scene();
+    const { response } = await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .then({
+        status: 201,
+        body: {
+          order_id: expect.any(String),
+          status: 'PENDING',
+          seats: [
+            { section: 'Floor', row: 'A', seat: '1', seat_id: 's1:A:1' },
+            { section: 'Floor', row: 'A', seat: '2', seat_id: 's1:A:2' },
+          ],
+          subtotal: 300,
+          fees: 45,
+          taxes: 27,
+          total: 372,
+          payment_status: 'AUTHORIZED',
+          created_at: NOW,
+        },
+        events: (res) => ({
+          [streams.order(res.body.order_id)]: [
+            {
+              type: 'OrderPlaced',
+              data: {
+                orderId: res.body.order_id,
+                userId: s.userId,
+                eventId: s.eventId,
+                reservationId: s.holdId,
+                eventName: 'The Test Tour',
+                eventDate: '2030-08-15T19:00:00.000Z',
+                venueName: 'Test Arena',
+                seats: [
+                  expect.objectContaining({ seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1' }),
+                  expect.objectContaining({ seatId: 's1:A:2', section: 'Floor', row: 'A', seat: '2' }),
+                ],
+                subtotalCents: 30000,
+                feesCents: 4500,
+                taxesCents: 2700,
+                totalCents: 37200,
+                paymentMethodId: 'pm-1',
+                cardToken: 'tok_visa',
+                authorizationId: expect.any(String),
+                deliveryMethod: 'MOBILE',
+                billingAddress: null,
+                placedAt: NOW,
+              },
+            },
+          ],
+        }),
+      });
+    expect(response.headers.get('location')).toBe(`/v1/orders/${response.body.order_id}`);
+    expect(response.text).not.toContain('tok_visa');
+  });
+
+  it('402 PAYMENT_DECLINED releases the hold at once (HoldReleased, order_failed) and records no order', async () => {
+    const s = scene({ cardToken: 'tok_chargeDeclined' });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .then({
+        status: 402,
+        error: { code: 'PAYMENT_DECLINED', details: { reason: expect.any(String) } },
+        events: {
+          [streams.event(s.eventId)]: [
+            {
+              type: 'HoldReleased',
+              data: {
+                eventId: s.eventId,
+                holdId: s.holdId,
+                userId: s.userId,
+                seatIds: s.seatIds,
+                reason: 'order_failed',
+                releasedAt: NOW,
+              },
+            },
+          ],
+        },
+      });
+  });
+
+  it('410 RESERVATION_EXPIRED for a hold past its expiry', async () => {
+    const s = scene({ expiresAt: at(-1) });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .thenError(410, 'RESERVATION_EXPIRED');
+  });
+
+  it('409 RESERVATION_ALREADY_ORDERED for a hold already sold', async () => {
+    const s = scene();
+    const sold = {
+      type: 'SeatsSold',
+      data: {
+        eventId: s.eventId,
+        holdId: s.holdId,
+        orderId: 'an-earlier-order',
+        userId: s.userId,
+        seatIds: s.seatIds,
+        soldAt: at(-30),
+        totalCents: 37200,
+      },
+    };
+    await spec
+      .given(...s.given, { [streams.event(s.eventId)]: [sold] })
+      .when(placeOrder(s.token, s.holdId))
+      .thenError(409, 'RESERVATION_ALREADY_ORDERED');
+  });
+
+  it("404 RESERVATION_NOT_FOUND for someone else's hold or an unknown one", async () => {
+    const s = scene();
+    const other = scene();
+    await spec
+      .given(...s.given, ...other.given)
+      .when(placeOrder(other.token, s.holdId))
+      .thenError(404, 'RESERVATION_NOT_FOUND');
+    await spec.given().when(placeOrder(s.token, 'no-such-hold')).thenError(404, 'RESERVATION_NOT_FOUND');
+  });
+
+  it('400 INVALID_PAYMENT_METHOD for a payment method the buyer does not have', async () => {
+    const s = scene();
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId, 'pm-someone-elses'))
+      .thenError(400, 'INVALID_PAYMENT_METHOD');
+  });
+});
