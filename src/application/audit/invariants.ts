@@ -1,24 +1,55 @@
 import type { EventStore, RecordedEvent } from '../ports/event-store';
-import { SeatLedger, type SeatViolation } from './seat-ledger';
+import { refOf, SeatLedger, type EventRef, type SeatViolation } from './seat-ledger';
 
 interface OrderLedger {
+  eventId: string | null;
   totalCents: number;
   seats: number;
   captured: number;
   capturedCents: number;
   refundedCents: number;
+  refundCompleted: boolean;
   confirmed: boolean;
   cancelled: boolean;
   failed: boolean;
   ticketsIssued: number;
   soldCents: number;
+  returned: boolean;
+  placed?: EventRef;
+  confirmedBy?: EventRef;
+  captures: EventRef[];
+}
+
+/** A broken invariant, named by the event that broke it (stream, revision, position) and the events involved. */
+export interface Violation {
+  invariant:
+    | 'seat_claimed_twice'
+    | 'capture_without_order'
+    | 'captured_twice'
+    | 'capture_amount'
+    | 'confirmed_without_capture'
+    | 'confirmed_without_tickets'
+    | 'money_per_event'
+    | 'hold_outlived_expiry';
+  stream: string;
+  revision: number;
+  position: number;
+  detail: string;
+  events: EventRef[];
 }
 
 export interface InvariantReport {
   events: number;
   headPosition: number;
   seats: { holds: number; sales: number; violations: SeatViolation[] };
-  money: { capturedCents: number; refundedCents: number; confirmedOrderCents: number; problems: string[] };
+  money: {
+    capturedCents: number;
+    refundedCents: number;
+    confirmedOrderCents: number;
+    /** Per event: captured minus refunded, and the revenue its seats were sold for (less returns). */
+    perEvent: Record<string, { netCapturedCents: number; revenueCents: number }>;
+    problems: string[];
+  };
   orders: {
     total: number;
     confirmed: number;
@@ -27,121 +58,289 @@ export interface InvariantReport {
     pending: number;
     missingTickets: string[];
   };
+  /** Every broken invariant, each naming its stream, revision and events. */
+  violations: Violation[];
   ok: boolean;
 }
 
+export interface AuditOptions {
+  /**
+   * The expiry job's period: a hold released as expired later than this after its expiry broke the promise that
+   * seats come back on sale. Unset: not checked (a log from a test clock, or a server that was down, breaks it
+   * without a fault).
+   */
+  holdExpiryPeriodMs?: number;
+}
+
 /**
- * Replays the whole log and checks what must always hold: no seat held or sold twice; every captured amount is
- * an order's total, captured once; money reconciles (captured - refunded = totals of confirmed, not cancelled
- * orders); every confirmed order has one ticket per seat. Independent of the deciders: it reads the log only.
+ * The invariants, checked at every point of the log as it is folded (independent of the deciders: it reads the
+ * log only):
+ * - no seat held or sold twice, no hold sold after it expired (SeatLedger);
+ * - a capture belongs to an order placed before it, and an order is captured at most once, for its total;
+ * - an order is confirmed only once captured, and (at the end) a confirmed order has one ticket per seat;
+ * - money: per event, captured minus refunded equals the revenue of its sold seats less returns, over the
+ *   orders that are settled (orders still in flight are counted, not judged);
+ * - with holdExpiryPeriodMs: no hold outlives its expiry by more than the expiry job's period.
  */
-export async function checkInvariants(store: EventStore, pageSize = 10_000): Promise<InvariantReport> {
-  const seats = new SeatLedger();
-  const orders = new Map<string, OrderLedger>();
-  let events = 0;
-  let from = 0;
-  let head = 0;
-  const order = (id: string) => {
-    let o = orders.get(id);
-    if (!o)
-      orders.set(
-        id,
-        (o = {
-          totalCents: 0,
-          seats: 0,
-          captured: 0,
-          capturedCents: 0,
-          refundedCents: 0,
-          confirmed: false,
-          cancelled: false,
-          failed: false,
-          ticketsIssued: 0,
-          soldCents: 0,
-        }),
-      );
+export class LogAuditor {
+  private readonly seats: SeatLedger;
+  private readonly orders = new Map<string, OrderLedger>();
+  readonly violations: Violation[] = [];
+  events = 0;
+  headPosition = 0;
+
+  constructor(options: AuditOptions = {}) {
+    const period = options.holdExpiryPeriodMs;
+    this.seats = new SeatLedger(
+      period === undefined
+        ? undefined
+        : (event, lateMs, hold) => {
+            if (lateMs > period)
+              this.violate(
+                'hold_outlived_expiry',
+                event,
+                `released ${lateMs} ms after its expiry (period ${period} ms)`,
+                [hold],
+              );
+          },
+    );
+  }
+
+  apply(event: RecordedEvent): void {
+    this.events += 1;
+    this.headPosition = event.position;
+    const seatViolations = this.seats.violations.length;
+    this.seats.apply(event);
+    for (const v of this.seats.violations.slice(seatViolations))
+      this.violations.push({
+        invariant: v.problem === 'sold_after_expiry' ? 'hold_outlived_expiry' : 'seat_claimed_twice',
+        stream: v.stream,
+        revision: v.revision,
+        position: v.position,
+        detail: `seat ${v.seatId} of event ${v.eventId}: ${v.problem}, ${v.detail}`,
+        events: v.events,
+      });
+
+    const d = event.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    switch (event.type) {
+      case 'OrderPlaced':
+        Object.assign(this.order(d.orderId), {
+          eventId: d.eventId,
+          totalCents: d.totalCents,
+          seats: d.seats.length,
+          placed: refOf(event),
+        });
+        return;
+      case 'PaymentCaptured': {
+        const o = this.order(d.orderId);
+        if (!o.placed)
+          this.violate('capture_without_order', event, `capture for order ${d.orderId}, never placed`);
+        else if (o.captured >= 1)
+          this.violate('captured_twice', event, `order ${d.orderId} captured again`, [
+            ...o.captures,
+            o.placed,
+          ]);
+        else if (d.amountCents !== o.totalCents)
+          this.violate('capture_amount', event, `captured ${d.amountCents} for a total of ${o.totalCents}`, [
+            o.placed,
+          ]);
+        o.captured += 1;
+        o.capturedCents += d.amountCents;
+        o.captures.push(refOf(event));
+        return;
+      }
+      case 'OrderConfirmed': {
+        const o = this.order(d.orderId);
+        o.confirmed = true;
+        o.confirmedBy = refOf(event);
+        if (o.captured !== 1)
+          this.violate(
+            'confirmed_without_capture',
+            event,
+            `order ${d.orderId} confirmed after ${o.captured} captures`,
+            o.captures,
+          );
+        return;
+      }
+      case 'OrderFailed':
+        this.order(d.orderId).failed = true;
+        return;
+      case 'OrderCancelled':
+        this.order(d.orderId).cancelled = true;
+        return;
+      case 'RefundCompleted': {
+        const o = this.order(d.orderId);
+        o.refundCompleted = true;
+        if (!d.voided) o.refundedCents += d.amountCents;
+        return;
+      }
+      case 'TicketsIssued':
+        this.order(d.orderId).ticketsIssued += d.tickets.length;
+        return;
+      case 'SeatsSold':
+        this.order(d.orderId).soldCents += d.totalCents;
+        return;
+      case 'SeatsReturned':
+        this.order(d.orderId).returned = true;
+        return;
+    }
+  }
+
+  /** The report once the log (or the part of it being audited) has been folded. */
+  report(): InvariantReport {
+    const violations = [...this.violations];
+    const problems: string[] = [];
+    const missingTickets: string[] = [];
+    const perEvent: InvariantReport['money']['perEvent'] = {};
+    const unsettled = new Map<string, string[]>();
+    let capturedCents = 0;
+    let refundedCents = 0;
+    let confirmedOrderCents = 0;
+    let confirmed = 0;
+    let cancelled = 0;
+    let failed = 0;
+    let pending = 0;
+    const mismatched = new Map<string, Array<{ id: string; o: OrderLedger }>>();
+    for (const [id, o] of this.orders) {
+      capturedCents += o.capturedCents;
+      refundedCents += o.refundedCents;
+      if (o.refundedCents > o.capturedCents) problems.push(`order ${id} refunded more than captured`);
+      if (o.cancelled) cancelled += 1;
+      else if (o.confirmed) {
+        confirmed += 1;
+        confirmedOrderCents += o.totalCents;
+        if (o.ticketsIssued !== o.seats) {
+          missingTickets.push(id);
+          const at = o.confirmedBy!;
+          violations.push({
+            invariant: 'confirmed_without_tickets',
+            stream: at.stream,
+            revision: at.revision,
+            position: at.position,
+            detail: `order ${id} confirmed with ${o.ticketsIssued} tickets for ${o.seats} seats`,
+            events: [at],
+          });
+        }
+      } else if (o.failed) failed += 1;
+      else pending += 1;
+
+      // Money per event, over settled orders: what was kept (captured - refunded) is what the seats sold for.
+      if (!o.eventId) continue;
+      const revenue = o.returned ? 0 : o.soldCents;
+      const money = (perEvent[o.eventId] ??= { netCapturedCents: 0, revenueCents: 0 });
+      money.netCapturedCents += o.capturedCents - o.refundedCents;
+      money.revenueCents += revenue;
+      if (!settled(o)) {
+        unsettled.set(o.eventId, [...(unsettled.get(o.eventId) ?? []), id]);
+        continue;
+      }
+      if (o.capturedCents - o.refundedCents !== revenue)
+        mismatched.set(o.eventId, [...(mismatched.get(o.eventId) ?? []), { id, o }]);
+    }
+    for (const [eventId, list] of mismatched) {
+      const first = list[0].o.placed!;
+      const detail = list
+        .slice(0, 10)
+        .map(
+          ({ id, o }) =>
+            `order ${id}: captured ${o.capturedCents} - refunded ${o.refundedCents} != sold ${o.returned ? 0 : o.soldCents}`,
+        )
+        .join('; ');
+      problems.push(`event ${eventId}: ${detail}`);
+      violations.push({
+        invariant: 'money_per_event',
+        stream: first.stream,
+        revision: first.revision,
+        position: first.position,
+        detail: `event ${eventId}: ${list.length} settled orders whose money does not match their seats: ${detail}`,
+        events: list.slice(0, 10).map(({ o }) => o.placed!),
+      });
+    }
+    for (const v of violations)
+      if (
+        v.invariant !== 'seat_claimed_twice' &&
+        v.invariant !== 'confirmed_without_tickets' &&
+        v.invariant !== 'money_per_event'
+      )
+        problems.push(`${v.invariant} at ${v.stream}@${v.revision}: ${v.detail}`);
+    const seatViolations = this.seats.violations;
+    return {
+      events: this.events,
+      headPosition: this.headPosition,
+      seats: { holds: this.seats.holds, sales: this.seats.sales, violations: seatViolations },
+      money: { capturedCents, refundedCents, confirmedOrderCents, perEvent, problems },
+      orders: { total: this.orders.size, confirmed, cancelled, failed, pending, missingTickets },
+      violations: violations.sort((a, b) => a.position - b.position),
+      ok: violations.length === 0 && problems.length === 0,
+    };
+  }
+
+  private order(id: string): OrderLedger {
+    let o = this.orders.get(id);
+    if (!o) {
+      o = {
+        eventId: null,
+        totalCents: 0,
+        seats: 0,
+        captured: 0,
+        capturedCents: 0,
+        refundedCents: 0,
+        refundCompleted: false,
+        confirmed: false,
+        cancelled: false,
+        failed: false,
+        ticketsIssued: 0,
+        soldCents: 0,
+        returned: false,
+        captures: [],
+      };
+      this.orders.set(id, o);
+    }
     return o;
-  };
+  }
+
+  private violate(
+    invariant: Violation['invariant'],
+    event: RecordedEvent,
+    detail: string,
+    others: EventRef[] = [],
+  ) {
+    this.violations.push({
+      invariant,
+      stream: event.streamName,
+      revision: event.revision,
+      position: event.position,
+      detail,
+      events: [refOf(event), ...others],
+    });
+  }
+}
+
+/**
+ * Whether an order's money and seats are final: confirmed (and not cancelled); cancelled or failed with the
+ * refund done (or nothing captured) and the sold seats returned. Anything else is in flight.
+ */
+function settled(o: OrderLedger): boolean {
+  const seatsBack = o.soldCents === 0 || o.returned;
+  if (o.cancelled) return (o.refundCompleted || o.capturedCents === 0) && seatsBack;
+  if (o.confirmed) return true; // confirmed only after its sale and capture: nothing is in flight
+  if (o.failed) return (o.refundCompleted || o.capturedCents === 0) && seatsBack;
+  return false;
+}
+
+/** Replays the whole log and checks the invariants (see LogAuditor). */
+export async function checkInvariants(
+  store: EventStore,
+  pageSize = 10_000,
+  options: AuditOptions = {},
+): Promise<InvariantReport> {
+  const auditor = new LogAuditor(options);
+  let from = 0;
   for (;;) {
     const page: RecordedEvent[] = await store.readAll({ fromPosition: from, maxCount: pageSize });
-    for (const event of page) {
-      events += 1;
-      head = event.position;
-      seats.apply(event);
-      const d = event.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      switch (event.type) {
-        case 'OrderPlaced':
-          Object.assign(order(d.orderId), { totalCents: d.totalCents, seats: d.seats.length });
-          break;
-        case 'PaymentCaptured':
-          order(d.orderId).captured += 1;
-          order(d.orderId).capturedCents += d.amountCents;
-          break;
-        case 'OrderConfirmed':
-          order(d.orderId).confirmed = true;
-          break;
-        case 'OrderFailed':
-          order(d.orderId).failed = true;
-          break;
-        case 'OrderCancelled':
-          order(d.orderId).cancelled = true;
-          break;
-        case 'RefundCompleted':
-          if (!d.voided) order(d.orderId).refundedCents += d.amountCents;
-          break;
-        case 'TicketsIssued':
-          order(d.orderId).ticketsIssued += d.tickets.length;
-          break;
-        case 'SeatsSold':
-          order(d.orderId).soldCents += d.totalCents;
-          break;
-      }
-    }
+    for (const event of page) auditor.apply(event);
     if (page.length < pageSize) break;
     from = page[page.length - 1].position;
   }
-
-  const problems: string[] = [];
-  const missingTickets: string[] = [];
-  let capturedCents = 0;
-  let refundedCents = 0;
-  let confirmedOrderCents = 0;
-  let confirmed = 0;
-  let cancelled = 0;
-  let failed = 0;
-  let pending = 0;
-  for (const [id, o] of orders) {
-    capturedCents += o.capturedCents;
-    refundedCents += o.refundedCents;
-    if (o.captured > 1) problems.push(`order ${id} captured ${o.captured} times`);
-    if (o.captured === 1 && o.capturedCents !== o.totalCents)
-      problems.push(`order ${id} captured ${o.capturedCents} for a total of ${o.totalCents}`);
-    if (o.soldCents && o.soldCents !== o.totalCents)
-      problems.push(`order ${id} sold seats for ${o.soldCents}, total ${o.totalCents}`);
-    if (o.confirmed && o.captured !== 1) problems.push(`order ${id} confirmed without exactly one capture`);
-    if (o.refundedCents > o.capturedCents) problems.push(`order ${id} refunded more than captured`);
-    if (o.cancelled) cancelled += 1;
-    else if (o.confirmed) {
-      confirmed += 1;
-      confirmedOrderCents += o.totalCents;
-      if (o.ticketsIssued !== o.seats) missingTickets.push(id);
-    } else if (o.failed) failed += 1;
-    else pending += 1;
-  }
-  // Orders cancelled but not yet refunded are still counted as captured money: report, do not fail.
-  const inFlightRefunds = [...orders.values()]
-    .filter((o) => o.cancelled && o.capturedCents > o.refundedCents)
-    .reduce((n, o) => n + o.capturedCents - o.refundedCents, 0);
-  if (capturedCents - refundedCents !== confirmedOrderCents + inFlightRefunds) {
-    problems.push(
-      `captured ${capturedCents} - refunded ${refundedCents} != confirmed orders ${confirmedOrderCents} + refunds in flight ${inFlightRefunds}`,
-    );
-  }
-  return {
-    events,
-    headPosition: head,
-    seats: { holds: seats.holds, sales: seats.sales, violations: seats.violations },
-    money: { capturedCents, refundedCents, confirmedOrderCents, problems },
-    orders: { total: orders.size, confirmed, cancelled, failed, pending, missingTickets },
-    ok: seats.violations.length === 0 && problems.length === 0 && missingTickets.length === 0,
-  };
+  return auditor.report();
 }

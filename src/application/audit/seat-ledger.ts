@@ -1,35 +1,93 @@
 import type { EventStore, RecordedEvent } from '../ports/event-store';
 
+/** An event as a violation names it: where it is in its stream and in the log. */
+export interface EventRef {
+  stream: string;
+  revision: number;
+  position: number;
+  type: string;
+  id: string;
+}
+
+export const refOf = (event: RecordedEvent): EventRef => ({
+  stream: event.streamName,
+  revision: event.revision,
+  position: event.position,
+  type: event.type,
+  id: event.id,
+});
+
 export interface SeatViolation {
   eventId: string;
   seatId: string;
+  /** The offending event: its log position, stream and revision. */
   position: number;
-  problem: 'held_while_taken' | 'sold_while_taken' | 'sold_without_hold' | 'released_by_stranger';
+  stream: string;
+  revision: number;
+  problem:
+    | 'held_while_taken'
+    | 'sold_while_taken'
+    | 'sold_without_hold'
+    | 'released_by_stranger'
+    | 'sold_after_expiry';
   detail: string;
+  /** The offending event, then the event that had claimed the seat (when there was one). */
+  events: EventRef[];
 }
 
 interface SeatOwner {
   holdId: string;
   status: 'HELD' | 'SOLD';
   orderId?: string;
+  /** The event that claimed the seat. */
+  by: EventRef;
+}
+
+interface HoldInfo {
+  expiresAt: number;
+  by: EventRef;
 }
 
 /**
  * Replays seat events from the log alone (no domain code, no cache) and reports every moment a seat was
- * claimed by two holds or sales at once. The decider must make this list empty; the auditor's check and the
- * tests use this independent fold to prove it.
+ * claimed by two holds or sales at once, or a hold was sold after it expired. The decider must make this list
+ * empty; the auditor's check and the tests use this independent fold to prove it.
  */
 export class SeatLedger {
   private readonly owners = new Map<string, SeatOwner>();
+  /** Live holds by `${eventId}/${holdId}`: when they expire. */
+  private readonly holdsById = new Map<string, HoldInfo>();
   readonly violations: SeatViolation[] = [];
   holds = 0;
   sales = 0;
 
+  /**
+   * @param onExpiredRelease called for each hold released as `expired`, with how late the release came (ms);
+   *   the replay's hold-expiry invariant listens here.
+   */
+  constructor(
+    private readonly onExpiredRelease?: (event: RecordedEvent, lateMs: number, hold: EventRef) => void,
+  ) {}
+
   apply(event: RecordedEvent): void {
-    const data = event.data as { eventId: string; holdId: string; orderId?: string; seatIds: string[] };
+    const data = event.data as {
+      eventId: string;
+      holdId: string;
+      orderId?: string;
+      seatIds: string[];
+      expiresAt?: string;
+      releasedAt?: string;
+      soldAt?: string;
+      reason?: string;
+    };
     switch (event.type) {
-      case 'SeatsHeld':
+      case 'SeatsHeld': {
         this.holds += 1;
+        const by = refOf(event);
+        this.holdsById.set(`${data.eventId}/${data.holdId}`, {
+          expiresAt: Date.parse(data.expiresAt ?? ''),
+          by,
+        });
         for (const seatId of data.seatIds) {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
@@ -40,21 +98,49 @@ export class SeatLedger {
               seatId,
               'held_while_taken',
               `already ${owner.status} by hold ${owner.holdId}`,
+              owner.by,
             );
-          this.owners.set(key, { holdId: data.holdId, status: 'HELD' });
+          this.owners.set(key, { holdId: data.holdId, status: 'HELD', by });
         }
         return;
-      case 'HoldReleased':
+      }
+      case 'HoldReleased': {
+        const holdKey = `${data.eventId}/${data.holdId}`;
+        const hold = this.holdsById.get(holdKey);
+        this.holdsById.delete(holdKey);
+        if (hold && data.reason === 'expired' && data.releasedAt)
+          this.onExpiredRelease?.(event, Date.parse(data.releasedAt) - hold.expiresAt, hold.by);
         for (const seatId of data.seatIds) {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
           if (owner?.holdId === data.holdId && owner.status === 'HELD') this.owners.delete(key);
           else if (owner && owner.holdId !== data.holdId)
-            this.violate(event, data.eventId, seatId, 'released_by_stranger', `owned by ${owner.holdId}`);
+            this.violate(
+              event,
+              data.eventId,
+              seatId,
+              'released_by_stranger',
+              `owned by ${owner.holdId}`,
+              owner.by,
+            );
         }
         return;
-      case 'SeatsSold':
+      }
+      case 'SeatsSold': {
         this.sales += 1;
+        const by = refOf(event);
+        const holdKey = `${data.eventId}/${data.holdId}`;
+        const hold = this.holdsById.get(holdKey);
+        this.holdsById.delete(holdKey);
+        if (hold && data.soldAt && Date.parse(data.soldAt) >= hold.expiresAt)
+          this.violate(
+            event,
+            data.eventId,
+            data.seatIds[0] ?? '',
+            'sold_after_expiry',
+            `hold ${data.holdId} expired at ${new Date(hold.expiresAt).toISOString()}, sold at ${data.soldAt}`,
+            hold.by,
+          );
         for (const seatId of data.seatIds) {
           const key = `${data.eventId}/${seatId}`;
           const owner = this.owners.get(key);
@@ -66,10 +152,12 @@ export class SeatLedger {
               seatId,
               'sold_while_taken',
               `${owner.status} by ${owner.holdId}`,
+              owner.by,
             );
-          this.owners.set(key, { holdId: data.holdId, status: 'SOLD', orderId: data.orderId });
+          this.owners.set(key, { holdId: data.holdId, status: 'SOLD', orderId: data.orderId, by });
         }
         return;
+      }
       case 'SeatsReturned':
         for (const seatId of data.seatIds) {
           const key = `${data.eventId}/${seatId}`;
@@ -90,8 +178,18 @@ export class SeatLedger {
     seatId: string,
     problem: SeatViolation['problem'],
     detail: string,
+    other?: EventRef,
   ) {
-    this.violations.push({ eventId, seatId, position: event.position, problem, detail });
+    this.violations.push({
+      eventId,
+      seatId,
+      position: event.position,
+      stream: event.streamName,
+      revision: event.revision,
+      problem,
+      detail,
+      events: other ? [refOf(event), other] : [refOf(event)],
+    });
   }
 }
 

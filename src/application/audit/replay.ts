@@ -1,0 +1,177 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { EventStore, RecordedEvent } from '../ports/event-store';
+import type { ReadStore } from '../ports/read-store';
+import { LogAuditor, type AuditOptions, type InvariantReport } from './invariants';
+
+/** A read model's event handlers (structurally src/projections' Projection; '*' sees every event). */
+export interface ReplayProjection {
+  name: string;
+  handlers: Partial<Record<string, (event: RecordedEvent<any>, store: ReadStore) => Promise<void>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface ReplayOptions extends AuditOptions {
+  store: EventStore;
+  /** Fresh projections (with fresh caches) and an empty read store to rebuild into. */
+  projections: ReplayProjection[];
+  fresh: ReadStore;
+  /** The live read models, when reachable: every collection is compared with the rebuilt one. */
+  live?: ReadStore;
+  /** Only the events of one ticketed event: its stream, its orders, their tickets (and the venues). */
+  eventId?: string;
+  pageSize?: number;
+  /** Called after every page: log position reached, head position, events folded so far. */
+  onProgress?(position: number, head: number, events: number): void;
+}
+
+export interface CollectionDiff {
+  collection: string;
+  rebuilt: number;
+  live: number;
+  /** Ids only in the rebuilt or only in the live collection, or in both with different contents (first 20). */
+  onlyRebuilt: string[];
+  onlyLive: string[];
+  different: string[];
+}
+
+export interface ReplayReport extends InvariantReport {
+  scope: { event_id: string | null };
+  duration_ms: number;
+  events_per_s: number;
+  read_models: Record<string, number>;
+  projection_errors: string[];
+  /** null when no live read models were reachable (or a scope made the comparison meaningless). */
+  comparison: { equal: boolean; collections: CollectionDiff[] } | null;
+}
+
+/**
+ * The auditor's replay: reads the whole log once, page by page, and for each event (in log order) checks the
+ * invariants as they stand at that point (LogAuditor) and applies it to fresh projections. Then compares the
+ * rebuilt read models with the live ones when given, and reports.
+ */
+export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
+  const started = performance.now();
+  const { store, fresh } = options;
+  const pageSize = options.pageSize ?? 10_000;
+  const auditor = new LogAuditor(options);
+  const handlers = dispatcher(options.projections);
+  const inScope = options.eventId ? scopeFilter(options.eventId) : () => true;
+  const errors: string[] = [];
+  const head = await store.headPosition();
+  let from = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
+    for (const event of page) {
+      if (event.position > head) break; // appended while we replay: the report describes the log up to head
+      if (!inScope(event)) continue;
+      auditor.apply(event);
+      for (const handler of handlers(event.type)) {
+        try {
+          await handler(event, fresh);
+        } catch (error) {
+          if (errors.length < 100)
+            errors.push(`${event.type}@${event.position}: ${(error as Error).message}`);
+        }
+      }
+    }
+    if (page.length > 0) from = page[page.length - 1].position;
+    options.onProgress?.(Math.min(from, head), head, auditor.events);
+    if (page.length < pageSize || from >= head) break;
+  }
+  const durationMs = performance.now() - started;
+
+  const readModels: Record<string, number> = {};
+  for (const name of await fresh.collectionNames())
+    readModels[name] = (await fresh.collection(name).all()).length;
+  const comparison = options.live && !options.eventId ? await compare(fresh, options.live) : null;
+  const invariants = auditor.report();
+  const ok = invariants.ok && errors.length === 0 && (comparison?.equal ?? true);
+  return {
+    ...invariants,
+    ok,
+    scope: { event_id: options.eventId ?? null },
+    duration_ms: Math.round(durationMs),
+    events_per_s: Math.round(invariants.events / Math.max(durationMs / 1000, 1e-3)),
+    read_models: readModels,
+    projection_errors: errors,
+    comparison,
+  };
+}
+
+type Handler = (event: RecordedEvent, store: ReadStore) => Promise<void>;
+
+/** Handlers per event type in projection order, then the '*' ones; resolved once per type. */
+function dispatcher(projections: ReplayProjection[]): (type: string) => Handler[] {
+  const byType = new Map<string, Handler[]>();
+  for (const projection of projections)
+    for (const [type, handler] of Object.entries(projection.handlers))
+      if (handler) byType.set(type, [...(byType.get(type) ?? []), handler as Handler]);
+  const resolved = new Map<string, Handler[]>();
+  return (type) => {
+    let list = resolved.get(type);
+    if (!list) resolved.set(type, (list = [...(byType.get(type) ?? []), ...(byType.get('*') ?? [])]));
+    return list;
+  };
+}
+
+/**
+ * The events of one ticketed event: its own stream, the venues (its seat maps need them), its orders (known from
+ * their OrderPlaced, which comes first in their stream) and its tickets (known from their TicketIssued).
+ */
+function scopeFilter(eventId: string): (event: RecordedEvent) => boolean {
+  const stream = `event-${eventId}`;
+  const orders = new Set<string>();
+  const tickets = new Set<string>();
+  return (event) => {
+    if (event.streamName === stream || event.type === 'VenueCreated') return true;
+    const d = event.data as { eventId?: string; orderId?: string; ticketId?: string };
+    if (event.type === 'OrderPlaced' && d.eventId === eventId) {
+      orders.add(d.orderId!);
+      return true;
+    }
+    if (event.type === 'TicketIssued' && d.eventId === eventId) {
+      tickets.add(d.ticketId!);
+      return true;
+    }
+    if (event.streamName.startsWith('order-')) return d.orderId !== undefined && orders.has(d.orderId);
+    if (event.streamName.startsWith('ticket-')) return d.ticketId !== undefined && tickets.has(d.ticketId);
+    return false;
+  };
+}
+
+/** Every collection of either store, document by document (the read store hands out plain objects). */
+async function compare(
+  rebuilt: ReadStore,
+  live: ReadStore,
+): Promise<{ equal: boolean; collections: CollectionDiff[] }> {
+  const names = [
+    ...new Set([...(await rebuilt.collectionNames()), ...(await live.collectionNames())]),
+  ].sort();
+  const collections: CollectionDiff[] = [];
+  for (const name of names) {
+    const a = new Map((await rebuilt.collection(name).all()).map((d) => [d._id, d]));
+    const b = new Map((await live.collection(name).all()).map((d) => [d._id, d]));
+    const diff: CollectionDiff = {
+      collection: name,
+      rebuilt: a.size,
+      live: b.size,
+      onlyRebuilt: [],
+      onlyLive: [],
+      different: [],
+    };
+    for (const [id, doc] of a) {
+      const other = b.get(id);
+      if (!other) diff.onlyRebuilt.push(id);
+      else if (!isDeepStrictEqual(plain(doc), plain(other))) diff.different.push(id);
+    }
+    for (const id of b.keys()) if (!a.has(id)) diff.onlyLive.push(id);
+    const changed = diff.onlyRebuilt.length + diff.onlyLive.length + diff.different.length;
+    diff.onlyRebuilt = diff.onlyRebuilt.slice(0, 20);
+    diff.onlyLive = diff.onlyLive.slice(0, 20);
+    diff.different = diff.different.slice(0, 20);
+    if (changed > 0 || a.size !== b.size) collections.push(diff);
+  }
+  return { equal: collections.length === 0, collections };
+}
+
+/** Documents compared as their JSON (a store may hand out class instances or Dates). */
+const plain = (doc: unknown) => JSON.parse(JSON.stringify(doc)) as unknown;

@@ -1,0 +1,408 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { v7 as uuidv7 } from 'uuid';
+import { replayLog, type ReplayReport } from '../../src/application/audit/replay';
+import { ManualClock } from '../../src/infrastructure/clock/system-clock';
+import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
+import { allProjections } from '../../src/projections';
+import { createEvent } from '../support/fixtures';
+import { addCard, pollUntil, reserve } from '../support/purchase';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Issue 12 acceptance: a log written by driving the API (reservations, an expiry, orders, a decline, a cancel, a
+ * transfer) replays into read models equal to the live ones with no violation; an auditor follows one purchase by
+ * correlation id and one seat through its history; customers get 403; forged events make `replay` fail, naming them.
+ */
+const run = promisify(execFile);
+const REPLAY = path.join(__dirname, '../../dist/scripts/replay.js');
+
+describe('audit, replay and analytics', () => {
+  let t: TestApp;
+  const clock = new ManualClock(new Date());
+  let admin: string;
+  let auditor: string;
+  let customer: { token: string; userId: string };
+  let eventId: string;
+  const purchase = { correlationId: `purchase-${letters()}`, orderId: '' };
+  const soldSeat = 's1:A:1';
+
+  const confirmed = (orderId: string, token: string) =>
+    pollUntil(
+      t.call,
+      `/v1/orders/${orderId}`,
+      token,
+      (r) => r.body?.status === 'CONFIRMED' && r.body.tickets.length > 0,
+    );
+
+  const replay = (over: Partial<Parameters<typeof replayLog>[0]> = {}): Promise<ReplayReport> =>
+    replayLog({
+      store: t.app.store,
+      projections: allProjections(),
+      fresh: new MemoryReadStore(),
+      holdExpiryPeriodMs: 1000,
+      ...over,
+    });
+
+  const quiet = async () => {
+    await t.app.runner.catchUp(10_000);
+    expect(t.app.runner.position).toBe(await t.app.store.headPosition());
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { EXPIRY_SWEEP_MS: '50' } });
+    admin = await t.adminToken();
+    customer = await t.customerToken(email('fan'));
+    ({ eventId } = await createEvent(t.call, admin));
+
+    // An admin creates an auditor account; the auditor signs in.
+    const created = await t.call('POST', '/v1/admin/auditors', {
+      token: admin,
+      body: {
+        email: email('auditor'),
+        password: 'auditor-password-1',
+        name: 'Ann Auditor',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ user_id: expect.any(String), email: expect.any(String), role: 'auditor' });
+    const login = await t.call('POST', '/v1/auth/token', {
+      body: { grant_type: 'password', email: created.body.email, password: 'auditor-password-1' },
+    });
+    auditor = login.body.access_token;
+    expect((await t.call('GET', '/v1/auth/info', { token: auditor })).body.role).toBe('auditor');
+  });
+  afterAll(() => t?.close());
+
+  it('writes a log through the API: purchases, a decline, a cancel, a transfer, an expiry', async () => {
+    const fan = customer;
+    const card = await addCard(t.call, fan.token);
+    // The purchase the auditor follows: one correlation id from the hold to the tickets.
+    const headers = { 'x-correlation-id': purchase.correlationId };
+    const held = await t.call('POST', '/v1/seats/reserve', {
+      token: fan.token,
+      headers,
+      body: { event_id: eventId, seat_ids: [soldSeat, 's1:A:2'] },
+    });
+    expect(held.status).toBe(201);
+    const order = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      headers,
+      body: { reservation_id: held.body.reservation_id, payment_method_id: card },
+    });
+    expect(order.status).toBe(201);
+    purchase.orderId = order.body.order_id;
+    const done = await confirmed(purchase.orderId, fan.token);
+
+    // A transfer of one of its tickets, accepted.
+    const friend = await t.customerToken(email('friend'));
+    const ticketId = done.body.tickets.find((x: { seat_id: string }) => x.seat_id === soldSeat).ticket_id;
+    const offer = await t.call('POST', `/v1/tickets/${ticketId}/transfer`, {
+      token: fan.token,
+      body: {
+        recipient_email: (await t.call('GET', '/v1/auth/info', { token: friend.token })).body.email,
+        recipient_name: 'Friend',
+      },
+    });
+    expect(offer.status).toBe(200);
+    expect(
+      (await t.call('POST', `/v1/transfers/${offer.body.transfer_id}/accept`, { token: friend.token }))
+        .status,
+    ).toBe(200);
+
+    // A second order, cancelled and refunded.
+    const second = await reserve(t.call, fan.token, eventId, ['s2:A:1', 's2:A:2']);
+    const toCancel = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: second, payment_method_id: card },
+    });
+    await confirmed(toCancel.body.order_id, fan.token);
+    expect(
+      (await t.call('POST', `/v1/orders/${toCancel.body.order_id}/cancel`, { token: fan.token })).status,
+    ).toBe(200);
+    await pollUntil(
+      t.call,
+      `/v1/orders/${toCancel.body.order_id}`,
+      fan.token,
+      (r) => r.body?.payment_status === 'REFUNDED',
+    );
+
+    // A declined card: the hold is released with reason order_failed.
+    const declined = await addCard(t.call, fan.token, 'tok_chargeDeclined');
+    const third = await reserve(t.call, fan.token, eventId, ['s1:B:1', 's1:B:2']);
+    const refused = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: third, payment_method_id: declined },
+    });
+    expect(refused.status).toBe(402);
+
+    // A hold that expires: the expiry job releases it (reason expired) within its period.
+    const lapsing = await reserve(t.call, fan.token, eventId, ['s1:B:5', 's1:B:6']);
+    const { expires_at } = (await t.call('GET', `/v1/reservations/${lapsing}`, { token: fan.token })).body;
+    clock.set(new Date(Date.parse(expires_at) + 1));
+    await pollUntil(t.call, `/v1/reservations/${lapsing}`, fan.token, (r) => r.body?.status === 'EXPIRED');
+    await quiet();
+  });
+
+  it('replay rebuilds read models equal to the live ones and finds no violation', async () => {
+    const report = await replay({ live: t.app.readStore });
+    expect(report.violations).toEqual([]);
+    expect(report.projection_errors).toEqual([]);
+    expect(report.comparison).toEqual({ equal: true, collections: [] });
+    expect(report.ok).toBe(true);
+    expect(report.orders).toMatchObject({ confirmed: 1, cancelled: 1, pending: 0 });
+    expect(report.seats.holds).toBe(4);
+    expect(report.read_models).toMatchObject({ sales_analytics: 1, audit_correlations: expect.any(Number) });
+    // Money per event: the confirmed order's seats are what was kept.
+    expect(report.money.perEvent[eventId].netCapturedCents).toBe(report.money.perEvent[eventId].revenueCents);
+    expect(report.money.perEvent[eventId].revenueCents).toBeGreaterThan(0);
+    // Limited to the event, the same orders and seats are found.
+    const scoped = await replay({ eventId });
+    expect(scoped).toMatchObject({ ok: true, scope: { event_id: eventId }, orders: report.orders });
+    expect(scoped.events).toBeLessThan(report.events);
+  });
+
+  it('an auditor follows the purchase from its requests to its tickets by correlation id', async () => {
+    const res = await t.call('GET', `/v1/audit/correlations/${purchase.correlationId}`, { token: auditor });
+    expect(res.status).toBe(200);
+    const types = res.body.events.map((e: { type: string }) => e.type);
+    for (const type of [
+      'SeatsHeld',
+      'OrderPlaced',
+      'SeatsSold',
+      'PaymentCaptured',
+      'OrderConfirmed',
+      'TicketsIssued',
+      'TicketIssued',
+    ])
+      expect(types).toContain(type);
+    expect(types.indexOf('SeatsHeld')).toBeLessThan(types.indexOf('OrderPlaced'));
+    expect(types.indexOf('OrderPlaced')).toBeLessThan(types.lastIndexOf('TicketIssued'));
+    const positions = res.body.events.map((e: { position: number }) => e.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    const streams = new Set(res.body.events.map((e: { stream: string }) => e.stream.split('-')[0]));
+    expect([...streams].sort()).toEqual(['barcode', 'event', 'order', 'ticket']);
+    for (const e of res.body.events) {
+      expect(e.metadata.correlationId).toBe(purchase.correlationId);
+      expect(e).toEqual({
+        stream: expect.any(String),
+        type: expect.any(String),
+        data: expect.any(Object),
+        metadata: expect.objectContaining({ causationId: expect.any(String), userId: expect.any(String) }),
+        revision: expect.any(Number),
+        position: expect.any(Number),
+        recorded_at: expect.any(String),
+      });
+    }
+    // Card references are redacted in what the auditor sees.
+    const placed = res.body.events.find((e: { type: string }) => e.type === 'OrderPlaced');
+    expect(placed.data.cardToken).toBe('[REDACTED]');
+  });
+
+  it("a seat's history: hold, sale, the order's events, its ticket's transfer", async () => {
+    const res = await t.call('GET', `/v1/audit/events/${eventId}/seats/${encodeURIComponent(soldSeat)}`, {
+      token: auditor,
+    });
+    expect(res.status).toBe(200);
+    const types = res.body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'SeatsHeld',
+        'SeatsSold',
+        'PaymentCaptured',
+        'TicketIssued',
+        'TransferRequested',
+        'TicketTransferred',
+      ]),
+    );
+    // Both tickets: the buyer's, and the one reissued to the recipient.
+    expect(types.filter((x: string) => x === 'TicketIssued')).toHaveLength(2);
+    const expired = await t.call('GET', `/v1/audit/events/${eventId}/seats/s1:B:5`, { token: auditor });
+    expect(
+      expired.body.events.map((e: { type: string; data: { reason?: string } }) => [e.type, e.data.reason]),
+    ).toEqual([
+      ['SeatsHeld', undefined],
+      ['HoldReleased', 'expired'],
+    ]);
+    const declined = await t.call('GET', `/v1/audit/events/${eventId}/seats/s1:B:1`, { token: auditor });
+    expect(declined.body.events.map((e: { type: string }) => e.type)).toEqual(['SeatsHeld', 'HoldReleased']);
+    expect(declined.body.events[1].data.reason).toBe('order_failed');
+    expect(
+      (await t.call('GET', `/v1/audit/events/${eventId}/seats/s9:Z:1`, { token: auditor })).body.error.code,
+    ).toBe('SEAT_NOT_FOUND');
+  });
+
+  it('streams and the log, with secrets redacted', async () => {
+    const stream = await t.call('GET', `/v1/audit/streams/customer-${customer.userId}?limit=2`, {
+      token: auditor,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.body.events.map((e: { revision: number }) => e.revision)).toEqual([0, 1]);
+    expect(stream.body.next_revision).toBe(2);
+    expect(stream.body.events[0]).toMatchObject({
+      type: 'CustomerRegistered',
+      data: { passwordHash: '[REDACTED]' },
+    });
+    expect(stream.body.events[1]).toMatchObject({
+      type: 'RefreshTokenIssued',
+      data: { tokenHash: '[REDACTED]' },
+    });
+    expect(stream.text).not.toMatch(/[0-9a-f]{64}/); // no sha256 hex of a token
+    const back = await t.call('GET', `/v1/audit/streams/event-${eventId}?direction=backwards&limit=1`, {
+      token: auditor,
+    });
+    expect(back.body.events[0].revision).toBe(back.body.next_revision + 1);
+
+    const sold = await t.call('GET', '/v1/audit/log?type=SeatsSold', { token: auditor });
+    expect(sold.body.events.map((e: { type: string }) => e.type)).toEqual(['SeatsSold', 'SeatsSold']);
+    expect(sold.body.next_position).toBeNull();
+    const page = await t.call('GET', '/v1/audit/log?from_position=3&limit=2', { token: auditor });
+    expect(page.body.events.map((e: { position: number }) => e.position)).toEqual([4, 5]);
+    expect(page.body.next_position).toBe(5);
+  });
+
+  it('analytics: sold and held per tier, revenue, fees, taxes, orders, refunds, transfers, per minute', async () => {
+    const res = await t.call('GET', `/v1/analytics/events/${eventId}/sales`, { token: auditor });
+    expect(res.status).toBe(200);
+    // One confirmed order of two Floor seats at 150.00 + 22.50 fees (the cancelled one is taken back out).
+    expect(res.body.totals).toEqual({
+      sold: 2,
+      held: 0,
+      revenue: 300,
+      fees: 45,
+      taxes: expect.any(Number),
+      orders: 1,
+      refunds: 1,
+      transfers: 1,
+    });
+    expect(res.body.tiers).toEqual([
+      { tier_id: `${eventId}-t1`, name: 'Floor', sold: 2, held: 0, revenue: 300 },
+      { tier_id: `${eventId}-t2`, name: 'Balcony', sold: 0, held: 0, revenue: 0 },
+    ]);
+    expect(res.body.per_minute.reduce((n: number, m: { sold: number }) => n + m.sold, 0)).toBe(4); // both sales
+    expect(res.body.per_minute[0].minute).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+    const admins = await t.call('GET', `/v1/analytics/events/${eventId}/sales`, { token: admin });
+    expect(admins.status).toBe(200);
+    expect((await t.call('GET', '/v1/analytics/events/nope/sales', { token: auditor })).status).toBe(404);
+  });
+
+  it('customers get 403 on every audit and analytics route; no token 401; only admins create auditors', async () => {
+    const paths = [
+      `/v1/audit/streams/event-${eventId}`,
+      '/v1/audit/log',
+      `/v1/audit/events/${eventId}/seats/${soldSeat}`,
+      `/v1/audit/correlations/${purchase.correlationId}`,
+      `/v1/analytics/events/${eventId}/sales`,
+    ];
+    for (const p of paths) {
+      const res = await t.call('GET', p, { token: customer.token });
+      expect({ p, status: res.status, code: res.body.error.code }).toEqual({
+        p,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+      expect({ p, status: (await t.call('GET', p)).status }).toEqual({ p, status: 401 });
+    }
+    const body = { email: 'x@example.test', password: 'long-enough-1', name: 'X' };
+    expect((await t.call('POST', '/v1/admin/auditors', { token: customer.token, body })).status).toBe(403);
+    expect((await t.call('POST', '/v1/admin/auditors', { token: auditor, body })).status).toBe(403);
+  });
+
+  it('npm run replay: exit 0 and a JSON report on the clean log', async () => {
+    const { stdout } = await run('node', [REPLAY, '--json'], {
+      env: { ...process.env, DATA_DIR: t.dataDir },
+    });
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ ok: true, violations: [], events: await t.app.store.headPosition() });
+    expect(report.events_per_s).toBeGreaterThan(0);
+  });
+
+  it('a forged double sale makes replay exit non-zero and name the stream, revision and events', async () => {
+    const stream = `event-${eventId}`;
+    const forged = await t.app.store.append(stream, [
+      forge('SeatsSold', {
+        eventId,
+        holdId: 'forged-hold',
+        orderId: 'forged-order',
+        userId: 'forger',
+        seatIds: ['s1:A:2'],
+        soldAt: new Date().toISOString(),
+        totalCents: 100,
+      }),
+    ]);
+    const failed = await run('node', [REPLAY, '--json'], {
+      env: { ...process.env, DATA_DIR: t.dataDir },
+    }).catch((e) => e);
+    expect(failed.code).toBe(1);
+    const report = JSON.parse(failed.stdout);
+    expect(report.violations).toEqual([
+      expect.objectContaining({
+        invariant: 'seat_claimed_twice',
+        stream,
+        revision: forged.nextExpectedRevision,
+        position: forged.position,
+        events: [
+          expect.objectContaining({ type: 'SeatsSold', stream, revision: forged.nextExpectedRevision }),
+          expect.objectContaining({ type: 'SeatsSold', stream }),
+        ],
+      }),
+    ]);
+    // The text report names it too.
+    const text = await run('node', [REPLAY], { env: { ...process.env, DATA_DIR: t.dataDir } }).catch(
+      (e) => e,
+    );
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(
+      `VIOLATION seat_claimed_twice at ${stream} revision ${forged.nextExpectedRevision}`,
+    );
+  });
+
+  it('a capture with no order makes replay exit non-zero and name it', async () => {
+    const stream = `order-forged-${letters()}`;
+    const forged = await t.app.store.append(stream, [
+      forge('PaymentCaptured', {
+        orderId: stream.slice(6),
+        captureId: 'cap_forged',
+        amountCents: 5000,
+        capturedAt: new Date().toISOString(),
+      }),
+    ]);
+    const report = await replay();
+    expect(report.ok).toBe(false);
+    expect(report.violations).toContainEqual(
+      expect.objectContaining({
+        invariant: 'capture_without_order',
+        stream,
+        revision: 0,
+        position: forged.position,
+      }),
+    );
+    const failed = await run('node', [REPLAY, '--json'], {
+      env: { ...process.env, DATA_DIR: t.dataDir },
+    }).catch((e) => e);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).violations.map((v: { invariant: string }) => v.invariant)).toEqual([
+      'seat_claimed_twice',
+      'capture_without_order',
+    ]);
+  });
+});
+
+function forge(type: string, data: Record<string, unknown>) {
+  return {
+    id: uuidv7(),
+    type,
+    data,
+    metadata: { correlationId: 'forged', causationId: 'forged', userId: 'forger', schemaVersion: 1 },
+  };
+}
+
+/** Letters only: a long run of digits (a timestamp) can look like a card number, which every door refuses. */
+function letters(): string {
+  return Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('');
+}
+
+function email(who: string): string {
+  return `${who}-${letters()}@example.test`;
+}
