@@ -1,30 +1,36 @@
-import path from 'node:path';
-import type { EventStore } from '../../src/application/ports/event-store';
+import { GenericContainer, Wait } from 'testcontainers';
+import { EventStoreDbEventStore } from '../../src/infrastructure/eventstore/eventstoredb/eventstoredb-event-store';
+import { EVENTSTOREDB_IMAGE, serverSuite } from '../support/backends';
 import { eventStoreContract } from './event-store.contract';
 
 /**
- * Runs the contract against a real EventStoreDB server when EVENTSTORE_URL is set, e.g.
+ * The EventStore contract against a real EventStoreDB: the server at EVENTSTORE_URL, e.g.
  *   EVENTSTORE_URL='esdb://localhost:2113?tls=false' npx jest tests/contract/event-store.eventstoredb
- * Stream names are random, so a shared server is fine. The adapter is loaded through a computed path so this
- * file type-checks whether or not the adapter exists yet.
+ * or, without it, one that testcontainers starts (official image, insecure single node, in memory) when it finds
+ * a container runtime. Stream names are random, so a shared server is fine.
  */
-const url = process.env.EVENTSTORE_URL;
-
-if (url) {
-  const adapterPath = path.resolve(
-    __dirname,
-    '../../src/infrastructure/eventstore/eventstoredb/eventstoredb-event-store',
-  );
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { EventStoreDbEventStore } = require(adapterPath) as {
-    EventStoreDbEventStore: new (connectionString: string) => EventStore;
-  };
-  eventStoreContract('eventstoredb', async () => ({
-    store: new EventStoreDbEventStore(url),
-    cleanup: async () => undefined,
-  }));
-} else {
-  console.log('EventStoreDB contract suite skipped: set EVENTSTORE_URL=esdb://host:2113?tls=false to run it');
-  // A skipped test (not a passing placeholder), so the report shows that nothing ran here.
-  test.skip('EventStoreDB contract: EVENTSTORE_URL not set', () => undefined);
-}
+serverSuite(
+  'EventStoreDB contract',
+  'EVENTSTORE_URL',
+  async () => {
+    const container = await new GenericContainer(EVENTSTOREDB_IMAGE)
+      .withEnvironment({
+        EVENTSTORE_INSECURE: 'true',
+        EVENTSTORE_MEM_DB: 'true',
+        EVENTSTORE_RUN_PROJECTIONS: 'None',
+      })
+      .withExposedPorts(2113)
+      .withWaitStrategy(Wait.forHttp('/health/live', 2113).forStatusCodeMatching((s) => s >= 200 && s < 300))
+      .withStartupTimeout(120_000)
+      .start();
+    return {
+      url: `esdb://${container.getHost()}:${container.getMappedPort(2113)}?tls=false`,
+      stop: async () => void (await container.stop()),
+    };
+  },
+  (url) =>
+    eventStoreContract('eventstoredb', async () => ({
+      store: new EventStoreDbEventStore(url()),
+      cleanup: async () => undefined,
+    })),
+);
