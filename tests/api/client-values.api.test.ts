@@ -111,6 +111,11 @@ describe('card data and unsafe ids, whatever the door', () => {
     ['idempotency-key', 'key:378282246310005'],
     ['x-session-id', PAN],
     ['x-device-id', 'device 4242 4242 4242 4242'],
+    // Digit groups split by letters (red team, after issue 8): still a card number in an id.
+    ['x-correlation-id', '4242a4242b4242c4242'],
+    ['x-session-id', 'pan_4242x4242x4242x4242'],
+    ['x-request-id', 'X4242Y4242Z4242W4242'],
+    ['idempotency-key', '3782x822463x10005'],
   ])('a kept header holding a card number is refused: %s: %s', async (header, value) => {
     const res = await t.call('POST', '/v1/seats/reserve', {
       token: fan,
@@ -179,10 +184,11 @@ describe('card data and unsafe ids, whatever the door', () => {
     expect(nowhere.text.length).toBeLessThan(1000);
     const seat = await t.call('POST', '/v1/seats/reserve', {
       token: fan,
-      body: { event_id: event.eventId, seat_ids: ['s9:Z:'.padEnd(64, '9')] },
+      // Letters: 16+ digits in a row in an id are refused as a card-number shape (RAW_CARD_DATA_REJECTED).
+      body: { event_id: event.eventId, seat_ids: ['s9:Z:'.padEnd(64, 'z')] },
     });
     expectEnvelope(seat, 404, 'SEAT_NOT_FOUND');
-    expect(seat.body.error.details.seat_ids).toEqual(['s9:Z:'.padEnd(64, '9')]); // short values stay whole
+    expect(seat.body.error.details.seat_ids).toEqual(['s9:Z:'.padEnd(64, 'z')]); // short values stay whole
   });
 
   it('the envelope builder cuts every client value in details, however deep', () => {
@@ -222,14 +228,81 @@ describe('card data and unsafe ids, whatever the door', () => {
     expect(bytes).not.toContain('visible-ticket-path-0123');
   });
 
+  // Red team, after issue 8: variant spellings of a card number, in names, addresses and client-chosen ids.
+  const VARIANTS = [
+    '4242.4242.4242.4242',
+    '4242  4242  4242  4242',
+    '4242\u00a04242\u00a04242\u00a04242',
+    '4242/4242/4242/4242',
+    '4242,4242,4242,4242',
+    '4242+4242+4242+4242',
+    '4242_4242_4242_4242',
+    '4242\u20134242\u20134242\u20134242',
+    '4242 - 4242 - 4242 - 4242',
+    '4242\u200b4242\u200b4242\u200b4242',
+    'x4242424242424242',
+    'ref-4242424242424242',
+    '\uff14\uff12\uff14\uff12'.repeat(4),
+    '\u0664\u0662\u0664\u0662'.repeat(4),
+    '\u096a\u0968\u096a\u0968'.repeat(4),
+    '122000000000003', // UATP
+  ];
+
+  it.each(VARIANTS)('a name holding %p is refused before anything records it', async (variant) => {
+    const res = await t.call('POST', '/v1/auth/register', {
+      body: { email: 'variant@example.test', password: 'variant-password-1', name: `Jane ${variant} Doe` },
+    });
+    expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+    expect(res.body.error.details).toEqual({ field: 'name' });
+  });
+
+  it.each(VARIANTS.slice(0, 4))('a billing address holding %p is refused', async (variant) => {
+    const res = await t.call('POST', '/v1/payment-methods', {
+      token: fan,
+      body: {
+        type: 'CARD',
+        card_token: 'tok_visa',
+        billing_address: { street: `1 Main St ${variant}`, city: 'Springfield', country: 'US' },
+      },
+    });
+    expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+    expect(res.body.error.details).toEqual({ field: 'billing_address.street' });
+  });
+
+  it.each(['ref-4242424242424242', '4242a4242b4242c4242', 'evt-4242-4242-4242-4242'])(
+    'an admin event_id %p (it would name a stream) is refused with the id rule',
+    async (eventId) => {
+      const res = await t.call('POST', '/v1/admin/events', {
+        token: admin,
+        body: { event_id: eventId, name: 'Card Night' },
+      });
+      expectEnvelope(res, 400, 'RAW_CARD_DATA_REJECTED');
+      expect(res.body.error.details).toEqual({ field: 'event_id' });
+    },
+  );
+
+  it('our own ids still pass: a reservation id (a UUID) in a body and in a path', async () => {
+    const hold = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: { event_id: event.eventId, seat_ids: ['s1:B:2'] },
+    });
+    expect(hold.status).toBe(201);
+    const again = await t.call('GET', `/v1/reservations/${hold.body.reservation_id}`, { token: fan });
+    expect(again.status).toBe(200);
+  });
+
   it('nothing refused above reached storage: no card number anywhere in the data directory', async () => {
     const files = fs.readdirSync(t.dataDir).map((name) => path.join(t.dataDir, name));
     const bytes = files
       .filter((f) => fs.statSync(f).isFile())
       .map((f) => fs.readFileSync(f).toString('latin1'));
     expect(bytes.length).toBeGreaterThan(0);
-    for (const pan of [...PANS, '5555555555554444', '1234567890123456'])
+    for (const pan of [...PANS, '5555555555554444', '1234567890123456', ...VARIANTS]) {
       expect(bytes.filter((b) => b.includes(pan))).toHaveLength(0);
+      // The JSON in the log escapes non-ASCII characters only sometimes: the UTF-8 bytes are looked for too.
+      const utf8 = Buffer.from(pan, 'utf8').toString('latin1');
+      expect(bytes.filter((b) => b.includes(utf8))).toHaveLength(0);
+    }
   });
 });
 
@@ -281,4 +354,79 @@ describe('the error log line carries the route template, never the path or clien
       } as unknown as Request),
     ).toBe('/v1/admin/events/:id/publish');
   });
+});
+
+describe('strict JSON, one key per email, no automatic OPTIONS (red team, after issue 8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const register = (rawBody: string | Uint8Array) =>
+    t.call('POST', '/v1/auth/register', { rawBody, headers: { 'content-type': 'application/json' } });
+
+  it.each([
+    ['a lone continuation byte', [0x80]],
+    ['an overlong encoding of "/"', [0xc0, 0xaf]],
+    ['a truncated 3-byte sequence', [0xe2, 0x82]],
+    ['0xFF', [0xff]],
+    ['an encoded UTF-16 surrogate', [0xed, 0xa0, 0x80]],
+  ])(
+    'a body with invalid UTF-8 (%s) is refused with 400 INVALID_JSON, not stored as U+FFFD',
+    async (_w, bytes) => {
+      const before = Buffer.from('{"email":"bad-utf8@example.test","password":"long-enough-1","name":"Ren');
+      const after = Buffer.from('e"}');
+      const res = await register(Buffer.concat([before, Buffer.from(bytes), after]));
+      expectEnvelope(res, 400, 'INVALID_JSON');
+      // Nothing was registered: the same email, sent cleanly, is still free.
+      const clean = await t.call('POST', '/v1/auth/register', {
+        body: { email: `bad-utf8-${bytes.join('')}@example.test`, password: 'long-enough-1', name: 'René' },
+      });
+      expect(clean.status).toBe(201);
+    },
+  );
+
+  it.each([
+    ['at the top level', '{"email":"dup@example.test","password":"long-enough-1","name":"A","name":"B"}'],
+    [
+      'spelled with an escape',
+      '{"email":"dup@example.test","password":"long-enough-1","name":"A","\\u006eame":"B"}',
+    ],
+    ['in a nested object', '{"event_id":"e","seat_ids":["s1:A:1"],"x":{"a":1,"b":{"c":1,"c":2}}}'],
+  ])('a key repeated in one object (%s) is refused with 400 INVALID_JSON', async (_w, body) => {
+    expectEnvelope(await register(body), 400, 'INVALID_JSON');
+  });
+
+  it('the same key in different objects, or as a value, is fine', async () => {
+    const res = await register('{"email":"same-key@example.test","password":"long-enough-1","name":"name"}');
+    expect(res.status).toBe(201);
+  });
+
+  it('an email registered in NFC cannot be registered again in NFD, and signs in either way', async () => {
+    const nfc = 'jos\u00e9.nfc@example.test';
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    const first = await t.call('POST', '/v1/auth/register', {
+      body: { email: nfc, password: 'long-enough-1', name: 'José' },
+    });
+    expect(first.status).toBe(201);
+    const second = await t.call('POST', '/v1/auth/register', {
+      body: { email: nfd.toUpperCase(), password: 'long-enough-2', name: 'Jose' },
+    });
+    expectEnvelope(second, 409, 'EMAIL_TAKEN');
+    const token = await t.call('POST', '/v1/auth/token', {
+      body: { grant_type: 'password', email: nfd, password: 'long-enough-1' },
+    });
+    expect(token.status).toBe(200);
+  });
+
+  it.each(['/v1/orders', '/v1/events/search', '/health', '/v1/seats/reserve'])(
+    'OPTIONS %s is 404 ROUTE_NOT_FOUND in the envelope, like any unknown method',
+    async (url) => {
+      const res = await t.call('OPTIONS', url);
+      expectEnvelope(res, 404, 'ROUTE_NOT_FOUND');
+      expect(res.headers.get('allow')).toBeNull();
+    },
+  );
 });

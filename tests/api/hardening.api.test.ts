@@ -11,6 +11,8 @@ import { checkInvariants } from '../../src/application/audit/invariants';
 import { JwtAccessTokens } from '../../src/infrastructure/auth/jwt-access-tokens';
 import { ConfigError, loadConfig } from '../../src/infrastructure/config/config';
 import { createLogger } from '../../src/infrastructure/logging/logger';
+import { seed } from '../../scripts/seed';
+import { startChildServer } from '../support/child-server';
 import { createEvent } from '../support/fixtures';
 import { apiClient } from '../support/http';
 import { addCard, pollUntil, reserve } from '../support/purchase';
@@ -23,7 +25,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-hardening-'));
-const SECRET_64 = 'm'.repeat(64);
+const SECRET_64 = 'k3Jt0tq2hRkYrJc9-8_3mO0tJtJb2QxZ'.repeat(2);
 
 function expectEnvelope(res: { status: number; body: any }, status: number, code: string): void {
   expect(res.status).toBe(status);
@@ -36,6 +38,15 @@ function expectEnvelope(res: { status: number; body: any }, status: number, code
       timestamp: expect.any(String),
     },
   });
+}
+
+/** Every file under the directory is 0600 (and those named exist). */
+function expectOwnerOnlyFiles(dir: string, mustExist: string[]): void {
+  const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) =>
+    fs.statSync(path.join(dir, f)).isFile(),
+  );
+  expect(files).toEqual(expect.arrayContaining(mustExist));
+  for (const file of files) expect([file, mode(path.join(dir, file))]).toEqual([file, 0o600]);
 }
 
 describe('secrets and data files (item 5)', () => {
@@ -58,6 +69,47 @@ describe('secrets and data files (item 5)', () => {
     expect(() => loadConfig({ DATA_DIR: dir })).toThrow(/jwt-secret.*at least 32/);
     // Never replaced behind the operator's back.
     expect(fs.readFileSync(path.join(dir, 'jwt-secret'), 'utf8')).toBe(content);
+  });
+
+  it.each([
+    ['NUL bytes', Buffer.alloc(48, 0)],
+    ['0xFF bytes', Buffer.alloc(48, 0xff)],
+    ['random binary bytes', Buffer.from('9f00c3a1ffe2808b7f1b5d00'.repeat(4), 'hex')],
+    ['invisible characters', Buffer.from('\u200b\u00a0\u2060'.repeat(16), 'utf8')],
+    ['printable text with spaces inside', Buffer.from('correct horse battery staple and more words')],
+    ['one repeated character', Buffer.from('a'.repeat(48))],
+    ['a short pattern', Buffer.from('abcdefghi'.repeat(6))],
+  ])('a jwt-secret file of %s stops the start-up, naming the file and the fix', (_what, content) => {
+    const dir = freshDir();
+    fs.writeFileSync(path.join(dir, 'jwt-secret'), content, { mode: 0o600 });
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(
+      /jwt-secret .*Delete it to have a new secret generated/,
+    );
+    expect(fs.readFileSync(path.join(dir, 'jwt-secret'))).toEqual(content);
+  });
+
+  it('a jwt-secret that is a directory stops the start-up with the same clear message, not a raw EISDIR', () => {
+    const dir = freshDir();
+    fs.mkdirSync(path.join(dir, 'jwt-secret'));
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir })).toThrow(
+      /jwt-secret is a directory\. Delete it to have a new secret generated/,
+    );
+  });
+
+  it.each([
+    ['NUL characters', '\u0000'.repeat(40)],
+    ['0xFF characters', '\u00ff'.repeat(40)],
+    ['one repeated character', 'x'.repeat(40)],
+    ['a short pattern', '0123456789'.slice(0, 9).repeat(5)],
+    ['a space inside', `${SECRET_64.slice(0, 20)} ${SECRET_64.slice(20)}`],
+  ])('JWT_SECRET and METRICS_TOKEN made of %s are refused, naming the variable', (_what, value) => {
+    const dir = freshDir();
+    expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET: value })).toThrow(/^JWT_SECRET .*openssl rand/);
+    expect(() => loadConfig({ DATA_DIR: dir, METRICS_TOKEN: value })).toThrow(
+      /^METRICS_TOKEN .*openssl rand/,
+    );
   });
 
   it('a missing secret is generated (>= 32 characters, 0600) in a 0700 data directory', () => {
@@ -86,6 +138,14 @@ describe('secrets and data files (item 5)', () => {
     expect(() => loadConfig({ DATA_DIR: dir, JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ DATA_DIR: dir, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
     expect(loadConfig({ DATA_DIR: dir, METRICS_TOKEN: SECRET_64 }).metricsToken).toBe(SECRET_64);
+  });
+
+  it('npm run seed leaves only owner-only files (0600) in a 0700 data directory', async () => {
+    const dir = freshDir();
+    fs.chmodSync(dir, 0o755);
+    await seed(loadConfig({ DATA_DIR: dir }));
+    expect(mode(dir)).toBe(0o700);
+    expectOwnerOnlyFiles(dir, ['events.sqlite', 'test-payment-gateway.sqlite', 'jwt-secret']);
   });
 
   it('TRUST_PROXY is off by default and accepts only what express understands, never "true"', () => {
@@ -117,13 +177,31 @@ describe('the running service (items 5, 6, 7)', () => {
   });
   afterAll(() => t?.close());
 
-  it('every SQLite file (database, -wal, -shm) is 0600 and the data directory 0700', () => {
-    expect(mode(t.dataDir)).toBe(0o700);
-    const files = fs.readdirSync(t.dataDir).filter((f) => f.startsWith('events.sqlite'));
-    expect(files).toEqual(
-      expect.arrayContaining(['events.sqlite', 'events.sqlite-wal', 'events.sqlite-shm']),
+  it('every file in the data directory (event log, test gateway ledger, their -wal/-shm, secret) is 0600', async () => {
+    // A purchase, so the test gateway's ledger has written (and created its side files) too.
+    const fan = await t.customerToken();
+    const event = await createEvent(t.call, admin, { name: 'File Modes Night' });
+    const hold = await reserve(t.call, fan.token, event.eventId, ['s1:A:1']);
+    const card = await addCard(t.call, fan.token);
+    const order = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: hold, payment_method_id: card },
+    });
+    expect(order.status).toBe(201);
+    await pollUntil(
+      t.call,
+      `/v1/orders/${order.body.order_id}`,
+      fan.token,
+      (r) => r.body.status === 'CONFIRMED',
     );
-    for (const file of files) expect([file, mode(path.join(t.dataDir, file))]).toEqual([file, 0o600]);
+    expect(mode(t.dataDir)).toBe(0o700);
+    expectOwnerOnlyFiles(t.dataDir, [
+      'events.sqlite',
+      'events.sqlite-wal',
+      'test-payment-gateway.sqlite',
+      'test-payment-gateway.sqlite-wal',
+      'jwt-secret',
+    ]);
   });
 
   describe('/metrics', () => {
@@ -399,6 +477,27 @@ describe('trust proxy and the rate-limit key', () => {
       await t.close();
     }
   });
+});
+
+describe('shutdown with a closed stdout (node dist/src/main.js | head -1)', () => {
+  const dir = tmpDir();
+  let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
+  // Also after a timeout (the failure mode): a hung child must not outlive the test.
+  afterAll(() => {
+    if (server && server.process.exitCode === null && server.process.signalCode === null)
+      server.process.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SIGTERM still stops the process: a log line that cannot be written never blocks the exit', async () => {
+    server = await startChildServer(dir);
+    // Our end of its stdout pipe goes away, as when `head -1` has read its line: every write now fails (EPIPE).
+    server.process.stdout!.destroy();
+    await fetch(`${server.baseUrl}/health`).catch(() => undefined);
+    server.process.kill('SIGTERM');
+    // Before the fix the process looped forever flushing the log on exit; jest's timeout is the failure.
+    expect(await server.exited).toBe(0);
+  }, 30_000);
 });
 
 describe('/metrics with METRICS_TOKEN', () => {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import fc from 'fast-check';
 import { ApiError } from '../../src/api/http/api-error';
 import {
   containsCardNumber,
@@ -48,26 +49,69 @@ describe('containsCardNumber', () => {
     '4000056655665556', // Visa debit
   ])('finds a card number in %p', (text) => expect(containsCardNumber(text)).toBe(true));
 
+  // The red-team variants after issue 8: each line is a class the old guard let through.
+  it.each([
+    ['dots', '4242.4242.4242.4242'],
+    ['double spaces', '4242  4242  4242  4242'],
+    ['no-break spaces', '4242\u00a04242\u00a04242\u00a04242'],
+    ['slashes', '4242/4242/4242/4242'],
+    ['commas', '4242,4242,4242,4242'],
+    ['plus signs', '4242+4242+4242+4242'],
+    ['underscores', '4242_4242_4242_4242'],
+    ['en dashes', '4242\u20134242\u20134242\u20134242'],
+    ['spaced dashes', '4242 - 4242 - 4242 - 4242'],
+    ['zero-width spaces', '4242\u200b4242\u200b4242\u200b4242'],
+    ['a zero-width space and a space', '4242\u200b 4242\u200b 4242\u200b 4242'],
+    ['soft hyphens and ideographic spaces', '4242\u00ad4242\u30004242\u00ad4242'],
+    ['a letter before', 'x4242424242424242'],
+    ['a letter after', '4242424242424242x'],
+    ['a word and a dash before', 'ref-4242424242424242'],
+    ['a dash and a letter after', '4242-4242-4242-4242-x'],
+    ['letters on both sides, inside a name', 'Jane4242 4242 4242 4242Doe'],
+    ['fullwidth digits', '\uff14\uff12\uff14\uff12'.repeat(4)],
+    ['Arabic-Indic digits', '\u0664\u0662\u0664\u0662'.repeat(4)],
+    ['Devanagari digits', '\u096a\u0968\u096a\u0968'.repeat(4)],
+    ['mathematical bold digits (astral)', '\u{1D7D2}\u{1D7D0}'.repeat(8)],
+    ['mixed scripts and separators', '\uff14\uff12\uff14\uff12 \u0664\u0662\u0664\u0662.4242\u00a0\u096a\u0968\u096a\u0968'],
+    ['a UATP card (prefix 1)', '122000000000003'],
+    ['a Luhn-valid 13-digit number starting with 7-9', '7992739871300'],
+  ])('finds a card number written with %s', (_what, text) => expect(containsCardNumber(text)).toBe(true));
+
   it.each([
     ['a Luhn-invalid 16-digit number', '4242424242424241'],
     ['a 12-digit barcode', '123456789012'],
     ['a Luhn-valid 12-digit number', '424242424242'.slice(0, 11) + '4'],
     ['a phone number', '+1 (415) 555-0100'],
     ['an international phone number', '+44 20 7946 0958'],
-    ['digits glued to letters (an id)', 'ord4242424242424242'],
-    ['digits glued to letters after', '4242424242424242x'],
     ['more than 19 digits', '42424242424242424242424'],
-    ['a Luhn-valid epoch-millisecond timestamp (starts with 1)', '1736339100008'],
-    ['a Luhn-valid 13-digit number starting with 1', '1234567890128'],
-    ['a Luhn-valid number starting with 0', '0000000000000000'],
-    ['a Luhn-valid number starting with 7-9', '7992739871300'],
-    ['digits glued to letters by a dash (an id)', 'ref-4242424242424242'],
-    ['digits glued to letters by a dash after', '4242-4242-4242-4242-x'],
     ['a UUID whose first three groups are digits', '42424242-4242-4242-a424-424242424242'],
     ['an ISO date', '2026-08-15T19:00:00Z'],
     ['a uuid', '4242a424-2424-4242-4242-424242424242'],
-    ['double separators', '4242  4242  4242  4242'],
+    ['a Luhn-invalid number with odd separators', '4242.4242\u00a04242/4241'],
+    ['groups too far apart (4 separators)', '4242 -- 4242 -- 4242 -- 4242'],
+    ['a Luhn-invalid epoch-millisecond timestamp', '1733059200000'],
+    ['a Luhn-valid epoch-millisecond timestamp (13 digits starting with 1)', '1736339100008'],
+    // 12341+1796137404733 and 1796137404733+4 are Luhn-valid: a group over 8 digits is not joined to others.
+    ['a pid and a timestamp', 'fan-12341-1796137404733@example.test'],
+    ['a timestamp and a counter', 'fan-1796137404733-4@example.test'],
+    ['superscript digits (not decimal digits)', '\u2074\u00b2\u2074\u00b2'.repeat(4)],
+    ['a date-time with milliseconds', '2026-08-15T19:00:00.123Z'],
   ])('ignores %s', (_what, text) => expect(containsCardNumber(text)).toBe(false));
+
+  it('a UUID is an id, never scanned, even when a Luhn-valid run crosses its dashes', () => {
+    // 4567-1234-4000-4 = 13 digits; as free text the run would be refused.
+    const uuid = 'abcd4567-1234-4000-4bcd-ef0123456789';
+    expect(luhnValid('4567123440004')).toBe(true);
+    expect(containsCardNumber(uuid)).toBe(false);
+    expect(idHoldsCardNumber(uuid)).toBe(false);
+    expect(containsCardNumber(uuid.replace(/-/g, ' '))).toBe(true);
+  });
+
+  it('finds a card at the end of 100 kB of one-digit groups (windows reach 19 digits back, no further)', () => {
+    const ones = '1 '.repeat(50_000); // no window of 13-19 ones is Luhn-valid
+    expect(containsCardNumber(ones)).toBe(false);
+    expect(containsCardNumber(`${ones}x 4242.4242.4242.4242`)).toBe(true);
+  });
 
   it('flags a Luhn-valid phone-like number of 13+ digits starting with 2-6 (the documented trade-off)', () => {
     expect(luhnValid('4420794609582')).toBe(true);
@@ -238,7 +282,52 @@ describe('client-chosen ids and keys', () => {
     '4242.4242.4242.4242',
     'x:378282246310005',
     '1234567890123456', // 16 digits in a row, Luhn or not
+    '4242a4242b4242c4242', // digit groups split by letters
+    'pan_4242x4242x4242x4242',
+    'X4242Y4242Z4242W4242',
+    '3782x822463x10005', // Amex, 4-6-5
+    'ref-4242424242424242',
+    '4242..4242..4242..4242',
   ])('%s holds a card number', (id) => expect(idHoldsCardNumber(id)).toBe(true));
+
+  it.each([
+    '000051048D991EE7', // the partner's event id format
+    'demo-stadium-onsale',
+    's12:AA:1234',
+    '4242a4242b4242c4241', // Luhn-invalid
+    '42a42b42c42d42e42f42g42', // groups shorter than 4 digits: a hex-like id, not a card shape
+  ])('%s is not taken for a card number', (id) => expect(idHoldsCardNumber(id)).toBe(false));
+
+  it('random UUIDs (our own ids, and the usual client ids) are never refused', () => {
+    fc.assert(
+      fc.property(fc.uuid(), (uuid) => {
+        expect(idHoldsCardNumber(uuid)).toBe(false);
+        expect(containsCardNumber(`order ${uuid}, reservation ${uuid.toUpperCase()}`)).toBe(false);
+        expect(findRawCardDataInRequest({ path: `/v1/orders/${uuid}`, body: { reservation_id: uuid } })).toBe(
+          undefined,
+        );
+      }),
+      { seed: 8, numRuns: 2000 },
+    );
+  });
+
+  it('values of id keys get the id rule (event_id becomes a stream name), other text the free-text rule', () => {
+    expect(findRawCardData({ event_id: '4242a4242b4242c4242' })).toBe('event_id');
+    expect(findRawCardData({ seat_ids: ['s1:A:1', 'pan_4242x4242x4242x4242'] })).toBe('seat_ids.1');
+    expect(findRawCardData({ eventId: 'X4242Y4242Z4242W4242' })).toBe('eventId');
+    expect(findRawCardData({ name: 'Bob', event_id: 'ev-1' })).toBeUndefined();
+    // Not an id: letters split a free-text value into words, not digit groups.
+    expect(findRawCardData({ name: '4242a4242b4242c4242' })).toBeUndefined();
+    expect(findRawCardData({ billing_address: { street: 'Main St x4242424242424242' } })).toBe(
+      'billing_address.street',
+    );
+  });
+
+  it('path segments get the id rule; an encoded slash does not split a card number', () => {
+    expect(findRawCardDataInRequest({ path: '/v1/events/4242a4242b4242c4242' })).toBe('(path)');
+    expect(findRawCardDataInRequest({ path: '/v1/events/4242%2F4242%2F4242%2F4242/seats' })).toBe('(path)');
+    expect(findRawCardDataInRequest({ path: '/v1/events/000051048D991EE7/seats' })).toBeUndefined();
+  });
 });
 
 describe('redactCardNumbers (text about to be logged)', () => {

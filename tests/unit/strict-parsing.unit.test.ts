@@ -2,7 +2,13 @@ import { ApiError } from '../../src/api/http/api-error';
 import { validateInput } from '../../src/api/http/validation';
 import { RegisterDto, TokenRequestDto } from '../../src/api/dto/auth.dto';
 import { CreateVenueDto, SearchQueryDto } from '../../src/api/dto/catalog.dto';
-import { isMoney, isSafeName, isStrictDate, isStrictDateTime } from '../../src/api/dto/validators';
+import {
+  isMoney,
+  isSafeName,
+  isSafeText,
+  isStrictDate,
+  isStrictDateTime,
+} from '../../src/api/dto/validators';
 
 /** Issue 8, item 4: what the contract calls invalid is refused, not guessed at. */
 
@@ -71,7 +77,35 @@ describe('names', () => {
     'rlo\u202eevil',
     'lre\u202a',
     'isolate\u2066x\u2069',
+    // Red team, after issue 8: every Bidi_Control, line/paragraph separators, zero-width and other invisibles.
+    'alm\u061c',
+    'lrm\u200e',
+    'rlm\u200f',
+    'pdf\u202c',
+    'lri\u2066',
+    'pdi\u2069',
+    'ls\u2028',
+    'ps\u2029',
+    'zwsp\u200b',
+    'zwnj\u200c',
+    'zwj\u200d',
+    'bom\ufeff',
+    'soft\u00adhyphen',
+    'mongolian\u180evowel',
+    'deprecated\u206aformat\u206f',
+    'annotation\ufff9x\ufffb',
+    'tag\u{E0041}\u{E007F}',
+    'tag block start\u{E0000}',
+    'word\u2060joiner',
+    'hangul\u3164filler',
+    'cgj\u034f',
   ])('%j is refused', (name) => expect(isSafeName(name)).toBe(false));
+
+  it('free text may hold tabs and line breaks, nothing else invisible', () => {
+    expect(isSafeText('line one\r\nline two\tend')).toBe(true);
+    for (const bad of ['\u2028', '\u200b', '\u202e', '\u0000', '\u{E0041}'])
+      expect(isSafeText(`a${bad}b`)).toBe(false);
+  });
 });
 
 describe('validateInput', () => {
@@ -129,6 +163,47 @@ describe('validateInput', () => {
       expect(fields(fails(() => validateInput(SearchQueryDto, { page }, 'query')))).toEqual(['page']);
     },
   );
+
+  // The message names the real problem (red team: `page=-1` was told "must not be greater than 10000").
+  const messagesOf = (error: ApiError) =>
+    (error.details as { fields: Array<{ field: string; errors: string[] }> }).fields;
+  it.each([
+    ['-1', 'page must not be less than 1'],
+    ['0', 'page must not be less than 1'],
+    ['10001', 'page must not be greater than 10000'],
+    ['0x10', 'page must be an integer number'],
+    ['1e1', 'page must be an integer number'],
+  ])('page=%p says %p, and only that', (page, message) => {
+    const error = fails(() => validateInput(SearchQueryDto, { page }, 'query'));
+    expect(messagesOf(error)).toEqual([{ field: 'page', errors: [message] }]);
+  });
+
+  it.each([
+    ['missing', undefined, 'email is required'],
+    ['an array', ['a@example.test'], 'email must be a string'],
+    ['a number', 42, 'email must be a string'],
+    ['null', null, 'email must be a string'],
+  ])('an email that is %s says so, not "control or bidi characters"', (_what, email, message) => {
+    const body = { password: 'long-enough', name: 'A Fan', ...(email === undefined ? {} : { email }) };
+    expect(messagesOf(fails(() => validateInput(RegisterDto, body)))).toEqual([
+      { field: 'email', errors: [message] },
+    ]);
+  });
+
+  it('a string that breaks several rules gets each message, in declaration order', () => {
+    const error = fails(() =>
+      validateInput(RegisterDto, { email: 'not-an-email\u200b', password: 'long-enough', name: 'A Fan' }),
+    );
+    expect(messagesOf(error)).toEqual([
+      {
+        field: 'email',
+        errors: [
+          'email must be an email',
+          'email must not contain control, bidi, formatting or invisible characters',
+        ],
+      },
+    ]);
+  });
 
   it('page=7 is the number 7', () => {
     expect(validateInput(SearchQueryDto, { page: '7' }, 'query').page).toBe(7);

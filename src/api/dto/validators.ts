@@ -7,6 +7,7 @@ import {
   ValidateIf,
   ValidateNested,
   registerDecorator,
+  type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
 
@@ -99,35 +100,62 @@ export const IsMoney = (options?: ValidationOptions): Decorator =>
   rule('isMoney', isMoney, 'must be a number with at most two decimals', options);
 
 /**
- * Query-string integers: plain decimal digits only. Without this, implicit conversion (Number()) reads `0x10`
+ * Query-string integers: plain decimal digits only, with an optional minus (so `-1` is told it is below the minimum). Without this, implicit conversion (Number()) reads `0x10`
  * as 16, `1e1` as 10 and ` 7` as 7. Anything else is left a string, which IsInt then refuses.
  */
 export const QueryInt = (): Decorator =>
-  Transform(({ value }) => (typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : value));
+  Transform(({ value }) =>
+    typeof value === 'string' && /^-?[0-9]{1,9}$/.test(value) ? Number(value) : value,
+  );
 
-/** C0 and C1 controls (NUL included), DEL, and the bidi embeddings, overrides and isolates. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-/** Free text may span lines: tabs and line breaks are allowed there, other controls are not. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * Characters that are invisible or change how the text around them is shown: controls (\p{Cc}: C0, C1, DEL),
+ * format characters (\p{Cf}: the bidi controls U+061C, U+200E/F, U+202A-E, U+2066-9, zero-width U+200B-D, U+FEFF,
+ * soft hyphen U+00AD, U+180E, U+206A-F, U+FFF9-B, tag characters U+E0001-E007F...), line and paragraph separators
+ * (U+2028/9), the unassigned rest of the tag block, and the invisible letters other Default_Ignorable characters
+ * leave (combining grapheme joiner, Hangul fillers, Khmer inherent vowels). They spoof what a name shows (a
+ * right-to-left override turns `Bob.exe` around) and make two names that look alike differ.
+ */
+const INVISIBLE =
+  '\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\u{E0000}-\\u{E007F}\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u3164\\uFFA0';
+/** As regular-expression sources (with the `u` flag), also the request schemas' `not: { pattern }`. */
+export const UNSAFE_IN_NAMES_PATTERN = `[${INVISIBLE}]`;
+/** Free text may span lines: tabs and line breaks are allowed there, nothing else from the list above. */
+export const UNSAFE_IN_TEXT_PATTERN = `(?![\\t\\n\\r])[${INVISIBLE}]`;
+// eslint-disable-next-line no-misleading-character-class -- U+034F is listed alone on purpose, not combined
+const UNSAFE_IN_NAMES = new RegExp(UNSAFE_IN_NAMES_PATTERN, 'u');
+// eslint-disable-next-line no-misleading-character-class -- as above
+const UNSAFE_IN_TEXT = new RegExp(UNSAFE_IN_TEXT_PATTERN, 'u');
 
 export function isSafeName(value: unknown): boolean {
   return typeof value === 'string' && !UNSAFE_IN_NAMES.test(value);
 }
 
-/** Names and other one-line text shown to people: no control or bidi-override characters (they spoof what is shown). */
+export function isSafeText(value: unknown): boolean {
+  return typeof value === 'string' && !UNSAFE_IN_TEXT.test(value);
+}
+
+/** The message names the real problem: a value that is not text at all is not "unsafe text". */
+const unsafeMessage = (what: string) => (args: ValidationArguments) =>
+  typeof args.value === 'string'
+    ? `${args.property} must not contain ${what}`
+    : `${args.property} must be a string`;
+
+/** Names and other one-line text shown to people: no control, formatting or invisible characters. */
 export const IsSafeName = (options?: ValidationOptions): Decorator =>
-  rule('isSafeName', isSafeName, 'must not contain control or bidi-override characters', options);
+  rule('isSafeName', isSafeName, '', {
+    message: unsafeMessage('control, bidi, formatting or invisible characters'),
+    ...options,
+  });
 
 /** Multi-line free text (descriptions): like IsSafeName, but tabs and line breaks are fine. */
 export const IsSafeText = (options?: ValidationOptions): Decorator =>
-  rule(
-    'isSafeText',
-    (v) => typeof v === 'string' && !UNSAFE_IN_TEXT.test(v),
-    'must not contain control or bidi-override characters',
-    options,
-  );
+  rule('isSafeText', isSafeText, '', {
+    message: unsafeMessage(
+      'control, bidi, formatting or invisible characters (tabs and line breaks are fine)',
+    ),
+    ...options,
+  });
 
 /**
  * An array of nested DTOs: an array, of objects (an array of arrays is refused here instead of reaching the

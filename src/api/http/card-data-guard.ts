@@ -2,32 +2,41 @@ import type { RequestHandler } from 'express';
 import { ApiError } from './api-error';
 
 /**
- * The raw-card-data guard. Cards reach this API only as gateway tokens (`tok_...`); a card number (PAN) or security
- * code in a request body is refused with 400 RAW_CARD_DATA_REJECTED before authentication, validation, idempotency
- * or any handler sees it, so it is never recorded in the event log, an idempotency record or a log line. The answer
- * names the field path only, never the value.
+ * The raw-card-data guard, one for every door. Cards reach this API only as gateway tokens (`tok_...`); a card
+ * number (PAN) or security code in a request is refused with 400 RAW_CARD_DATA_REJECTED before authentication,
+ * validation, idempotency or any handler sees it, so it is never recorded in the event log, an idempotency record
+ * or a log line. The answer names the field path only, never the value.
  *
- * What is refused, anywhere in a parsed JSON body (objects and arrays, down to MAX_DEPTH levels):
+ * What is refused, anywhere in a parsed JSON or form body or query string (objects and arrays, down to MAX_DEPTH):
  * 1. a key that names card data: compared lower-cased with `_` and `-` removed, one of CARD_DATA_KEYS
  *    (cardnumber, pan, cvc, cvv, cvc2, cvv2, securitycode, card_code and a few synonyms), or `number` in an object
  *    whose key path mentions "card" (`card.number`, `payment.credit_card.number`, `cards.0.number`). Names are
  *    matched whole: `encrypted_number` and `encrypted_cvv` (the partner API's RSA-encrypted fields) pass;
- * 2. a value (string or number, or a key) that holds a card-number-shaped run: 13 to 19 digits, in groups joined
- *    by single spaces or dashes (consecutive groups of a longer run count too: "ref 1 4242 4242 4242 4242"),
- *    passing the Luhn check and starting with 2-6 (ISO/IEC 7812 major industry identifiers of the payment
- *    networks: Mastercard 2/5, Amex, JCB and Diners 3, Visa 4, Discover, UnionPay and Maestro 6). Runs inside
- *    free text are found too; runs glued to a letter (directly or by a dash) are identifiers and are skipped
- *    (`ord4242...`, `ref-4242...`, hex ids, UUIDs with a letter in them).
+ * 2. a value or key holding a card-number-shaped sequence (containsCardNumber): 13 to 19 digits passing the Luhn
+ *    check, made of consecutive digit groups joined by short runs (1-3 characters) of anything that is neither a
+ *    letter nor a digit: spaces, NBSP, dots, slashes, commas, `+`, `_`, dashes of any kind, zero-width and other
+ *    invisible characters. Any decimal digit counts (fullwidth, Arabic-Indic, Devanagari: every \p{Nd}, by its
+ *    value), any leading digit counts (UATP cards start with 1), and a letter touching the digits does not hide
+ *    them (`x4242...`, `ref-4242...`); a letter only ends a sequence. Two exceptions keep everyday numbers out:
+ *    a group of more than 8 digits is never joined to others (cards are written whole or in groups of 3-6), and
+ *    13 digits starting with 1 are not a card (no network issues those; epoch-millisecond timestamps are exactly
+ *    that; UATP cards, which start with 1, have 15);
+ * 3. for ids (values of keys named `id`, `*_id`, `*Id`, `*_ids`, path segments, and the kept headers checked in
+ *    middleware.ts): idHoldsCardNumber, which also sees digit groups of 4+ split by single letters
+ *    (`4242a4242b4242c4242`) and any 16 digits in a row.
  *
- * The false-positive trade-off: one random digit string in ten passes Luhn, so the guard refuses some legitimate
- * long numbers: a 13-19 digit id, account or tracking number that starts with 2-6 and happens to be Luhn-valid,
- * and any key or path containing "card" with a `number` field (`discard.number`, `scorecard.number`). Shorter
- * numbers are never refused: 12-digit barcodes, phone numbers (at most 15 digits in E.164; a Luhn-valid one of
- * 13+ digits starting with 2-6 is refused), dates and order numbers. Epoch-millisecond timestamps (13 digits,
- * starting with 1 until 2033) pass thanks to the 2-6 rule. Refusing a rare legitimate request is the price of
- * never storing a card number: the client can resend the value with a letter prefix or split differently.
- * Not caught: a PAN split across several fields or rounded as a JSON number beyond 2^53 (19-digit numbers lose
- * their last digits when parsed), and bodies nested deeper than MAX_DEPTH (guardJsonBody refuses those first).
+ * Canonical UUIDs (8-4-4-4-12 hex) are identifiers, never scanned: this service's own ids are random UUIDs, and
+ * about one in 340 of them holds a Luhn-valid run of 13+ digits across its dashes, which would refuse our own
+ * reservation and order ids. The price: a card number deliberately written as a UUID is not caught.
+ *
+ * The false-positive trade-off: one digit string in ten passes Luhn, so the guard refuses some legitimate values:
+ * a 13-19 digit number (or a run of numbers joined by short separators, `1, 2, 3, ... 11`) that happens to be
+ * Luhn-valid, and about 1 in 500 random 32-character hex ids (a run of 13+ decimal digits in one is Luhn-valid
+ * that often). Shorter numbers are never refused: 12-digit barcodes, dates (`2026-08-15T19:00:00Z`), phone
+ * numbers of 12 digits or fewer. Refusing a rare legitimate request (400, with the field named) is the price of
+ * never storing a card number. Not caught: a PAN split across several fields, written in words or another
+ * encoding, split by letters into groups shorter than 4 digits in an id, or rounded as a JSON number beyond 2^53;
+ * bodies nested deeper than MAX_DEPTH are refused first by guardJsonBody.
  */
 
 export const RAW_CARD_DATA_MESSAGE =
@@ -59,44 +68,194 @@ const CARD_DATA_KEYS: ReadonlySet<string> = new Set([
   'cardverificationvalue',
 ]);
 
-/** Runs of digits joined by single spaces or dashes ("4242 4242 4242 4242", "3782-822463-10005", "2026-08-15"). */
-const DIGIT_RUN = /\d+(?:[ -]\d+)*/g;
-
 const normalizeKey = (key: string) => key.toLowerCase().replace(/[_-]/g, '');
 
-const isAlphanumeric = (ch: string | undefined) => ch !== undefined && /[A-Za-z0-9]/.test(ch);
+// ---- The scan ------------------------------------------------------------------------------------------------
 
-/**
- * True when the text holds something that could be a payment card number: within a run of digit groups that is
- * not part of an identifier (glued to a letter, directly or by a dash: `ord4242...`, `ref-4242...`), some
- * consecutive groups make 13-19 digits that start with 2-6 and pass the Luhn check.
- */
-export function containsCardNumber(text: string): boolean {
-  if (text.length < 13) return false;
-  DIGIT_RUN.lastIndex = 0;
-  for (let match = DIGIT_RUN.exec(text); match; match = DIGIT_RUN.exec(text)) {
-    const run = match[0];
-    if (run.length < 13) continue;
-    const start = match.index;
-    const end = start + run.length;
-    const before = text[start - 1];
-    const after = text[end];
-    if (isAlphanumeric(before) || (before === '-' && isAlphanumeric(text[start - 2]))) continue;
-    if (isAlphanumeric(after) || (after === '-' && isAlphanumeric(text[end + 1]))) continue;
-    const groups = run.split(/[ -]/);
-    for (let i = 0; i < groups.length; i += 1) {
-      let digits = '';
-      for (let j = i; j < groups.length; j += 1) {
-        digits += groups[j];
-        if (digits.length > 19) break;
-        if (digits.length >= 13 && digits[0] >= '2' && digits[0] <= '6' && luhnValid(digits)) return true;
-      }
-    }
+/** A code point's class in the scan: a decimal digit's value (0-9), or one of these. */
+const LETTER = -1; // letters and other numbers (², Ⅻ): they end a digit sequence
+const SEPARATOR = -2; // anything else: spaces, punctuation, dashes, invisible characters
+const DECIMAL_DIGIT = /\p{Nd}/u;
+const LETTER_OR_NUMBER = /[\p{L}\p{N}]/u;
+/** Non-ASCII code points classified so far (texts repeat the same few; bounded). */
+const classes = new Map<number, number>();
+
+function classOf(cp: number): number {
+  if (cp < 128) {
+    if (cp >= 48 && cp <= 57) return cp - 48;
+    const lower = cp | 32;
+    return lower >= 97 && lower <= 122 ? LETTER : SEPARATOR;
   }
-  return false;
+  let cls = classes.get(cp);
+  if (cls !== undefined) return cls;
+  const ch = String.fromCodePoint(cp);
+  if (DECIMAL_DIGIT.test(ch)) {
+    // Unicode encodes every set of decimal digits as a contiguous 0-9 range (adjacent sets stay aligned on 10).
+    let zero = cp;
+    while (zero > 0 && DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero -= 1;
+    cls = (cp - zero) % 10;
+  } else cls = LETTER_OR_NUMBER.test(ch) ? LETTER : SEPARATOR;
+  if (classes.size >= 4096) classes.clear();
+  classes.set(cp, cls);
+  return cls;
 }
 
-/** The Luhn (mod 10) check over a string of digits. */
+interface ScanRules {
+  /** Letters end a sequence (free text), or separate groups like any other character (ids). */
+  lettersSeparate: boolean;
+  /** Longest run of separators between two groups of one sequence. */
+  maxSeparators: number;
+  /** Shortest group a window may hold (a shorter one ends the sequence). */
+  minGroupDigits: number;
+  /** Fewest groups in a window. */
+  minGroups: number;
+}
+
+/** Free text: digit groups joined by 1-3 non-alphanumeric characters; letters end a sequence. */
+const TEXT_RULES: ScanRules = { lettersSeparate: false, maxSeparators: 3, minGroupDigits: 1, minGroups: 1 };
+/** Ids: 3+ groups of 4+ digits split by single characters of any kind, letters included (`4242a4242b...`). */
+const SPLIT_ID_RULES: ScanRules = {
+  lettersSeparate: true,
+  maxSeparators: 1,
+  minGroupDigits: 4,
+  minGroups: 3,
+};
+
+const MIN_PAN = 13;
+const MAX_PAN = 19;
+/** The longest digit group that joins others to make a card number. */
+const MAX_JOINED_GROUP = 8;
+
+/**
+ * One linear pass: digit groups are collected as they close, and each window of consecutive whole groups that
+ * ends at the group just closed and holds 13-19 digits is Luhn-checked (at most 19 groups back, so O(n)).
+ */
+function scan(text: string, rules: ScanRules): boolean {
+  // The last groups of the current sequence, newest last; a group longer than MAX_PAN is kept as its length.
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let currentLength = 0;
+  let separators = 0;
+
+  const closeGroup = (): boolean => {
+    if (currentLength === 0) return false;
+    if (currentLength < rules.minGroupDigits) {
+      groups.length = 0;
+    } else {
+      groups.push(currentLength > MAX_PAN ? [] : current);
+      if (groups.length > MAX_PAN) groups.shift();
+      let total = 0;
+      let longest = 0;
+      for (let k = groups.length - 1; k >= 0; k -= 1) {
+        const size = groups[k].length;
+        if (size === 0) break; // too long to be part of a card number
+        total += size;
+        longest = Math.max(longest, size);
+        if (total > MAX_PAN) break;
+        // Cards are written whole or in groups of 3-6 (4-4-4-4, 4-6-5): a long run joined to its neighbours is a
+        // number of its own (`fan-12345-1796137404733-0`: a pid, a timestamp, a counter).
+        if (groups.length - k > 1 && longest > MAX_JOINED_GROUP) break;
+        if (
+          total >= MIN_PAN &&
+          groups.length - k >= rules.minGroups &&
+          !(total === MIN_PAN && groups[k][0] === 1) &&
+          luhnWindow(groups, k)
+        )
+          return true;
+      }
+    }
+    current = [];
+    currentLength = 0;
+    return false;
+  };
+
+  for (let i = 0; i < text.length; i += 1) {
+    let cp = text.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      cp = text.codePointAt(i)!;
+      if (cp > 0xffff) i += 1;
+    }
+    const cls = classOf(cp);
+    if (cls >= 0) {
+      if (currentLength <= MAX_PAN) current.push(cls);
+      currentLength += 1;
+      separators = 0;
+      continue;
+    }
+    if (closeGroup()) return true;
+    if (cls === LETTER && !rules.lettersSeparate) {
+      groups.length = 0;
+      separators = 0;
+      continue;
+    }
+    separators += 1;
+    if (separators > rules.maxSeparators) groups.length = 0;
+  }
+  return closeGroup();
+}
+
+/** Luhn over the digits of groups[from..] (the newest group holds the check digit). */
+function luhnWindow(groups: number[][], from: number): boolean {
+  let sum = 0;
+  let double = false;
+  for (let g = groups.length - 1; g >= from; g -= 1) {
+    const digits = groups[g];
+    for (let i = digits.length - 1; i >= 0; i -= 1) {
+      let d = digits[i];
+      if (double) {
+        d *= 2;
+        if (d > 9) d -= 9;
+      }
+      sum += d;
+      double = !double;
+    }
+  }
+  return sum % 10 === 0;
+}
+
+/** A canonical UUID, not touching other hex digits: replaced by a word before the scan (see above). */
+const UUID =
+  /(?<![0-9A-Fa-f])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])/g;
+
+const withoutUuids = (text: string) =>
+  text.length >= 36 && text.includes('-') ? text.replace(UUID, 'uuid') : text;
+
+/**
+ * True when the text holds something that could be a payment card number (rule 2 above): 13-19 decimal digits in
+ * consecutive groups joined by 1-3 non-alphanumeric characters, Luhn-valid. Letters end a sequence, never hide it.
+ */
+export function containsCardNumber(text: string): boolean {
+  if (tooFewDigits(text)) return false;
+  return scan(withoutUuids(text), TEXT_RULES);
+}
+
+/**
+ * The hot path's exit: an ASCII text with fewer than 13 digits holds no card number (most ids, names, paths).
+ * Non-ASCII text goes to the scan, which knows every script's digits.
+ */
+function tooFewDigits(text: string): boolean {
+  if (text.length < MIN_PAN) return true;
+  let digits = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return false;
+    if (c >= 48 && c <= 57 && ++digits >= MIN_PAN) return false;
+  }
+  return true;
+}
+
+/**
+ * Stricter than containsCardNumber, for ids (the kept headers, `*_id` body fields, path segments): digit groups of
+ * 4+ split by single letters or other characters count too (`4242a4242b4242c4242`, `pan_4242x4242x4242x4242`), and
+ * 16 or more digits in a row are refused whatever Luhn says (a card-number shape; an id needs none).
+ */
+export function idHoldsCardNumber(id: string): boolean {
+  if (tooFewDigits(id)) return false;
+  const text = withoutUuids(id);
+  return /\p{Nd}{16,}/u.test(text) || scan(text, TEXT_RULES) || scan(text, SPLIT_ID_RULES);
+}
+
+/** The Luhn (mod 10) check over a string of ASCII digits. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;
   let double = false;
@@ -113,16 +272,21 @@ export function luhnValid(digits: string): boolean {
   return digits.length > 0 && sum % 10 === 0;
 }
 
-function valueHoldsCardNumber(value: unknown): boolean {
-  if (typeof value === 'string') return containsCardNumber(value);
-  if (typeof value === 'number' && Number.isFinite(value)) return containsCardNumber(String(value));
-  return false;
+/** Digit runs with up to 3 other characters between digits: the spans redactCardNumbers may mask. */
+const DIGIT_SPAN = /\p{Nd}(?:\P{Nd}{0,3}\p{Nd})*/gu;
+
+/** Masks every card-number-shaped span in free text (error messages and stacks about to be logged). */
+export function redactCardNumbers(text: string): string {
+  if (!idHoldsCardNumber(text)) return text;
+  return text.replace(DIGIT_SPAN, (span) => (idHoldsCardNumber(span) ? '[redacted]' : span));
 }
 
-/** A path segment safe to echo: keys are client text, so one holding a card number is not repeated. */
-function safeSegment(key: string): string {
-  if (containsCardNumber(key) || /\d(?:[ -]?\d){12}/.test(key)) return '[redacted]';
-  return key.length > 64 ? `${key.slice(0, 61)}...` : key;
+// ---- Bodies, queries, paths -------------------------------------------------------------------------------------
+
+function valueHoldsCardNumber(value: unknown, id: boolean): boolean {
+  if (typeof value === 'string') return id ? idHoldsCardNumber(value) : containsCardNumber(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return containsCardNumber(String(value));
+  return false;
 }
 
 interface Frame {
@@ -133,15 +297,22 @@ interface Frame {
   depth: number;
   /** Some key on the way here mentions "card". */
   inCard: boolean;
+  /** The node is the value of an id key (`seat_ids: [...]`): its items are ids. */
+  ids: boolean;
 }
 
 const KEY_PLAIN = 0;
 const KEY_CARD_DATA = 1;
 const KEY_NUMBER = 2;
 const KEY_MENTIONS_CARD = 4;
+/** The key names an id (`id`, `event_id`, `seat_ids`, `eventId`): its values get the id rule. */
+const KEY_ID = 8;
+/** The key itself holds a card number. */
+const KEY_HOLDS_CARD = 16;
 /** Key classifications: bodies repeat the same few keys, so the guard costs next to nothing on the hot path. */
 const keyClasses = new Map<string, number>();
 const MAX_CACHED_KEYS = 5000;
+const ID_KEY = /(?:^|[_.-])ids?$|[a-z0-9]I[dD]s?$/;
 
 function classifyKey(key: string): number {
   let flags = keyClasses.get(key);
@@ -149,11 +320,19 @@ function classifyKey(key: string): number {
   const normalized = normalizeKey(key);
   flags = CARD_DATA_KEYS.has(normalized) ? KEY_CARD_DATA : normalized === 'number' ? KEY_NUMBER : KEY_PLAIN;
   if (normalized.includes('card')) flags |= KEY_MENTIONS_CARD;
+  if (ID_KEY.test(key) || ID_KEY.test(key.toLowerCase())) flags |= KEY_ID;
+  if (idHoldsCardNumber(key)) flags |= KEY_HOLDS_CARD;
   if (key.length <= 64) {
     if (keyClasses.size >= MAX_CACHED_KEYS) keyClasses.clear();
     keyClasses.set(key, flags);
   }
   return flags;
+}
+
+/** A path segment safe to echo: keys are client text, so one holding a card number is not repeated. */
+function safeSegment(key: string): string {
+  if (idHoldsCardNumber(key)) return '[redacted]';
+  return key.length > 64 ? `${key.slice(0, 61)}...` : key;
 }
 
 function pathOf(frame: Frame, key: string): string {
@@ -167,18 +346,19 @@ function pathOf(frame: Frame, key: string): string {
  * none. `(body)` when the body itself is such a value. Pure; never returns the offending value.
  */
 export function findRawCardData(body: unknown): string | undefined {
-  if (body === null || typeof body !== 'object') return valueHoldsCardNumber(body) ? '(body)' : undefined;
-  const stack: Frame[] = [{ node: body, parent: undefined, key: '', depth: 1, inCard: false }];
+  if (body === null || typeof body !== 'object')
+    return valueHoldsCardNumber(body, false) ? '(body)' : undefined;
+  const stack: Frame[] = [{ node: body, parent: undefined, key: '', depth: 1, inCard: false, ids: false }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
-    const { node, depth, inCard } = frame;
+    const { node, depth, inCard, ids } = frame;
     if (Array.isArray(node)) {
       // Indexes are never card-data names: only the values need a look.
       for (let i = 0; i < node.length; i += 1) {
         const value: unknown = node[i];
-        if (valueHoldsCardNumber(value)) return pathOf(frame, String(i));
+        if (valueHoldsCardNumber(value, ids)) return pathOf(frame, String(i));
         if (value !== null && typeof value === 'object' && depth < MAX_DEPTH) {
-          stack.push({ node: value, parent: frame, key: String(i), depth: depth + 1, inCard });
+          stack.push({ node: value, parent: frame, key: String(i), depth: depth + 1, inCard, ids: false });
         }
       }
       continue;
@@ -186,8 +366,9 @@ export function findRawCardData(body: unknown): string | undefined {
     for (const key of Object.keys(node)) {
       const value = (node as Record<string, unknown>)[key];
       const flags = classifyKey(key);
-      if (flags & KEY_CARD_DATA || (flags & KEY_NUMBER && inCard)) return pathOf(frame, key);
-      if (containsCardNumber(key) || valueHoldsCardNumber(value)) return pathOf(frame, key);
+      if (flags & (KEY_CARD_DATA | KEY_HOLDS_CARD) || (flags & KEY_NUMBER && inCard))
+        return pathOf(frame, key);
+      if (valueHoldsCardNumber(value, (flags & KEY_ID) !== 0)) return pathOf(frame, key);
       if (value !== null && typeof value === 'object' && depth < MAX_DEPTH) {
         stack.push({
           node: value,
@@ -195,6 +376,7 @@ export function findRawCardData(body: unknown): string | undefined {
           key,
           depth: depth + 1,
           inCard: inCard || (flags & KEY_MENTIONS_CARD) !== 0,
+          ids: (flags & KEY_ID) !== 0,
         });
       }
     }
@@ -213,26 +395,15 @@ export function isSafeClientId(value: string): boolean {
 }
 
 /**
- * Stricter than containsCardNumber, for ids: digits glued to letters (`req-4242...`) or grouped with `.`, `_` or `:`
- * count too, and 16 or more digits in a row are refused whatever Luhn says (a card-number shape; an id needs none).
+ * Path segments are ids (they name streams and are echoed in 404s): the id rule on each segment, and the text rule
+ * on the whole path (an encoded `/` splits `4242%2F4242%2F...` into segments).
  */
-export function idHoldsCardNumber(id: string): boolean {
-  // Fast exit for the common short id (every request with an X-Request-Id or Idempotency-Key comes here).
-  let digits = 0;
-  for (let i = 0; i < id.length; i += 1) {
-    const c = id.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits += 1;
+function pathHoldsCardNumber(path: string): boolean {
+  if (containsCardNumber(path)) return true;
+  for (const segment of path.split('/')) {
+    if (segment.length >= MIN_PAN && idHoldsCardNumber(segment)) return true;
   }
-  if (digits < 13) return false;
-  if (/\d{16,}/.test(id)) return true;
-  // Letters become a non-joining mark so glued runs are looked at; the other separators join groups like `-`.
-  return containsCardNumber(id.replace(/[A-Za-z]/g, '#').replace(/[._:]/g, '-'));
-}
-
-/** Masks every card-number-shaped run in free text (error messages and stacks about to be logged). */
-export function redactCardNumbers(text: string): string {
-  if (!containsCardNumber(text)) return text;
-  return text.replace(/\d(?:[ -]?\d){12,}/g, (run) => (containsCardNumber(run) ? '[redacted]' : run));
+  return false;
 }
 
 /** The field holding card data in a request's body, query string or path, or undefined. */
@@ -253,7 +424,7 @@ export function findRawCardDataInRequest(req: {
   }
   // Path segments become ids and end up in log lines and 404 messages; checked decoded (%34%32... is 42...).
   const path = req.path ?? '';
-  if (path.length >= 13) {
+  if (path.length >= MIN_PAN) {
     let decoded = path;
     if (path.includes('%')) {
       try {
@@ -262,7 +433,7 @@ export function findRawCardDataInRequest(req: {
         // Malformed escapes: the router answers 400; the raw text is still checked below.
       }
     }
-    if (containsCardNumber(decoded) || (decoded !== path && containsCardNumber(path))) return '(path)';
+    if (pathHoldsCardNumber(decoded) || (decoded !== path && pathHoldsCardNumber(path))) return '(path)';
   }
   return undefined;
 }

@@ -101,10 +101,32 @@ export function validateInput<T extends object>(
   return instance;
 }
 
+/** Constraints on the kind of value: when one fails, the range, length or format messages would only mislead. */
+const KIND_CONSTRAINTS: ReadonlySet<string> = new Set([
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'isMoney',
+]);
+
+/**
+ * The messages that name the real problem: "is required" for a missing field; else the failed kind constraints
+ * (`must be a string`) if any; else every failed one, in declaration order (class-validator lists them reversed).
+ */
+function messages(error: ValidationError, field: string): string[] {
+  if (error.value === undefined) return [`${field} is required`];
+  const failed = Object.entries(error.constraints ?? {}).reverse();
+  const kind = failed.filter(([name]) => KIND_CONSTRAINTS.has(name));
+  return (kind.length > 0 ? kind : failed).map(([, message]) => message);
+}
+
 function flatten(errors: ValidationError[], prefix = ''): Array<{ field: string; errors: string[] }> {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = error.constraints ? [{ field, errors: Object.values(error.constraints) }] : [];
+    const own = error.constraints ? [{ field, errors: messages(error, field) }] : [];
     return [...own, ...flatten(error.children ?? [], field)];
   });
 }
