@@ -2,17 +2,19 @@ import type { NextFunction, Request, Response } from 'express';
 import fc from 'fast-check';
 import { ApiError } from '../../src/api/http/api-error';
 import {
-  containsCardNumber,
   findRawCardData,
   findRawCardDataInRequest,
-  idHoldsCardNumber,
   isSafeClientId,
-  luhnValid,
   MAX_DEPTH,
   RAW_CARD_DATA_MESSAGE,
-  redactCardNumbers,
   rejectRawCardData,
 } from '../../src/api/http/card-data-guard';
+import {
+  containsCardNumber,
+  idHoldsCardNumber,
+  luhnValid,
+  redactCardNumbers,
+} from '../../src/api/http/card-number-scan';
 
 const VISA = '4242424242424242';
 
@@ -72,7 +74,10 @@ describe('containsCardNumber', () => {
     ['Arabic-Indic digits', '\u0664\u0662\u0664\u0662'.repeat(4)],
     ['Devanagari digits', '\u096a\u0968\u096a\u0968'.repeat(4)],
     ['mathematical bold digits (astral)', '\u{1D7D2}\u{1D7D0}'.repeat(8)],
-    ['mixed scripts and separators', '\uff14\uff12\uff14\uff12 \u0664\u0662\u0664\u0662.4242\u00a0\u096a\u0968\u096a\u0968'],
+    [
+      'mixed scripts and separators',
+      '\uff14\uff12\uff14\uff12 \u0664\u0662\u0664\u0662.4242\u00a0\u096a\u0968\u096a\u0968',
+    ],
     ['a UATP card (prefix 1)', '122000000000003'],
     ['a Luhn-valid 13-digit number starting with 7-9', '7992739871300'],
   ])('finds a card number written with %s', (_what, text) => expect(containsCardNumber(text)).toBe(true));

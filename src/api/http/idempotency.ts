@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store';
 import { ApiError } from './api-error';
-import { idHoldsCardNumber, isSafeClientId } from './card-data-guard';
+import { isSafeClientId } from './card-data-guard';
+import { idHoldsCardNumber } from './card-number-scan';
 
 const REPLAYED_HEADERS = ['x-log-position', 'location'];
 

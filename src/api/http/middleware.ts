@@ -4,13 +4,8 @@ import type { Logger } from 'pino';
 import { ConcurrencyConflictError } from '../../application/shared/stream-command-processor';
 import { DomainError } from '../../domain/shared/errors';
 import { ApiError, fromDomainError } from './api-error';
-import {
-  RAW_CARD_DATA_MESSAGE,
-  containsCardNumber,
-  idHoldsCardNumber,
-  isSafeClientId,
-  redactCardNumbers,
-} from './card-data-guard';
+import { RAW_CARD_DATA_MESSAGE, isSafeClientId } from './card-data-guard';
+import { containsCardNumber, idHoldsCardNumber, redactCardNumbers } from './card-number-scan';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { SalesAnalytics } from '../../application/analytics/sales-analytics';
-import type { AuditService } from '../../application/audit/audit-service';
+import type { AuditPage, AuditService } from '../../application/audit/audit-service';
 import type { AccountService } from '../../application/auth/account-service';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
@@ -28,6 +28,10 @@ const NEEDS_AUDITOR: ErrorSpec = {
   403: ['The token is valid but its role is neither `auditor` nor `admin`', ['FORBIDDEN']],
 };
 const eventNotFound: ErrorSpec = { 404: ['No such event', ['EVENT_NOT_FOUND']] };
+
+/** The pages read by log position (the log, a seat's history, a correlation): asked for and answered alike. */
+const pageOf = (query: AuditPageQueryDto) => ({ fromPosition: query.from_position, limit: query.limit });
+const logPage = ({ events, next }: AuditPage) => ({ events, next_position: next });
 
 /** `/v1/audit`: the log as its record, for auditors. */
 export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRouter {
@@ -71,12 +75,7 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
       errors: NEEDS_AUDITOR,
     },
     async (_req, res, { query }) => {
-      const page = await audit.log({
-        fromPosition: query.from_position,
-        limit: query.limit,
-        type: query.type,
-      });
-      res.json({ events: page.events, next_position: page.next });
+      res.json(logPage(await audit.log({ ...pageOf(query), type: query.type })));
     },
   );
 
@@ -101,11 +100,9 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
       },
     },
     async (req, res, { query }) => {
-      const page = await audit.seatHistory(pathParam(req, 'id'), pathParam(req, 'seatId'), {
-        fromPosition: query.from_position,
-        limit: query.limit,
-      });
-      res.json({ events: page.events, next_position: page.next });
+      res.json(
+        logPage(await audit.seatHistory(pathParam(req, 'id'), pathParam(req, 'seatId'), pageOf(query))),
+      );
     },
   );
 
@@ -127,11 +124,7 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
       errors: NEEDS_AUDITOR,
     },
     async (req, res, { query }) => {
-      const page = await audit.correlation(pathParam(req, 'id'), {
-        fromPosition: query.from_position,
-        limit: query.limit,
-      });
-      res.json({ events: page.events, next_position: page.next });
+      res.json(logPage(await audit.correlation(pathParam(req, 'id'), pageOf(query))));
     },
   );
 

@@ -6,6 +6,7 @@ import type { BusMessage } from '../ports/message-bus';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, type OrderDoc } from '../read-models/documents';
 import type { OrderSagas } from '../sagas/order-sagas';
+import { failBeforeCapture } from '../sagas/payment.saga';
 import type { SagaAction } from '../sagas/saga';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
@@ -50,22 +51,7 @@ export function giveUp(state: OrderState): GiveUp {
   if (!step || !placed) return { actions: [], thenRefund: false };
   const { orderId } = placed;
   if (step === 'payment' && state.paymentStatus === 'AUTHORIZED')
-    return {
-      actions: [
-        { type: 'EventCommand', eventId: placed.eventId, command: { type: 'ReturnSeats', orderId } },
-        {
-          type: 'VoidAuthorization',
-          authorizationId: placed.authorizationId,
-          idempotencyKey: `void:${orderId}`,
-        },
-        {
-          type: 'OrderCommand',
-          orderId,
-          command: { type: 'FailOrder', reason: 'watchdog_timeout', authorizationVoided: true },
-        },
-      ],
-      thenRefund: false,
-    };
+    return { actions: failBeforeCapture(placed, 'watchdog_timeout'), thenRefund: false };
   if (step === 'payment')
     // Captured but never confirmed: failing it records the refund as owed (REFUND_PENDING) before anything
     // else, so the payment saga stops for good and the refund step (seats back, money back) can be re-driven.

@@ -59,15 +59,7 @@ export const paymentSaga: Saga<OrderPlacedData, OrderState> = {
         // The sale was refused (hold expired, event cancelled): nothing was taken.
         return [voidAuthorization(order), failOrder(order, outcome.code)];
       case 'CaptureDeclined':
-        return [
-          {
-            type: 'EventCommand',
-            eventId: order.eventId,
-            command: { type: 'ReturnSeats', orderId: order.orderId },
-          },
-          voidAuthorization(order),
-          failOrder(order, `capture_${outcome.reason}`),
-        ];
+        return failBeforeCapture(order, `capture_${outcome.reason}`);
       default:
         return unexpected('payment', outcome);
     }
@@ -90,3 +82,13 @@ const failOrder = (order: OrderPlacedData, reason: string): SagaAction => ({
   orderId: order.orderId,
   command: { type: 'FailOrder', reason, authorizationVoided: true },
 });
+
+/**
+ * Ends an order before its money was taken (capture declined, or the watchdog gave up on it): seats sold to it go
+ * back on sale (a no-op when the sale never happened), the authorization is voided and the order fails.
+ */
+export const failBeforeCapture = (order: OrderPlacedData, reason: string): SagaAction[] => [
+  { type: 'EventCommand', eventId: order.eventId, command: { type: 'ReturnSeats', orderId: order.orderId } },
+  voidAuthorization(order),
+  failOrder(order, reason),
+];

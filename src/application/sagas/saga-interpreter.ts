@@ -8,6 +8,7 @@ import {
   YIELDS_OUTCOME,
   type FaultPoint,
   type OnRefused,
+  type OrderToIssue,
   type Saga,
   type SagaAction,
   type SagaOutcome,
@@ -16,15 +17,7 @@ import {
 /** What the sagas need from the tickets module. */
 export interface TicketIssuer {
   issueForOrder(
-    order: {
-      orderId: string;
-      eventId: string;
-      userId: string;
-      eventName: string;
-      eventDate: string;
-      venueName: string;
-      seats: Array<{ seatId: string; section: string; row: string; seat: string }>;
-    },
+    order: OrderToIssue,
     metadata: CommandMetadata,
   ): Promise<Array<{ ticketId: string; seatId: string; barcode: string }>>;
   voidForOrder(ticketIds: string[], reason: string, metadata: CommandMetadata): Promise<void>;
