@@ -80,11 +80,11 @@ const held = (over: Partial<SeatsHeld['data']> = {}): SeatsHeld => ({
 
 const fold = (events: TicketedEventEvent[]) =>
   events.reduce(ticketedEventDecider.evolve, ticketedEventDecider.initialState());
-const noOrder: OrderState = orderDecider.initialState();
+const noOrder = (): OrderState => orderDecider.initialState();
 
 const facts = (events: TicketedEventEvent[], over: Partial<HoldToOrderFacts> = {}): HoldToOrderFacts => ({
   event: fold(events),
-  order: noOrder,
+  order: noOrder(),
   holdId: 'h1',
   buyer: { userId: 'fan', isAdmin: false },
   now: new Date(NOW),
@@ -174,7 +174,7 @@ describe('holdToOrder: an order of a hold, decided on the streams', () => {
       code: 'RESERVATION_ALREADY_ORDERED',
       details: { order_id: 'o-1' },
     });
-    const placed = orderDecider.evolve(noOrder, {
+    const placed = orderDecider.evolve(noOrder(), {
       type: 'OrderPlaced',
       data: { orderId: 'o-2', userId: 'fan' } as Extract<OrderEvent, { type: 'OrderPlaced' }>['data'],
     });
