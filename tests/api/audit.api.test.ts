@@ -141,7 +141,15 @@ describe('audit, replay and analytics', () => {
     const lapsing = await reserve(t.call, fan.token, eventId, ['s1:B:5', 's1:B:6']);
     const { expires_at } = (await t.call('GET', `/v1/reservations/${lapsing}`, { token: fan.token })).body;
     clock.set(new Date(Date.parse(expires_at) + 1));
-    await pollUntil(t.call, `/v1/reservations/${lapsing}`, fan.token, (r) => r.body?.status === 'EXPIRED');
+    // The answer shows EXPIRED as soon as the time is up (lazy expiry); wait for the job's HoldReleased itself.
+    const released = async () =>
+      (await t.app.store.readStream(`event-${eventId}`)).some(
+        (e) => e.type === 'HoldReleased' && (e.data as { holdId?: string }).holdId === lapsing,
+      );
+    for (const deadline = Date.now() + 10_000; !(await released());) {
+      if (Date.now() > deadline) throw new Error('the expiry job did not release the lapsed hold in 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await quiet();
   });
 

@@ -1,7 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { getMetadataStorage } from 'class-validator';
 import type { OpenAPIObject, OperationObject, ResponseObject, SchemaObject } from 'openapi3-ts/oas30';
 import { mountedOperations } from '../../src/api/contract/api-router';
@@ -10,7 +8,7 @@ import { ApiError, fromDomainError } from '../../src/api/http/api-error';
 import { buildOpenApiDocument } from '../../src/api/openapi';
 import { seatRoutes, type ReservationRouteDeps } from '../../src/api/routes/reservation.routes';
 import { DomainError } from '../../src/domain/shared/errors';
-import { contractChecker, type ContractChecker } from '../support/contract';
+import { contractChecker, documentAjv, type ContractChecker } from '../support/contract';
 import { apiClient, type ApiResponse } from '../support/http';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -150,8 +148,7 @@ describe('OpenAPI document', () => {
 
   it('is served at /openapi.json: OpenAPI 3.0.3, every schema valid JSON Schema (ajv compiles them all)', () => {
     expect(doc.openapi).toBe('3.0.3');
-    const ajv = new Ajv({ strict: false });
-    addFormats(ajv);
+    const ajv = documentAjv();
     ajv.addSchema({ $id: 'doc', components: doc.components } as object);
     for (const name of Object.keys(doc.components?.schemas ?? {}))
       expect(() => ajv.getSchema(`doc#/components/schemas/${name}`)).not.toThrow();

@@ -61,11 +61,17 @@ function resolve<T>(doc: OpenAPIObject, value: any): T {
   return current as T;
 }
 
-export function contractChecker(doc: OpenAPIObject): ContractChecker {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+/** An ajv that knows every format the document uses. */
+export function documentAjv(options: { allErrors?: boolean } = {}): Ajv {
+  const ajv = new Ajv({ strict: false, ...options });
   addFormats(ajv);
   // What the service accepts and documents for emails (RFC 6531: `josé@example.com`); ajv-formats' `email` is ASCII.
   ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/u);
+  return ajv;
+}
+
+export function contractChecker(doc: OpenAPIObject): ContractChecker {
+  const ajv = documentAjv({ allErrors: true });
   ajv.addSchema({ $id: 'openapi.json', components: closeObjects(doc.components) } as object);
   const compiled = new Map<unknown, ValidateFunction>();
   const validatorFor = (schema: unknown) => {
