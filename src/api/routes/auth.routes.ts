@@ -110,7 +110,6 @@ export function authRoutes({ accounts, authLimit }: AuthRouteDeps): ApiRouter {
       responses: { 200: { description: 'Who the token belongs to', schema: TokenInfo } },
     },
     (req, res) => {
-      res.set('Cache-Control', 'no-store');
       res.json(accounts.info(currentUser(req)));
     },
   );
@@ -129,10 +128,9 @@ function requireFields(dto: TokenRequestDto, names: Array<keyof TokenRequestDto>
   });
 }
 
-/** Token responses must not be cached (RFC 6749 section 5.1). */
+/** Token answers are not cached (RFC 6749 section 5.1): the router sets `no-store` for every auth answer. */
 function sendTokens(res: Response, tokens: TokenResponse): void {
   const { position, ...body } = tokens;
   setLogPosition(res, position);
-  res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   res.status(200).json(body);
 }
