@@ -1,10 +1,12 @@
 /**
  * Replay speed on a big log: `npm run bench:replay` (BENCH_REPLAY_EVENTS, default 1,000,000).
+ * BENCH_REPLAY_LOG=<file>: keep the generated log in that SQLite file and reuse it on the next runs (writing
+ * the log takes longer than replaying it; profiling runs the replay many times).
  *
  * Writes a realistic on-sale log straight into a fresh SQLite store (venues, events, holds that lapse and are
  * released by the expiry job, purchases with their order and ticket streams: every invariant holds), then
  * measures, on the same log:
- * - reading and parsing alone (readAllSync in pages of 10,000): the ceiling;
+ * - reading and parsing alone (readAllSync in pages of LOG_PAGE_SIZE, as the replay reads): the ceiling;
  * - the invariant check alone (checkInvariants);
  * - `npm run replay`'s work: invariants at every point and every read model rebuilt into a fresh memory store.
  * Prints one JSON object and writes it to bench/results/replay-<timestamp>.json.
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { checkInvariants } from '../src/application/audit/invariants';
 import { replayLog } from '../src/application/audit/replay';
+import { LOG_PAGE_SIZE } from '../src/application/audit/seat-ledger';
 import type { EventToAppend } from '../src/application/ports/event-store';
 import { ticketIdFor } from '../src/application/tickets/ticket-ids';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
@@ -273,18 +276,23 @@ function writeLog(store: SqliteEventStore): number {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-replay-'));
-  const store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
+  const kept = process.env.BENCH_REPLAY_LOG;
+  const dir = kept ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-replay-'));
+  const store = new SqliteEventStore(kept ?? path.join(dir!, 'events.sqlite'));
   try {
     let t0 = performance.now();
-    const events = writeLog(store);
-    const writeS = (performance.now() - t0) / 1000;
-    console.error(`wrote ${events} events in ${writeS.toFixed(1)} s`);
+    let events = await store.headPosition();
+    if (events > 0) console.error(`reusing the ${events} events of ${kept}`);
+    else {
+      events = writeLog(store);
+      const writeS = (performance.now() - t0) / 1000;
+      console.error(`wrote ${events} events in ${writeS.toFixed(1)} s`);
+    }
 
     t0 = performance.now();
     let read = 0;
     for (let from = 0; ;) {
-      const page = store.readAllSync(from, 10_000);
+      const page = store.readAllSync(from, LOG_PAGE_SIZE);
       if (page.length === 0) break;
       read += page.length;
       from = page[page.length - 1].position;
@@ -293,7 +301,7 @@ async function main(): Promise<void> {
     console.error(`read and parsed ${read} events: ${Math.round(read / readS)} events/s`);
 
     t0 = performance.now();
-    const invariants = await checkInvariants(store, 10_000, { holdExpiryPeriodMs: 1000 });
+    const invariants = await checkInvariants(store, LOG_PAGE_SIZE, { holdExpiryPeriodMs: 1000 });
     const invariantsS = (performance.now() - t0) / 1000;
     if (!invariants.ok)
       throw new Error(`the bench log breaks an invariant: ${JSON.stringify(invariants.violations[0])}`);
@@ -331,7 +339,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -29,8 +29,14 @@ const SEAT_MOVES: ReadonlyArray<SeatMovement['type']> = [
 ];
 const TICKET_EVENTS = ['TransferRequested', 'TicketTransferred', 'TransferCancelled', 'TicketVoided'];
 
-async function addPosition(store: ReadStore, collection: string, id: string, event: RecordedEvent) {
-  await store
+/** Hands back the store's promise instead of awaiting it in an async layer of its own: every event comes here. */
+function addPosition(
+  store: ReadStore,
+  collection: string,
+  id: string,
+  event: RecordedEvent,
+): Promise<boolean> {
+  return store
     .collection<AuditPositionsDoc>(collection)
     .update(id, { $push: { positions: event.position } }, { position: event.position, upsert: true });
 }
@@ -49,36 +55,34 @@ export const auditProjection: Projection = {
       if (typeof correlationId === 'string' && correlationId)
         await addPosition(store, AUDIT_COLLECTIONS.correlations, correlationId, event);
 
+      // The seats the event concerns, if any; their pushes are awaited once at the end (each await layer and
+      // each promise returned from an async function costs microtasks, on every event of a rebuild).
       const data = event.data as Record<string, unknown>;
+      let seats: { eventId: string; seatIds: string[] } | undefined;
       if (SEAT_MOVES.includes(event.type as SeatMovement['type'])) {
-        const { eventId, seatIds } = (event as Data<SeatMovement>).data;
-        return addToSeats(store, eventId, seatIds, event);
-      }
-      if (event.type === 'OrderPlaced') {
-        const { orderId, eventId, seats } = (event as Data<OrderPlaced>).data;
-        const seatIds = seats.map((s) => s.seatId);
+        seats = (event as Data<SeatMovement>).data;
+      } else if (event.type === 'OrderPlaced') {
+        const { orderId, eventId, seats: ordered } = (event as Data<OrderPlaced>).data;
+        const seatIds = ordered.map((s) => s.seatId);
         await store
           .collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders)
           .put({ _id: orderId, _position: event.position, event_id: eventId, seat_ids: seatIds });
-        return addToSeats(store, eventId, seatIds, event);
-      }
-      if (event.type === 'TicketIssued') {
+        seats = { eventId, seatIds };
+      } else if (event.type === 'TicketIssued') {
         const { ticketId, eventId, seatId } = (event as Data<TicketIssued>).data;
         await store
           .collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets)
           .put({ _id: ticketId, _position: event.position, event_id: eventId, seat_id: seatId });
-        return addToSeats(store, eventId, [seatId], event);
-      }
-      if (TICKET_EVENTS.includes(event.type) && typeof data.ticketId === 'string') {
+        seats = { eventId, seatIds: [seatId] };
+      } else if (TICKET_EVENTS.includes(event.type) && typeof data.ticketId === 'string') {
         const ticket = await store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets).get(data.ticketId);
-        if (ticket) return addToSeats(store, ticket.event_id, [ticket.seat_id], event);
-        return;
-      }
-      // Any other event of an order stream (captured, confirmed, failed, cancelled, refunded, tickets issued).
-      if (event.streamName.startsWith('order-') && typeof data.orderId === 'string') {
+        if (ticket) seats = { eventId: ticket.event_id, seatIds: [ticket.seat_id] };
+      } else if (event.streamName.startsWith('order-') && typeof data.orderId === 'string') {
+        // Any other event of an order stream (captured, confirmed, failed, cancelled, refunded, tickets issued).
         const order = await store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders).get(data.orderId);
-        if (order) return addToSeats(store, order.event_id, order.seat_ids, event);
+        if (order) seats = { eventId: order.event_id, seatIds: order.seat_ids };
       }
+      if (seats) await addToSeats(store, seats.eventId, seats.seatIds, event);
     },
   },
 };

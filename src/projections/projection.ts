@@ -19,15 +19,30 @@ export type Data<E extends { data: unknown }> = RecordedEvent<E['data']>;
  * nothing. Typed by the collection's document, so a field name or value the document does not have is refused.
  */
 export function fieldSetter<D extends ReadDocument>(collection: string) {
-  return async (
+  // Hands back the store's promise (whether the update applied) rather than awaiting it in an async layer of
+  // its own: a rebuild calls this millions of times.
+  return (
     store: ReadStore,
     event: RecordedEvent,
     id: string,
     fields: Partial<Omit<D, '_id' | '_position'>>,
-  ): Promise<void> => {
-    await store.collection<D>(collection).update(id, { $set: fields }, { position: event.position });
-  };
+  ): Promise<unknown> =>
+    store.collection<D>(collection).update(id, { $set: fields }, { position: event.position });
 }
+
+/**
+ * The event's recording time as ISO text. Several read models stamp the same seat movement with it; the last
+ * answer is kept, so a rebuild formats each event's time once instead of once per read model.
+ */
+export function recordedAtIso(event: RecordedEvent): string {
+  if (event !== lastStamped) {
+    lastStamped = event;
+    lastStamp = event.recordedAt.toISOString();
+  }
+  return lastStamp;
+}
+let lastStamped: RecordedEvent | undefined;
+let lastStamp = '';
 
 /** The events that move seats between available, held and sold: each names its event and its seats. */
 export type SeatMovement = SeatsHeld | HoldReleased | SeatsSold | SeatsReturned;

@@ -39,26 +39,30 @@ async function move(
   const { eventId, seatIds } = event.data;
   const doc = await docs(store).get(eventId);
   if (!doc || (doc._position ?? -1) >= event.position) return;
+  // Seats per tier first (a movement's seats are nearly always in one tier), then one set of paths per tier.
+  const seatsPerTier = new Map<number, number>();
+  for (const seatId of seatIds) {
+    const { sectionId } = parseSeatId(seatId);
+    const i = doc.tiers.findIndex((t) => t.section_ids.includes(sectionId));
+    if (i >= 0) seatsPerTier.set(i, (seatsPerTier.get(i) ?? 0) + 1);
+  }
   const inc: Record<string, number> = {};
   const add = (path: string, n: number) => {
     if (n !== 0) inc[path] = (inc[path] ?? 0) + n;
   };
   let revenue = 0;
   let sold = 0;
-  for (const seatId of seatIds) {
-    const { sectionId } = parseSeatId(seatId);
-    const i = doc.tiers.findIndex((t) => t.section_ids.includes(sectionId));
-    if (i < 0) continue;
+  for (const [i, seats] of seatsPerTier) {
     const tier = doc.tiers[i];
-    add(`tiers.${i}.held`, perSeat.held);
-    add(`tiers.${i}.sold`, perSeat.sold);
-    add(`tiers.${i}.revenue_cents`, perSeat.money * tier.price_cents);
-    add('totals.held', perSeat.held);
-    add('totals.sold', perSeat.sold);
-    add('totals.revenue_cents', perSeat.money * tier.price_cents);
-    add('totals.fees_cents', perSeat.money * tier.fees_cents);
-    revenue += perSeat.money * tier.price_cents;
-    sold += perSeat.sold;
+    add(`tiers.${i}.held`, perSeat.held * seats);
+    add(`tiers.${i}.sold`, perSeat.sold * seats);
+    add(`tiers.${i}.revenue_cents`, perSeat.money * tier.price_cents * seats);
+    add('totals.held', perSeat.held * seats);
+    add('totals.sold', perSeat.sold * seats);
+    add('totals.revenue_cents', perSeat.money * tier.price_cents * seats);
+    add('totals.fees_cents', perSeat.money * tier.fees_cents * seats);
+    revenue += perSeat.money * tier.price_cents * seats;
+    sold += perSeat.sold * seats;
   }
   const update: Record<string, Record<string, unknown>> = { $inc: inc };
   if (event.type === 'SeatsSold') {

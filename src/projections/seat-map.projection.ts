@@ -1,7 +1,13 @@
 import type { ReadStore } from '../application/ports/read-store';
 import type { EventCreated } from '../domain/ticketed-event/events';
 import { fromCents } from '../domain/shared/money';
-import { seatMovementHandlers, type Data, type Projection, type SeatMovement } from './projection';
+import {
+  recordedAtIso,
+  seatMovementHandlers,
+  type Data,
+  type Projection,
+  type SeatMovement,
+} from './projection';
 import {
   COLLECTIONS,
   EventDoc,
@@ -21,28 +27,41 @@ const SEAT_STATUS_AFTER: Record<SeatMovement['type'], SeatStatus> = {
 };
 
 /**
+ * `rows.<r>.seats.<i>.status`, built once per seat position (the same for every event and section): a rebuild
+ * sets millions of statuses, and a string made once is hashed once by the store's path cache.
+ */
+const statusPaths: string[][] = [];
+function statusPath(rowIndex: number, seatIndex: number): string {
+  if (!Number.isInteger(seatIndex) || seatIndex < 0 || seatIndex >= 10_000)
+    return `rows.${rowIndex}.seats.${seatIndex}.status`;
+  const row = (statusPaths[rowIndex] ??= []);
+  return (row[seatIndex] ??= `rows.${rowIndex}.seats.${seatIndex}.status`);
+}
+
+/**
  * Seat maps: one document per event section. A hold or sale sets the status of its own seats only
  * (`rows.<r>.seats.<n-1>.status`), so the cost of an event does not depend on the size of the venue.
  */
 export function createSeatMapProjection(): Projection {
-  // Row label -> index per venue section; venues never change, so this cache needs no invalidation.
-  const rowIndexes = new Map<string, Map<string, number>>();
+  // Row label -> index, per event and section; venues never change, so this cache needs no invalidation.
+  // Nested by event then section rather than keyed by `${eventId}:${sectionId}`: no string to build per seat.
+  const rowIndexes = new Map<string, Map<string, Map<string, number>>>();
 
-  async function rowIndex(
+  /** A section's row indexes; read from its seat map the first time (undefined while it has none). */
+  async function loadRowIndexes(
     store: ReadStore,
     eventId: string,
     sectionId: string,
-    row: string,
-  ): Promise<number | undefined> {
-    const key = seatMapDocId(eventId, sectionId);
-    let rows = rowIndexes.get(key);
-    if (!rows) {
-      const doc = await store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps).get(key);
-      if (!doc) return undefined;
-      rows = new Map(doc.rows.map((r, i) => [r.row, i]));
-      rowIndexes.set(key, rows);
-    }
-    return rows.get(row);
+  ): Promise<Map<string, number> | undefined> {
+    const doc = await store
+      .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
+      .get(seatMapDocId(eventId, sectionId));
+    if (!doc) return undefined;
+    const rows = new Map(doc.rows.map((r, i) => [r.row, i]));
+    let sections = rowIndexes.get(eventId);
+    if (!sections) rowIndexes.set(eventId, (sections = new Map()));
+    sections.set(sectionId, rows);
+    return rows;
   }
 
   async function setStatus(store: ReadStore, event: Data<SeatMovement>, status: SeatStatus) {
@@ -50,10 +69,13 @@ export function createSeatMapProjection(): Projection {
     const bySection = new Map<string, Record<string, unknown>>();
     for (const seatId of seatIds) {
       const { sectionId, row, number } = parseSeatId(seatId);
-      const r = await rowIndex(store, eventId, sectionId, row);
+      // Cached indexes are looked up without an await: a rebuild moves seats millions of times.
+      const rows =
+        rowIndexes.get(eventId)?.get(sectionId) ?? (await loadRowIndexes(store, eventId, sectionId));
+      const r = rows?.get(row);
       if (r === undefined) continue;
-      const set = bySection.get(sectionId) ?? { last_updated: event.recordedAt.toISOString() };
-      set[`rows.${r}.seats.${number - 1}.status`] = status;
+      const set = bySection.get(sectionId) ?? { last_updated: recordedAtIso(event) };
+      set[statusPath(r, number - 1)] = status;
       bySection.set(sectionId, set);
     }
     const maps = store.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);

@@ -155,6 +155,21 @@ export function readStoreContract(name: string, factory: () => Promise<ReadStore
         await docs().update('m', { $set: { nested: { a: 2 } } });
         expect((await docs().get('m'))?.nested).toEqual({ a: 2 });
       });
+
+      test('$set stores a copy: changing the given value afterwards changes nothing; $push starts an array', async () => {
+        await docs().put({ _id: 'k', name: 'K' });
+        const nested = { a: 1, b: 'x' };
+        const tags = ['one'];
+        expect(await docs().update('k', { $set: { nested, tags } })).toBe(true);
+        nested.a = 99;
+        tags.push('changed');
+        expect(await docs().get('k')).toMatchObject({ nested: { a: 1, b: 'x' }, tags: ['one'] });
+        await docs().update('k', { $push: { tags: 'two' } });
+        await docs().put({ _id: 'l', name: 'L' });
+        await docs().update('l', { $push: { tags: 'first' } });
+        expect((await docs().get('k'))?.tags).toEqual(['one', 'two']);
+        expect((await docs().get('l'))?.tags).toEqual(['first']);
+      });
     });
 
     describe('idempotency by log position', () => {

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '../ports/event-store';
-import { refOf, SeatLedger, type EventRef, type SeatViolation } from './seat-ledger';
+import { LOG_PAGE_SIZE, refOf, SeatLedger, type EventRef, type SeatViolation } from './seat-ledger';
 
 interface OrderLedger {
   eventId: string | null;
@@ -111,7 +111,9 @@ export class LogAuditor {
     this.headPosition = event.position;
     const seatViolations = this.seats.violations.length;
     this.seats.apply(event);
-    for (const v of this.seats.violations.slice(seatViolations))
+    // Indexed from the count before: slicing would allocate an (empty) array per event.
+    for (let i = seatViolations; i < this.seats.violations.length; i += 1) {
+      const v = this.seats.violations[i];
       this.violations.push({
         invariant: v.problem === 'sold_after_expiry' ? 'hold_outlived_expiry' : 'seat_claimed_twice',
         stream: v.stream,
@@ -120,6 +122,7 @@ export class LogAuditor {
         detail: `seat ${v.seatId} of event ${v.eventId}: ${v.problem}, ${v.detail}`,
         events: v.events,
       });
+    }
 
     const d = event.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     switch (event.type) {
@@ -331,7 +334,7 @@ function settled(o: OrderLedger): boolean {
 /** Replays the whole log and checks the invariants (see LogAuditor). */
 export async function checkInvariants(
   store: EventStore,
-  pageSize = 10_000,
+  pageSize = LOG_PAGE_SIZE,
   options: AuditOptions = {},
 ): Promise<InvariantReport> {
   const auditor = new LogAuditor(options);

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EventStore, RecordedEvent } from '../ports/event-store';
 import type { ReadStore } from '../ports/read-store';
 import { LogAuditor, type AuditOptions, type InvariantReport } from './invariants';
+import { LOG_PAGE_SIZE } from './seat-ledger';
 
 /** A read model's event handlers (structurally src/projections' Projection; '*' sees every event). */
 export interface ReplayProjection {
@@ -51,7 +52,7 @@ export interface ReplayReport extends InvariantReport {
 export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
   const started = performance.now();
   const { store, fresh } = options;
-  const pageSize = options.pageSize ?? 10_000;
+  const pageSize = options.pageSize ?? LOG_PAGE_SIZE;
   const auditor = new LogAuditor(options);
   const handlers = dispatcher(options.projections);
   const inScope = options.eventId ? scopeFilter(options.eventId) : () => true;
@@ -114,15 +115,18 @@ function dispatcher(projections: ReplayProjection[]): (type: string) => Handler[
 }
 
 /**
- * The events of one ticketed event: its own stream, the venues (its seat maps need them), its orders (known from
- * their OrderPlaced, which comes first in their stream) and its tickets (known from their TicketIssued).
+ * The events of one ticketed event: its own stream, its waiting room (`queue-{id}`), the venues (its seat maps
+ * need them), its orders (known from their OrderPlaced, which comes first in their stream) and its tickets (known
+ * from their TicketIssued).
  */
 function scopeFilter(eventId: string): (event: RecordedEvent) => boolean {
   const stream = `event-${eventId}`;
+  const queue = `queue-${eventId}`; // its waiting room
   const orders = new Set<string>();
   const tickets = new Set<string>();
   return (event) => {
-    if (event.streamName === stream || event.type === 'VenueCreated') return true;
+    if (event.streamName === stream || event.streamName === queue) return true;
+    if (event.type === 'VenueCreated') return true;
     const d = event.data as { eventId?: string; orderId?: string; ticketId?: string };
     if (event.type === 'OrderPlaced' && d.eventId === eventId) {
       orders.add(d.orderId!);

@@ -1,5 +1,12 @@
 import type { EventStore, RecordedEvent } from '../ports/event-store';
 
+/**
+ * Events per page when an audit reads the whole log. Small enough that a page's events die young (pages of
+ * 10,000 outlived young-generation collections and made garbage collection a third of the replay; measured on
+ * 1,000,000 events, 500 beat 1,000 and 2,000), large enough that per-page costs vanish.
+ */
+export const LOG_PAGE_SIZE = 500;
+
 /** An event as a violation names it: where it is in its stream and in the log. */
 export interface EventRef {
   stream: string;
@@ -54,9 +61,12 @@ interface HoldInfo {
  * empty; the auditor's check and the tests use this independent fold to prove it.
  */
 export class SeatLedger {
-  private readonly owners = new Map<string, SeatOwner>();
-  /** Live holds by `${eventId}/${holdId}`: when they expire. */
-  private readonly holdsById = new Map<string, HoldInfo>();
+  /**
+   * Seat owners and live holds (with when they expire), per ticketed event: nested maps rather than
+   * `${eventId}/${seatId}` keys, which cost a string to build and hash at every seat of every event.
+   */
+  private readonly owners = new Map<string, Map<string, SeatOwner>>();
+  private readonly holdsById = new Map<string, Map<string, HoldInfo>>();
   readonly violations: SeatViolation[] = [];
   holds = 0;
   sales = 0;
@@ -84,13 +94,10 @@ export class SeatLedger {
       case 'SeatsHeld': {
         this.holds += 1;
         const by = refOf(event);
-        this.holdsById.set(`${data.eventId}/${data.holdId}`, {
-          expiresAt: Date.parse(data.expiresAt ?? ''),
-          by,
-        });
+        this.holdsOf(data.eventId).set(data.holdId, { expiresAt: Date.parse(data.expiresAt ?? ''), by });
+        const owners = this.ownersOf(data.eventId);
         for (const seatId of data.seatIds) {
-          const key = `${data.eventId}/${seatId}`;
-          const owner = this.owners.get(key);
+          const owner = owners.get(seatId);
           if (owner)
             this.violate(
               event,
@@ -100,20 +107,20 @@ export class SeatLedger {
               `already ${owner.status} by hold ${owner.holdId}`,
               owner.by,
             );
-          this.owners.set(key, { holdId: data.holdId, status: 'HELD', by });
+          owners.set(seatId, { holdId: data.holdId, status: 'HELD', by });
         }
         return;
       }
       case 'HoldReleased': {
-        const holdKey = `${data.eventId}/${data.holdId}`;
-        const hold = this.holdsById.get(holdKey);
-        this.holdsById.delete(holdKey);
+        const holds = this.holdsOf(data.eventId);
+        const hold = holds.get(data.holdId);
+        holds.delete(data.holdId);
         if (hold && data.reason === 'expired' && data.releasedAt)
           this.onExpiredRelease?.(event, Date.parse(data.releasedAt) - hold.expiresAt, hold.by);
+        const owners = this.ownersOf(data.eventId);
         for (const seatId of data.seatIds) {
-          const key = `${data.eventId}/${seatId}`;
-          const owner = this.owners.get(key);
-          if (owner?.holdId === data.holdId && owner.status === 'HELD') this.owners.delete(key);
+          const owner = owners.get(seatId);
+          if (owner?.holdId === data.holdId && owner.status === 'HELD') owners.delete(seatId);
           else if (owner && owner.holdId !== data.holdId)
             this.violate(
               event,
@@ -129,9 +136,9 @@ export class SeatLedger {
       case 'SeatsSold': {
         this.sales += 1;
         const by = refOf(event);
-        const holdKey = `${data.eventId}/${data.holdId}`;
-        const hold = this.holdsById.get(holdKey);
-        this.holdsById.delete(holdKey);
+        const holds = this.holdsOf(data.eventId);
+        const hold = holds.get(data.holdId);
+        holds.delete(data.holdId);
         if (hold && data.soldAt && Date.parse(data.soldAt) >= hold.expiresAt)
           this.violate(
             event,
@@ -141,9 +148,9 @@ export class SeatLedger {
             `hold ${data.holdId} expired at ${new Date(hold.expiresAt).toISOString()}, sold at ${data.soldAt}`,
             hold.by,
           );
+        const owners = this.ownersOf(data.eventId);
         for (const seatId of data.seatIds) {
-          const key = `${data.eventId}/${seatId}`;
-          const owner = this.owners.get(key);
+          const owner = owners.get(seatId);
           if (!owner) this.violate(event, data.eventId, seatId, 'sold_without_hold', 'no live hold');
           else if (owner.holdId !== data.holdId || owner.status !== 'HELD')
             this.violate(
@@ -154,22 +161,37 @@ export class SeatLedger {
               `${owner.status} by ${owner.holdId}`,
               owner.by,
             );
-          this.owners.set(key, { holdId: data.holdId, status: 'SOLD', orderId: data.orderId, by });
+          owners.set(seatId, { holdId: data.holdId, status: 'SOLD', orderId: data.orderId, by });
         }
         return;
       }
-      case 'SeatsReturned':
-        for (const seatId of data.seatIds) {
-          const key = `${data.eventId}/${seatId}`;
-          if (this.owners.get(key)?.orderId === data.orderId) this.owners.delete(key);
-        }
+      case 'SeatsReturned': {
+        const owners = this.ownersOf(data.eventId);
+        for (const seatId of data.seatIds)
+          if (owners.get(seatId)?.orderId === data.orderId) owners.delete(seatId);
         return;
+      }
     }
   }
 
   /** Seats currently held or sold, per event: `${eventId}/${seatId}` -> status. */
   claims(): Map<string, 'HELD' | 'SOLD'> {
-    return new Map([...this.owners].map(([key, owner]) => [key, owner.status]));
+    const claims = new Map<string, 'HELD' | 'SOLD'>();
+    for (const [eventId, owners] of this.owners)
+      for (const [seatId, owner] of owners) claims.set(`${eventId}/${seatId}`, owner.status);
+    return claims;
+  }
+
+  private ownersOf(eventId: string): Map<string, SeatOwner> {
+    let owners = this.owners.get(eventId);
+    if (!owners) this.owners.set(eventId, (owners = new Map()));
+    return owners;
+  }
+
+  private holdsOf(eventId: string): Map<string, HoldInfo> {
+    let holds = this.holdsById.get(eventId);
+    if (!holds) this.holdsById.set(eventId, (holds = new Map()));
+    return holds;
   }
 
   private violate(
@@ -194,7 +216,7 @@ export class SeatLedger {
 }
 
 /** Folds the whole log through a fresh ledger. */
-export async function replaySeatLedger(store: EventStore, pageSize = 10_000): Promise<SeatLedger> {
+export async function replaySeatLedger(store: EventStore, pageSize = LOG_PAGE_SIZE): Promise<SeatLedger> {
   const ledger = new SeatLedger();
   let from = 0;
   for (;;) {

@@ -14,16 +14,21 @@ import {
 import { upcast } from '../../../application/events/event-schemas';
 import { openSqlite } from './sqlite-database';
 
-interface EventRow {
-  position: number;
-  stream_name: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
+/**
+ * A stored event as SQLite hands it over: a tuple (`.raw()`), in EVENT_COLUMNS order. Rows as arrays cost about
+ * half as much to build as rows as objects, which is most of what reading the log costs.
+ */
+type EventRow = [
+  position: number,
+  streamName: string,
+  revision: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: number,
+];
+const EVENT_COLUMNS = 'position, stream_name, revision, event_id, type, data, metadata, recorded_at';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -69,15 +74,21 @@ export class SqliteEventStore implements EventStore {
       byId: this.db.prepare<[string], { stream_name: string; revision: number; position: number }>(
         'SELECT stream_name, revision, position FROM events WHERE event_id = ?',
       ),
-      forwards: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
-      ),
-      backwards: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-      ),
-      all: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?',
-      ),
+      forwards: this.db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+        )
+        .raw(true),
+      backwards: this.db
+        .prepare<[string, number, number], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        )
+        .raw(true),
+      all: this.db
+        .prepare<[number, number], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+        )
+        .raw(true),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
     this.appendTx = this.db
@@ -171,7 +182,7 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.stmt.backwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
         : this.stmt.forwards.all(stream, options.fromRevision ?? 0, max);
-    return rows.map(toRecorded);
+    return toRecordedEvents(rows);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -180,7 +191,7 @@ export class SqliteEventStore implements EventStore {
 
   readAllSync(fromPosition: number, maxCount: number): RecordedEvent[] {
     this.assertOpen();
-    return this.stmt.all.all(fromPosition, maxCount).map(toRecorded);
+    return toRecordedEvents(this.stmt.all.all(fromPosition, maxCount));
   }
 
   async headPosition(): Promise<number> {
@@ -241,15 +252,20 @@ export class SqliteEventStore implements EventStore {
 }
 
 /** Rows come back in their current schema version (old payloads upcast: see event-schemas.ts). */
-function toRecorded(row: EventRow): RecordedEvent {
-  return upcast({
-    id: row.event_id,
-    streamName: row.stream_name,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    revision: row.revision,
-    position: row.position,
-    recordedAt: new Date(row.recorded_at),
-  });
+function toRecordedEvents(rows: EventRow[]): RecordedEvent[] {
+  const events = new Array<RecordedEvent>(rows.length);
+  for (let i = 0; i < rows.length; i += 1) {
+    const row = rows[i];
+    events[i] = upcast({
+      id: row[3],
+      streamName: row[1],
+      type: row[4],
+      data: JSON.parse(row[5]),
+      metadata: JSON.parse(row[6]),
+      revision: row[2],
+      position: row[0],
+      recordedAt: new Date(row[7]),
+    });
+  }
+  return events;
 }

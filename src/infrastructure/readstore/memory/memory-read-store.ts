@@ -15,11 +15,20 @@ import type {
  * Reads return the stored objects themselves (copying a 1,000-seat section per seat-map request was the
  * hot path's biggest cost): the port's contract is that callers treat returned documents as read-only.
  */
+/**
+ * The hot methods (get, put, update) are plain functions answering with a settled promise: an async function
+ * allocates its own frame and promise on every call, which a rebuild makes millions of times. An exception
+ * still comes back as a rejected promise, as from an async function.
+ */
+const DONE = Promise.resolve();
+const APPLIED = Promise.resolve(true);
+const SKIPPED = Promise.resolve(false);
+
 class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
   readonly docs = new Map<string, T>();
 
-  async get(id: string): Promise<T | null> {
-    return this.docs.get(id) ?? null;
+  get(id: string): Promise<T | null> {
+    return Promise.resolve(this.docs.get(id) ?? null);
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
@@ -52,17 +61,30 @@ class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
     return (doc) => query.test(doc as never);
   }
 
-  async put(doc: T): Promise<void> {
-    const existing = this.docs.get(doc._id);
-    if (existing && doc._position !== undefined && (existing._position ?? -1) >= doc._position) return;
-    this.docs.set(doc._id, doc); // the store takes ownership of the document it is given
+  put(doc: T): Promise<void> {
+    try {
+      const existing = this.docs.get(doc._id);
+      if (existing && doc._position !== undefined && (existing._position ?? -1) >= doc._position) return DONE;
+      this.docs.set(doc._id, doc); // the store takes ownership of the document it is given
+      return DONE;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async update(
+  update(id: string, update: Update, options?: { position?: number; upsert?: boolean }): Promise<boolean> {
+    try {
+      return this.updateNow(id, update, options) ? APPLIED : SKIPPED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private updateNow(
     id: string,
     update: Update,
     options: { position?: number; upsert?: boolean } = {},
-  ): Promise<boolean> {
+  ): boolean {
     let doc = this.docs.get(id);
     if (!doc) {
       if (!options.upsert) return false;
@@ -101,8 +123,12 @@ export class MemoryReadStore implements ReadStore {
     return collection as unknown as MemoryCollection<T>;
   }
 
+  /** Collections holding documents (a query alone, such as the cart expiry job's, makes an empty one here). */
   async collectionNames(): Promise<string[]> {
-    return [...this.collections.keys()].sort();
+    return [...this.collections.entries()]
+      .filter(([, collection]) => collection.docs.size > 0)
+      .map(([name]) => name)
+      .sort();
   }
 
   async getCheckpoint(name: string): Promise<number> {
@@ -121,69 +147,120 @@ export class MemoryReadStore implements ReadStore {
   async close(): Promise<void> {}
 }
 
-const SIMPLE_OPERATORS = new Set(['$set', '$inc', '$unset', '$push']);
-
 /**
- * $set / $inc / $unset / $push (one value) on dotted paths, applied directly. mingo's update builds a fresh operator context per
- * call (~100 us), which dominated the projection hot path; every other operator still goes through mingo.
- * Returns false (and changes nothing) when the update uses anything else.
+ * $set / $inc / $unset / $push (one value) on dotted paths, applied directly. mingo's update builds a fresh operator
+ * context per call (~100 us), which dominated the projection hot path; every other operator still goes through
+ * mingo. Returns false (and changes nothing) when the update uses anything else.
+ *
+ * Written to allocate nothing on the common path (a rebuild runs this several times per event): no
+ * Object.entries, paths split once and cached, plain values copied without structuredClone.
  */
 function applySimpleUpdate(doc: Record<string, unknown>, update: Update): boolean {
-  for (const op of Object.keys(update)) if (!SIMPLE_OPERATORS.has(op)) return false;
-  // $push of one plain value only ($each, $slice... go through mingo).
-  for (const value of Object.values(update.$push ?? {}))
-    if (value !== null && typeof value === 'object') return false;
-  for (const path of Object.keys(update.$push ?? {})) {
-    const current = getPath(doc, path);
-    if (current !== undefined && !Array.isArray(current)) return false;
+  let $set: Record<string, unknown> | undefined;
+  let $inc: Record<string, unknown> | undefined;
+  let $push: Record<string, unknown> | undefined;
+  let $unset: Record<string, unknown> | undefined;
+  for (const op in update) {
+    if (op === '$set') $set = update.$set;
+    else if (op === '$inc') $inc = update.$inc;
+    else if (op === '$push') $push = update.$push;
+    else if (op === '$unset') $unset = update.$unset;
+    else return false;
   }
-  for (const [path, value] of Object.entries(update.$set ?? {}))
-    setPath(doc, path, structuredCloneIfObject(value));
-  for (const [path, delta] of Object.entries(update.$inc ?? {})) {
-    const current = getPath(doc, path);
-    setPath(doc, path, (typeof current === 'number' ? current : 0) + (delta as number));
-  }
-  for (const [path, value] of Object.entries(update.$push ?? {})) {
-    const current = getPath(doc, path) as unknown[] | undefined;
-    if (current) current.push(value);
-    else setPath(doc, path, [value]);
-  }
-  for (const path of Object.keys(update.$unset ?? {})) {
-    const { parent, key } = walk(doc, path, false);
-    if (parent) delete parent[key];
-  }
+  // $push of one plain value onto an array (or a missing field) only ($each, $slice... go through mingo).
+  if ($push)
+    for (const path in $push) {
+      const value = $push[path];
+      if (value !== null && typeof value === 'object') return false;
+      const current = getPath(doc, path);
+      if (current !== undefined && !Array.isArray(current)) return false;
+    }
+  if ($set) for (const path in $set) setPath(doc, path, copyValue($set[path]));
+  if ($inc)
+    for (const path in $inc) {
+      const current = getPath(doc, path);
+      setPath(doc, path, (typeof current === 'number' ? current : 0) + ($inc[path] as number));
+    }
+  if ($push)
+    for (const path in $push) {
+      const current = getPath(doc, path) as unknown[] | undefined;
+      if (current) current.push($push[path]);
+      else setPath(doc, path, [$push[path]]);
+    }
+  if ($unset)
+    for (const path in $unset) {
+      const parent = parentOf(doc, path, false);
+      if (parent) delete parent[lastPart(path)];
+    }
   return true;
 }
 
-function structuredCloneIfObject(value: unknown): unknown {
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
+/**
+ * A copy of a $set value, so the stored document never shares objects with the caller. Plain objects and arrays
+ * (all a projection sets) are copied directly, several times faster than structuredClone; anything else
+ * (a Date...) still goes through structuredClone.
+ */
+function copyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i += 1) out[i] = copyValue(value[i]);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = copyValue((value as Record<string, unknown>)[key]);
+  return out;
 }
 
-function walk(
+/** Dotted paths split once: projections write the same few thousand paths (`rows.3.seats.17.status`) again and again. */
+const splitPaths = new Map<string, string[]>();
+const SPLIT_PATHS_KEPT = 50_000;
+
+function partsOf(path: string): string[] {
+  let parts = splitPaths.get(path);
+  if (!parts) {
+    if (splitPaths.size >= SPLIT_PATHS_KEPT) splitPaths.clear();
+    parts = path.split('.');
+    splitPaths.set(path, parts);
+  }
+  return parts;
+}
+
+function lastPart(path: string): string {
+  if (path.indexOf('.') < 0) return path;
+  const parts = partsOf(path);
+  return parts[parts.length - 1];
+}
+
+/** The object holding the path's last field; missing levels are created ([] before a numeric part) or undefined. */
+function parentOf(
   doc: Record<string, unknown>,
   path: string,
   create: boolean,
-): { parent?: Record<string, unknown>; key: string } {
-  const parts = path.split('.');
+): Record<string, unknown> | undefined {
+  if (path.indexOf('.') < 0) return doc;
+  const parts = partsOf(path);
   let node: Record<string, unknown> = doc;
   for (let i = 0; i < parts.length - 1; i += 1) {
     let next = node[parts[i]];
     if (next === undefined || next === null) {
-      if (!create) return { key: parts[parts.length - 1] };
+      if (!create) return undefined;
       next = /^\d+$/.test(parts[i + 1]) ? [] : {};
       node[parts[i]] = next;
     }
     node = next as Record<string, unknown>;
   }
-  return { parent: node, key: parts[parts.length - 1] };
+  return node;
 }
 
 function getPath(doc: Record<string, unknown>, path: string): unknown {
-  const { parent, key } = walk(doc, path, false);
-  return parent?.[key];
+  if (path.indexOf('.') < 0) return doc[path];
+  return parentOf(doc, path, false)?.[lastPart(path)];
 }
 
 function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
-  const { parent, key } = walk(doc, path, true);
-  parent![key] = value;
+  if (path.indexOf('.') < 0) doc[path] = value;
+  else parentOf(doc, path, true)![lastPart(path)] = value;
 }
