@@ -18,6 +18,8 @@ export interface BackendStatus {
 export interface BackendProbe {
   name: BackendName;
   kind: string;
+  /** false: reported by /readyz, but its being down does not make the instance unready (Redis: fail-open). */
+  required?: boolean;
   /** Resolves if the backend answers; rejects with the reason otherwise. */
   check(): Promise<void>;
 }

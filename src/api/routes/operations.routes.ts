@@ -57,7 +57,8 @@ export function operationsRoutes({
       path: '/readyz',
       operationId: 'readiness',
       summary:
-        'Readiness: every backend answers and the read models are close enough to the log (lag under 1000)',
+        'Readiness: every backend answers and the read models are close enough to the log (lag under 1000). ' +
+        'Redis is reported but not required: while it is down, rate limits let requests through.',
       responses: {
         200: { description: 'Ready', schema: Readiness },
         503: {

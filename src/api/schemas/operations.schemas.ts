@@ -26,6 +26,6 @@ export const Readiness = objectComponent('Readiness', {
   backends: object(
     { event_store: Backend, read_store: Backend, bus: Backend, redis: Backend },
     ['event_store', 'read_store', 'bus'],
-    'Each backend of the profile (`redis` only when REDIS_URL is set)',
+    'Each backend of the profile (`redis` only when REDIS_URL is set; its being down does not make the instance unready)',
   ),
 });

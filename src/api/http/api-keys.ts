@@ -1,0 +1,37 @@
+import type { RequestHandler } from 'express';
+import type { ApiKeyIdentity } from '../../application/api-keys/api-key-index';
+import { ApiError } from './api-error';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The calling application, from a valid X-API-Key (its id goes into the metadata of the events caused). */
+    apiKey?: ApiKeyIdentity;
+  }
+}
+
+export interface ApiKeyLookup {
+  identify(key: string): ApiKeyIdentity | undefined;
+}
+
+export const invalidApiKey = () =>
+  new ApiError(401, 'INVALID_API_KEY', 'The X-API-Key is unknown or has been revoked');
+export const apiKeyRequired = () =>
+  new ApiError(401, 'API_KEY_REQUIRED', 'This API needs an X-API-Key header naming the calling application');
+
+/**
+ * The X-API-Key check (seed header): a key that is sent must be valid (401 INVALID_API_KEY), whether or not keys
+ * are required; with REQUIRE_API_KEY=true a request without one is refused (401 API_KEY_REQUIRED). The header's
+ * shape (1-128 of `[A-Za-z0-9._:-]`, no card number) was checked with the other kept headers before this runs.
+ * A valid key is one map lookup (ApiKeyIndex); its identity is put on the request for the per-key rate limit and
+ * the event metadata.
+ */
+export function checkApiKey(keys: ApiKeyLookup, required: boolean): RequestHandler {
+  return (req, _res, next) => {
+    const key = req.get('x-api-key');
+    if (key === undefined) return next(required ? apiKeyRequired() : undefined);
+    const identity = keys.identify(key);
+    if (!identity) return next(invalidApiKey());
+    req.apiKey = identity;
+    next();
+  };
+}

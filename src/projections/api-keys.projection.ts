@@ -1,0 +1,38 @@
+import { API_KEYS_COLLECTION, type ApiKeyDoc, type ApiKeyIndex } from '../application/api-keys/api-key-index';
+import type { ApiKeyCreated, ApiKeyRevoked } from '../domain/api-key/api-key';
+import { fieldSetter, type Data, type Projection } from './projection';
+
+const setKey = fieldSetter<ApiKeyDoc>(API_KEYS_COLLECTION);
+
+/** The admin's list of API keys: names, budgets, dates; never the key nor its hash. */
+export const apiKeysProjection: Projection = {
+  name: 'api-keys',
+  handlers: {
+    async ApiKeyCreated(event: Data<ApiKeyCreated>, store) {
+      const k = event.data;
+      await store.collection<ApiKeyDoc>(API_KEYS_COLLECTION).put({
+        _id: k.keyId,
+        _position: event.position,
+        key_id: k.keyId,
+        name: k.name,
+        rate_limit_per_hour: k.rateLimitPerHour,
+        created_at: k.createdAt,
+        revoked_at: null,
+      });
+    },
+    async ApiKeyRevoked(event: Data<ApiKeyRevoked>, store) {
+      await setKey(store, event, event.data.keyId, { revoked_at: event.data.revokedAt });
+    },
+  },
+};
+
+/** Feeds this process's in-memory key lookup from the log (not a read model: nothing is stored). */
+export function apiKeyIndexProjection(index: ApiKeyIndex): Projection {
+  return {
+    name: 'api-key-index',
+    handlers: {
+      ApiKeyCreated: async (event) => index.apply(event),
+      ApiKeyRevoked: async (event) => index.apply(event),
+    },
+  };
+}
