@@ -5,6 +5,7 @@ import type { ErrorSpec } from '../contract/common';
 import { ReserveSeatsDto } from '../dto/reservation.dto';
 import { ApiError } from '../http/api-error';
 import { currentUser } from '../http/auth';
+import type { QueueGate } from '../http/queue-gate';
 import { answerCommand, commandMetadata, pathParam, setLogPosition } from '../http/request-context';
 import { Reservation, ReservationView } from '../schemas/reservation.schemas';
 
@@ -13,8 +14,8 @@ export interface ReservationRouteDeps {
   reserveLimit: RequestHandler;
   idempotent: RequestHandler;
   readYourWrites: RequestHandler;
-  /** Checks the waiting room for queue-protected events (403 QUEUE_REQUIRED); a no-op until the queue exists. */
-  queueGate: (req: Request, eventId: string) => Promise<void>;
+  /** Checks the waiting room for queue-protected events (403 QUEUE_REQUIRED). */
+  queueGate: QueueGate;
 }
 
 /** `/v1/seats`: holding seats. */
@@ -34,8 +35,12 @@ export function seatRoutes({
       summary: 'Hold seats for the caller (for HOLD_SECONDS, default 600)',
       description:
         'With an `Idempotency-Key`, the first answer (success or client error) is stored and replayed for every retry with the ' +
-        'same key and body (marked `Idempotent-Replayed: true`); the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`.',
+        'same key and body (marked `Idempotent-Replayed: true`); the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. ' +
+        'At a queue-protected event, send the access token your waiting-room turn gave you (`GET /v1/queue/status`) as ' +
+        'the bearer, or as the header `X-Queue-Access-Token` beside your own bearer token; with `X-Device-ID`, it must be ' +
+        'the device that joined the queue.',
       auth: 'bearer',
+      accepts: ['access', 'queue_access'],
       rateLimit: 'reserve',
       idempotent: true,
       contended: true,
@@ -44,7 +49,9 @@ export function seatRoutes({
       responses: { 201: { description: 'The hold', schema: Reservation, location: true } },
       errors: {
         403: [
-          '`user_id` is not the caller, or the event is queue-protected and the token is not its queue access token',
+          '`user_id` is not the caller; or the event is queue-protected and no open queue turn of the caller for it was ' +
+            "sent (`QUEUE_REQUIRED`: none, another event's, someone else's, another device's, or an ended turn); or a " +
+            'queue access token was sent to an event without a waiting room (`FORBIDDEN`)',
           ['FORBIDDEN', 'QUEUE_REQUIRED'],
         ],
         404: [
@@ -64,13 +71,14 @@ export function seatRoutes({
       if (dto.user_id !== undefined && dto.user_id !== user.sub) {
         throw new ApiError(403, 'FORBIDDEN', 'user_id must be your own (or be left out)');
       }
-      await queueGate(req, dto.event_id);
+      const turn = await queueGate(req, dto.event_id);
       const { reservation, position } = await reservations.reserve(
         dto.event_id,
         user.sub,
         dto.seat_ids,
         commandMetadata(req),
       );
+      await turn?.markUsed(commandMetadata(req));
       setLogPosition(res, position);
       res.setHeader('Location', `/v1/reservations/${reservation.reservation_id}`);
       res.status(201).json(reservation);
