@@ -31,6 +31,8 @@ export class Metrics {
     projected: () => number;
     /** Order watchdog counters (absent: not reported). */
     watchdog?: () => { redriven: number; failed: number };
+    /** Realtime (WebSocket) connections (absent: not reported). */
+    realtime?: () => { connections: number; closedSlow: number; closedUnresponsive: number };
   }) {
     client.collectDefaultMetrics({ register: this.registry });
     const { watchdog } = gauges;
@@ -58,6 +60,7 @@ export class Metrics {
       ],
       ['projection_events_total', 'Events applied to the read models', gauges.projected],
       ...watchdogGauges,
+      ...realtimeGauges(gauges.realtime),
       ['projection_lag_events', 'Events in the log not yet applied to the read models', gauges.projectionLag],
     ];
     for (const [name, help, read] of table) {
@@ -89,6 +92,25 @@ export class Metrics {
       next();
     };
   }
+}
+
+function realtimeGauges(
+  read: (() => { connections: number; closedSlow: number; closedUnresponsive: number }) | undefined,
+): GaugeSpec[] {
+  if (!read) return [];
+  return [
+    ['realtime_connections', 'Open realtime (WebSocket) connections', () => read().connections],
+    [
+      'realtime_closed_slow_total',
+      'Realtime connections closed because they did not read (over REALTIME_MAX_BUFFERED_BYTES waiting)',
+      () => read().closedSlow,
+    ],
+    [
+      'realtime_closed_unresponsive_total',
+      'Realtime connections closed because they did not answer a ping',
+      () => read().closedUnresponsive,
+    ],
+  ];
 }
 
 export const UNMATCHED_ROUTE = 'unmatched';

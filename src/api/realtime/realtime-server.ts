@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { AccessTokens } from '../../application/ports/access-tokens';
+import {
+  RealtimeRefusal,
+  type RealtimeHub,
+  type RealtimeSession,
+} from '../../application/realtime/realtime-hub';
+import type { RealtimeConfig } from '../../infrastructure/config/config';
+import { ApiError } from '../http/api-error';
+import { isSafeClientId } from '../http/card-data-guard';
+import { REALTIME_PATH, realtimePrincipal, realtimeQuery } from './realtime-auth';
+
+export type RealtimeServerOptions = Pick<
+  RealtimeConfig,
+  'maxMessageBytes' | 'maxMessagesPerSecond' | 'pingIntervalMs' | 'maxBufferedBytes'
+>;
+
+interface Connection {
+  ws: WebSocket;
+  session: RealtimeSession;
+  outbound: Subscription;
+  /** Answered the last ping (or was just opened). */
+  alive: boolean;
+  /** Client messages in the current second. */
+  windowStart: number;
+  windowCount: number;
+}
+
+/** A frame this much larger than the message limit is not read at all: ws closes the connection (1009). */
+const HARD_LIMIT_FACTOR = 16;
+
+/**
+ * The WebSocket transport of GET /v1/realtime (ws in noServer mode on the HTTP server's `upgrade` event): it
+ * authenticates the upgrade, refuses it in the standard error envelope, and moves text between a socket and its
+ * RealtimeSession. Protects the process: bounded frames and message rate, pings that find dead peers, and slow
+ * readers closed instead of buffered without end. The logic lives in RealtimeHub.
+ */
+export class RealtimeServer {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private heartbeat?: NodeJS.Timeout;
+  private readonly servers: http.Server[] = [];
+  closedSlow = 0;
+  closedUnresponsive = 0;
+
+  constructor(
+    private readonly deps: {
+      hub: RealtimeHub;
+      tokens: AccessTokens;
+      logger: Logger;
+      options: RealtimeServerOptions;
+    },
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.options.maxMessageBytes * HARD_LIMIT_FACTOR,
+      perMessageDeflate: false, // compression state costs ~300 KB per connection under load
+      clientTracking: false,
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  attach(server: http.Server): void {
+    server.on('upgrade', this.onUpgrade);
+    this.servers.push(server);
+    this.heartbeat ??= setInterval(() => this.ping(), this.deps.options.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Stops accepting, says goodbye (1001) and waits briefly for the peers' close, then cuts the rest. */
+  async close(graceMs = 1000): Promise<void> {
+    for (const server of this.servers) server.off('upgrade', this.onUpgrade);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const open = [...this.connections];
+    const closed = open.map(
+      ({ ws }) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(1001, 'Server shutting down');
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
+    clearTimeout(timer);
+    for (const { ws } of this.connections) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private readonly onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Until ws owns the socket, a reset must not become an unhandled 'error'.
+    socket.on('error', ignore);
+    const headerId = req.headers['x-request-id'];
+    const requestId = typeof headerId === 'string' && isSafeClientId(headerId) ? headerId : randomUUID();
+    const refuse = (error: ApiError) => refuseUpgrade(socket, error, requestId);
+
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://realtime.invalid');
+    } catch {
+      return refuse(new ApiError(400, 'BAD_REQUEST', 'The request target cannot be parsed'));
+    }
+    if (url.pathname !== REALTIME_PATH)
+      return refuse(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}`));
+    const query = realtimeQuery(url.searchParams);
+    if (query instanceof ApiError) return refuse(query);
+    const principal = realtimePrincipal(this.deps.tokens, query.token);
+    if (principal instanceof ApiError) return refuse(principal);
+
+    let session: RealtimeSession;
+    try {
+      session = this.deps.hub.connect(principal);
+    } catch (error) {
+      if (error instanceof RealtimeRefusal) return refuse(new ApiError(429, error.code, error.message));
+      this.deps.logger.error({ err: error }, 'realtime connection failed');
+      return refuse(new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side'));
+    }
+    let opened = false;
+    // ws answers a malformed handshake itself (400) without calling back: the session must not stay behind.
+    socket.once('close', () => {
+      if (!opened) session.close();
+    });
+    socket.off('error', ignore);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      this.open(ws, session);
+    });
+  };
+
+  private open(ws: WebSocket, session: RealtimeSession): void {
+    const connection: Connection = {
+      ws,
+      session,
+      alive: true,
+      windowStart: Date.now(),
+      windowCount: 0,
+      outbound: session.outbound$.subscribe({
+        next: ({ text }) => this.send(connection, text),
+        complete: () => ws.close(1001, 'Server shutting down'),
+      }),
+    };
+    this.connections.add(connection);
+    ws.on('pong', () => (connection.alive = true));
+    ws.on('message', (data, isBinary) => this.receive(connection, data, isBinary));
+    ws.on('error', (err) => this.deps.logger.debug({ err }, 'realtime connection error'));
+    ws.on('close', () => {
+      this.connections.delete(connection);
+      connection.outbound.unsubscribe();
+      session.close();
+    });
+    void session.start();
+  }
+
+  private receive(connection: Connection, data: RawData, isBinary: boolean): void {
+    const { session } = connection;
+    const now = Date.now();
+    if (now - connection.windowStart >= 1000) {
+      connection.windowStart = now;
+      connection.windowCount = 0;
+    }
+    connection.windowCount += 1;
+    const { maxMessagesPerSecond, maxMessageBytes } = this.deps.options;
+    if (connection.windowCount > maxMessagesPerSecond) {
+      // One error per window is enough; the rest of a flood is dropped silently.
+      if (connection.windowCount === maxMessagesPerSecond + 1)
+        session.refuse('RATE_LIMIT_EXCEEDED', `At most ${maxMessagesPerSecond} messages per second`);
+      return;
+    }
+    if (isBinary) return session.refuse('BINARY_NOT_SUPPORTED', 'Messages are JSON text frames');
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    if (bytes.length > maxMessageBytes)
+      return session.refuse('MESSAGE_TOO_LARGE', `A message may have at most ${maxMessageBytes} bytes`);
+    void session.receive(bytes.toString('utf8'));
+  }
+
+  private send(connection: Connection, text: string): void {
+    const { ws } = connection;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    // A reader that cannot keep up is cut off: buffering for it would grow without bound.
+    if (ws.bufferedAmount > this.deps.options.maxBufferedBytes) {
+      this.closedSlow += 1;
+      ws.terminate();
+      return;
+    }
+    ws.send(text);
+  }
+
+  private ping(): void {
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        this.closedUnresponsive += 1;
+        connection.ws.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.ws.ping();
+    }
+  }
+}
+
+const ignore = () => undefined;
+
+/** Answers a refused upgrade with a plain HTTP response in the standard envelope, then closes the socket. */
+function refuseUpgrade(socket: Duplex, error: ApiError, requestId: string): void {
+  const body = JSON.stringify({
+    error: {
+      code: error.code,
+      message: error.message,
+      details: error.details,
+      request_id: requestId,
+      timestamp: new Date().toISOString(),
+    },
+  });
+  const head = [
+    `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status] ?? 'Error'}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Cache-Control: no-store',
+    'Connection: close',
+  ];
+  if (!socket.writable) return void socket.destroy();
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
