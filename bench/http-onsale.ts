@@ -28,7 +28,7 @@ interface Json {
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-async function startProcess(
+export async function startProcess(
   script: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
@@ -51,7 +51,7 @@ async function startProcess(
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');

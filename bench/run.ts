@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --seats N --buyers N --stream-events N --json FILE --skip-http --skip-inprocess]
+ * npm run bench [-- --seats N --buyers N --stream-events N --queue-joins N --json FILE --skip-http --skip-inprocess
+ *   --skip-queue-http --skip-queue-inprocess --ws-connections N --ws-subscribers N --ws-changes N --skip-realtime]
  * Prints the results and writes them to bench/results/<timestamp>.json (or --json FILE).
  */
 import fs from 'node:fs';
@@ -7,6 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { runHttpOnSale } from './http-onsale';
 import { runInProcess } from './inprocess';
+import { benchQueueJoins } from './queue';
+import { runQueueHttpJoins } from './queue-http';
+import { runRealtime } from './realtime';
 import { runSagas } from './sagas';
 import { rabbitReachable } from './lib/rabbit';
 
@@ -22,6 +26,13 @@ function parseArgs(argv: string[]) {
     skipHttp: false,
     skipInprocess: false,
     skipSagas: false,
+    queueJoins: 20_000,
+    skipQueueHttp: false,
+    skipQueueInprocess: false,
+    wsConnections: 10_000,
+    wsSubscribers: 1000,
+    wsChanges: 50,
+    skipRealtime: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -45,6 +56,13 @@ function parseArgs(argv: string[]) {
     else if (arg === '--skip-inprocess') options.skipInprocess = true;
     else if (arg === '--orders') options.orders = positive();
     else if (arg === '--skip-sagas') options.skipSagas = true;
+    else if (arg === '--queue-joins') options.queueJoins = positive();
+    else if (arg === '--skip-queue-http') options.skipQueueHttp = true;
+    else if (arg === '--skip-queue-inprocess') options.skipQueueInprocess = true;
+    else if (arg === '--ws-connections') options.wsConnections = positive();
+    else if (arg === '--ws-subscribers') options.wsSubscribers = positive();
+    else if (arg === '--ws-changes') options.wsChanges = positive();
+    else if (arg === '--skip-realtime') options.skipRealtime = true;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -84,6 +102,28 @@ async function main() {
       ? await runSagas(options.orders, url)
       : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
     result.sagas = { inprocess, rabbitmq: rabbit };
+  }
+  if (!options.skipQueueInprocess) {
+    console.error(`Waiting room in-process: ${options.queueJoins} joins through QueueService...`);
+    const joins = await benchQueueJoins(options.queueJoins);
+    const queue = (result.queue ?? {}) as Record<string, unknown>;
+    result.queue = { ...queue, inprocess_joins_per_s: joins.joins_per_s, inprocess_joins: joins };
+  }
+  if (!options.skipQueueHttp) {
+    console.error(`Waiting room over HTTP: ${options.queueJoins} joins...`);
+    const http = await runQueueHttpJoins({ joins: options.queueJoins, connections: 100 });
+    const queue = (result.queue ?? {}) as Record<string, unknown>;
+    result.queue = { ...queue, http_joins_per_s: http.http_joins_per_s, http_joins: http };
+  }
+  if (!options.skipRealtime) {
+    console.error(
+      `Realtime: ${options.wsConnections} idle WebSockets, fan-out of ${options.wsChanges} changes to ${options.wsSubscribers}...`,
+    );
+    result.realtime = await runRealtime({
+      connections: options.wsConnections,
+      subscribers: options.wsSubscribers,
+      changes: options.wsChanges,
+    });
   }
   result.finished_at = new Date().toISOString();
   const file =

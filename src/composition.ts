@@ -5,6 +5,8 @@ import { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { buildHttpApp } from './api/app';
 import { Metrics } from './api/http/metrics';
+import { RealtimeServer } from './api/realtime/realtime-server';
+import type { RealtimeHub } from './application/realtime/realtime-hub';
 import type { AccountService } from './application/auth/account-service';
 import type { CatalogService } from './application/catalog/catalog-service';
 import type { LogForwarder } from './application/messaging/log-forwarder';
@@ -21,10 +23,18 @@ import type { OrderSagas, SagaOptions } from './application/sagas/order-sagas';
 import { systemMetadata } from './application/shared/command-metadata';
 import type { TicketedEventProcessor } from './application/ticketed-event/ticketed-event-processor';
 import type { TicketService } from './application/tickets/ticket-service';
+import type { CartService } from './application/partner/cart-service';
+import type { PartnerPayments } from './application/partner/partner-payment-service';
+import { eventShippingOptions } from './application/partner/partner-shipping';
+import type { PolledCommands } from './application/partner/polled-commands';
+import type { ApiKeyService } from './application/api-keys/api-key-service';
+import type { QueueService } from './application/queue/queue-service';
 import type { Clock } from './application/ports/clock';
 import type { AppConfig } from './infrastructure/config/config';
 import type { ProjectionRunner } from './projections/projection-runner';
 import { applicationModule } from './composition/application.module';
+import { partnerPaymentModule } from './composition/partner-payment.module';
+import { partnerClientsModule } from './composition/partner-clients.module';
 import { IDS, resolve } from './composition/identifiers';
 import { checkBackends } from './composition/backends';
 import { inProcessBusProfile, rabbitMqBusProfile, storageProfile } from './composition/profiles';
@@ -62,10 +72,22 @@ export interface Application {
   paymentMethods: PaymentMethodService;
   orders: OrderService;
   tickets: TicketService;
+  /** Partner carts (`cart-{id}`): best available seats, payment, shipping, commit into an order. */
+  partnerCarts: CartService;
+  /** Partner card payment (the daily key ring, decrypt, tokenize) and the certificate. */
+  partnerPayments: PartnerPayments;
+  /** 202 polling of partner cart calls (tests wait for `idle()`). */
+  polledCommands: PolledCommands;
+  /** API keys (X-API-Key): `npm run api-key` creates the first one when REQUIRE_API_KEY is on. */
+  apiKeys: ApiKeyService;
   bus: MessageBus;
   sagas: OrderSagas;
   forwarder: LogForwarder;
   watchdog: OrderWatchdog;
+  /** The waiting rooms of queue-protected events (`queue-{eventId}`). */
+  queue: QueueService;
+  /** Realtime updates (GET /v1/realtime); tests call `tick()` after moving the clock. */
+  realtime: RealtimeHub;
   /** Start serving; resolves with the listening server once read models have caught up with the log. */
   listen(port?: number, host?: string): Promise<http.Server>;
   /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
@@ -88,6 +110,8 @@ export async function createApplication(
     storageProfile(config, { clock: overrides.clock, gateway: overrides.gateway }, logger),
     amqpUrl ? rabbitMqBusProfile({ ...config, amqpUrl }, logger) : inProcessBusProfile(),
     applicationModule(config, logger, overrides.sagas?.faults),
+    partnerPaymentModule(config, logger),
+    partnerClientsModule(config),
   );
   const get = <T>(id: Parameters<typeof resolve<T>>[1]) => resolve(container, id);
 
@@ -110,9 +134,26 @@ export async function createApplication(
     get(IDS.emails),
     get(IDS.tickets),
     get(IDS.barcodes),
+    get(IDS.carts),
+    get(IDS.queues),
+    get(IDS.apiKeys),
+    get(IDS.partnerClients),
   ];
 
+  const realtime = get(IDS.realtimeHub);
+  const realtimeServer = new RealtimeServer({
+    hub: realtime,
+    tokens: get(IDS.accessTokens),
+    logger,
+    options: config.realtime,
+  });
+
   const metrics = new Metrics({
+    realtime: () => ({
+      connections: realtimeServer.connectionCount,
+      closedSlow: realtimeServer.closedSlow,
+      closedUnresponsive: realtimeServer.closedUnresponsive,
+    }),
     appends: () => processors.reduce((n, p) => n + p.stats.appends, 0),
     conflicts: () => processors.reduce((n, p) => n + p.stats.conflicts, 0),
     projected: () => runner.eventsProcessed,
@@ -127,27 +168,41 @@ export async function createApplication(
     paymentMethods: get(IDS.paymentMethodService),
     orders: get(IDS.orderService),
     tickets: get(IDS.ticketService),
+    partnerCarts: get(IDS.cartService),
+    partnerPayments: get(IDS.partnerPayments),
+    polledCommands: get(IDS.polledCommands),
+    apiKeys: get(IDS.apiKeyService),
   };
   const httpApp = buildHttpApp({
     logger,
     tokens: get(IDS.accessTokens),
     ...application,
+    partnerShippingOptions: eventShippingOptions(get(IDS.ticketedEvents)),
+    partners: get(IDS.partnerService),
+    partnerCaptcha: get(IDS.partnerCaptcha),
+    partnerEvents: get(IDS.partnerEvents),
     queries: get(IDS.catalogQueries),
     audit: get(IDS.audit),
     analytics: get(IDS.analytics),
+    queue: get(IDS.queueService),
+    challenges: get(IDS.challenges),
+    queueTokenSeconds: config.queueTokenSeconds,
     qr: get(IDS.qrRenderer),
     idempotencyStore: get(IDS.idempotencyStore),
     projections: runner,
     metrics,
     rateLimits: config.rateLimits,
+    rateLimitStore: get(IDS.rateLimitStores).storeFor,
+    requireApiKey: config.requireApiKey,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     bodyLimit: config.bodyLimit,
     readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
     health: {
       ready: async () => {
-        const backends = await checkBackends([...get(IDS.backendProbes), get(IDS.busProbe)]);
-        const up = Object.values(backends).every((b) => b.status === 'up');
+        const probes = [...get(IDS.backendProbes), get(IDS.busProbe)];
+        const backends = await checkBackends(probes);
+        const up = probes.every((p) => p.required === false || backends[p.name]?.status === 'up');
         // The lag needs the event store; when it is down, readiness is already false.
         const lag =
           backends.event_store?.status === 'up'
@@ -171,11 +226,34 @@ export async function createApplication(
         systemMetadata('expiry-job', `expiry-${Date.now()}`),
       );
       if (released > 0) logger.debug({ released }, 'released expired holds');
+      const carts = await application.partnerCarts.expireDue(
+        systemMetadata('expiry-job', `cart-expiry-${Date.now()}`),
+      );
+      if (carts > 0) logger.debug({ carts }, 'settled expired partner carts');
     } catch (err) {
       logger.warn({ err }, 'expiry job failed; holds still expire lazily');
     } finally {
       sweeping = false;
     }
+  };
+
+  // The waiting rooms' clock: opens queues and admits (and expires) turns as time passes, so turns come even when
+  // nobody polls. A run is not overlapped by the next tick, and close() waits for the one in flight.
+  let admissionTimer: NodeJS.Timeout | undefined;
+  let admitting: Promise<void> | undefined;
+  const runAdmission = () => {
+    admitting ??= (async () => {
+      try {
+        const admitted = await get(IDS.queueService).admitDue(
+          systemMetadata('queue-admission', `queue-admission-${Date.now()}`),
+        );
+        if (admitted > 0) logger.debug({ admitted }, 'admitted queue entries');
+      } catch (err) {
+        logger.warn({ err }, 'queue admission job failed; turns still come lazily with the next poll');
+      } finally {
+        admitting = undefined;
+      }
+    })();
   };
 
   return {
@@ -193,8 +271,12 @@ export async function createApplication(
     sagas,
     forwarder,
     watchdog,
+    queue: get(IDS.queueService),
+    realtime,
     async listen(port = config.port, host = config.host) {
       await runner.start();
+      // After start (the checkpoint is read): keys the runner will not replay come from their streams.
+      await get(IDS.apiKeyIndex).load(store, readStore);
       await runner.catchUp(120_000);
       // Consumers first: a queue only receives what is published after it was declared.
       await sagas.start();
@@ -204,7 +286,11 @@ export async function createApplication(
         await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
       expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
       expiryTimer.unref();
+      admissionTimer = setInterval(runAdmission, config.queueAdmissionMs);
+      admissionTimer.unref();
+      await realtime.start(); // after the catch-up: the live holds are in the read model
       server = http.createServer(httpApp);
+      realtimeServer.attach(server);
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -215,6 +301,11 @@ export async function createApplication(
     close() {
       closing ??= (async () => {
         if (expiryTimer) clearInterval(expiryTimer);
+        if (admissionTimer) clearInterval(admissionTimer);
+        await admitting;
+        // Upgraded sockets are not the HTTP server's to close: say goodbye to them first.
+        await realtimeServer.close();
+        realtime.stop();
         if (server) {
           const s = server;
           await new Promise<void>((resolve) => {
@@ -222,6 +313,7 @@ export async function createApplication(
             s.closeIdleConnections();
           });
         }
+        await application.polledCommands.idle(); // accepted cart calls finish before the stores close
         await watchdog.stop();
         await forwarder.stop();
         await sagas.stop();

@@ -111,6 +111,7 @@ function crashOverrides(env: NodeJS.ProcessEnv): Overrides {
     sagas: { faults: (step) => reach(step) },
     gateway: (gateway: PaymentGateway): PaymentGateway => ({
       describeToken: (token) => gateway.describeToken(token),
+      tokenizeCard: (card) => gateway.tokenizeCard(card),
       authorize: async (request) => {
         const authorization = await gateway.authorize(request);
         reach('after-authorize');

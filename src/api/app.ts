@@ -12,7 +12,27 @@ import type { ReservationService } from '../application/reservations/reservation
 import type { OrderService } from '../application/orders/order-service';
 import type { QrRenderer } from '../application/ports/qr-renderer';
 import type { TicketService } from '../application/tickets/ticket-service';
+import type { QueueService } from '../application/queue/queue-service';
+import type { Challenges } from '../application/ports/challenges';
+import { queueRoutes } from './routes/queue.routes';
+import { createQueueGate, fixedQueueSettings } from './http/queue-gate';
 import { orderRoutes } from './routes/order.routes';
+import { cartRoutes } from './partner/cart.routes';
+import { partnerPaymentRoutes } from './partner/payment.routes';
+import { partnerPollingRoutes } from './partner/polling.routes';
+import { createPartnerPolling } from './partner/polling';
+import type { PartnerPayments } from '../application/partner/partner-payment-service';
+import type { PolledCommands } from '../application/partner/polled-commands';
+import type { ShippingOption } from '../domain/ticketed-event/shipping';
+import type { CartService } from '../application/partner/cart-service';
+import type { PartnerCaptcha } from '../application/partner/partner-captcha';
+import type { PartnerEventQueries } from '../application/partner/partner-events';
+import type { PartnerService } from '../application/partner/partner-service';
+import { partnerApi } from './partner/partner-router';
+import { partnerTokensStayOnPartnerApi } from './partner/partner-access';
+import { adminPartnerRoutes } from './routes/partner-admin.routes';
+import { oauthRoutes } from './routes/oauth.routes';
+import { realtimeRoutes } from './routes/realtime.routes';
 import { ticketRoutes, transferRoutes } from './routes/ticket.routes';
 import { authenticate } from './http/auth';
 import { rejectRawCardData } from './http/card-data-guard';
@@ -27,7 +47,10 @@ import {
   requireJson,
   routeNotFound,
 } from './http/middleware';
-import { createRateLimiter } from './http/rate-limits';
+import { RateLimits, type RateLimitName, type RateLimitStoreFactory } from './http/rate-limits';
+import { checkApiKey } from './http/api-keys';
+import { adminApiKeyRoutes } from './routes/api-key.routes';
+import type { ApiKeyService } from '../application/api-keys/api-key-service';
 import { readYourWrites, type ProjectionPosition } from './http/read-your-writes';
 import { apiRouter, mount, mountedOperations } from './contract/api-router';
 import { buildOpenApiDocument } from './openapi';
@@ -49,14 +72,34 @@ export interface HttpDependencies {
   reservations: ReservationService;
   orders: OrderService;
   tickets: TicketService;
+  /** Partner carts (P2): mounted under /partners/v1. */
+  partnerCarts: CartService;
+  /** Partner card payment and the certificate (P3), the events' shipping options, and 202 polling. */
+  partnerPayments: PartnerPayments;
+  partnerShippingOptions: (eventId: string) => Promise<readonly ShippingOption[]>;
+  polledCommands: PolledCommands;
+  /** Partner clients (P1): admin, OAuth grants, the client check and quota of /partners/v1, captcha, events. */
+  partners: PartnerService;
+  partnerCaptcha: PartnerCaptcha;
+  partnerEvents: PartnerEventQueries;
   qr: QrRenderer;
   paymentMethods: PaymentMethodService;
   audit: AuditService;
   analytics: SalesAnalytics;
+  /** The waiting room, its proof-of-work challenges, and how long a queue token lives. */
+  queue: QueueService;
+  challenges: Challenges;
+  queueTokenSeconds: number;
   idempotencyStore: IdempotencyStore;
   projections: ProjectionPosition;
   metrics: Metrics;
   rateLimits: boolean;
+  /** Counters shared by every API process (Redis, when REDIS_URL is set); without it, each process counts alone. */
+  rateLimitStore?: RateLimitStoreFactory;
+  /** API keys (X-API-Key): checked on every /v1 request, administered under /v1/admin/api-keys. */
+  apiKeys: ApiKeyService;
+  /** REQUIRE_API_KEY: a /v1 request without a key is refused (401 API_KEY_REQUIRED). */
+  requireApiKey?: boolean;
   bodyLimit: string;
   readYourWritesTimeoutMs: number;
   /** Express `trust proxy`: false unless TRUST_PROXY names the proxies (else X-Forwarded-For picks the rate-limit key). */
@@ -96,18 +139,38 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   app.use(guardJsonBody);
   app.use(rejectRawCardData);
   app.use(authenticate(deps.tokens));
+  app.use(partnerTokensStayOnPartnerApi);
 
-  const limit = (name: Parameters<typeof createRateLimiter>[0]) => createRateLimiter(name, deps.rateLimits);
+  const rateLimits = new RateLimits({
+    enabled: deps.rateLimits,
+    store: deps.rateLimitStore,
+    logger: deps.logger,
+  });
+  const limit = (name: RateLimitName) => rateLimits.limit(name);
   const ryw = readYourWrites(deps.projections, deps.readYourWritesTimeoutMs);
   const keyed = idempotent(deps.idempotencyStore) as RequestHandler;
-  const noQueueYet: (req: unknown, eventId: string) => Promise<void> = async () => undefined;
+  const queueSettings = fixedQueueSettings(deps.queue);
+  const queueGate = createQueueGate({
+    queue: deps.queue,
+    settings: queueSettings,
+    tokens: deps.tokens,
+    logger: deps.logger,
+  });
 
   const api = apiRouter({ tag: 'operations' });
+  // /v1 only: the operations routes stay open, and /oauth is the partners' OAuth alias (client credentials).
+  const apiKeyCheck = checkApiKey(deps.apiKeys, deps.requireApiKey ?? false);
+  const apiKeyLimit = rateLimits.apiKey();
   const v1 = apiRouter({
     tag: 'operations',
+    apiKey: {
+      handler: (req, res, next) =>
+        apiKeyCheck(req, res, (error?: unknown) => (error ? next(error) : apiKeyLimit(req, res, next))),
+      required: deps.requireApiKey ?? false,
+    },
     limit: { name: 'authenticated', handler: limit('authenticated') },
   });
-  const auth = authRoutes({ accounts: deps.accounts, authLimit: limit('auth') });
+  const auth = authRoutes({ accounts: deps.accounts, partners: deps.partners, authLimit: limit('auth') });
   mount(v1, '/auth', auth);
   const catalogDeps = {
     catalog: deps.catalog,
@@ -122,10 +185,22 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     reserveLimit: limit('reserve'),
     idempotent: keyed,
     readYourWrites: ryw,
-    queueGate: noQueueYet,
+    queueGate,
   };
   mount(v1, '/seats', seatRoutes(reservationDeps));
   mount(v1, '/reservations', reservationRoutes(reservationDeps));
+  mount(
+    v1,
+    '/queue',
+    queueRoutes({
+      queue: deps.queue,
+      settings: queueSettings,
+      tokens: deps.tokens,
+      challenges: deps.challenges,
+      statusLimit: limit('queueStatus'),
+      queueTokenSeconds: deps.queueTokenSeconds,
+    }),
+  );
   mount(
     v1,
     '/payment-methods',
@@ -152,10 +227,40 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     readYourWrites: ryw,
   };
   mount(v1, '/admin', adminAuditorRoutes(auditDeps));
+  mount(v1, '/admin', adminApiKeyRoutes({ apiKeys: deps.apiKeys, readYourWrites: ryw }));
+  mount(v1, '/admin', adminPartnerRoutes({ partners: deps.partners }));
   mount(v1, '/audit', auditRoutes(auditDeps));
   mount(v1, '/analytics', analyticsRoutes(auditDeps));
 
+  mount(v1, '/realtime', realtimeRoutes({ tokens: deps.tokens }));
+
   mount(api, '/v1', v1);
+  // The Partner API: the partner router (client check, quota) with each partner feature's routes under it.
+  // One PartnerPolling for every cart call (see the top of partner/polling.ts).
+  const partnerPolling = createPartnerPolling({ polled: deps.polledCommands, logger: deps.logger });
+  mount(
+    api,
+    '/partners/v1',
+    partnerApi({
+      partners: deps.partners,
+      captcha: deps.partnerCaptcha,
+      events: deps.partnerEvents,
+      quotaStore: deps.rateLimitStore,
+      logger: deps.logger,
+      readYourWrites: ryw,
+      features: [
+        cartRoutes({ carts: deps.partnerCarts, idempotent: keyed, polling: partnerPolling }),
+        partnerPaymentRoutes({
+          payments: deps.partnerPayments,
+          carts: deps.partnerCarts,
+          shippingOptions: deps.partnerShippingOptions,
+          polling: partnerPolling,
+        }),
+        partnerPollingRoutes({ polling: partnerPolling }),
+      ],
+    }),
+  );
+  mount(api, '/oauth', oauthRoutes({ partners: deps.partners }));
   mount(api, '/oauth', auth, {
     operationIdPrefix: 'oauth',
     note: ' (alias of the same operation under /v1/auth; not counted by the /v1 per-user limit)',

@@ -32,6 +32,27 @@ const TAGS = [
   { name: 'orders', description: 'Buying held seats, order status and cancellation with refund' },
   { name: 'tickets', description: "The caller's tickets, their QR codes, and transfers out" },
   { name: 'transfers', description: 'Accepting or taking back a ticket transfer' },
+  {
+    name: 'queue',
+    description:
+      'The waiting room of queue-protected events: a proof-of-work challenge, joining, status (with the access token ' +
+      'when your turn comes) and leaving. Queue tokens are taken only by the status and leave calls; queue access ' +
+      'tokens only by POST /v1/seats/reserve at their event (anywhere else 403 FORBIDDEN).',
+  },
+  {
+    name: 'realtime',
+    description:
+      'WebSocket updates: seat availability per section, expiring holds, queue position (messages in x-websocket-messages)',
+  },
+  {
+    name: 'partner',
+    description:
+      'The Partner API (/partners/v1): a partner client (POST /v1/admin/partners) gets a token with ' +
+      '`grant_type=client_credentials` at /oauth/token (3600 s; then the refresh token), and every answer carries its ' +
+      'hourly quota in `Ratelimit-Quota-Allowed`, `Ratelimit-Quota-Used` and `Ratelimit-Expiry` (429 `QUOTA_EXCEEDED` ' +
+      'past it). Events are those published and internet enabled; a revoked client or an expired token gets 401 ' +
+      '`No valid access token found`.',
+  },
   { name: 'audit', description: 'The log as the record, for auditors (roles auditor and admin)' },
   {
     name: 'analytics',
@@ -54,6 +75,16 @@ export function buildOpenApiDocument(operations: MountedOperation[]): OpenAPIObj
       bearerFormat: 'JWT',
       description:
         'Access token from POST /v1/auth/token. An invalid token is refused (401) even on public routes.',
+    })
+    .addSecurityScheme('apiKey', {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+      description:
+        'The calling application (POST /v1/admin/api-keys). Read on /v1 only: an unknown or revoked key is 401 ' +
+        '`INVALID_API_KEY` (a revocation holds in every API process within its projection lag); with ' +
+        'REQUIRE_API_KEY=true a /v1 request without one is 401 `API_KEY_REQUIRED`. A key may carry its own ' +
+        '`rate_limit_per_hour`. Never needed on /healthz, /readyz, /metrics, /openapi.json, /docs.',
     });
   TAGS.forEach((tag) => builder.addTag(tag));
 

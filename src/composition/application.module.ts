@@ -21,10 +21,25 @@ import { createTicketedEventProcessor } from '../application/ticketed-event/tick
 import { createBarcodeProcessor } from '../application/tickets/barcodes';
 import { createTicketProcessor } from '../application/tickets/ticket-processor';
 import { TicketService } from '../application/tickets/ticket-service';
+import { createQueueProcessor } from '../application/queue/queue-processor';
+import { QueueService } from '../application/queue/queue-service';
 import { createVenueProcessor, SeatIndexes } from '../application/venue/venue-processor';
+import { createCartProcessor } from '../application/partner/cart-processor';
+import { CartService } from '../application/partner/cart-service';
 import type { AppConfig } from '../infrastructure/config/config';
 import { allProjections } from '../projections';
+import { apiKeyIndexProjection } from '../projections/api-keys.projection';
+import { ApiKeyIndex } from '../application/api-keys/api-key-index';
+import { createApiKeyProcessor } from '../application/api-keys/api-key-processor';
+import { ApiKeyService } from '../application/api-keys/api-key-service';
 import { ProjectionRunner } from '../projections/projection-runner';
+import { partnerDirectoryProjection } from '../projections/partner-directory.projection';
+import { forwardApplied } from '../projections/realtime-feed';
+import { REALTIME_EVENT_TYPES, RealtimeHub } from '../application/realtime/realtime-hub';
+import { RealtimeReads } from '../application/realtime/realtime-reads';
+import { queueFeed } from '../application/realtime/queue-feed';
+import type { RecordedEvent } from '../application/ports/event-store';
+import { Subject } from 'rxjs';
 import { provide } from './bind';
 import { IDS } from './identifiers';
 
@@ -56,16 +71,54 @@ export function applicationModule(
     provide(bind, IDS.orders, [IDS.eventStore, IDS.clock], createOrderProcessor);
     provide(bind, IDS.tickets, [IDS.eventStore, IDS.clock], createTicketProcessor);
     provide(bind, IDS.barcodes, [IDS.eventStore], createBarcodeProcessor);
+    provide(bind, IDS.carts, [IDS.eventStore, IDS.clock], createCartProcessor);
+    provide(
+      bind,
+      IDS.queues,
+      [IDS.eventStore, IDS.snapshotStore, IDS.ticketedEvents],
+      (store, snapshots, events) => createQueueProcessor(store, snapshots, events),
+    );
+    provide(bind, IDS.apiKeys, [IDS.eventStore, IDS.clock], createApiKeyProcessor);
 
     // ---- read side ------------------------------------------------------------------------------------------
+    // Seat movements, once every read model has them, for realtime (last in the runner's list).
+    const appliedForRealtime = new Subject<RecordedEvent>();
+    // This process's API-key lookup, fed by the runner like a read model (see api-key-index.ts).
+    const apiKeyIndex = new ApiKeyIndex();
+    bind(IDS.apiKeyIndex).toConstantValue(apiKeyIndex);
     provide(
       bind,
       IDS.projections,
-      [IDS.eventStore, IDS.readStore],
-      (store, readStore) =>
-        new ProjectionRunner(store, readStore, allProjections(), {
-          onError: (err, event) =>
-            logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+      [IDS.eventStore, IDS.readStore, IDS.partnerDirectory],
+      (store, readStore, partnerDirectory) =>
+        new ProjectionRunner(
+          store,
+          readStore,
+          [
+            ...allProjections(),
+            apiKeyIndexProjection(apiKeyIndex),
+            // This process's partner client lookup (revocations, site keys), fed like the API keys.
+            partnerDirectoryProjection(partnerDirectory),
+            forwardApplied(REALTIME_EVENT_TYPES, appliedForRealtime),
+          ],
+          {
+            onError: (err, event) =>
+              logger.error({ err, position: event?.position, type: event?.type }, 'projection failed'),
+          },
+        ),
+    );
+    provide(
+      bind,
+      IDS.realtimeHub,
+      [IDS.readStore, IDS.clock, IDS.queueService, IDS.queues, IDS.ticketedEvents],
+      (readStore, clock, queue, rooms, events) =>
+        new RealtimeHub({
+          reads: new RealtimeReads(readStore),
+          clock,
+          events$: appliedForRealtime,
+          queue: queueFeed({ queue, rooms, events, clock }),
+          onError: (err, what) => logger.warn({ err }, `${what} failed`),
+          options: config.realtime,
         }),
     );
     provide(
@@ -77,8 +130,20 @@ export function applicationModule(
 
     provide(bind, IDS.audit, [IDS.eventStore, IDS.readStore], (store, rs) => new AuditService(store, rs));
     provide(bind, IDS.analytics, [IDS.readStore], (rs) => new SalesAnalytics(rs));
+    provide(
+      bind,
+      IDS.apiKeyService,
+      [IDS.apiKeys, IDS.apiKeyIndex, IDS.readStore, IDS.ids],
+      (keys, index, readStore, ids) => new ApiKeyService(keys, index, readStore, ids),
+    );
 
     // ---- services ---------------------------------------------------------------------------------------------
+    provide(
+      bind,
+      IDS.queueService,
+      [IDS.queues, IDS.ticketedEvents, IDS.clock, IDS.ids],
+      (queues, events, clock, ids) => new QueueService(queues, events, clock, ids),
+    );
     provide(
       bind,
       IDS.accountService,
@@ -159,6 +224,36 @@ export function applicationModule(
           clock,
           catchUp(runner),
         ),
+    );
+
+    provide(
+      bind,
+      IDS.cartService,
+      [
+        IDS.carts,
+        IDS.ticketedEvents,
+        IDS.seatIndexes,
+        IDS.orderService,
+        IDS.orders,
+        IDS.readStore,
+        IDS.clock,
+        IDS.projections,
+        IDS.partnerCaptcha,
+      ],
+      (carts, ticketedEvents, seatIndexes, orders, orderProcessor, readStore, clock, runner, captcha) =>
+        new CartService({
+          carts,
+          ticketedEvents,
+          seatIndexes,
+          orders,
+          orderProcessor,
+          readStore,
+          clock,
+          holdSeconds: () => config.partnerHoldSeconds,
+          catchUp: catchUp(runner),
+          // P1's verifier: the solution must be the partner's, current, unexpired and unused (it is spent here).
+          captcha: captcha.verify,
+        }),
     );
 
     // ---- sagas and jobs -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { ContainerModule } from 'inversify';
 import type { Clock } from '../application/ports/clock';
 import type { PaymentGateway } from '../application/ports/payment-gateway';
+import { AltchaChallenges } from '../infrastructure/auth/altcha-challenges';
 import { JwtAccessTokens } from '../infrastructure/auth/jwt-access-tokens';
 import { ScryptPasswordHasher } from '../infrastructure/auth/scrypt-password-hasher';
 import { InProcessBus } from '../infrastructure/bus/inprocess/in-process-bus';
@@ -25,6 +26,7 @@ import { SqliteSnapshotStore } from '../infrastructure/snapshots/sqlite-snapshot
 import { QrCodeRenderer } from '../infrastructure/tickets/qr-code-renderer';
 import type { Logger } from 'pino';
 import { readModelIndexes } from '../projections/read-model-indexes';
+import { RedisRateLimitStores } from '../infrastructure/ratelimit/redis-rate-limit-stores';
 import { connectBackend, tcpProbe } from './backends';
 import { IDS } from './identifiers';
 
@@ -103,6 +105,19 @@ export function storageProfile(
           )
         : undefined;
       if (mongo) opened.push(mongo);
+      // Rate-limit counters shared by every API process. Like the other backends, one that is configured but
+      // unreachable stops the start; once running, a Redis outage lets requests through (rate-limits.ts).
+      const redis = config.redisUrl
+        ? await connectBackend('Redis', config.redisUrl, timeout, () =>
+            RedisRateLimitStores.connect(config.redisUrl!, {
+              prefix: config.rateLimitPrefix,
+              connectTimeoutMs: timeout,
+              logger,
+            }),
+          )
+        : undefined;
+      if (redis) opened.push(redis);
+      bind(IDS.rateLimitStores).toConstantValue(redis ?? { storeFor: () => undefined });
 
       if (mongo) {
         const idempotency = new MongoIdempotencyStore(mongo.db);
@@ -136,6 +151,7 @@ export function storageProfile(
       bind(IDS.profileResources).toConstantValue([
         testGateway,
         ...opened.filter((r) => r instanceof SqliteHandle),
+        ...(redis ? [redis] : []),
       ]);
       bind(IDS.backendProbes).toConstantValue([
         {
@@ -148,13 +164,19 @@ export function storageProfile(
           kind: mongo ? 'mongodb' : 'memory',
           check: async () => mongo?.ping(),
         },
-        ...(config.redisUrl
-          ? [{ name: 'redis' as const, kind: 'redis', check: tcpProbe(config.redisUrl, 6379) }]
+        // Reported, but a down Redis does not make the instance unready: the limiters fail open (rate-limits.ts).
+        ...(redis
+          ? [{ name: 'redis' as const, kind: 'redis', required: false, check: () => redis.ping() }]
           : []),
       ]);
-      bind(IDS.clock).toConstantValue(overrides.clock ?? new SystemClock());
+      const clock = overrides.clock ?? new SystemClock();
+      bind(IDS.clock).toConstantValue(clock);
       bind(IDS.ids).toConstantValue(new RandomIds());
-      bind(IDS.accessTokens).toConstantValue(new JwtAccessTokens(config.jwtSecret));
+      // Waiting-room tokens and challenges expire on the application's clock, like the turns they stand for.
+      bind(IDS.accessTokens).toConstantValue(new JwtAccessTokens(config.jwtSecret, undefined, clock));
+      bind(IDS.challenges).toConstantValue(
+        new AltchaChallenges(config.jwtSecret, clock, config.queueChallengeSeconds),
+      );
       bind(IDS.passwordHasher).toConstantValue(new ScryptPasswordHasher());
       bind(IDS.qrRenderer).toConstantValue(new QrCodeRenderer());
     } catch (error) {

@@ -1,8 +1,11 @@
 import type { ReadStore } from '../application/ports/read-store';
 import type { EventCancelled, EventCreated, EventPublished } from '../domain/ticketed-event/events';
+import { shippingOptionsOf } from '../domain/ticketed-event/shipping';
+import { partnerFlagsOf } from '../domain/ticketed-event/partner-settings';
 import type { VenueCreated } from '../domain/venue/venue';
 import {
   fieldSetter,
+  recordedAtIso,
   seatMovementHandlers,
   type Data,
   type Projection,
@@ -12,6 +15,7 @@ import {
   COLLECTIONS,
   EventDoc,
   parseSeatId,
+  queueSettingsDoc,
   VenueDoc,
   venueView,
 } from '../application/read-models/documents';
@@ -81,7 +85,13 @@ export const catalogProjection: Projection = {
         available_seats: onSale,
         max_tickets_per_order: e.maxTicketsPerOrder,
         restrict_single_seat: e.restrictSingleSeat,
-        queue: { enabled: e.queue.enabled, admission_per_minute: e.queue.admissionPerMinute },
+        queue: queueSettingsDoc(e.queue),
+        shipping_options: shippingOptionsOf(e).map((o) => ({
+          shipping_id: o.shippingId,
+          name: o.name,
+          price_cents: o.priceCents,
+        })),
+        ...partnerFlagFields(e),
         search_text: `${e.name} ${e.artist} ${e.venueName}`.toLowerCase(),
         created_at: e.createdAt,
         updated_at: e.createdAt,
@@ -106,6 +116,16 @@ export const catalogProjection: Projection = {
   },
 };
 
+/** The partner channel flags as the documents spell them (defaults for events recorded before them). */
+function partnerFlagFields(e: EventCreated['data']) {
+  const flags = partnerFlagsOf(e);
+  return {
+    internet_enabled: flags.internetEnabled,
+    emits_barcodes: flags.emitsBarcodes,
+    captcha_required: flags.captchaRequired,
+  };
+}
+
 /** Adjusts per-tier counters by the number of seats of each tier the event touched. */
 async function moveSeats(
   store: ReadStore,
@@ -116,20 +136,24 @@ async function moveSeats(
   const events = store.collection<EventDoc>(COLLECTIONS.events);
   const doc = await events.get(eventId);
   if (!doc || (doc._position ?? -1) >= event.position) return;
-  const inc: Record<string, number> = {};
+  // Seats per tier first (a movement's seats are nearly always in one tier), then one set of paths per tier.
+  const seatsPerTier = new Map<number, number>();
   for (const seatId of seatIds) {
     const { sectionId } = parseSeatId(seatId);
     const tierIndex = doc.pricing_tiers.findIndex((t) => t.section_ids.includes(sectionId));
-    if (tierIndex < 0) continue;
-    for (const [field, delta] of Object.entries(perSeat)) {
+    if (tierIndex >= 0) seatsPerTier.set(tierIndex, (seatsPerTier.get(tierIndex) ?? 0) + 1);
+  }
+  const inc: Record<string, number> = {};
+  for (const [tierIndex, seats] of seatsPerTier)
+    for (const field in perSeat) {
+      const delta = perSeat[field as SeatCounter]! * seats;
       const path = `pricing_tiers.${tierIndex}.${field}`;
       inc[path] = (inc[path] ?? 0) + delta;
       if (field === 'available_seats') inc.available_seats = (inc.available_seats ?? 0) + delta;
     }
-  }
   await events.update(
     eventId,
-    { $inc: inc, $set: { updated_at: event.recordedAt.toISOString() } },
+    { $inc: inc, $set: { updated_at: recordedAtIso(event) } },
     { position: event.position },
   );
 }

@@ -6,6 +6,9 @@ import { createSeatMapProjection } from './seat-map.projection';
 import { ticketsProjection } from './tickets.projection';
 import { auditProjection } from './audit.projection';
 import { salesAnalyticsProjection } from './sales-analytics.projection';
+import { partnerCartsProjection } from './partner-carts.projection';
+import { partnerAbandonmentProjection } from './partner-abandonment.projection';
+import { apiKeysProjection } from './api-keys.projection';
 
 /** Every read model, in the order the runner applies them (venues before the events that use them). */
 export function allProjections(): Projection[] {
@@ -17,6 +20,9 @@ export function allProjections(): Projection[] {
     ticketsProjection,
     // After orders and tickets: it reads their documents.
     salesAnalyticsProjection,
+    partnerCartsProjection,
+    partnerAbandonmentProjection,
+    apiKeysProjection,
     auditProjection,
   ];
 }

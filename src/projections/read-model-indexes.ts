@@ -41,7 +41,8 @@ const TABLE: Table = {
     {
       name: 'published_date',
       key: { published: 1, date: 1, _id: 1 },
-      serves: 'catalog-queries search: {published: true, ...} sorted by date then _id, paged',
+      serves:
+        'catalog-queries search and partner-events list: {published: true, ...} sorted by date then _id, paged',
     },
   ],
   seatMaps: [

@@ -137,18 +137,19 @@ describe('accounts and tokens API', () => {
       expectEnvelope(noToken.body, 'VALIDATION_ERROR');
     });
 
-    it('an unknown grant type is a validation error; client_credentials is 400 UNSUPPORTED_GRANT_TYPE', async () => {
+    it('an unknown grant type is a validation error; client_credentials of an unknown client is 401 INVALID_CLIENT', async () => {
       const bad = await t.call('POST', '/v1/auth/token', { body: { grant_type: 'implicit' } });
       expect(bad.status).toBe(400);
       expectEnvelope(bad.body, 'VALIDATION_ERROR');
+      // Partner clients (tests/api/partner-oauth.api.test.ts): a client id nobody registered gets no token.
       const cc = await t.call('POST', '/oauth/token', {
         body: { grant_type: 'client_credentials', client_id: 'p', client_secret: 's' },
       });
-      expect(cc.status).toBe(400);
-      expectEnvelope(cc.body, 'UNSUPPORTED_GRANT_TYPE');
-      expect(cc.body.error.message).toBe(
-        'client_credentials is for partner clients, which are not set up yet',
-      );
+      expect(cc.status).toBe(401);
+      expectEnvelope(cc.body, 'INVALID_CLIENT');
+      const missing = await t.call('POST', '/oauth/token', { body: { grant_type: 'client_credentials' } });
+      expect(missing.status).toBe(400);
+      expectEnvelope(missing.body, 'VALIDATION_ERROR');
     });
 
     it('refresh grant rotates: new tokens, and the old refresh token is dead afterwards', async () => {

@@ -156,15 +156,37 @@ describe('catalog admin: given events, one request, new events or an error', () 
             ],
             max_tickets_per_order: 8,
             restrict_single_seat: true,
-            queue: { enabled: false, admission_per_minute: 1000 },
+            queue: {
+              enabled: false,
+              admission_per_minute: 100,
+              capacity: 100_000,
+              access_seconds: 600,
+              challenge_max_number: 100_000,
+              max_entries_per_device: 3,
+            },
+            internet_enabled: true,
+            emits_barcodes: true,
+            captcha_required: false,
             total_capacity: 28,
             status: 'DRAFT',
           },
           events: {
             [streams.event(eventId)]: [
               eventCreated(eventId, venueId, {
-                queue: { enabled: false, admissionPerMinute: 1000 },
+                // The defaults are recorded with the event (src/domain/queue/settings.ts).
+                queue: {
+                  enabled: false,
+                  admissionPerMinute: 100,
+                  capacity: 100_000,
+                  accessSeconds: 600,
+                  challengeMaxNumber: 100_000,
+                  maxEntriesPerDevice: 3,
+                },
                 createdAt: NOW,
+                // The partner channel flags, recorded with their defaults.
+                internetEnabled: true,
+                emitsBarcodes: true,
+                captchaRequired: false,
               }),
             ],
           },

@@ -10,6 +10,7 @@ import { contractChecker, type ContractChecker } from '../support/contract';
 import { createEvent, type EventFixture } from '../support/fixtures';
 import type { ApiResponse } from '../support/http';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { createPartnerClient } from '../support/partner-client';
 
 /**
  * Property-based, the document against the server: every operation of /openapi.json, with arbitrary and near-valid
@@ -35,7 +36,7 @@ interface Route {
   /** The query parameters as one object schema, or undefined when the operation takes none. */
   query?: Json;
   /** Which token the route wants: admin routes get an admin token, other protected routes a customer's. */
-  auth: 'none' | 'customer' | 'admin';
+  auth: 'none' | 'customer' | 'admin' | 'partner';
 }
 
 function deref<T>(doc: OpenAPIObject, value: T | ReferenceObject): T {
@@ -73,7 +74,13 @@ function documentedRoutes(doc: OpenAPIObject): Route[] {
                   required: query.filter((p) => p.required).map((p) => p.name),
                 }
               : undefined,
-          auth: !secured ? 'none' : template.startsWith('/v1/admin') ? 'admin' : 'customer',
+          auth: !secured
+            ? 'none'
+            : template.startsWith('/v1/admin')
+              ? 'admin'
+              : template.startsWith('/partners/')
+                ? 'partner'
+                : 'customer',
         };
       }),
   );
@@ -297,14 +304,19 @@ describe('property: every operation answers only what the document lists (never 
   let routes: Route[];
   let dtos: Record<string, Json>;
   let fixture: EventFixture;
-  let tokens: { admin: string; customer: string };
+  let tokens: { admin: string; customer: string; partner: string };
 
   beforeAll(async () => {
     t = await startTestApp();
     doc = (await t.call('GET', '/openapi.json')).body as OpenAPIObject;
     checker = contractChecker(doc);
     dtos = (doc.components?.schemas ?? {}) as Record<string, Json>;
-    tokens = { admin: await t.adminToken(), customer: (await t.customerToken()).token };
+    tokens = {
+      admin: await t.adminToken(),
+      customer: (await t.customerToken()).token,
+      // A registered client (a token minted for a made-up one is refused before any partner operation runs).
+      partner: (await createPartnerClient(t, { name: 'Fuzz partner', quota_per_hour: 1_000_000 })).token,
+    };
     fixture = await createEvent(t.call, tokens.admin, { name: 'Fuzz Night' });
     routes = documentedRoutes(doc);
   });
@@ -312,9 +324,10 @@ describe('property: every operation answers only what the document lists (never 
 
   it('walks every documented operation, each body and query generated from its own request schema', () => {
     expect(routes.length).toBeGreaterThanOrEqual(30);
-    // POSTs without a body schema take no body (publish, order cancel, transfer accept).
+    // POSTs without a body schema take no body (publish, order cancel, transfer accept, partner key rotations).
     const noBody = routes.filter((r) => r.method === 'POST' && r.body === undefined).map((r) => r.template);
-    expect(noBody.filter((p) => !/publish|cancel$|accept$/.test(p))).toEqual([]);
+    const bodiless = /publish|cancel$|accept$|rotate-secret$|rotate-site-key$/;
+    expect(noBody.filter((p) => !bodiless.test(p))).toEqual([]);
     // Each operation names its DTO: every request body the document lists is generated from.
     const bodies = new Set(
       Object.values(doc.paths).flatMap((item) =>
@@ -330,9 +343,16 @@ describe('property: every operation answers only what the document lists (never 
     expect([...bodies].sort()).toEqual([
       'AddPaymentMethodDto',
       'CancelEventDto',
+      'CommitCartDto',
+      'CreateApiKeyDto',
+      'CreateCartDto',
       'CreateEventDto',
       'CreateOrderDto',
+      'CreatePartnerDto',
       'CreateVenueDto',
+      'JoinQueueDto',
+      'PartnerPaymentDto',
+      'PartnerShippingChoiceDto',
       'RegisterDto',
       'ReserveSeatsDto',
       'TokenRequestDto',
@@ -344,12 +364,20 @@ describe('property: every operation answers only what the document lists (never 
         .map((r) => r.template)
         .sort(),
     ).toEqual([
+      '/oauth/authorize',
+      '/partners/v1/events',
+      '/partners/v1/events/{event_id}/cart',
+      '/partners/v1/events/{event_id}/cart/shipping',
+      '/partners/v1/events/{event_id}/cart/shipping',
       '/v1/audit/correlations/{correlation_id}',
       '/v1/audit/events/{event_id}/seats/{seat_id}',
       '/v1/audit/log',
       '/v1/audit/streams/{stream}',
       '/v1/events/search',
       '/v1/events/{event_id}/seats',
+      '/v1/queue/challenge',
+      '/v1/queue/status',
+      '/v1/realtime',
       '/v1/tickets',
     ]);
   });
@@ -401,6 +429,7 @@ describe('property: every operation answers only what the document lists (never 
             'idempotency-key',
             'x-session-id',
             'x-device-id',
+            'x-api-key',
           ),
           headerValue,
           { maxKeys: 2 },

@@ -25,7 +25,7 @@ export interface ContractChecker {
 }
 
 /** Every object with declared properties refuses undeclared ones (test-side strictness; the document stays open). */
-function closeObjects(node: unknown): unknown {
+export function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
@@ -38,7 +38,7 @@ const mapValues = (o: unknown, f: (v: unknown) => unknown) =>
   Object.fromEntries(Object.entries(o as Record<string, unknown>).map(([k, v]) => [k, f(v)]));
 
 /** `#/components/...` -> `openapi.json#/components/...`, so schemas compile against the registered document. */
-function rebase(node: unknown): unknown {
+export function rebase(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rebase);
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(

@@ -21,6 +21,10 @@ export interface EventOptions {
   restrictSingleSeat?: boolean;
   publish?: boolean;
   eventId?: string;
+  /** More fields of POST /v1/admin/events as the API takes them (`internet_enabled`, `captcha_required`, ...). */
+  extra?: Record<string, unknown>;
+  /** The event's waiting room, as the API takes it (`{enabled, admission_per_minute, capacity, ...}`). */
+  queue?: Record<string, unknown>;
 }
 
 /** Creates a venue and an event through the admin API (and publishes it unless told not to). */
@@ -68,6 +72,8 @@ export async function createEvent(
       ...(options.restrictSingleSeat !== undefined
         ? { restrict_single_seat: options.restrictSingleSeat }
         : {}),
+      ...(options.queue ? { queue: options.queue } : {}),
+      ...options.extra,
     },
   });
   if (event.status !== 201) throw new Error(`event: ${event.status} ${event.text}`);

@@ -6,6 +6,7 @@ import { createApplication, type Application, type Overrides } from '../../src/c
 import type { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { createLogger } from '../../src/infrastructure/logging/logger';
+import type { DestinationStream } from 'pino';
 import { ACCESS_TOKENS, type AccessTokens, type Role } from '../../src/application/ports/access-tokens';
 import { apiClient, type ApiCall } from './http';
 
@@ -33,6 +34,8 @@ export async function startTestApp(
     clock?: ManualClock;
     dataDir?: string;
     overrides?: Overrides;
+    /** Where log lines go (tests that read the logs; LOG_LEVEL still applies). */
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
@@ -44,7 +47,7 @@ export async function startTestApp(
     ADMIN_PASSWORD,
     ...options.env,
   });
-  const app = await createApplication(config, createLogger(config.logLevel), {
+  const app = await createApplication(config, createLogger(config.logLevel, options.logDestination), {
     ...options.overrides,
     clock: options.clock,
   });

@@ -67,9 +67,41 @@ describe('CreateEvent', () => {
             queue: { enabled: true, admissionPerMinute: 500 },
             capacity: 14,
             createdAt: CREATED_AT,
+            // The partner channel flags are recorded with their defaults filled in.
+            internetEnabled: true,
+            emitsBarcodes: true,
+            captchaRequired: false,
           },
         },
       ]);
+  });
+
+  test('records the partner channel flags it is given', () => {
+    const [created] = event
+      .given([], ctx(CREATED_AT))
+      .when({ ...createEvent(), internetEnabled: false, emitsBarcodes: false, captchaRequired: true })
+      .events();
+    expect(created.data).toMatchObject({
+      internetEnabled: false,
+      emitsBarcodes: false,
+      captchaRequired: true,
+    });
+  });
+
+  test('a presale-only event (no general sale) is recorded; an event with no sale date at all is refused', () => {
+    const [created] = event
+      .given([], ctx(CREATED_AT))
+      .when(createEvent({ generalSaleStart: null }))
+      .events();
+    expect(created.data).toMatchObject({ presaleStart: PRESALE, generalSaleStart: null });
+    event
+      .given([], ctx(CREATED_AT))
+      .when(createEvent({ generalSaleStart: null, presaleStart: null }))
+      .thenThrows('VALIDATION_ERROR', { field: 'general_sale_start' });
+    event
+      .given([], ctx(CREATED_AT))
+      .when(createEvent({ generalSaleStart: null, presaleStart: SHOW }))
+      .thenThrows('VALIDATION_ERROR', { field: 'presale_start' });
   });
 
   test('a tier naming a section the venue does not have fails with VALIDATION_ERROR', () => {

@@ -1,6 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RateLimitName } from '../http/rate-limits';
-import { requireAuth, requireRole } from '../http/auth';
+import type { TokenKind } from '../../application/ports/access-tokens';
+import { acceptTokenKinds, requireAuth, requireRole } from '../http/auth';
 import { validateInput } from '../http/validation';
 import type { DtoClass } from './dto-schemas';
 import type { ErrorSpec, PathParameterName } from './common';
@@ -12,6 +13,13 @@ import type { Schema } from './schema';
  * so the document is assembled from what is actually mounted and a route cannot validate one DTO and document
  * another.
  */
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** What the rate limiters count this request by, when an operation names it (see OperationSpec.rateLimitKey). */
+    rateLimitKey?: string;
+  }
+}
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /**
@@ -41,6 +49,11 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   tags?: string[];
   /** Defaults to the router's (which applies it to every path under it), else `public`. */
   auth?: Auth;
+  /**
+   * The kinds of bearer token the operation takes (default: member tokens only); any other kind is 403 FORBIDDEN.
+   * Waiting-room tokens are taken only where an operation says so.
+   */
+  accepts?: TokenKind[];
   /** Each express parameter of the path, by the component parameter documenting it (`{ id: 'EventId' }`). */
   params?: Record<string, PathParameterName>;
   /** The request body's DTO: validated here (400 VALIDATION_ERROR) and documented from its decorators. */
@@ -56,6 +69,12 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   /** More codes the 400 can carry. */
   invalidCodes?: string[];
   rateLimit?: RateLimitName;
+  /**
+   * What the rate limit counts by (set as `req.rateLimitKey` before the limiter runs), when not the user or the
+   * client address: e.g. the queue entry of a token sent in the query string. May throw an ApiError to refuse the
+   * request before it is counted.
+   */
+  rateLimitKey?: (req: Request) => string | undefined;
   readYourWrites?: boolean;
   idempotent?: boolean;
   /** The command appends to a contended stream: 503 SERVICE_UNAVAILABLE with Retry-After. */
@@ -72,6 +91,8 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   mountAll?: boolean;
   /** More middleware, run after the declared ones and before validation. */
   middleware?: RequestHandler[];
+  /** `x-` fields of the operation object, for what OpenAPI 3.0 cannot say (the WebSocket messages of /v1/realtime). */
+  extensions?: Record<`x-${string}`, unknown>;
 }
 
 export interface RouterOptions {
@@ -82,6 +103,13 @@ export interface RouterOptions {
   noStore?: boolean;
   /** A rate limiter applied to every request under the router. */
   limit?: { name: RateLimitName; handler: RequestHandler };
+  /**
+   * The X-API-Key check (and the per-key rate limit) for every request under the router, run first; documented on
+   * each operation (security, 401 INVALID_API_KEY, and API_KEY_REQUIRED when keys are required).
+   */
+  apiKey?: ApiKeyCheck;
+  /** Middleware every request under the router passes after its auth (the partner API's client check and quota). */
+  gate?: RouterGate;
   /** The limiters operations may name. */
   limiters?: Partial<Record<RateLimitName, RequestHandler>>;
   readYourWrites?: RequestHandler;
@@ -115,6 +143,27 @@ export interface MountedOperation {
   tags: string[];
   /** Router-wide limiters above it, outermost first. */
   limits: RateLimitName[];
+  /** The API-key check a router above it applies, if any. */
+  apiKey?: { required: boolean };
+  /** The gates of the routers above it (RouterOptions.gate), outermost first. */
+  gates?: Array<Omit<RouterGate, 'handler'>>;
+}
+
+/**
+ * Router-wide middleware with what it can answer, documented on every operation under the router (nested routers
+ * included): its errors, and the response headers it adds to every answer.
+ */
+export interface RouterGate {
+  handler: RequestHandler;
+  errors: ErrorSpec;
+  /** Response headers by name (`#/components/headers/...` references). */
+  headers?: Record<string, { $ref: string }>;
+}
+
+export interface ApiKeyCheck {
+  handler: RequestHandler;
+  /** REQUIRE_API_KEY: a request without a key is refused. */
+  required: boolean;
 }
 
 const noStoreHeaders: RequestHandler = (_req, res, next) => {
@@ -133,11 +182,15 @@ export function apiRouter(options: RouterOptions): ApiRouter {
   const router = Router() as ApiRouter;
   Object.defineProperty(router, 'contract', { value: { options, operations: [], mounts: [] } });
   if (options.noStore) router.use(noStoreHeaders);
+  if (options.apiKey) router.use(options.apiKey.handler);
   if (options.limit) router.use(options.limit.handler);
   const auth = options.auth && AUTH[options.auth];
   if (auth) router.use(auth);
+  if (options.gate) router.use(options.gate.handler);
   return router;
 }
+
+const MEMBER_TOKENS: TokenKind[] = ['access'];
 
 /** No declared fields: anything sent is an unknown field (400 VALIDATION_ERROR). */
 class NoFields {}
@@ -161,7 +214,15 @@ export function op<B extends object, Q extends object>(
     if (!handler) throw new Error(`${spec.operationId}: the router was given no ${what} middleware`);
     return handler;
   };
+  middleware.push(acceptTokenKinds(spec.accepts ?? MEMBER_TOKENS));
   if (spec.auth && spec.auth !== options.auth && AUTH[spec.auth]) middleware.push(AUTH[spec.auth]!);
+  const { rateLimitKey } = spec;
+  if (rateLimitKey)
+    middleware.push((req, _res, next) => {
+      const key = rateLimitKey(req);
+      if (key !== undefined) req.rateLimitKey = key;
+      next();
+    });
   if (spec.rateLimit)
     middleware.push(declared(`${spec.rateLimit} limiter`, options.limiters?.[spec.rateLimit]));
   if (spec.readYourWrites) middleware.push(declared('readYourWrites', options.readYourWrites));
@@ -195,17 +256,28 @@ export function mount(parent: ApiRouter, prefix: string, child: ApiRouter, alias
 export function mountedOperations(
   router: ApiRouter,
   prefix = '',
-  inherited: { auth?: Auth; limits: RateLimitName[] } = { limits: [] },
+  inherited: {
+    auth?: Auth;
+    limits: RateLimitName[];
+    apiKey?: { required: boolean };
+    gates?: MountedOperation['gates'];
+  } = { limits: [] },
 ): MountedOperation[] {
   const { options, operations, mounts } = router.contract;
   const limits = [...inherited.limits, ...(options.limit ? [options.limit.name] : [])];
   const auth = options.auth ?? inherited.auth;
+  const apiKey = options.apiKey ? { required: options.apiKey.required } : inherited.apiKey;
+  const gates = options.gate
+    ? [...(inherited.gates ?? []), { errors: options.gate.errors, headers: options.gate.headers }]
+    : inherited.gates;
   const own = operations.map((spec): MountedOperation => ({
     spec,
     path: spec.path === '/' ? prefix || '/' : prefix + spec.path,
     auth: spec.auth ?? auth ?? 'public',
     tags: spec.tags ?? [options.tag],
     limits,
+    ...(apiKey ? { apiKey } : {}),
+    ...(gates ? { gates } : {}),
   }));
   const aliased = (mounted: MountedOperation, alias: NonNullable<Mount['alias']>): MountedOperation => {
     const id = mounted.spec.operationId;
@@ -213,7 +285,9 @@ export function mountedOperations(
     return { ...mounted, spec: { ...mounted.spec, operationId, summary: mounted.spec.summary + alias.note } };
   };
   const nested = mounts.flatMap(({ prefix: sub, child, alias }) =>
-    mountedOperations(child, prefix + sub, { auth, limits }).map((m) => (alias ? aliased(m, alias) : m)),
+    mountedOperations(child, prefix + sub, { auth, limits, apiKey, gates }).map((m) =>
+      alias ? aliased(m, alias) : m,
+    ),
   );
   return [...own, ...nested];
 }

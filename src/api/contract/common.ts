@@ -68,6 +68,15 @@ export const HEADERS = {
   'X-RateLimit-Remaining': header('Requests left in the current window', integer),
   'X-RateLimit-Reset': header('When the window resets (Unix time, seconds)', integer),
   'Retry-After': header('Seconds to wait before retrying (429 and 503)', integer),
+  'Ratelimit-Quota-Allowed': header(
+    "Partner API: the client's quota, requests per hour (`quota_per_hour`)",
+    integer,
+  ),
+  'Ratelimit-Quota-Used': header(
+    'Partner API: requests counted in the current quota window, this one included',
+    integer,
+  ),
+  'Ratelimit-Expiry': header('Partner API: when the quota window ends (Unix time, milliseconds)', integer),
   Location: header('URL of the created resource (the reservation, or the order)', string),
   'Idempotent-Replayed': header(
     '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
@@ -90,11 +99,14 @@ export const PATH_PARAMETERS = {
   TicketId: pathParam('ticket_id', 'Ticket id'),
   TransferId: pathParam('transfer_id', 'Transfer id'),
   PaymentMethodId: pathParam('payment_method_id', 'Payment method id'),
+  ApiKeyId: pathParam('key_id', 'API key id (`key_id`, not the key)'),
   Stream: pathParam(
     'stream',
-    'Stream name (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, ...)',
+    'Stream name (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, `queue-{event_id}`, ...)',
   ),
   SeatId: pathParam('seat_id', 'Seat id (`{section_id}:{row}:{number}`)'),
+  PollId: pathParam('poll_id', 'Polling id, from the `polling_url` of a 202 answer'),
+  PartnerId: pathParam('partner_id', 'Partner client id (also its OAuth `client_id`)'),
   CorrelationId: pathParam(
     'correlation_id',
     'Correlation id (the X-Correlation-Id or X-Request-Id of the request)',
@@ -134,6 +146,12 @@ export const RATE_LIMITED = {
   'X-RateLimit-Reset': headerRef('X-RateLimit-Reset'),
 };
 export const LOCATION = { Location: headerRef('Location') };
+/** Every answer under /partners/v1 to a partner client (its quota, FAQ "Event Availability"). */
+export const PARTNER_QUOTA = {
+  'Ratelimit-Quota-Allowed': headerRef('Ratelimit-Quota-Allowed'),
+  'Ratelimit-Quota-Used': headerRef('Ratelimit-Quota-Used'),
+  'Ratelimit-Expiry': headerRef('Ratelimit-Expiry'),
+};
 export const REPLAYED = { 'Idempotent-Replayed': headerRef('Idempotent-Replayed') };
 const RETRY_AFTER = { 'Retry-After': headerRef('Retry-After') };
 
@@ -170,7 +188,7 @@ export const NEEDS_ADMIN: ErrorSpec = {
  */
 export const EVERY_REQUEST: ErrorSpec = {
   400: [
-    'An unsafe `X-Request-Id`, `X-Correlation-Id`, `Idempotency-Key` or `X-Session-ID` (1-128 of `[A-Za-z0-9._:-]`), ' +
+    'An unsafe `X-Request-Id`, `X-Correlation-Id`, `Idempotency-Key`, `X-Session-ID` or `X-API-Key` (1-128 of `[A-Za-z0-9._:-]`), ' +
       'an `X-Device-ID` over 512 characters, or a card number in a header, the path or the query string; or a body ' +
       'that is not valid JSON (invalid UTF-8 bytes and a key repeated in one object included), not a JSON object, ' +
       'nested more than 32 levels, holds a lone UTF-16 surrogate or a ' +
@@ -225,6 +243,22 @@ export function describeLimit(name: RateLimitName): string {
   if (name === 'authenticated') return `signed-in users: ${limit} requests per hour across /v1`;
   const per = windowMs === 60_000 ? 'minute' : `${windowMs / 1000}s`;
   return `${limit} per ${per}${name === 'auth' ? ' per client' : ''}`;
+}
+
+/** Operations under the API-key check (/v1): a key that is sent must be valid; REQUIRE_API_KEY makes it mandatory. */
+export function apiKeyErrors(required: boolean): ErrorSpec {
+  return {
+    401: [
+      required
+        ? '`X-API-Key` is missing (`API_KEY_REQUIRED`: this server requires one), unknown or revoked (`INVALID_API_KEY`)'
+        : '`X-API-Key` is unknown or revoked (`INVALID_API_KEY`)',
+      required ? ['API_KEY_REQUIRED', 'INVALID_API_KEY'] : ['INVALID_API_KEY'],
+    ],
+    429: [
+      "Rate limit exceeded: the API key's own `rate_limit_per_hour` (when it has one)",
+      ['RATE_LIMIT_EXCEEDED'],
+    ],
+  };
 }
 
 export const rateLimit = (names: RateLimitName[]): ErrorSpec =>

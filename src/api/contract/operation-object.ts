@@ -27,13 +27,33 @@ import {
   READ_YOUR_WRITES,
   REPLAYED,
   REQUEST_ID,
+  apiKeyErrors,
   errorResponses,
+  errorSpec,
   validation,
   type ErrorSpec,
 } from './common';
 
+/** Every operation that reads the bearer token refuses the kinds it does not take (see OperationSpec.accepts). */
+const WRONG_TOKEN_KIND = errorSpec(
+  403,
+  'The bearer token is of a kind this operation does not take: a waiting-room token (`queue`, `queue_access`) ' +
+    'anywhere but where it is taken, or a member token where a waiting-room token is needed',
+  'FORBIDDEN',
+);
+
 const BEARER: SecurityRequirementObject[] = [{ bearerAuth: [] }];
 const OPTIONAL_BEARER: SecurityRequirementObject[] = [{}, { bearerAuth: [] }];
+
+/** The bearer alternatives, each also with the API key; with REQUIRE_API_KEY, only those with it. */
+function withApiKey(
+  security: SecurityRequirementObject[],
+  apiKey: MountedOperation['apiKey'],
+): SecurityRequirementObject[] {
+  if (!apiKey) return security;
+  const keyed = security.map((requirement) => ({ ...requirement, apiKey: [] }));
+  return apiKey.required ? keyed : [...security, ...keyed];
+}
 
 /** `/v1/orders/:id` with `{ id: 'OrderId' }` -> `/v1/orders/{order_id}`. */
 export function documentPath({ path, spec }: MountedOperation): string {
@@ -86,22 +106,29 @@ export function operationObject(
     ...(spec.params ? [MALFORMED_PATH] : []),
     ...(spec.readYourWrites ? [READ_YOUR_WRITES] : []),
     auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
+    auth === 'none' ? {} : WRONG_TOKEN_KIND,
     spec.errors ?? {},
     // Bodies are parsed (and their encoding decoded) for every method before routing.
     BODY_TYPE,
     ...(spec.idempotent ? [IDEMPOTENCY] : []),
     rateLimit(allLimits),
+    ...(mounted.apiKey ? [apiKeyErrors(mounted.apiKey.required)] : []),
     ...(spec.contended ? [CONTENTION] : []),
+    ...(mounted.gates ?? []).map((gate) => gate.errors),
     INTERNAL,
   ]);
+  // A router's gate adds its headers to every answer, errors included (the partner API's quota headers).
+  const gateHeaders = Object.assign({}, ...(mounted.gates ?? []).map((gate) => gate.headers ?? {}));
+  for (const response of Object.values(errors)) response.headers = { ...response.headers, ...gateHeaders };
 
   const successHeaders = (location?: boolean) => ({
     ...REQUEST_ID,
     ...(spec.method === 'get' ? {} : LOG_POSITION),
     ...(spec.readYourWrites ? READ_POSITION : {}),
-    ...(allLimits.length > 0 ? RATE_LIMITED : {}),
+    ...(allLimits.length > 0 || mounted.apiKey ? RATE_LIMITED : {}),
     ...(location ? LOCATION : {}),
     ...(spec.idempotent ? REPLAYED : {}),
+    ...gateHeaders,
   });
   const successes: Record<string, ResponseObject> = Object.fromEntries(
     Object.entries(spec.responses).map(([status, s]) => [
@@ -115,16 +142,18 @@ export function operationObject(
     ]),
   );
 
+  const bearer =
+    auth === 'none' && !spec.bearerDocumented ? undefined : auth === 'public' ? OPTIONAL_BEARER : BEARER;
+  const security = mounted.apiKey ? withApiKey(bearer ?? [{}], mounted.apiKey) : bearer;
   const operation: OperationObject = {
     operationId: spec.operationId,
     tags: mounted.tags,
     summary: spec.summary,
     ...(spec.description ? { description: spec.description } : {}),
-    ...(auth === 'none' && !spec.bearerDocumented
-      ? {}
-      : { security: auth === 'public' ? OPTIONAL_BEARER : BEARER }),
+    ...(security ? { security } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     responses: { ...successes, ...errors },
+    ...(spec.extensions ?? {}),
   };
   if (bodyRef) {
     operation.requestBody = {

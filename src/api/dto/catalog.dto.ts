@@ -54,9 +54,28 @@ export class PricingTierDto {
   sections!: string[];
 }
 
+/** The waiting room; omitted fields take the defaults of src/domain/queue/settings.ts. */
 export class QueueSettingsDto {
   @IsBoolean() enabled!: boolean;
+  /** Default 100. */
   @Optional() @IsInt() @Min(1) @Max(1_000_000) admission_per_minute?: number;
+  /** Waiting entries before joins get 503 QUEUE_FULL. Default 100000. */
+  @Optional() @IsInt() @Min(1) @Max(10_000_000) capacity?: number;
+  /** How long an admitted entry may reserve. Default 600. */
+  @Optional() @IsInt() @Min(10) @Max(86_400) access_seconds?: number;
+  /** Proof-of-work difficulty of the join challenge; 0 turns it off. Default 100000. */
+  @Optional() @IsInt() @Min(0) @Max(10_000_000) challenge_max_number?: number;
+  /** Live entries per device fingerprint. Default 3. */
+  @Optional() @IsInt() @Min(1) @Max(1000) max_entries_per_device?: number;
+}
+
+/** One way tickets reach the buyer (partner API `shipping_options`). */
+export class ShippingOptionDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'shipping_id must be 1-32 letters, digits, _ or -' })
+  shipping_id!: string;
+  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() name!: string;
+  @IsMoney() @Min(0) @Max(10000) price!: number;
 }
 
 export class CreateEventDto {
@@ -72,11 +91,20 @@ export class CreateEventDto {
   @IsStrictDateTime() date!: string;
   @Optional() @IsStrictDateTime() doors_open?: string;
   @Optional() @IsStrictDateTime() presale_start?: string;
-  @IsStrictDateTime() general_sale_start!: string;
+  /** Leave out only for a presale-only event (then presale_start is required): it has no public on-sale. */
+  @Optional() @IsStrictDateTime() general_sale_start?: string;
   @NestedArray(() => PricingTierDto, 1, 50) pricing_tiers!: PricingTierDto[];
   @Optional() @IsInt() @Min(1) @Max(100) max_tickets_per_order?: number;
   @Optional() @IsBoolean() restrict_single_seat?: boolean;
   @Optional() @NestedObject(() => QueueSettingsDto) queue?: QueueSettingsDto;
+  /** Default: one free e-ticket option `{shipping_id:'ETICKET', name:'Mobile ticket', price:0}`. */
+  @Optional() @NestedArray(() => ShippingOptionDto, 1, 20) shipping_options?: ShippingOptionDto[];
+  /** Partner API: listed for partners (default true). */
+  @Optional() @IsBoolean() internet_enabled?: boolean;
+  /** Partner API: tickets carry `barcode_id` (default true). */
+  @Optional() @IsBoolean() emits_barcodes?: boolean;
+  /** Partner API: carts need a solved captcha (default false). */
+  @Optional() @IsBoolean() captcha_required?: boolean;
 }
 
 export class CancelEventDto {

@@ -38,8 +38,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   TICKET_NOT_FOUND: 404,
   TRANSFER_NOT_FOUND: 404,
   PAYMENT_METHOD_NOT_FOUND: 404,
+  API_KEY_NOT_FOUND: 404,
   NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
+  API_KEY_EXISTS: 409,
   TICKET_NOT_TRANSFERABLE: 409,
   VENUE_EXISTS: 409,
   EVENT_EXISTS: 409,
@@ -58,6 +60,51 @@ const STATUS_BY_CODE: Record<string, number> = {
   PURCHASE_LIMIT_EXCEEDED: 422,
   SINGLE_SEAT_GAP: 422,
   SALE_NOT_OPEN: 422,
+  // The waiting room (src/api/routes/queue.routes.ts; join refusals follow the seed: 400, 409, 503).
+  INVALID_EVENT: 400,
+  QUEUE_NOT_ENABLED: 400,
+  CHALLENGE_FAILED: 400,
+  ALREADY_IN_QUEUE: 409,
+  // Not 429: the device is not sending too fast, it holds too many live entries (a state conflict, like the one above).
+  DEVICE_LIMIT_REACHED: 409,
+  QUEUE_FULL: 503,
+  QUEUE_ENTRY_NOT_FOUND: 404,
+  // Partner payment and shipping (src/application/partner/partner-payment-service.ts): bad input, 400.
+  UNKNOWN_SHIPPING_OPTION: 400,
+  MISSING_PAYMENT_FIELDS: 400,
+  ENCRYPTION_KEY_UNKNOWN: 400,
+  ENCRYPTION_KEY_EXPIRED: 400,
+  CARD_DATA_NOT_ENCRYPTED: 400,
+  CARD_DECRYPTION_FAILED: 400,
+  INVALID_CARD_SALT: 400,
+  INVALID_CARD_NUMBER: 400,
+  INVALID_CARD_CVV: 400,
+  // An expired card is bad input for a payment (the cart's decider refuses it too).
+  CARD_EXPIRED: 400,
+  // Partner polling (src/application/partner/polled-commands.ts).
+  POLL_NOT_FOUND: 404,
+  POLLED_RESULT_LOST: 410,
+  // Partner carts (src/domain/cart, src/domain/ticketed-event/best-available.ts).
+  NO_INVENTORY: 404,
+  TIER_NOT_FOUND: 404,
+  SECTION_NOT_FOUND: 404,
+  CART_NOT_FOUND: 404,
+  NOT_ENOUGH_INVENTORY: 409,
+  CART_EXISTS: 409,
+  CART_INCOMPLETE: 409,
+  CART_CHECKOUT_IN_PROGRESS: 409,
+  CART_COMMITTED: 409,
+  CART_NOT_CHECKING_OUT: 409,
+  CART_EXPIRED: 410,
+  CART_DELETED: 410,
+  CART_CHECKOUT_FAILED: 410,
+  // Partner clients, OAuth and captcha (src/domain/partner, src/application/partner/partner-service.ts).
+  INVALID_CLIENT: 401,
+  CAPTCHA_FAILED: 400,
+  CAPTCHA_DOMAIN_NOT_ALLOWED: 403,
+  PARTNER_NOT_FOUND: 404,
+  PARTNER_EXISTS: 409,
+  PARTNER_REVOKED: 409,
 };
 
 export function fromDomainError(error: DomainError): ApiError {

@@ -24,6 +24,8 @@ const KEPT_HEADERS: ReadonlyArray<{ name: string; label: string; id: boolean; co
   { name: 'idempotency-key', label: 'Idempotency-Key', id: true, code: 'INVALID_IDEMPOTENCY_KEY' },
   { name: 'x-session-id', label: 'X-Session-ID', id: true, code: 'INVALID_HEADER' },
   { name: 'x-device-id', label: 'X-Device-ID', id: false, code: 'INVALID_HEADER' },
+  // Never kept itself (only the id of the key it names), but bounded and scanned like the others before the lookup.
+  { name: 'x-api-key', label: 'X-API-Key', id: true, code: 'INVALID_HEADER' },
 ];
 const MAX_HEADER_VALUE = 512;
 

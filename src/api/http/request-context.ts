@@ -11,6 +11,7 @@ export function commandMetadata(req: Request): CommandMetadata {
     userId: req.auth?.sub ?? 'anonymous',
     requestId: req.requestId,
     ...(sessionId ? { sessionId } : {}),
+    ...(req.apiKey ? { apiKeyId: req.apiKey.keyId } : {}),
   };
 }
 

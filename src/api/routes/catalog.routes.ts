@@ -1,6 +1,7 @@
 import type { CatalogQueries } from '../../application/catalog/catalog-queries';
 import type { CatalogService } from '../../application/catalog/catalog-service';
-import { venueView } from '../../application/read-models/documents';
+import { queueSettingsDoc, venueView } from '../../application/read-models/documents';
+import { resolveQueueSettings } from '../../domain/queue/settings';
 import { toCents } from '../../domain/shared/money';
 import { ApiError } from '../http/api-error';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
@@ -84,7 +85,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
           date: new Date(dto.date).toISOString(),
           doorsOpen: dto.doors_open ? new Date(dto.doors_open).toISOString() : null,
           presaleStart: dto.presale_start ? new Date(dto.presale_start).toISOString() : null,
-          generalSaleStart: new Date(dto.general_sale_start).toISOString(),
+          generalSaleStart: dto.general_sale_start ? new Date(dto.general_sale_start).toISOString() : null,
           tiers: dto.pricing_tiers.map((t) => ({
             name: t.name,
             priceCents: toCents(t.price),
@@ -93,10 +94,23 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
           })),
           maxTicketsPerOrder: dto.max_tickets_per_order ?? 8,
           restrictSingleSeat: dto.restrict_single_seat ?? true,
-          queue: {
+          // Recorded with the defaults filled in: the log states the settings the room ran with.
+          queue: resolveQueueSettings({
             enabled: dto.queue?.enabled ?? false,
-            admissionPerMinute: dto.queue?.admission_per_minute ?? 1000,
-          },
+            admissionPerMinute: dto.queue?.admission_per_minute,
+            capacity: dto.queue?.capacity,
+            accessSeconds: dto.queue?.access_seconds,
+            challengeMaxNumber: dto.queue?.challenge_max_number,
+            maxEntriesPerDevice: dto.queue?.max_entries_per_device,
+          }),
+          internetEnabled: dto.internet_enabled,
+          emitsBarcodes: dto.emits_barcodes,
+          captchaRequired: dto.captcha_required,
+          shippingOptions: dto.shipping_options?.map((o) => ({
+            shippingId: o.shipping_id,
+            name: o.name,
+            priceCents: toCents(o.price),
+          })),
         },
         commandMetadata(req),
       );
@@ -121,7 +135,10 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
         })),
         max_tickets_per_order: event.maxTicketsPerOrder,
         restrict_single_seat: event.restrictSingleSeat,
-        queue: { enabled: event.queue.enabled, admission_per_minute: event.queue.admissionPerMinute },
+        queue: queueSettingsDoc(event.queue),
+        internet_enabled: event.internetEnabled ?? true,
+        emits_barcodes: event.emitsBarcodes ?? true,
+        captcha_required: event.captchaRequired ?? false,
         total_capacity: event.capacity,
         status: 'DRAFT',
       });
@@ -187,7 +204,14 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
     async (req, res) => {
       const doc = await queries.findEvent(pathParam(req, 'id'), true);
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-      res.json({ ...queries.details(doc), status: doc.status });
+      res.json({
+        ...queries.details(doc),
+        status: doc.status,
+        // What partners see of it (the FAQ: "verify that the inventory is Internet enabled").
+        internet_enabled: doc.internet_enabled ?? true,
+        emits_barcodes: doc.emits_barcodes ?? true,
+        captcha_required: doc.captcha_required ?? false,
+      });
     },
   );
 

@@ -4,7 +4,7 @@ export const AuditEvent = component(
   'AuditEvent',
   object({
     stream: str(
-      'The stream the event belongs to (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`...)',
+      'The stream the event belongs to (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, `queue-{event_id}`...)',
     ),
     type: str('Event type', { example: 'SeatsSold' }),
     data: {
@@ -19,7 +19,7 @@ export const AuditEvent = component(
       additionalProperties: true,
       description:
         '`correlationId`, `causationId`, `userId`, `requestId` (when a request caused it), `schemaVersion`, ' +
-        'and `sessionId` when the client sent one',
+        '`sessionId` when the client sent one, and `apiKeyId` (the id of its X-API-Key, never the key) when it sent a key',
     },
     revision: int('Revision of the event in its stream (from 0)'),
     position: int('Position in the global log (from 1)'),

@@ -1,4 +1,4 @@
-import { dateTime, int, ISO, objectComponent, str } from '../contract/schema';
+import { component, dateTime, int, ISO, object, objectComponent, str } from '../contract/schema';
 
 export const RegisterResponse = objectComponent('RegisterResponse', {
   user_id: str('The new account id'),
@@ -13,9 +13,20 @@ export const TokenResponse = objectComponent('TokenResponse', {
   refresh_token: str('Single-use refresh token (rotated on use)'),
 });
 
-export const TokenInfo = objectComponent('TokenInfo', {
-  user_id: str('Account (or partner client) id'),
-  email: str('Email'),
-  role: str('Role', { enum: ['customer', 'admin', 'auditor', 'partner'] }),
-  expires_at: dateTime(`When the access token expires (${ISO})`),
-});
+/** An account's token: user_id, email, role, expires_at. A partner client's: no email, its client and quota facts. */
+export const TokenInfo = component(
+  'TokenInfo',
+  object(
+    {
+      user_id: str('Account id (for a partner client: its client id)'),
+      email: str("Email (accounts only: a partner client's token has none)"),
+      role: str('Role', { enum: ['customer', 'admin', 'auditor', 'partner'] }),
+      expires_at: dateTime(`When the access token expires (${ISO})`),
+      client_id: str('Partner tokens: the OAuth client id'),
+      partner_name: str('Partner tokens: the client name'),
+      scope: str('Partner tokens: what the token is for (`partner`: the Partner API)'),
+      expires_in: int('Partner tokens: seconds until the access token expires'),
+    },
+    ['user_id', 'role', 'expires_at'],
+  ),
+);

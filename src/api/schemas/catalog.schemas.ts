@@ -30,6 +30,10 @@ export const Venue = objectComponent('Venue', {
 const QueueState = objectComponent('QueueState', {
   enabled: bool('Queue-protected'),
   admission_per_minute: int('Admissions per minute'),
+  capacity: int('Waiting entries the queue holds (then 503 QUEUE_FULL)'),
+  access_seconds: int('How long an admitted entry may reserve'),
+  challenge_max_number: int('Proof-of-work difficulty of the join challenge (0: none)'),
+  max_entries_per_device: int('Live queue entries per device'),
 });
 
 /** A pricing tier's name and price, as every view of an event shows them. */
@@ -50,11 +54,14 @@ export const CreatedEvent = objectComponent('CreatedEvent', {
   date: dateTime(`Start (${ISO})`),
   doors_open: dateTime('Doors open', true),
   presale_start: dateTime('Presale opens', true),
-  general_sale_start: dateTime('General sale opens'),
+  general_sale_start: dateTime('General sale opens (null: a presale-only event)', true),
   pricing_tiers: array(object({ ...tierPrice, section_ids: array({ type: 'string' }) })),
   max_tickets_per_order: int('Per-customer limit'),
   restrict_single_seat: bool('Single-seat gap rule'),
   queue: QueueState,
+  internet_enabled: bool('Listed for partners (Partner API)'),
+  emits_barcodes: bool("Partners' tickets carry `barcode_id`"),
+  captcha_required: bool('Partner carts need a solved captcha'),
   total_capacity: int('Seats in all'),
   status: str('Always `DRAFT` on creation', { enum: ['DRAFT'] }),
 });
@@ -118,7 +125,7 @@ const eventDetails = object({
   ),
   sale_info: object({
     presale_start: dateTime('Presale opens', true),
-    general_sale_start: dateTime('General sale opens'),
+    general_sale_start: dateTime('General sale opens (null: a presale-only event)', true),
     status: SaleStatus,
   }),
   max_tickets_per_order: int('Per-customer limit'),
@@ -134,6 +141,9 @@ export const EventDetails = component('EventDetails', eventDetails);
 export const AdminEventDetails = objectComponent('AdminEventDetails', {
   ...eventDetails.properties,
   status: str('Catalog status', { enum: ['DRAFT', 'PUBLISHED', 'CANCELLED'] }),
+  internet_enabled: bool('Listed for partners (Partner API)'),
+  emits_barcodes: bool("Partners' tickets carry `barcode_id`"),
+  captcha_required: bool('Partner carts need a solved captcha'),
 });
 
 const SeatStatus = component(

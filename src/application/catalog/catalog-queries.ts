@@ -1,4 +1,5 @@
 import { fromCents } from '../../domain/shared/money';
+import { saleOpensAt } from '../../domain/ticketed-event/partner-settings';
 import { COLLECTIONS, EventDoc, SeatMapSectionDoc, seatMapDocId } from '../read-models/documents';
 import type { Clock } from '../ports/clock';
 import type { ReadStore } from '../ports/read-store';
@@ -35,9 +36,11 @@ export class CatalogQueries {
     if (doc.status === 'CANCELLED') return 'CANCELLED';
     if (doc.status === 'DRAFT') return 'DRAFT';
     if (now >= Date.parse(doc.date)) return 'PAST';
-    if (now < Date.parse(doc.presale_start ?? doc.general_sale_start)) return 'SCHEDULED';
+    if (now < Date.parse(onSaleDate(doc))) return 'SCHEDULED';
     if (doc.available_seats <= 0) return 'SOLD_OUT';
-    if (doc.presale_start && now < Date.parse(doc.general_sale_start)) return 'PRESALE';
+    // A presale-only event (no general sale) stays in its presale until the event.
+    if (doc.presale_start && (doc.general_sale_start === null || now < Date.parse(doc.general_sale_start)))
+      return 'PRESALE';
     return 'ON_SALE';
   }
 
@@ -74,7 +77,7 @@ export class CatalogQueries {
         category: doc.category,
         venue: { name: doc.venue.name, city: doc.venue.city, state: doc.venue.state },
         date: doc.date,
-        on_sale_date: doc.presale_start ?? doc.general_sale_start,
+        on_sale_date: onSaleDate(doc),
         price_range: priceRange(doc),
         availability: this.saleStatus(doc),
         available_seats: doc.available_seats,
@@ -169,6 +172,15 @@ export class CatalogQueries {
     };
     return { sections, map };
   }
+}
+
+/** When the sale opens: the presale if any, else the general sale (saleOpensAt, on the document's fields). */
+function onSaleDate(doc: EventDoc): string {
+  return saleOpensAt({
+    presaleStart: doc.presale_start,
+    generalSaleStart: doc.general_sale_start,
+    date: doc.date,
+  });
 }
 
 function priceRange(doc: EventDoc): { min: number; max: number } | null {

@@ -40,6 +40,20 @@ export interface PlaceOrderInput {
   deliveryMethod: string;
 }
 
+/** An order of a hold whose event is known (a fan's reservation, or a partner cart's hold). */
+export interface HeldOrderInput {
+  eventId: string;
+  holdId: string;
+  /** The holder as SeatsHeld recorded it (a fan, or `cart:{cartId}`). */
+  buyer: Actor;
+  /** The card to charge; asked for only once the hold is known to be orderable (so its errors come first). */
+  card: () => Promise<{ paymentMethodId: string; cardToken: string }>;
+  billingAddress: Record<string, string> | null;
+  deliveryMethod: string;
+  /** A partner cart's shipping, added to the total (untaxed). */
+  shippingCents?: number;
+}
+
 export class OrderService {
   constructor(
     private readonly orders: OrderProcessor,
@@ -65,6 +79,36 @@ export class OrderService {
   ): Promise<{ order: OrderPlacedData; position: number }> {
     const holdId = input.reservationId;
     const { event_id: eventId } = await this.reservations.get(holdId, actor);
+    return this.placeHeld(
+      {
+        eventId,
+        holdId,
+        buyer: actor,
+        card: async () => {
+          const method = await this.paymentMethods.find(actor.userId, input.paymentMethodId);
+          if (!method)
+            fail('INVALID_PAYMENT_METHOD', 'Unknown payment method', {
+              payment_method_id: input.paymentMethodId,
+            });
+          return method;
+        },
+        billingAddress: input.billingAddress,
+        deliveryMethod: input.deliveryMethod,
+      },
+      metadata,
+    );
+  }
+
+  /**
+   * The one way an order is placed, for fans and partner carts alike: the hold checked on its event's stream
+   * (holdToOrder), the payment authorized with an idempotency key derived from the order id, then PlaceOrder on
+   * the order's stream; the payment and fulfillment sagas take it from there.
+   */
+  async placeHeld(
+    input: HeldOrderInput,
+    metadata: CommandMetadata,
+  ): Promise<{ order: OrderPlacedData; position: number }> {
+    const { eventId, holdId, buyer: actor } = input;
     const orderId = orderIdFor(holdId);
     const [{ state: event }, { state: order }] = await Promise.all([
       this.ticketedEvents.read(eventId),
@@ -72,7 +116,7 @@ export class OrderService {
     ]);
     const seats = event.details && (await this.seatIndexes.get(event.details.venueId));
     if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');
-    const { eventId: _same, ...orderable } = holdToOrder({
+    const { eventId: _same, ...held } = holdToOrder({
       event,
       order,
       holdId,
@@ -80,10 +124,12 @@ export class OrderService {
       now: this.clock.now(),
       seats,
     });
+    const shippingCents = input.shippingCents ?? 0;
+    const orderable = shippingCents
+      ? { ...held, shippingCents, totalCents: held.totalCents + shippingCents }
+      : held;
 
-    const method = await this.paymentMethods.find(actor.userId, input.paymentMethodId);
-    if (!method)
-      fail('INVALID_PAYMENT_METHOD', 'Unknown payment method', { payment_method_id: input.paymentMethodId });
+    const method = await input.card();
 
     let authorizationId: string;
     try {

@@ -44,9 +44,23 @@ export class PaymentGatewayUnavailableError extends Error {
   }
 }
 
+/** A card as the partner API decrypts it: handed straight to the gateway's vault, never kept or logged by us. */
+export interface RawCard {
+  number: string;
+  cvv: string;
+  expMonth: number;
+  expYear: number;
+}
+
 export interface PaymentGateway {
   /** Card facts for a client-side token (never a card number): throws PaymentDeclinedError for unusable tokens. */
   describeToken(cardToken: string): Promise<CardDetails>;
+  /**
+   * Vaults a card and answers a token for it (what a processor's tokenization endpoint does), with the facts we may
+   * keep: brand, last four digits, expiry. Throws PaymentDeclinedError when the processor refuses the card, and
+   * PaymentGatewayUnavailableError when it cannot be reached. Neither error may quote the number or the code.
+   */
+  tokenizeCard(card: RawCard): Promise<CardDetails & { cardToken: string }>;
   authorize(request: {
     cardToken: string;
     amountCents: number;

@@ -1,3 +1,4 @@
+import { resolveQueueSettings, type RecordedQueueSettings } from '../../domain/queue/settings';
 import { venueCapacity, type VenueLayout } from '../../domain/venue/venue';
 
 /** Shapes of the read-model documents (snake_case: they are close to what the API returns). */
@@ -39,7 +40,8 @@ export interface EventDoc {
   date: string;
   doors_open: string | null;
   presale_start: string | null;
-  general_sale_start: string;
+  /** Null for a presale-only event (no public on-sale). */
+  general_sale_start: string | null;
   status: 'DRAFT' | 'PUBLISHED' | 'CANCELLED';
   published: boolean;
   pricing_tiers: TierDoc[];
@@ -47,7 +49,13 @@ export interface EventDoc {
   available_seats: number;
   max_tickets_per_order: number;
   restrict_single_seat: boolean;
-  queue: { enabled: boolean; admission_per_minute: number };
+  queue: QueueSettingsDoc;
+  /** Partner channel flags (partner-settings.ts); absent on documents of events recorded before them. */
+  internet_enabled?: boolean;
+  emits_barcodes?: boolean;
+  captcha_required?: boolean;
+  /** How tickets reach the buyer (partner API); the default free e-ticket for events recorded without them. */
+  shipping_options?: Array<{ shipping_id: string; name: string; price_cents: number }>;
   /** Lower-cased name, artist and venue name, for the free-text query. */
   search_text: string;
   created_at: string;
@@ -175,6 +183,28 @@ export function parseSeatId(seatId: string): { sectionId: string; row: string; n
     sectionId: seatId.slice(0, first),
     row: seatId.slice(first + 1, last),
     number: Number(seatId.slice(last + 1)),
+  };
+}
+
+/** The waiting room's settings as read models and API answers show them (defaults filled in for older events). */
+export interface QueueSettingsDoc {
+  enabled: boolean;
+  admission_per_minute: number;
+  capacity: number;
+  access_seconds: number;
+  challenge_max_number: number;
+  max_entries_per_device: number;
+}
+
+export function queueSettingsDoc(recorded: RecordedQueueSettings): QueueSettingsDoc {
+  const settings = resolveQueueSettings(recorded);
+  return {
+    enabled: settings.enabled,
+    admission_per_minute: settings.admissionPerMinute,
+    capacity: settings.capacity,
+    access_seconds: settings.accessSeconds,
+    challenge_max_number: settings.challengeMaxNumber,
+    max_entries_per_device: settings.maxEntriesPerDevice,
   };
 }
 

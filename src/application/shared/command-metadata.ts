@@ -6,6 +6,8 @@ export interface CommandMetadata {
   requestId?: string;
   /** The client's X-Session-ID (seed header), kept so one browsing session can be followed in the log. */
   sessionId?: string;
+  /** The id of the API key the request carried (X-API-Key), never the key: which application caused it. */
+  apiKeyId?: string;
 }
 
 export function systemMetadata(

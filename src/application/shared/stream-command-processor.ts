@@ -79,6 +79,8 @@ interface CachedState<State> {
 interface StreamSlot<Command, Event, State> {
   queue: Pending<Command, Event>[];
   draining: boolean;
+  /** Commands of the batch being decided and appended now. */
+  inFlight: number;
   cached?: CachedState<State>;
 }
 
@@ -162,6 +164,15 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     return { state: loaded.state, revision: loaded.revision };
   }
 
+  /**
+   * Commands for the stream not answered yet: waiting in its queue plus the batch being written. Read-only; the
+   * partner API turns cart calls into 202 polling when an event's stream is this busy.
+   */
+  pendingCommands(id: string): number {
+    const slot = this.slots.get(id);
+    return slot ? slot.queue.length + slot.inFlight : 0;
+  }
+
   /** Forget cached state (tests; or after an operator repaired a stream). */
   evict(id?: string): void {
     if (id === undefined) this.slots.clear();
@@ -176,7 +187,7 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       this.slots.set(id, slot);
       return slot;
     }
-    slot = { queue: [], draining: false };
+    slot = { queue: [], draining: false, inFlight: 0 };
     this.slots.set(id, slot);
     this.evictIdle();
     return slot;
@@ -194,9 +205,12 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     try {
       while (slot.queue.length > 0) {
         const batch = slot.queue.splice(0, this.options.maxBatch);
+        slot.inFlight = batch.length;
         await this.runBatch(id, slot, batch);
+        slot.inFlight = 0;
       }
     } finally {
+      slot.inFlight = 0;
       slot.draining = false;
       // A command may have arrived between the last splice and now.
       if (slot.queue.length > 0) {

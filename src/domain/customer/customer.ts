@@ -1,5 +1,11 @@
 import type { Decider } from '../shared/decider';
 import { fail } from '../shared/errors';
+import {
+  evolveRefreshTokens,
+  invalidRefreshToken,
+  issueRefreshToken,
+  rotateRefreshToken,
+} from '../shared/refresh-tokens';
 import { normalizeEmail } from './email';
 import type {
   CustomerCommand,
@@ -7,7 +13,6 @@ import type {
   CustomerEvent,
   CustomerState,
   PaymentMethodState,
-  RefreshTokenState,
 } from './events';
 import { MAX_PAYMENT_METHODS } from './events';
 
@@ -18,9 +23,6 @@ import { MAX_PAYMENT_METHODS } from './events';
 
 export * from './events';
 export * from './email';
-
-const invalidGrant = (): never =>
-  fail('INVALID_GRANT', 'The refresh token is invalid, expired or already used');
 
 const invalidPaymentMethod = (message: string): never => fail('INVALID_PAYMENT_METHOD', message);
 
@@ -47,62 +49,12 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         ];
       }
       case 'IssueRefreshToken': {
-        if (!state.exists) return invalidGrant();
-        checkNewRefreshToken(state.refreshTokens, command.tokenId, command.expiresAt, now);
-        return [
-          {
-            type: 'RefreshTokenIssued',
-            data: {
-              tokenId: command.tokenId,
-              tokenHash: command.tokenHash,
-              expiresAt: command.expiresAt,
-              issuedAt: now.toISOString(),
-              familyId: command.tokenId,
-            },
-          },
-        ];
+        if (!state.exists) return invalidRefreshToken();
+        return issueRefreshToken(state.refreshTokens, command, now);
       }
       case 'RotateRefreshToken': {
-        if (!state.exists) return invalidGrant();
-        const old = state.refreshTokens.get(command.oldTokenId);
-        if (
-          !old ||
-          !constantTimeEquals(old.tokenHash, command.oldTokenHash) ||
-          old.expiresAt <= now.getTime()
-        )
-          return invalidGrant();
-        if (old.used) {
-          // Reuse of a rotated token: revoke the family (recorded), and the caller answers INVALID_GRANT.
-          const revokedTokenIds = [...state.refreshTokens]
-            .filter(([, token]) => token.familyId === old.familyId)
-            .map(([id]) => id);
-          return [
-            {
-              type: 'RefreshTokenFamilyRevoked',
-              data: {
-                familyId: old.familyId,
-                reusedTokenId: command.oldTokenId,
-                revokedTokenIds,
-                reason: 'reuse',
-                revokedAt: now.toISOString(),
-              },
-            },
-          ];
-        }
-        checkNewRefreshToken(state.refreshTokens, command.newTokenId, command.expiresAt, now);
-        return [
-          {
-            type: 'RefreshTokenRotated',
-            data: {
-              oldTokenId: command.oldTokenId,
-              newTokenId: command.newTokenId,
-              newTokenHash: command.newTokenHash,
-              expiresAt: command.expiresAt,
-              rotatedAt: now.toISOString(),
-              familyId: old.familyId,
-            },
-          },
-        ];
+        if (!state.exists) return invalidRefreshToken();
+        return rotateRefreshToken(state.refreshTokens, command, now);
       }
       case 'AddPaymentMethod': {
         if (!state.exists) return fail('NOT_FOUND', 'Account not found');
@@ -183,38 +135,11 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           paymentMethods: new Map(),
         };
       }
-      case 'RefreshTokenIssued': {
-        if (!state.exists) return state;
-        const now = Date.parse(event.data.issuedAt);
-        dropExpired(state.refreshTokens, now);
-        state.refreshTokens.set(event.data.tokenId, {
-          tokenHash: event.data.tokenHash,
-          expiresAt: Date.parse(event.data.expiresAt),
-          used: false,
-          familyId: event.data.familyId ?? event.data.tokenId,
-        });
-        return state;
-      }
-      case 'RefreshTokenRotated': {
-        if (!state.exists) return state;
-        const now = Date.parse(event.data.rotatedAt);
-        dropExpired(state.refreshTokens, now);
-        const old = state.refreshTokens.get(event.data.oldTokenId);
-        if (old) old.used = true;
-        state.refreshTokens.set(event.data.newTokenId, {
-          tokenHash: event.data.newTokenHash,
-          expiresAt: Date.parse(event.data.expiresAt),
-          used: false,
-          familyId: event.data.familyId ?? old?.familyId ?? event.data.oldTokenId,
-        });
-        return state;
-      }
+      case 'RefreshTokenIssued':
+      case 'RefreshTokenRotated':
       case 'RefreshTokenFamilyRevoked': {
         if (!state.exists) return state;
-        // Forgotten entirely: any token of the family is then unknown, hence INVALID_GRANT, without new events.
-        for (const [id, token] of state.refreshTokens)
-          if (token.familyId === event.data.familyId) state.refreshTokens.delete(id);
-        for (const id of event.data.revokedTokenIds) state.refreshTokens.delete(id);
+        evolveRefreshTokens(state.refreshTokens, event);
         return state;
       }
       case 'PaymentMethodAdded': {
@@ -238,33 +163,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
   },
 };
 
-/** A token issued by sign-in or by rotation: a fresh id, and an expiry in the future. */
-function checkNewRefreshToken(
-  tokens: Map<string, RefreshTokenState>,
-  tokenId: string,
-  expiresAt: string,
-  now: Date,
-): void {
-  if (tokens.has(tokenId)) fail('VALIDATION_ERROR', 'This refresh token id is already in use');
-  if (!(Date.parse(expiresAt) > now.getTime()))
-    fail('VALIDATION_ERROR', 'A refresh token must expire in the future');
-}
-
 function defaultPaymentMethod(methods: Map<string, PaymentMethodState>): PaymentMethodState | undefined {
   for (const method of methods.values()) if (method.isDefault) return method;
   return undefined;
-}
-
-/** Expired tokens can never be used again: forgetting them keeps the state as small as the live tokens. */
-function dropExpired(tokens: Map<string, RefreshTokenState>, now: number): void {
-  for (const [id, token] of tokens) if (token.expiresAt <= now) tokens.delete(id);
-}
-
-/** Compares two strings without stopping at the first difference (the domain stays free of I/O modules). */
-function constantTimeEquals(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i += 1)
-    diff |= (a.charCodeAt(i % (a.length || 1)) | 0) ^ (b.charCodeAt(i % (b.length || 1)) | 0);
-  return diff === 0;
 }

@@ -1,4 +1,22 @@
 import type { DomainEvent } from '../shared/decider';
+import type {
+  IssueRefreshToken,
+  RefreshTokenFamilyRevoked,
+  RefreshTokenIssued,
+  RefreshTokenRotated,
+  RefreshTokenState,
+  RotateRefreshToken,
+} from '../shared/refresh-tokens';
+
+// The refresh-token rules are shared with partner clients (domain/shared/refresh-tokens.ts).
+export type {
+  IssueRefreshToken,
+  RefreshTokenFamilyRevoked,
+  RefreshTokenIssued,
+  RefreshTokenRotated,
+  RefreshTokenState,
+  RotateRefreshToken,
+};
 
 /**
  * The customer aggregate (`customer-{userId}`): the account (email, name, role, password hash), its refresh
@@ -16,26 +34,6 @@ export interface RegisterCustomer {
   name: string;
   passwordHash: string;
   role: CustomerRole;
-}
-
-export interface IssueRefreshToken {
-  type: 'IssueRefreshToken';
-  tokenId: string;
-  /** sha256 hex of the token's secret. */
-  tokenHash: string;
-  /** ISO 8601. */
-  expiresAt: string;
-}
-
-export interface RotateRefreshToken {
-  type: 'RotateRefreshToken';
-  oldTokenId: string;
-  /** sha256 hex of the secret the client presented. */
-  oldTokenHash: string;
-  newTokenId: string;
-  newTokenHash: string;
-  /** ISO 8601: expiry of the new token. */
-  expiresAt: string;
 }
 
 export interface BillingAddress {
@@ -87,33 +85,6 @@ export type CustomerRegistered = DomainEvent<
     registeredAt: string;
   }
 >;
-/**
- * A sign-in starts a token family (its id is the first token's id); every rotation passes the family on.
- * `familyId` is absent from events recorded before families existed: the family is then the token's own id.
- */
-export type RefreshTokenIssued = DomainEvent<
-  'RefreshTokenIssued',
-  { tokenId: string; tokenHash: string; expiresAt: string; issuedAt: string; familyId?: string }
->;
-export type RefreshTokenRotated = DomainEvent<
-  'RefreshTokenRotated',
-  {
-    oldTokenId: string;
-    newTokenId: string;
-    newTokenHash: string;
-    expiresAt: string;
-    rotatedAt: string;
-    familyId?: string;
-  }
->;
-/**
- * A token that was already rotated away was presented again: someone holds a copy (OAuth 2.0 Security BCP,
- * refresh token rotation), so every token of its family dies; the holder signs in again.
- */
-export type RefreshTokenFamilyRevoked = DomainEvent<
-  'RefreshTokenFamilyRevoked',
-  { familyId: string; reusedTokenId: string; revokedTokenIds: string[]; reason: 'reuse'; revokedAt: string }
->;
 export type PaymentMethodAdded = DomainEvent<
   'PaymentMethodAdded',
   CardDetails & {
@@ -141,14 +112,6 @@ export type CustomerEvent =
   | RefreshTokenFamilyRevoked
   | PaymentMethodAdded
   | PaymentMethodRemoved;
-
-export interface RefreshTokenState {
-  tokenHash: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  used: boolean;
-  familyId: string;
-}
 
 /** A saved method is what PaymentMethodAdded recorded, less the bookkeeping of which default it replaced. */
 export type PaymentMethodState = Omit<PaymentMethodAdded['data'], 'previousDefaultId'>;

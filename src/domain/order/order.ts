@@ -31,6 +31,8 @@ export interface OrderPlacedData {
   feesCents: Cents;
   taxesCents: Cents;
   totalCents: Cents;
+  /** Shipping a partner cart chose, in the total (untaxed); absent on consumer orders and older logs (none). */
+  shippingCents?: Cents;
   paymentMethodId: string;
   cardToken: string;
   authorizationId: string;
@@ -190,7 +192,7 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
         fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
           order_id: state.placed.orderId,
         });
-      const totals = orderTotals(command.subtotalCents, command.feesCents);
+      const totals = orderTotals(command.subtotalCents, command.feesCents, command.shippingCents);
       if (command.taxesCents !== totals.taxesCents || command.totalCents !== totals.totalCents)
         fail('VALIDATION_ERROR', 'The order total must be the subtotal plus fees plus tax', {
           ...totals,

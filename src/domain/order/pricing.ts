@@ -10,8 +10,16 @@ export interface OrderTotals {
   totalCents: Cents;
 }
 
-/** What an order charges for seats priced at subtotal + fees: tax on the subtotal, rounded to the cent. */
-export function orderTotals(subtotalCents: Cents, feesCents: Cents): OrderTotals {
+/**
+ * What an order charges for seats priced at subtotal + fees: tax on the subtotal, rounded to the cent; plus the
+ * shipping a partner cart chose (untaxed; consumer orders have none).
+ */
+export function orderTotals(subtotalCents: Cents, feesCents: Cents, shippingCents: Cents = 0): OrderTotals {
   const taxesCents = Math.round(subtotalCents * TAX_RATE);
-  return { subtotalCents, feesCents, taxesCents, totalCents: subtotalCents + feesCents + taxesCents };
+  return {
+    subtotalCents,
+    feesCents,
+    taxesCents,
+    totalCents: subtotalCents + feesCents + shippingCents + taxesCents,
+  };
 }

@@ -2,6 +2,7 @@ import { fail } from '../shared/errors';
 import { venueCapacity } from '../venue/venue';
 import type { CreateEvent, TicketedEventContext } from './decide';
 import type { PricingTier, TicketedEventEvent } from './events';
+import { checkShippingOptions } from './shipping';
 import type { TicketedEventState } from './state';
 
 /** CreateEvent: the event's schedule, prices and rules, checked against its venue, recorded once. */
@@ -52,13 +53,26 @@ export function createEvent(
       fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
   }
   const date = Date.parse(command.date);
-  if (Date.parse(command.generalSaleStart) >= date) {
+  // A presale-only event (a fan-club sale) has no general sale; an event with neither could never be sold.
+  if (command.generalSaleStart === null && command.presaleStart === null)
+    fail(
+      'VALIDATION_ERROR',
+      'The event needs general_sale_start (or presale_start, for a presale-only event)',
+      { field: 'general_sale_start' },
+    );
+  if (command.generalSaleStart !== null && Date.parse(command.generalSaleStart) >= date) {
     fail('VALIDATION_ERROR', 'The general sale must open before the event starts', {
       field: 'general_sale_start',
     });
   }
+  if (command.presaleStart && command.generalSaleStart === null && Date.parse(command.presaleStart) >= date)
+    fail('VALIDATION_ERROR', 'The presale must open before the event starts', { field: 'presale_start' });
   // With the presale no later than the general sale, the whole sale opens before the event starts.
-  if (command.presaleStart && Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)) {
+  if (
+    command.presaleStart &&
+    command.generalSaleStart !== null &&
+    Date.parse(command.presaleStart) > Date.parse(command.generalSaleStart)
+  ) {
     fail('VALIDATION_ERROR', 'presale_start must not be after general_sale_start', {
       field: 'presale_start',
     });
@@ -91,6 +105,13 @@ export function createEvent(
         queue: command.queue,
         capacity: venueCapacity(venue),
         createdAt: now.toISOString(),
+        internetEnabled: command.internetEnabled ?? true,
+        emitsBarcodes: command.emitsBarcodes ?? true,
+        captchaRequired: command.captchaRequired ?? false,
+        // Recorded only when the event chose its own: absent means the default (shippingOptionsOf).
+        ...(command.shippingOptions
+          ? { shippingOptions: checkShippingOptions(command.shippingOptions) }
+          : {}),
       },
     },
   ];

@@ -1,10 +1,14 @@
+import type { RecordedQueueSettings } from '../queue/settings';
 import type { Decider } from '../shared/decider';
 import { fail } from '../shared/errors';
 import type { Cents } from '../shared/money';
 import type { SeatIndex } from '../venue/seat-index';
 import type { VenueLayout } from '../venue/venue';
+import { holdBestAvailable, type BestAvailableScope } from './best-available';
 import { createEvent } from './create-event';
+import { assertOnSale } from './sale-window';
 import type { HoldReleased, PricingTier, TicketedEventEvent } from './events';
+import type { ShippingOption } from './shipping';
 import {
   evolveTicketedEvent,
   initialTicketedEventState,
@@ -24,11 +28,18 @@ export interface CreateEvent {
   date: string;
   doorsOpen: string | null;
   presaleStart: string | null;
-  generalSaleStart: string;
+  /** Null: a presale-only event (then presaleStart is required). */
+  generalSaleStart: string | null;
   tiers: Array<{ tierId: string; name: string; priceCents: Cents; feesCents: Cents; sections: string[] }>;
   maxTicketsPerOrder: number;
   restrictSingleSeat: boolean;
-  queue: { enabled: boolean; admissionPerMinute: number };
+  queue: RecordedQueueSettings;
+  /** Default: DEFAULT_SHIPPING_OPTIONS (a free mobile ticket). */
+  shippingOptions?: ShippingOption[];
+  /** Partner channel flags (partner-settings.ts); defaults: true, true, false. */
+  internetEnabled?: boolean;
+  emitsBarcodes?: boolean;
+  captchaRequired?: boolean;
 }
 export interface PublishEvent {
   type: 'PublishEvent';
@@ -42,6 +53,18 @@ export interface HoldSeats {
   holdId: string;
   userId: string;
   seatIds: string[];
+  holdSeconds: number;
+}
+/**
+ * A partner cart's hold: the best free seats for a quantity in a price level or section, chosen on this state
+ * and held in the same decision (see best-available.ts), then checked like any HoldSeats.
+ */
+export interface HoldBestAvailable {
+  type: 'HoldBestAvailable';
+  holdId: string;
+  userId: string;
+  scope: BestAvailableScope;
+  quantity: number;
   holdSeconds: number;
 }
 export interface ReleaseHold {
@@ -66,7 +89,15 @@ export interface ReturnSeats {
   orderId: string;
 }
 export type TicketedEventCommand =
-  CreateEvent | PublishEvent | CancelEvent | HoldSeats | ReleaseHold | ExpireHolds | SellHold | ReturnSeats;
+  | CreateEvent
+  | PublishEvent
+  | CancelEvent
+  | HoldSeats
+  | HoldBestAvailable
+  | ReleaseHold
+  | ExpireHolds
+  | SellHold
+  | ReturnSeats;
 
 /** What a decision needs besides the stream: the time, and the venue's seat index once the event exists. */
 export interface TicketedEventContext {
@@ -99,6 +130,8 @@ export const ticketedEventDecider: Decider<
         return cancelEvent(command, state, context);
       case 'HoldSeats':
         return holdSeats(command, state, context);
+      case 'HoldBestAvailable':
+        return holdBestAvailable(command, state, context, (hold) => holdSeats(hold, state, context));
       case 'ReleaseHold':
         return releaseHold(command, state, context);
       case 'ExpireHolds':
@@ -146,16 +179,7 @@ function holdSeats(
   if (!seats) throw new Error('Seat index missing from context');
   const nowMs = context.now.getTime();
 
-  if (state.status === 'DRAFT') fail('EVENT_NOT_FOUND', 'Event not found');
-  if (state.status === 'CANCELLED')
-    fail('SEATS_GONE', 'The event was cancelled; its seats are gone for good', { seat_ids: command.seatIds });
-  const opens = Date.parse(details.presaleStart ?? details.generalSaleStart);
-  if (nowMs < opens)
-    fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, {
-      opens_at: new Date(opens).toISOString(),
-    });
-  if (nowMs >= Date.parse(details.date))
-    fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
+  assertOnSale(state, nowMs, { seat_ids: command.seatIds });
   if (state.holds.has(command.holdId)) return []; // the same hold decided twice (a retried command)
   if (command.seatIds.length === 0)
     fail('VALIDATION_ERROR', 'Choose at least one seat', { field: 'seat_ids' });

@@ -1,5 +1,7 @@
 import type { DomainEvent } from '../shared/decider';
 import type { Cents } from '../shared/money';
+import type { RecordedQueueSettings } from '../queue/settings';
+import type { ShippingOption } from './shipping';
 
 export interface PricingTier {
   tierId: string;
@@ -23,13 +25,24 @@ export interface EventDetails {
   date: string;
   doorsOpen: string | null;
   presaleStart: string | null;
-  generalSaleStart: string;
+  /**
+   * The public on-sale. Null for a presale-only event (a fan-club sale): it has no public on-sale, and partners
+   * see no `onsale` key. An event has a presale or a general sale, or both (saleOpensAt, partner-settings.ts).
+   */
+  generalSaleStart: string | null;
   tiers: PricingTier[];
   maxTicketsPerOrder: number;
   restrictSingleSeat: boolean;
-  queue: { enabled: boolean; admissionPerMinute: number };
+  /** The waiting room's settings; fields added later are optional (see queue/settings.ts for the defaults). */
+  queue: RecordedQueueSettings;
   capacity: number;
   createdAt: string;
+  /** Partner channel flags; absent in events recorded before they existed: read them with partnerFlagsOf. */
+  internetEnabled?: boolean;
+  emitsBarcodes?: boolean;
+  captchaRequired?: boolean;
+  /** Absent in events recorded before shipping options existed: read it with shippingOptionsOf (shipping.ts). */
+  shippingOptions?: ShippingOption[];
 }
 
 export type EventCreated = DomainEvent<'EventCreated', EventDetails>;

@@ -11,6 +11,10 @@ export interface AppConfig {
   adminEmail?: string;
   adminPassword?: string;
   holdSeconds: number;
+  /** How long a partner cart holds its seats (PARTNER_HOLD_SECONDS, default HOLD_SECONDS). */
+  partnerHoldSeconds: number;
+  /** Commands pending on an event's stream above which partner cart calls answer 202 polling (PARTNER_POLLING_QUEUE_DEPTH). */
+  partnerPollingQueueDepth: number;
   rateLimits: boolean;
   logLevel: string;
   eventstoreUrl?: string;
@@ -22,6 +26,10 @@ export interface AppConfig {
   sagaMaxRetries: number;
   sagaRetryDelayMs: number;
   redisUrl?: string;
+  /** Prefix of the rate-limit counters in Redis (`{prefix}{class}:{key}`), so deployments or test runs can share one. */
+  rateLimitPrefix: string;
+  /** REQUIRE_API_KEY: every /v1 request must carry a valid X-API-Key. */
+  requireApiKey: boolean;
   /** How long start-up waits for each configured backend (EventStoreDB, MongoDB) before failing clearly. */
   backendConnectTimeoutMs: number;
   /** Largest accepted JSON body. */
@@ -38,6 +46,33 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** Bearer token that may read /metrics besides an admin's access token. */
   metricsToken?: string;
+  /** How often the waiting-room job opens queues and admits the entries whose turn has come. */
+  queueAdmissionMs: number;
+  /** How long a waiting-room challenge (ALTCHA) may be solved and used. */
+  queueChallengeSeconds: number;
+  /** How long a queue token lives (it only checks status and leaves; waits can be long). */
+  queueTokenSeconds: number;
+  /** GET /v1/realtime (WebSocket). */
+  realtime: RealtimeConfig;
+}
+
+export interface RealtimeConfig {
+  /** A client message larger than this is answered with an error frame (16x larger closes the connection). */
+  maxMessageBytes: number;
+  maxConnectionsPerUser: number;
+  maxSubscriptionsPerConnection: number;
+  /** Client messages per second per connection; more are answered with an error frame and dropped. */
+  maxMessagesPerSecond: number;
+  /** availability_update: at most one per section per window. */
+  coalesceMs: number;
+  /** reservation_expiring: how long before a hold expires. */
+  expiringNoticeSeconds: number;
+  /** How often hold expiry notices are checked. */
+  tickMs: number;
+  /** Ping this often; a connection that did not answer the previous ping is closed. */
+  pingIntervalMs: number;
+  /** A connection with more than this waiting to be sent (a slow reader) is closed rather than buffered. */
+  maxBufferedBytes: number;
 }
 
 /** What express accepts for `trust proxy`: off, a hop count, or addresses/subnets/names (`loopback`...). */
@@ -69,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminEmail: env.ADMIN_EMAIL || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
     holdSeconds: intFrom(env, 'HOLD_SECONDS', 600, 1),
+    partnerHoldSeconds: intFrom(env, 'PARTNER_HOLD_SECONDS', intFrom(env, 'HOLD_SECONDS', 600, 1), 1),
+    partnerPollingQueueDepth: intFrom(env, 'PARTNER_POLLING_QUEUE_DEPTH', 200, 1),
     rateLimits: rateLimits === 'on',
     logLevel: env.LOG_LEVEL || 'info',
     eventstoreUrl: backendUrl(env, 'EVENTSTORE_URL', ['esdb', 'esdb+discover']),
@@ -78,6 +115,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sagaMaxRetries: intFrom(env, 'SAGA_MAX_RETRIES', 5),
     sagaRetryDelayMs: intFrom(env, 'SAGA_RETRY_DELAY_MS', 500),
     redisUrl: backendUrl(env, 'REDIS_URL', ['redis', 'rediss']),
+    rateLimitPrefix: rateLimitPrefix(env.RATE_LIMIT_PREFIX),
+    requireApiKey: onOff(env, 'REQUIRE_API_KEY', false),
     backendConnectTimeoutMs: intFrom(env, 'BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100),
     bodyLimit: env.BODY_LIMIT || '100kb',
     expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
@@ -87,6 +126,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     orderWatchdogMaxRedrives: intFrom(env, 'ORDER_WATCHDOG_MAX_REDRIVES', 3, 1),
     trustProxy: trustProxy(env.TRUST_PROXY),
     metricsToken: metricsToken(env.METRICS_TOKEN),
+    queueAdmissionMs: intFrom(env, 'QUEUE_ADMISSION_MS', 1000, 10),
+    queueChallengeSeconds: intFrom(env, 'QUEUE_CHALLENGE_SECONDS', 300, 1),
+    queueTokenSeconds: intFrom(env, 'QUEUE_TOKEN_SECONDS', 86_400, 60),
+    realtime: {
+      maxMessageBytes: intFrom(env, 'REALTIME_MAX_MESSAGE_BYTES', 4096, 64),
+      maxConnectionsPerUser: intFrom(env, 'REALTIME_MAX_CONNECTIONS_PER_USER', 5, 1),
+      maxSubscriptionsPerConnection: intFrom(env, 'REALTIME_MAX_SUBSCRIPTIONS', 20, 1),
+      maxMessagesPerSecond: intFrom(env, 'REALTIME_MAX_MESSAGES_PER_SECOND', 20, 1),
+      coalesceMs: intFrom(env, 'REALTIME_COALESCE_MS', 250, 0),
+      expiringNoticeSeconds: intFrom(env, 'REALTIME_EXPIRING_NOTICE_SECONDS', 60, 1),
+      tickMs: intFrom(env, 'REALTIME_TICK_MS', 1000, 10),
+      pingIntervalMs: intFrom(env, 'REALTIME_PING_INTERVAL_MS', 30_000, 10),
+      maxBufferedBytes: intFrom(env, 'REALTIME_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
+    },
   };
 }
 
@@ -98,6 +151,25 @@ function backendUrl(env: NodeJS.ProcessEnv, name: string, schemes: string[]): st
   if (!scheme || !schemes.includes(scheme))
     throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL`);
   return raw;
+}
+
+function rateLimitPrefix(raw: string | undefined): string {
+  const value = raw || 'rl:';
+  if (!/^[\w.:-]{1,100}$/.test(value))
+    throw new ConfigError(
+      `RATE_LIMIT_PREFIX must be 1-100 letters, digits, '.', ':', '_' or '-', got "${raw}"`,
+    );
+  return value;
+}
+
+/** A yes/no setting: true/false (or on/off, 1/0); anything else stops the start rather than being guessed. */
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['true', 'on', '1', 'yes'].includes(value)) return true;
+  if (['false', 'off', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function busNamespace(raw: string | undefined): string {

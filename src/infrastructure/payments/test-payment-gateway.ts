@@ -8,6 +8,7 @@ import {
   type Capture,
   type CardDetails,
   type PaymentGateway,
+  type RawCard,
   type Refund,
 } from '../../application/ports/payment-gateway';
 
@@ -45,6 +46,24 @@ const TEST_CARDS: Readonly<Record<string, TestCard>> = {
   tok_gatewayUnavailable: { brand: 'Visa', last4: '0000', ...EXP, unavailable: true },
 };
 
+/**
+ * Test card numbers (Stripe's) and the token each one vaults as. Every other number is refused at tokenization,
+ * as a processor in test mode refuses real cards. 4111 1111 1111 1111 behaves like tok_visa under its own last four.
+ */
+const TEST_CARD_NUMBERS: Readonly<Record<string, string>> = {
+  '4242424242424242': 'tok_visa',
+  '4111111111111111': 'tok_visa_1111',
+  '4000056655665556': 'tok_visa_debit',
+  '5555555555554444': 'tok_mastercard',
+  '5200828282828210': 'tok_mastercard_debit',
+  '371449635398431': 'tok_amex',
+  '4000000000000002': 'tok_chargeDeclined',
+  '4000000000009995': 'tok_chargeDeclinedInsufficientFunds',
+  '4000000000000069': 'tok_chargeDeclinedExpiredCard',
+  '4000000000000119': 'tok_chargeDeclinedProcessingError',
+  '4000000000000000': 'tok_gatewayUnavailable',
+};
+
 const DECLINE_MESSAGES: Record<DeclineReason, string> = {
   card_declined: 'Your card was declined',
   insufficient_funds: 'Your card has insufficient funds',
@@ -54,7 +73,8 @@ const DECLINE_MESSAGES: Record<DeclineReason, string> = {
 };
 
 /** Gateway operations, for simulated outages. */
-export type GatewayOperation = 'describeToken' | 'authorize' | 'capture' | 'voidAuthorization' | 'refund';
+export type GatewayOperation =
+  'describeToken' | 'tokenizeCard' | 'authorize' | 'capture' | 'voidAuthorization' | 'refund';
 
 export interface AuthorizationRecord {
   amountCents: number;
@@ -182,6 +202,18 @@ export class TestPaymentGateway implements PaymentGateway {
     return { brand, last4, expMonth, expYear };
   }
 
+  /** Test numbers only (TEST_CARD_NUMBERS); nothing about the card is recorded, and errors never quote it. */
+  async tokenizeCard(card: RawCard): Promise<CardDetails & { cardToken: string }> {
+    this.checkOutage('tokenizeCard');
+    const cardToken = Object.prototype.hasOwnProperty.call(TEST_CARD_NUMBERS, card.number)
+      ? TEST_CARD_NUMBERS[card.number]
+      : undefined;
+    if (!cardToken)
+      throw new PaymentDeclinedError('card_declined', 'The test gateway accepts its test card numbers only');
+    const { brand, last4 } = cardFor(cardToken);
+    return { cardToken, brand, last4, expMonth: card.expMonth, expYear: card.expYear };
+  }
+
   async authorize(request: {
     cardToken: string;
     amountCents: number;
@@ -274,7 +306,14 @@ export class TestPaymentGateway implements PaymentGateway {
    * Nothing is recorded for a call that fails this way, so the same call succeeds once the outage ends.
    */
   simulateOutage(
-    operations: GatewayOperation[] = ['describeToken', 'authorize', 'capture', 'voidAuthorization', 'refund'],
+    operations: GatewayOperation[] = [
+      'describeToken',
+      'tokenizeCard',
+      'authorize',
+      'capture',
+      'voidAuthorization',
+      'refund',
+    ],
   ): void {
     for (const operation of operations) this.outage.add(operation);
   }

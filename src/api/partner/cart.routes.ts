@@ -1,0 +1,271 @@
+import type { Request, RequestHandler } from 'express';
+import type { CartService } from '../../application/partner/cart-service';
+import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import type { ErrorSpec } from '../contract/common';
+import { CartIdQueryDto, CommitCartDto, CreateCartDto } from '../dto/partner-cart.dto';
+import { ApiError } from '../http/api-error';
+import { currentUser } from '../http/auth';
+import { validateInput } from '../http/validation';
+import { answerCommand, commandMetadata, pathParam } from '../http/request-context';
+import { Cart, CommittedCart, PartnerOrder } from '../schemas/partner-cart.schemas';
+import type { PartnerPolling } from './polling';
+
+export interface CartRouteDeps {
+  carts: CartService;
+  /** P3's 202 polling: cart commands declared through it may answer 202 under load. */
+  polling?: PartnerPolling;
+  /** Idempotency-Key on cart creation (the idempotency store, scoped per partner). */
+  idempotent?: RequestHandler;
+}
+
+/** The FAQ's message for a commit sent with the wrong method or body ("Commit Cart"). */
+export const INVALID_RESERVE_REQUEST = 'Invalid reserve request data structure';
+
+function invalidReserve(reason: string, details: Record<string, unknown> = {}): ApiError {
+  return new ApiError(400, 'INVALID_RESERVE_REQUEST', INVALID_RESERVE_REQUEST, { reason, ...details });
+}
+
+const hasCartId = (body: unknown) =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) && 'cart_id' in body;
+
+/**
+ * A commit is `PUT` with exactly `{cart_id}` (a cart id this API gave out) and nothing in the query. Anything else
+ * on that path is answered with the FAQ's error, before the generic body validation could answer it otherwise.
+ */
+const commitStructure: RequestHandler = (req, _res, next) => {
+  if (Object.keys(req.query).length > 0)
+    return next(invalidReserve('The commit takes its cart_id in the body, not the query string'));
+  try {
+    validateInput(CommitCartDto, req.body ?? {});
+  } catch (error) {
+    if (error instanceof ApiError)
+      return next(invalidReserve('The body must be exactly {"cart_id": "<cart id>"}', error.details));
+    return next(error);
+  }
+  next();
+};
+
+/** A POST that names a cart is a commit sent with the wrong method (POST creates a cart; PUT commits one). */
+const notACommit: RequestHandler = (req, _res, next) =>
+  next(
+    hasCartId(req.body)
+      ? invalidReserve('Commit a cart with PUT; POST creates a new cart and takes no cart_id')
+      : undefined,
+  );
+
+/** PATCH has no meaning on a cart: a commit attempt with the wrong method. */
+const wrongMethod: RequestHandler = (_req, _res, next) =>
+  next(invalidReserve('Commit a cart with PUT /partners/v1/events/{event_id}/cart {"cart_id"}'));
+
+const partnerOf = (req: Request) => currentUser(req).sub;
+
+const cartGone: ErrorSpec = {
+  404: ["No such cart at this event, or another partner's", ['CART_NOT_FOUND']],
+};
+
+/**
+ * Partner carts, scoped by event as in Ticketmaster's Partner API: POST creates (best available seats), PUT
+ * commits, DELETE deletes; PATCH, and a POST that carries a `cart_id`, are commits sent with the wrong method
+ * (400 `Invalid reserve request data structure`); GET on the path is not an operation (404 ROUTE_NOT_FOUND).
+ * Payment and shipping are P3's routes (payment.routes.ts). Mounted under /partners/v1.
+ */
+export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRouter {
+  // No router-wide auth here: the partner router (partner-router.ts) checks the client and its quota for each
+  // declared operation, and `currentUser(req).sub` is the partner's id.
+  const router = apiRouter({ tag: 'partner carts', noStore: true, idempotent });
+  // Cart commands may be answered by polling under load (P3); without it they answer directly.
+  const command: typeof op = polling ? (r, spec, handler) => polling.op(r, spec, handler) : op;
+
+  command(
+    router,
+    {
+      method: 'post',
+      path: '/events/:id/cart',
+      operationId: 'createPartnerCart',
+      summary: 'Reserve the best available seats for a quantity in a price level or section',
+      description:
+        'Give `tier_id` or `section_id` (not both) and `quantity`. The seats are chosen and held in one decision on ' +
+        "the event's stream, so a cart and a fan's reservation never share a seat: together in one row when possible " +
+        '(lowest section, front rows first, lowest seat numbers), otherwise split in as few pieces as possible. With ' +
+        "the event's restrict-single-seat rule no empty seat is left alone. The cart lasts `hold_time` seconds " +
+        '(PARTNER_HOLD_SECONDS, default HOLD_SECONDS); after that it can no longer be committed and its seats are ' +
+        'free again. Events that require a captcha take the solved challenge in `altcha`.',
+      idempotent: idempotent !== undefined,
+      contended: true,
+      params: { id: 'EventId' },
+      body: CreateCartDto,
+      middleware: [notACommit],
+      invalid:
+        'Missing or unknown fields, both or neither of `tier_id` and `section_id`, a quantity outside 1-100; or a ' +
+        '`cart_id` in the body (`INVALID_RESERVE_REQUEST`: commit with PUT); or the event requires a captcha and ' +
+        '`altcha` is missing, wrong, expired or used before (`CAPTCHA_FAILED`)',
+      invalidCodes: ['INVALID_RESERVE_REQUEST', 'CAPTCHA_FAILED'],
+      responses: { 201: { description: 'The cart with its seats and totals', schema: Cart } },
+      errors: {
+        404: [
+          'No such event for partners (unpublished or not internet-enabled), no such price level or section, or ' +
+            'nothing left in it (`NO_INVENTORY`, message "No inventory found")',
+          ['EVENT_NOT_FOUND', 'TIER_NOT_FOUND', 'SECTION_NOT_FOUND', 'NO_INVENTORY'],
+        ],
+        409: [
+          'Fewer seats available than requested (`details.available`, `details.requested`); nothing is held',
+          ['NOT_ENOUGH_INVENTORY'],
+        ],
+        410: ['The event was cancelled', ['SEATS_GONE']],
+        422: [
+          'More than the event allows per order, the sale not open yet (or over: `details.opens_at`), or no choice ' +
+            'of that many seats that leaves no single seat alone (restrict single seat)',
+          ['PURCHASE_LIMIT_EXCEEDED', 'SALE_NOT_OPEN', 'SINGLE_SEAT_GAP'],
+        ],
+      },
+    },
+    async (req, res, { body }) => {
+      if ((body.tier_id === undefined) === (body.section_id === undefined))
+        throw new ApiError(400, 'VALIDATION_ERROR', 'Give tier_id or section_id (one of them)', {
+          fields: [{ field: 'tier_id', errors: ['give tier_id or section_id, not both and not neither'] }],
+        });
+      const scope = body.tier_id !== undefined ? { tierId: body.tier_id } : { sectionId: body.section_id! };
+      const { cart, position } = await carts.create(
+        pathParam(req, 'id'),
+        partnerOf(req),
+        { scope, quantity: body.quantity, altcha: body.altcha },
+        commandMetadata(req),
+      );
+      answerCommand(res, 201, { position }, cart);
+    },
+  );
+
+  command(
+    router,
+    {
+      method: 'put',
+      path: '/events/:id/cart',
+      operationId: 'commitPartnerCart',
+      summary: 'Commit a cart: its order is placed and paid with the cart’s card',
+      description:
+        'Body: exactly `{"cart_id"}`. The order goes through the same path and sagas as a fan’s: the card set with ' +
+        'PUT .../cart/payment is authorized now (402 when declined: the seats are released), captured, and the ' +
+        'tickets issued; poll GET /partners/v1/orders/{order_id} until `CONFIRMED`. Needs the payment, and a ' +
+        'shipping choice when the event offers more than one option or a paid one (otherwise its free option ' +
+        'applies). From the moment the commit starts the cart no longer changes. Committing again answers the same ' +
+        'order (201, same body). A body other than `{cart_id}`, or a query string, is 400 `Invalid reserve request ' +
+        'data structure`, as are PATCH and a POST with a cart_id.',
+      contended: true,
+      params: { id: 'EventId' },
+      body: CommitCartDto,
+      middleware: [commitStructure],
+      invalid: 'Never: a body that is not exactly `{cart_id}` is `INVALID_RESERVE_REQUEST`',
+      invalidCodes: ['INVALID_RESERVE_REQUEST'],
+      responses: { 201: { description: 'The order', schema: CommittedCart } },
+      errors: {
+        402: [
+          'The card was declined (`details.reason`); the cart is closed and its seats released',
+          ['PAYMENT_DECLINED'],
+        ],
+        404: [
+          "No such cart at this event, or another partner's; or the event is gone",
+          ['CART_NOT_FOUND', 'EVENT_NOT_FOUND'],
+        ],
+        409: [
+          'The cart lacks its payment or shipping choice (`details.missing`), or was settled otherwise meanwhile',
+          ['CART_INCOMPLETE', 'CART_NOT_CHECKING_OUT'],
+        ],
+        410: [
+          'The cart expired (its hold time ran out), was deleted, or an earlier commit failed (its seats were released)',
+          ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED'],
+        ],
+        503: [
+          'The payment provider is unavailable; commit again shortly (the same order)',
+          ['PAYMENT_UNAVAILABLE'],
+        ],
+      },
+    },
+    async (req, res, { body }) => {
+      const { order, position } = await carts.commit(
+        pathParam(req, 'id'),
+        body.cart_id,
+        partnerOf(req),
+        commandMetadata(req),
+      );
+      answerCommand(res, 201, { position }, order);
+    },
+  );
+
+  op(
+    router,
+    {
+      method: 'patch',
+      path: '/events/:id/cart',
+      operationId: 'patchPartnerCart',
+      summary: 'Not an operation: a cart is committed with PUT',
+      description:
+        'Always 400 `Invalid reserve request data structure` (FAQ "Commit Cart"), whatever the body.',
+      extensions: { 'x-always-refused': 'a commit sent with the wrong method (use PUT)' },
+      params: { id: 'EventId' },
+      middleware: [wrongMethod],
+      invalid: 'Always: the method is wrong (`INVALID_RESERVE_REQUEST`)',
+      invalidCodes: ['INVALID_RESERVE_REQUEST'],
+      responses: {},
+    },
+    () => {
+      throw invalidReserve('Commit a cart with PUT');
+    },
+  );
+
+  command(
+    router,
+    {
+      method: 'delete',
+      path: '/events/:id/cart',
+      operationId: 'deletePartnerCart',
+      summary: 'Delete a cart: its seats are released at once',
+      description:
+        'Deleting a cart that is already closed (deleted, expired, failed) answers 204 again. Delete carts the user ' +
+        'abandons: carts left to expire count against the partner (they are polled longer under load).',
+      contended: true,
+      params: { id: 'EventId' },
+      query: CartIdQueryDto,
+      invalid: '`cart_id` missing or not a cart id',
+      responses: { 204: { description: 'Deleted; the seats are available again' } },
+      errors: {
+        ...cartGone,
+        409: [
+          'The cart is being committed or was committed (`details.order_id`)',
+          ['CART_CHECKOUT_IN_PROGRESS', 'CART_COMMITTED'],
+        ],
+      },
+    },
+    async (req, res, { query }) => {
+      const outcome = await carts.delete(
+        pathParam(req, 'id'),
+        query.cart_id,
+        partnerOf(req),
+        commandMetadata(req),
+      );
+      answerCommand(res, 204, outcome);
+    },
+  );
+
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/orders/:id',
+      operationId: 'getPartnerOrder',
+      summary: "One of the partner's orders, with its tickets",
+      description:
+        '`status` moves from `PENDING` to `CONFIRMED` (paid, tickets issued) or `FAILED`. Each ticket carries ' +
+        '`barcode_id` when the event emits barcodes, and has no such key when it does not.',
+      params: { id: 'OrderId' },
+      responses: { 200: { description: 'The order', schema: PartnerOrder } },
+      errors: {
+        404: ["No such order, or not one of this partner's carts", ['ORDER_NOT_FOUND']],
+      },
+    },
+    async (req, res) => {
+      res.json(await carts.order(partnerOf(req), pathParam(req, 'id')));
+    },
+  );
+
+  return router;
+}

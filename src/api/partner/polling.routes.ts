@@ -1,0 +1,41 @@
+import { isPollId } from '../../application/partner/polled-commands';
+import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import { notFound } from '../http/api-error';
+import { pathParam } from '../http/request-context';
+import type { PartnerPolling } from './polling';
+
+/**
+ * `GET /polling/:id` (mount at the partner API's root, as `polling.basePath` says): the answer of a polled cart
+ * call. Documented with every answer of the operations declared through `polling.op` (filled in as they
+ * register; the document is assembled after every router is mounted).
+ */
+export function partnerPollingRoutes({ polling }: { polling: PartnerPolling }): ApiRouter {
+  const router = apiRouter({ tag: 'partner-polling', auth: 'bearer', noStore: true });
+  const { documented } = polling;
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/polling/:id',
+      operationId: 'partnerPolledResult',
+      summary: 'The answer of a polled cart call: 202 until it is ready, then its own status and body',
+      description:
+        'Only the client that made the call can read its answer. Answers are kept for 15 minutes in memory and ' +
+        'longer in the idempotency store; polling again returns the same answer, the command never runs twice. ' +
+        "Polls count against the client's quota: poll after `wait` seconds.",
+      params: { id: 'PollId' },
+      // Filled by polling.op as cart operations register: the same objects, read when the document is built.
+      responses: documented.responses,
+      errors: documented.errors,
+      get contended() {
+        return documented.contended;
+      },
+    },
+    async (req, res) => {
+      const pollId = pathParam(req, 'id');
+      if (!isPollId(pollId)) throw notFound('Polling id', 'POLL_NOT_FOUND');
+      await polling.answer(req, res, pollId);
+    },
+  );
+  return router;
+}

@@ -1,0 +1,366 @@
+/**
+ * Partner carts. Public methods (each checks that the cart is the calling partner's and belongs to the event in
+ * the path; someone else's cart is answered like a missing one, CART_NOT_FOUND):
+ * - create(eventId, partnerId, request, metadata): best available seats held on `event-{id}` for the cart, then
+ *   the cart recorded -> { cart, position }
+ * - get(eventId, cartId, partnerId): the cart now -> CartView
+ * - setPayment(eventId, cartId, partnerId, payment, metadata): card facts from the tokenized card (never its
+ *   number) -> { cart, position }
+ * - setShipping(eventId, cartId, partnerId, shippingId, metadata): one of the event's shipping options
+ *   -> { cart, position }
+ * - commit(eventId, cartId, partnerId, metadata): the order, through the consumer order path -> { order, position }
+ * - delete(eventId, cartId, partnerId, metadata): the cart closed and its seats released -> { position }
+ * - order(partnerId, orderId): one of the partner's orders with its tickets (barcode_id when the event emits them)
+ * - expireDue(metadata): the expiry job: records CartExpired for carts whose hold time ran out -> how many
+ */
+import { v4 as uuidv4 } from 'uuid';
+import type { CartCommand, CartEvent, CartPayment, CartState } from '../../domain/cart/cart';
+import type { OrderPlacedData } from '../../domain/order/order';
+import { DomainError, fail } from '../../domain/shared/errors';
+import type { BestAvailableScope } from '../../domain/ticketed-event/best-available';
+import type { EventDetails, SeatsHeld } from '../../domain/ticketed-event/events';
+import { partnerFlagsOf as partnerFlags } from '../../domain/ticketed-event/partner-settings';
+import { shippingOptionById, shippingOptionsOf } from '../../domain/ticketed-event/shipping';
+import { orderIdFor, type OrderService } from '../orders/order-service';
+import type { OrderProcessor } from '../orders/order-processor';
+import type { Clock } from '../ports/clock';
+import type { ReadStore } from '../ports/read-store';
+import { getCaughtUp } from '../read-models/caught-up';
+import { COLLECTIONS, type EventDoc, type OrderDoc, type TicketDoc } from '../read-models/documents';
+import type { CommandMetadata } from '../shared/command-metadata';
+import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-processor';
+import type { SeatIndexes } from '../venue/venue-processor';
+import { cartHolder, cartOfHolder, type CartProcessor } from './cart-processor';
+import {
+  cartView,
+  committedView,
+  PARTNER_CARTS,
+  partnerOrderView,
+  type CartView,
+  type PartnerCartDoc,
+} from './cart-view';
+
+export interface CreateCartRequest {
+  scope: BestAvailableScope;
+  quantity: number;
+  /** The solved captcha (ALTCHA payload), needed when the event asks for one. */
+  altcha?: string;
+}
+
+/**
+ * Checks and spends a partner's solved captcha (P1's PartnerCaptcha.verify); throws a DomainError (CAPTCHA_FAILED)
+ * when it is missing, wrong, expired or reused.
+ */
+export type PartnerCaptchaCheck = (
+  partnerId: string,
+  altcha: string | undefined,
+  metadata: CommandMetadata,
+) => Promise<void>;
+
+export interface CartServiceDependencies {
+  carts: CartProcessor;
+  ticketedEvents: TicketedEventProcessor;
+  seatIndexes: SeatIndexes;
+  orders: OrderService;
+  orderProcessor: OrderProcessor;
+  readStore: ReadStore;
+  clock: Clock;
+  /** How long a partner's cart holds its seats (seconds). */
+  holdSeconds: (partnerId: string) => number | Promise<number>;
+  /** Waits until projections reached the log's head (an order id just given out may not be projected yet). */
+  catchUp: () => Promise<unknown>;
+  captcha?: PartnerCaptchaCheck;
+  /** Carts in checkout are settled by the expiry job only this long after their expiry (a commit may be in flight). */
+  checkoutGraceMs?: number;
+}
+
+/** Codes from placing the order that end the cart: its seats are gone (declined: released; expired: lapsed). */
+const FINAL_PLACEMENT_ERRORS = new Set([
+  'PAYMENT_DECLINED',
+  'RESERVATION_EXPIRED',
+  'RESERVATION_NOT_FOUND',
+  'EVENT_NOT_FOUND',
+]);
+
+export class CartService {
+  constructor(private readonly deps: CartServiceDependencies) {}
+
+  async create(
+    eventId: string,
+    partnerId: string,
+    request: CreateCartRequest,
+    metadata: CommandMetadata,
+  ): Promise<{ cart: CartView; position: number }> {
+    const { ticketedEvents, carts, seatIndexes, clock } = this.deps;
+    const { state: event } = await ticketedEvents.readFresh(eventId);
+    const details = event.details;
+    if (!details || event.status === 'DRAFT' || !partnerFlags(details).internetEnabled)
+      fail('EVENT_NOT_FOUND', 'Event not found');
+    if (partnerFlags(details).captchaRequired) {
+      if (!this.deps.captcha) throw new Error('The event requires a captcha but no captcha check is wired');
+      await this.deps.captcha(partnerId, request.altcha, metadata);
+    }
+
+    const cartId = uuidv4();
+    const holdId = uuidv4();
+    const held = await ticketedEvents.execute(
+      eventId,
+      {
+        type: 'HoldBestAvailable',
+        holdId,
+        userId: cartHolder(cartId),
+        scope: request.scope,
+        quantity: request.quantity,
+        holdSeconds: await this.deps.holdSeconds(partnerId),
+      },
+      metadata,
+    );
+    const hold = held.events.find((e): e is SeatsHeld => e.type === 'SeatsHeld')!.data;
+    const seats = (await seatIndexes.get(details.venueId))!;
+    const tierBySection = new Map(details.tiers.flatMap((t) => t.sectionIds.map((s) => [s, t] as const)));
+    // If the process stops before the cart is recorded, the hold simply expires: no cart shows seats it lacks.
+    const outcome = await carts.execute(
+      cartId,
+      {
+        type: 'CreateCart',
+        cartId,
+        partnerId,
+        eventId,
+        holdId,
+        seats: hold.seatIds.map((seatId) => {
+          const place = seats.seats.get(seatId)!;
+          const tier = tierBySection.get(place.sectionId)!;
+          return {
+            seatId,
+            section: place.sectionName,
+            row: place.row,
+            seat: String(place.number),
+            priceCents: tier.priceCents,
+            feesCents: tier.feesCents,
+          };
+        }),
+        subtotalCents: hold.subtotalCents,
+        feesCents: hold.feesCents,
+        expiresAt: hold.expiresAt,
+      },
+      metadata,
+    );
+    const { state } = await carts.read(cartId);
+    return { cart: cartView(state, clock.now()), position: outcome.position };
+  }
+
+  async get(eventId: string, cartId: string, partnerId: string): Promise<CartView> {
+    const state = await this.owned(eventId, cartId, partnerId);
+    return cartView(state, this.deps.clock.now());
+  }
+
+  /** Card facts only (P3 tokenized the card): the cart never sees a card number or security code. */
+  setPayment(
+    eventId: string,
+    cartId: string,
+    partnerId: string,
+    payment: CartPayment,
+    metadata: CommandMetadata,
+  ): Promise<{ cart: CartView; position: number }> {
+    return this.change(eventId, cartId, partnerId, metadata, async () => ({
+      type: 'SetCartPayment',
+      partnerId,
+      ...payment,
+    }));
+  }
+
+  /** One of the event's shipping options (UNKNOWN_SHIPPING_OPTION otherwise); its price joins the totals. */
+  setShipping(
+    eventId: string,
+    cartId: string,
+    partnerId: string,
+    shippingId: string,
+    metadata: CommandMetadata,
+  ): Promise<{ cart: CartView; position: number }> {
+    return this.change(eventId, cartId, partnerId, metadata, async () => {
+      const option = shippingOptionById(await this.eventDetails(eventId), shippingId);
+      return {
+        type: 'SetCartShipping',
+        partnerId,
+        shippingId: option.shippingId,
+        priceCents: option.priceCents,
+      };
+    });
+  }
+
+  /**
+   * The order of the cart, placed through the consumer order path (OrderService.placeHeld: the hold checked on
+   * the event's stream, the card authorized, OrderPlaced; the payment and fulfillment sagas do the rest).
+   * CartCheckoutStarted comes first, so the cart no longer changes and a delete racing the commit is refused;
+   * the order id derives from the hold, so a repeated or concurrent commit continues the same order and answers
+   * it again. A refusal that ends the purchase (declined card, lapsed hold) closes the cart (CartCheckoutFailed).
+   */
+  async commit(
+    eventId: string,
+    cartId: string,
+    partnerId: string,
+    metadata: CommandMetadata,
+  ): Promise<{ order: ReturnType<typeof committedView>; position: number }> {
+    const { carts, orders, orderProcessor } = this.deps;
+    const before = await this.owned(eventId, cartId, partnerId);
+    const cart = before.cart!;
+    const orderId = orderIdFor(cart.holdId);
+    // A choice is needed when there is one to make, or when the only option costs something; otherwise the
+    // event's one free option applies without being chosen.
+    const options = shippingOptionsOf(await this.eventDetails(eventId));
+    const shippingRequired = options.length > 1 || options[0].priceCents > 0;
+    const begun = await carts.execute(
+      cartId,
+      { type: 'BeginCheckout', partnerId, orderId, shippingRequired },
+      metadata,
+    );
+    expiredAnswer(begun.events);
+    // From here payment and shipping are frozen: the state read now is what the order is placed with.
+    const { state } = await carts.read(cartId);
+    let placed: { order: OrderPlacedData; position: number };
+    try {
+      placed = await orders.placeHeld(
+        {
+          eventId,
+          holdId: cart.holdId,
+          buyer: { userId: cartHolder(cartId), isAdmin: false },
+          card: async () => ({ paymentMethodId: `cart:${cartId}`, cardToken: state.payment!.cardToken }),
+          billingAddress: state.payment!.billingAddress,
+          deliveryMethod: state.shipping?.shippingId ?? options[0].shippingId,
+          shippingCents: state.shipping?.priceCents ?? 0,
+        },
+        metadata,
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === 'RESERVATION_ALREADY_ORDERED') {
+        // Placed by an earlier (or a concurrent) commit of this cart: answer that order.
+        const { state: order } = await orderProcessor.readFresh(orderId);
+        if (!order.placed) throw error;
+        placed = { order: order.placed, position: begun.position };
+      } else {
+        if (FINAL_PLACEMENT_ERRORS.has(error.code))
+          await carts.execute(cartId, { type: 'FailCheckout', reason: error.code }, metadata);
+        if (error.code === 'RESERVATION_EXPIRED')
+          fail('CART_EXPIRED', 'The cart expired: its hold time ran out', { cart_id: cartId });
+        // PAYMENT_UNAVAILABLE and the like: the cart stays in checkout; the same commit may be retried.
+        throw error;
+      }
+    }
+    const done = await carts.execute(cartId, { type: 'CompleteCheckout', orderId }, metadata);
+    return {
+      order: committedView(placed.order),
+      position: Math.max(placed.position, done.position),
+    };
+  }
+
+  /**
+   * Closes the cart (CartDeleted), then releases its hold on the event's stream. The release is attempted on every
+   * delete of a closed cart too, so a retry after a crash in between still frees the seats.
+   */
+  async delete(
+    eventId: string,
+    cartId: string,
+    partnerId: string,
+    metadata: CommandMetadata,
+  ): Promise<{ position: number }> {
+    const { carts, ticketedEvents } = this.deps;
+    const state = await this.owned(eventId, cartId, partnerId);
+    const closed = await carts.execute(cartId, { type: 'DeleteCart', partnerId }, metadata);
+    const released = await ticketedEvents.execute(
+      eventId,
+      { type: 'ReleaseHold', holdId: state.cart!.holdId, reason: 'released', userId: cartHolder(cartId) },
+      metadata,
+    );
+    return { position: Math.max(closed.position, released.position) };
+  }
+
+  /** One of the partner's orders (someone else's, or a fan's, is ORDER_NOT_FOUND). */
+  async order(partnerId: string, orderId: string) {
+    const { readStore, catchUp, carts } = this.deps;
+    const doc = await getCaughtUp(readStore.collection<OrderDoc>(COLLECTIONS.orders), orderId, catchUp);
+    const cartId = doc && cartOfHolder(doc.user_id);
+    const cart = cartId ? (await carts.readFresh(cartId)).state.cart : undefined;
+    if (!doc || cart?.partnerId !== partnerId) fail('ORDER_NOT_FOUND', 'Order not found');
+    const tickets = readStore.collection<TicketDoc>(COLLECTIONS.tickets);
+    const statuses = new Map<string, TicketDoc['status']>();
+    for (const t of doc.tickets)
+      statuses.set(t.ticket_id, (await tickets.get(t.ticket_id))?.status ?? 'ACTIVE');
+    return partnerOrderView(doc, await this.emitsBarcodes(doc.event_id), statuses);
+  }
+
+  /**
+   * The expiry job: the carts read model nominates carts past their expiry; each cart's stream decides. An open
+   * cart records CartExpired (its hold lapses on the event's stream by itself). A cart stuck in checkout (the
+   * process stopped mid-commit) is finished from its order's stream: committed if the order exists, failed if not.
+   */
+  async expireDue(metadata: CommandMetadata): Promise<number> {
+    const { readStore, clock, carts, orderProcessor } = this.deps;
+    const now = clock.now().getTime();
+    const grace = this.deps.checkoutGraceMs ?? 60_000;
+    const due = await readStore
+      .collection<PartnerCartDoc>(PARTNER_CARTS)
+      .find({ status: { $in: ['OPEN', 'CHECKOUT'] }, expires_at: { $lte: new Date(now).toISOString() } });
+    let settled = 0;
+    for (const doc of due) {
+      let command: CartCommand = { type: 'ExpireCart' };
+      if (doc.status === 'CHECKOUT') {
+        if (Date.parse(doc.expires_at) + grace > now) continue;
+        const { state: order } = await orderProcessor.readFresh(orderIdFor(doc.hold_id));
+        command = order.placed
+          ? { type: 'CompleteCheckout', orderId: order.placed.orderId }
+          : { type: 'FailCheckout', reason: 'CHECKOUT_INTERRUPTED' };
+      }
+      const outcome = await carts.execute(doc.cart_id, command, metadata);
+      settled += outcome.events.length;
+    }
+    return settled;
+  }
+
+  /** A change of an open cart (payment, shipping), decided on the cart's stream; its answer is the cart after it. */
+  private async change(
+    eventId: string,
+    cartId: string,
+    partnerId: string,
+    metadata: CommandMetadata,
+    command: () => Promise<CartCommand>,
+  ): Promise<{ cart: CartView; position: number }> {
+    await this.owned(eventId, cartId, partnerId);
+    const outcome = await this.deps.carts.execute(cartId, await command(), metadata);
+    expiredAnswer(outcome.events);
+    const { state } = await this.deps.carts.read(cartId);
+    return { cart: cartView(state, this.deps.clock.now()), position: outcome.position };
+  }
+
+  /**
+   * The cart as its stream says now, if it is this partner's and this event's. The partner and event of a cart
+   * never change, so checking them before a command is safe; the command itself is decided on the stream.
+   */
+  private async owned(eventId: string, cartId: string, partnerId: string): Promise<CartState> {
+    const { state } = await this.deps.carts.readFresh(cartId);
+    if (!state.cart || state.cart.partnerId !== partnerId || state.cart.eventId !== eventId)
+      fail('CART_NOT_FOUND', 'Cart not found', { cart_id: cartId });
+    return state;
+  }
+
+  private async eventDetails(eventId: string): Promise<EventDetails> {
+    const { state } = await this.deps.ticketedEvents.read(eventId);
+    if (!state.details) fail('EVENT_NOT_FOUND', 'Event not found');
+    return state.details;
+  }
+
+  /** The event's barcode flag, from the catalog read model (a query), the event's stream when not projected. */
+  private async emitsBarcodes(eventId: string): Promise<boolean> {
+    const doc = await this.deps.readStore
+      .collection<EventDoc & { emits_barcodes?: boolean }>(COLLECTIONS.events)
+      .get(eventId);
+    if (doc) return doc.emits_barcodes !== false;
+    return partnerFlags(await this.eventDetails(eventId)).emitsBarcodes;
+  }
+}
+
+/** A command on a cart whose hold time ran out records CartExpired; the caller is told so (410). */
+function expiredAnswer(events: CartEvent[]): void {
+  if (events.some((e) => e.type === 'CartExpired'))
+    fail('CART_EXPIRED', 'The cart expired: its hold time ran out');
+}

@@ -1,0 +1,35 @@
+import type { CartCommitted, CartDeleted, CartExpired } from '../domain/cart/events';
+import type { ReadStore } from '../application/ports/read-store';
+import type { Data, Projection } from './projection';
+import {
+  PARTNER_CART_OUTCOMES,
+  type PartnerCartOutcomesDoc,
+} from '../application/partner/partner-abandonment';
+
+type Outcome = 'expired' | 'deleted' | 'committed';
+
+/**
+ * How each partner's carts ended, counted per partner (`partner_cart_outcomes`): left to expire, deleted, or
+ * committed. Feeds the polling penalty (FAQ "Polling": partners who leave carts unpurchased and not deleted are
+ * polled more). A failed commit counts as none of them: the partner did not abandon it.
+ */
+function count(outcome: Outcome) {
+  return async (event: Data<CartExpired | CartDeleted | CartCommitted>, store: ReadStore) => {
+    await store
+      .collection<PartnerCartOutcomesDoc>(PARTNER_CART_OUTCOMES)
+      .update(
+        event.data.partnerId,
+        { $inc: { [outcome]: 1 }, $set: { partner_id: event.data.partnerId } },
+        { position: event.position, upsert: true },
+      );
+  };
+}
+
+export const partnerAbandonmentProjection: Projection = {
+  name: 'partner-abandonment',
+  handlers: {
+    CartExpired: count('expired'),
+    CartDeleted: count('deleted'),
+    CartCommitted: count('committed'),
+  },
+};

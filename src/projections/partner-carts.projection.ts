@@ -1,0 +1,51 @@
+import type {
+  CartCheckoutFailed,
+  CartCheckoutStarted,
+  CartCommitted,
+  CartCreated,
+  CartDeleted,
+  CartExpired,
+} from '../domain/cart/events';
+import { PARTNER_CARTS, type PartnerCartDoc } from '../application/partner/cart-view';
+import { fieldSetter, type Data, type Projection } from './projection';
+
+const set = fieldSetter<PartnerCartDoc>(PARTNER_CARTS);
+
+/** Partner carts by id, with where each stands: the expiry job finds the carts whose hold time ran out here. */
+export const partnerCartsProjection: Projection = {
+  name: 'partner-carts',
+  handlers: {
+    async CartCreated(event: Data<CartCreated>, store) {
+      const cart = event.data;
+      await store.collection<PartnerCartDoc>(PARTNER_CARTS).put({
+        _id: cart.cartId,
+        _position: event.position,
+        cart_id: cart.cartId,
+        partner_id: cart.partnerId,
+        event_id: cart.eventId,
+        hold_id: cart.holdId,
+        status: 'OPEN',
+        expires_at: cart.expiresAt,
+        order_id: null,
+        created_at: cart.createdAt,
+        closed_at: null,
+      });
+    },
+    async CartCheckoutStarted(event: Data<CartCheckoutStarted>, store) {
+      await set(store, event, event.data.cartId, { status: 'CHECKOUT', order_id: event.data.orderId });
+    },
+    async CartCommitted(event: Data<CartCommitted>, store) {
+      const { cartId, orderId, committedAt } = event.data;
+      await set(store, event, cartId, { status: 'COMMITTED', order_id: orderId, closed_at: committedAt });
+    },
+    async CartCheckoutFailed(event: Data<CartCheckoutFailed>, store) {
+      await set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
+    },
+    async CartDeleted(event: Data<CartDeleted>, store) {
+      await set(store, event, event.data.cartId, { status: 'DELETED', closed_at: event.data.deletedAt });
+    },
+    async CartExpired(event: Data<CartExpired>, store) {
+      await set(store, event, event.data.cartId, { status: 'EXPIRED', closed_at: event.data.expiredAt });
+    },
+  },
+};
