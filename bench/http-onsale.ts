@@ -13,17 +13,26 @@ import { replaySeatLedger } from '../src/application/audit/seat-ledger';
 import { JwtAccessTokens } from '../src/infrastructure/auth/jwt-access-tokens';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { nowMs, percentiles, round } from './lib/stats';
+import { CpuProbe } from './lib/cpu-probe';
+import { KEEP_ALIVE, openConnections } from './lib/connections';
+import { measureCpuWindows } from './http-cpu';
+import { measureRevalidation } from './http-revalidation';
 
 export interface HttpOptions {
   seats: number;
   buyers: number;
   ceilingSeconds: number;
+  /** Requests in each CPU window of one kind (bench/http-cpu.ts); 0 skips them. */
+  cpuRequests?: number;
+  /** API processes serving the on-sale (the server's WORKERS), default 1. */
+  processes?: number;
 }
 
 interface Json {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   bytes: number;
+  etag?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -36,7 +45,8 @@ export async function startProcess(
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel carries the bench-only CPU probe (bench/lib/cpu-probe.ts) to the processes that install it.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
@@ -58,9 +68,23 @@ export async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * One connection per buyer. A thousand connections opened at once overflow the listen backlog; on a loaded machine
+ * the SYN retries then take longer than undici's 10 s connect timeout, which failed whole runs.
+ */
+function poolOptions(connections: number): Pool.Options {
+  return { connections, pipelining: 1, connect: { timeout: 60_000 }, ...KEEP_ALIVE };
+}
+
 function client(pool: Pool) {
-  return async (method: 'GET' | 'POST', pathName: string, token?: string, body?: unknown): Promise<Json> => {
-    const headers: Record<string, string> = {};
+  return async (
+    method: 'GET' | 'POST',
+    pathName: string,
+    token?: string,
+    body?: unknown,
+    extraHeaders?: Record<string, string>,
+  ): Promise<Json> => {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await pool.request({
@@ -74,6 +98,7 @@ function client(pool: Pool) {
       status: res.statusCode,
       body: text ? JSON.parse(text) : undefined,
       bytes: Buffer.byteLength(text),
+      etag: typeof res.headers.etag === 'string' ? res.headers.etag : undefined,
     };
   };
 }
@@ -99,6 +124,12 @@ function layout(seats: number) {
   }
   return sections;
 }
+
+/** A fan's browser cache of seat-map answers: section id -> the last answer's ETag and its section. */
+type BrowserCache = Map<
+  string,
+  { etag: string; section: { rows: Array<{ row: string; seats: Array<{ number: string }> }> } }
+>;
 
 /** Free runs of consecutive seat numbers per row, from a view that lists only AVAILABLE seats. */
 type View = Map<string, number[]>; // row -> sorted free seat numbers
@@ -139,8 +170,9 @@ export async function runHttpOnSale(options: HttpOptions) {
   const ceilingBefore = await sampleCeiling(options, 2);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
   const admin = { email: 'bench-admin@example.test', password: 'bench-password-123' };
+  // src/main.ts behind the bench-only CPU probe (bench/lib/probed-main.ts).
   const server = await startProcess(
-    path.join(ROOT, 'dist', 'src', 'main.js'),
+    path.join(ROOT, 'dist', 'bench', 'lib', 'probed-main.js'),
     {
       DATA_DIR: dataDir,
       PORT: '0',
@@ -150,10 +182,11 @@ export async function runHttpOnSale(options: HttpOptions) {
 
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
+      WORKERS: String(options.processes ?? 1),
     },
     (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ); // e.g. "--cpu-prof" to profile the server
-  const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
+  const pool = new Pool(`http://127.0.0.1:${server.port}`, poolOptions(options.buyers));
   const call = client(pool);
   try {
     const login = await call('POST', '/v1/auth/token', undefined, { grant_type: 'password', ...admin });
@@ -194,12 +227,33 @@ export async function runHttpOnSale(options: HttpOptions) {
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const errorSamples: string[] = [];
 
-    const refresh = async (sectionId: string): Promise<View> => {
+    let notModified = 0;
+    /**
+     * A fan's look at a section, through their browser's cache (the last answer per section and its ETag): asked
+     * with If-None-Match, a 304 reuses the cached copy, as a browser would.
+     */
+    const refresh = async (sectionId: string, browser: BrowserCache): Promise<View> => {
       viewRequests += 1;
-      const res = await call('GET', `/v1/events/${eventId}/seats?section=${sectionId}&status=AVAILABLE`);
-      return toView(res.body.sections[0]);
+      const cached = browser.get(sectionId);
+      const res = await call(
+        'GET',
+        `/v1/events/${eventId}/seats?section=${sectionId}&status=AVAILABLE`,
+        undefined,
+        undefined,
+        cached ? { 'if-none-match': cached.etag } : undefined,
+      );
+      if (res.status === 304 && cached) {
+        notModified += 1;
+        return toView(cached.section);
+      }
+      const section = res.body.sections[0];
+      if (res.etag) browser.set(sectionId, { etag: res.etag, section });
+      return toView(section);
     };
 
+    await openConnections(options.buyers, () => call('GET', '/healthz'));
+    const probe = new CpuProbe(server.child);
+    const onSaleCpu = await probe.window();
     const started = nowMs();
     const buyer = async () => {
       let token = tokens.issue(
@@ -208,13 +262,14 @@ export async function runHttpOnSale(options: HttpOptions) {
       ).token;
       let sectionId: string | undefined;
       let view: View = new Map();
+      let browser: BrowserCache = new Map();
       let misses = 0;
       for (;;) {
         if (!sectionId || exhausted.has(sectionId)) {
           const open = sectionIds.filter((id) => !exhausted.has(id));
           if (open.length === 0) return;
           sectionId = open[Math.floor(random() * open.length)];
-          view = await refresh(sectionId);
+          view = await refresh(sectionId, browser);
         }
         const choice = pick(view, 1 + Math.floor(random() * 4), random);
         if (!choice) {
@@ -240,6 +295,7 @@ export async function runHttpOnSale(options: HttpOptions) {
             { sub: `fan-${fans++}`, email: 'fan@example.test', role: 'customer' },
             7200,
           ).token;
+          browser = new Map(); // the next fan, on another browser
         } else if (res.status === 409) {
           // Someone was faster. The answer names the seats that are gone: drop them from the view and pick
           // again; look at the seat map afresh only after a few misses in a row.
@@ -253,22 +309,49 @@ export async function runHttpOnSale(options: HttpOptions) {
           );
           if (misses >= 3) {
             misses = 0;
-            view = await refresh(sectionId);
+            view = await refresh(sectionId, browser);
           }
         } else if (res.status === 422) {
           // Our stale view made a single-seat gap: look again.
           otherErrors += 1;
-          view = await refresh(sectionId);
+          view = await refresh(sectionId, browser);
         } else {
           otherErrors += 1;
           if (errorSamples.length < 5) errorSamples.push(`${res.status} ${JSON.stringify(res.body)}`);
-          view = await refresh(sectionId);
+          view = await refresh(sectionId, browser);
         }
       }
     };
     await Promise.all(Array.from({ length: options.buyers }, buyer));
     const elapsedS = (nowMs() - started) / 1000;
+    const onSaleCpuUs = await onSaleCpu.end();
     const selloutS = (lastSuccess - started) / 1000;
+    const cpuRequests = options.cpuRequests ?? 10_000;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const cpuWindows =
+      cpuRequests > 0
+        ? await measureCpuWindows({
+            pool,
+            probe,
+            adminToken,
+            mintToken: (sub) =>
+              tokens.issue({ sub, email: 'fan@example.test', role: 'customer' }, 7200).token,
+            concurrency: options.buyers,
+            requests: cpuRequests,
+            seatMapRequests: Math.ceil(cpuRequests / 5),
+            profiledRequests: Math.ceil(cpuRequests / 5),
+            profileFile: path.join(ROOT, 'bench', 'results', `reserve-${stamp}.cpuprofile`),
+          })
+        : undefined;
+
+    // The sold-out map no longer changes: a crowd refreshing one section, with and without If-None-Match.
+    const revalidation = await measureRevalidation({
+      pool,
+      probe: (options.processes ?? 1) === 1 ? probe : undefined,
+      path: `/v1/events/${eventId}/seats?section=${sectionIds[0]}`,
+      concurrency: Math.min(options.buyers, 100),
+      requests: Math.max(200, Math.ceil(cpuRequests / 5)),
+    });
 
     const details = await call('GET', `/v1/events/${eventId}`);
     await pool.close();
@@ -285,6 +368,7 @@ export async function runHttpOnSale(options: HttpOptions) {
     // two after; the ratio uses the upper median (the conservative choice).
     const samples = [...ceilingBefore, ...(await sampleCeiling(options, 2))];
     const ceiling = median(samples);
+    const ceilingCpu = medianOf(samples.map((s) => s.cpuUsPerRequest));
     const lat = percentiles(latencies);
     const reserveRps = reserveRequests / elapsedS;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -295,6 +379,10 @@ export async function runHttpOnSale(options: HttpOptions) {
       reservations: holds,
       seats_held: seatsHeld,
       seat_map_requests: viewRequests,
+      // Seat-map reads answered 304 Not Modified (the fan's cached copy was still current).
+      seat_map_not_modified: notModified,
+      seat_map_revalidation: revalidation,
+      processes: options.processes ?? 1,
       reserve_requests_per_s: round(reserveRps),
       reservations_per_s: round(holds / elapsedS),
       seats_per_s: round(seatsHeld / elapsedS),
@@ -315,6 +403,25 @@ export async function runHttpOnSale(options: HttpOptions) {
       ceiling_p50_ms: round(ceiling.p50),
       ceiling_samples_req_per_s: samples.map((s) => round(s.reqPerS)),
       ratio_to_ceiling: round(reserveRps / ceiling.reqPerS, 3),
+      // The server's own CPU time per request (process.cpuUsage over each window; steadier than throughput on a
+      // shared machine). reserve: the 201 and 409 windows together; onsale: the on-sale window over all its
+      // requests (reserves and seat-map reads); ceiling: the median of the bare express windows.
+      cpu_us_per_request: {
+        ceiling: round(ceilingCpu, 1),
+        ...(cpuWindows
+          ? {
+              reserve: cpuWindows.reserve_cpu_us_per_request,
+              reserve_201: cpuWindows.reserve_201.cpu_us_per_request,
+              reserve_409: cpuWindows.reserve_409.cpu_us_per_request,
+              seat_map: cpuWindows.seat_map.cpu_us_per_request,
+            }
+          : {}),
+        onsale: round(onSaleCpuUs / Math.max(1, reserveRequests + viewRequests), 1),
+      },
+      // Ceiling CPU per request divided by the reserve path's: 1 would be a reserve as cheap as a bare express echo.
+      ...(cpuWindows ? { cpu_ratio: round(ceilingCpu / cpuWindows.reserve_cpu_us_per_request, 3) } : {}),
+      ceiling_samples_cpu_us_per_request: samples.map((s) => round(s.cpuUsPerRequest, 1)),
+      ...(cpuWindows ? { cpu_windows: cpuWindows } : {}),
     };
   } catch (error) {
     await pool.close().catch(() => undefined);
@@ -329,6 +436,12 @@ async function sampleCeiling(options: HttpOptions, windows: number) {
   return samples;
 }
 
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 function median<T extends { reqPerS: number }>(samples: T[]): T {
   return [...samples].sort((a, b) => a.reqPerS - b.reqPerS)[Math.floor(samples.length / 2)];
 }
@@ -337,22 +450,27 @@ function median<T extends { reqPerS: number }>(samples: T[]): T {
 async function measureCeiling(
   options: HttpOptions,
   seconds: number,
-): Promise<{ reqPerS: number; p50: number }> {
+): Promise<{ reqPerS: number; p50: number; cpuUsPerRequest: number }> {
   const server = await startProcess(path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'), {
     PORT: '0',
     CEILING_BODY_BYTES: '230',
   });
-  const pool = new Pool(`http://127.0.0.1:${server.port}`, { connections: options.buyers, pipelining: 1 });
+  const pool = new Pool(`http://127.0.0.1:${server.port}`, poolOptions(options.buyers));
   const call = client(pool);
   const body = {
     event_id: '00000000-0000-4000-8000-000000000000',
     seat_ids: ['s12:AB:21', 's12:AB:22', 's12:AB:23'],
   };
+  await openConnections(options.buyers, () => call('POST', '/v1/seats/reserve', 'x'.repeat(240), body));
   const latencies: number[] = [];
   let count = 0;
   // One second to open the connections (the on-sale amortises that over its whole run), then the window.
   const started = nowMs() + 1000;
   const until = started + seconds * 1000;
+  const probe = new CpuProbe(server.child);
+  const cpuWindow = new Promise<{ end(): Promise<number> }>((resolve, reject) =>
+    setTimeout(() => probe.window().then(resolve, reject), 1000),
+  );
   await Promise.all(
     Array.from({ length: options.buyers }, async () => {
       while (nowMs() < until) {
@@ -366,7 +484,8 @@ async function measureCeiling(
     }),
   );
   const elapsed = (nowMs() - started) / 1000;
+  const cpuUs = await (await cpuWindow).end();
   await pool.close();
   await stop(server.child);
-  return { reqPerS: count / elapsed, p50: percentiles(latencies).p50 };
+  return { reqPerS: count / elapsed, p50: percentiles(latencies).p50, cpuUsPerRequest: cpuUs / count };
 }

@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --seats N --buyers N --stream-events N --queue-joins N --json FILE --skip-http --skip-inprocess
+ * npm run bench [-- --seats N --buyers N --cpu-requests N --stream-events N --queue-joins N --json FILE --skip-http
+ *   --skip-workers --skip-inprocess
  *   --skip-queue-http --skip-queue-inprocess --ws-connections N --ws-subscribers N --ws-changes N --skip-realtime]
  * Prints the results and writes them to bench/results/<timestamp>.json (or --json FILE).
  */
@@ -14,16 +15,41 @@ import { runRealtime } from './realtime';
 import { runSagas } from './sagas';
 import { rabbitReachable } from './lib/rabbit';
 
+/** What `npm run bench -- --help` prints, and a bad option with its reason (keep it in step with parseArgs). */
+const USAGE = `Usage: npm run bench [-- options]
+  --seats N               seats of the HTTP and in-process on-sales (50000)
+  --buyers N              concurrent buyers of the HTTP on-sale (1000)
+  --cpu-requests N        requests in each CPU window of the HTTP bench, 0 skips them (10000)
+  --stream-events N       events of the hot-stream bench (1000000)
+  --commands N            commands of the in-process bench (50000)
+  --naive-commands N      commands of the naive baseline (2000)
+  --orders N              orders of the sagas bench (1000)
+  --queue-joins N         waiting-room joins (20000)
+  --ws-connections N      realtime connections (10000)
+  --ws-subscribers N      realtime subscribers of one event (1000)
+  --ws-changes N          availability changes pushed to them (50)
+  --skip-http --skip-workers --skip-inprocess --skip-sagas --skip-queue-http --skip-queue-inprocess
+  --skip-realtime         leave that part out
+  --json FILE             where the results go (default bench/results/<timestamp>.json)
+  --help                  this text`;
+
+/** A bad command line: its message and the usage are printed, no stack trace. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]) {
   const options = {
     seats: 50_000,
     buyers: 1000,
+    /** Requests in each of the HTTP bench's CPU windows (bench/http-cpu.ts); 0 skips them. */
+    cpuRequests: 10_000,
     streamEvents: 1_000_000,
     commands: 50_000,
     naiveCommands: 2000,
     orders: 1000,
     json: '',
     skipHttp: false,
+    /** Skip the on-sale's second run with WORKERS=2. */
+    skipWorkers: false,
     skipInprocess: false,
     skipSagas: false,
     queueJoins: 20_000,
@@ -38,21 +64,26 @@ function parseArgs(argv: string[]) {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
       return v;
     };
     const positive = () => {
       const n = Number(value());
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${arg} needs a positive integer`);
+      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${arg} needs a positive integer`);
       return n;
     };
     if (arg === '--seats') options.seats = positive();
     else if (arg === '--buyers') options.buyers = positive();
-    else if (arg === '--stream-events') options.streamEvents = positive();
+    else if (arg === '--cpu-requests') {
+      options.cpuRequests = Number(value());
+      if (!Number.isInteger(options.cpuRequests) || options.cpuRequests < 0)
+        throw new UsageError(`${arg} needs an integer >= 0`);
+    } else if (arg === '--stream-events') options.streamEvents = positive();
     else if (arg === '--commands') options.commands = positive();
     else if (arg === '--naive-commands') options.naiveCommands = positive();
     else if (arg === '--json') options.json = value();
     else if (arg === '--skip-http') options.skipHttp = true;
+    else if (arg === '--skip-workers') options.skipWorkers = true;
     else if (arg === '--skip-inprocess') options.skipInprocess = true;
     else if (arg === '--orders') options.orders = positive();
     else if (arg === '--skip-sagas') options.skipSagas = true;
@@ -63,13 +94,15 @@ function parseArgs(argv: string[]) {
     else if (arg === '--ws-subscribers') options.wsSubscribers = positive();
     else if (arg === '--ws-changes') options.wsChanges = positive();
     else if (arg === '--skip-realtime') options.skipRealtime = true;
-    else throw new Error(`unknown option ${arg}`);
+    else throw new UsageError(`unknown option ${arg}`);
   }
   return options;
 }
 
 async function main() {
-  const options = parseArgs(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
+  const options = parseArgs(args);
   const result: Record<string, unknown> = {
     started_at: new Date().toISOString(),
     machine: {
@@ -83,7 +116,37 @@ async function main() {
   };
   if (!options.skipHttp) {
     console.error(`HTTP on-sale: ${options.seats} seats, ${options.buyers} buyers...`);
-    result.http = await runHttpOnSale({ seats: options.seats, buyers: options.buyers, ceilingSeconds: 5 });
+    const http = await runHttpOnSale({
+      seats: options.seats,
+      buyers: options.buyers,
+      ceilingSeconds: 5,
+      cpuRequests: options.cpuRequests,
+    });
+    // The same on-sale served by 1 and by 2 API processes on one data directory (WORKERS): throughput, and the
+    // double holds an independent replay of the log finds after each run (must be 0).
+    const perProcesses = (run: typeof http) => ({
+      processes: run.processes,
+      reserve_requests_per_s: run.reserve_requests_per_s,
+      double_holds: run.double_holds,
+      ratio_to_ceiling: run.ratio_to_ceiling,
+      other_error_rate: run.other_error_rate,
+    });
+    const workers = [perProcesses(http)];
+    if (!options.skipWorkers) {
+      console.error(`HTTP on-sale with WORKERS=2: ${options.seats} seats, ${options.buyers} buyers...`);
+      workers.push(
+        perProcesses(
+          await runHttpOnSale({
+            seats: options.seats,
+            buyers: options.buyers,
+            ceilingSeconds: 5,
+            cpuRequests: 0,
+            processes: 2,
+          }),
+        ),
+      );
+    }
+    result.http = { ...http, workers };
   }
   if (!options.skipInprocess) {
     console.error(`In-process: group commit vs naive, fresh vs ${options.streamEvents}-event stream...`);
@@ -143,6 +206,10 @@ async function main() {
 }
 
 main().catch((error) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(error);
   process.exit(1);
 });

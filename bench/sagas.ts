@@ -4,22 +4,31 @@
  * first placement to the last confirmation, for the in-process bus and for RabbitMQ (when reachable).
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { COLLECTIONS, type OrderDoc } from '../src/application/read-models/documents';
 import { createApplication } from '../src/composition';
+import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { loadConfig } from '../src/infrastructure/config/config';
 import { createLogger } from '../src/infrastructure/logging/logger';
 import { nowMs, percentiles, round } from './lib/stats';
 
 const meta = { correlationId: 'bench-sagas', causationId: 'bench-sagas', userId: 'bench' };
 
-export async function runSagas(orders: number, amqpUrl?: string) {
+/** `placers`: orders being placed at once (buyers checking out concurrently); SAGA_BENCH_PLACERS overrides it. */
+export async function runSagas(
+  orders: number,
+  amqpUrl?: string,
+  placers = Number(process.env.SAGA_BENCH_PLACERS) || 50,
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-sagas-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'error',
     RATE_LIMITS: 'off',
+    // The saga settings can be varied from the bench's environment (e.g. SAGA_PREFETCH=16 for the old default).
+    ...(process.env.SAGA_PREFETCH ? { SAGA_PREFETCH: process.env.SAGA_PREFETCH } : {}),
     ...(amqpUrl ? { AMQP_URL: amqpUrl, BUS_NAMESPACE: `bench-${process.pid}-${Date.now()}` } : {}),
   });
   const app = await createApplication(config, createLogger('error'));
@@ -90,11 +99,15 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     }
     await app.runner.catchUp();
 
+    const profile = await startProfile();
+    const commits = app.store instanceof SqliteEventStore ? app.store.groupCommit.stats : undefined;
+    const commitsBefore = { ...commits };
+    const cpuBefore = process.cpuUsage();
     const started = nowMs();
     const placeLatencies: number[] = [];
     let next = 0;
     await Promise.all(
-      Array.from({ length: 50 }, async () => {
+      Array.from({ length: placers }, async () => {
         while (next < holds.length) {
           const { buyer, holdId } = holds[next++];
           const t0 = nowMs();
@@ -117,14 +130,18 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     const deadline = Date.now() + 600_000;
     let confirmed = 0;
     while (Date.now() < deadline) {
-      confirmed = await collection.count({ status: 'CONFIRMED' });
-      const withTickets = (await collection.find({ status: 'CONFIRMED' })).filter(
-        (o) => o.tickets.length > 0,
-      ).length;
-      if (withTickets >= orders) break;
+      // The poller shares the CPU with the sagas it measures: a plain count (an index-free equality the
+      // memory store answers without mingo) until every order is confirmed, then the look at their tickets.
+      if ((await collection.count({ status: 'CONFIRMED' })) >= orders) {
+        const confirmedOrders = await collection.find({ status: 'CONFIRMED' });
+        if (confirmedOrders.every((o) => o.tickets.length > 0)) break;
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     const allS = (nowMs() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const profileFile = await profile?.stop(amqpUrl ? 'rabbitmq' : 'inprocess');
+    confirmed = await collection.count({ status: 'CONFIRMED' });
     const docs = await collection.all();
     const sagaLatencies = docs
       .filter((d) => d.confirmed_at)
@@ -134,10 +151,22 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     return {
       bus: amqpUrl ? 'rabbitmq' : 'in-process',
       orders,
+      placers,
       confirmed,
       placed_per_s: round(orders / placedS),
       confirmed_with_tickets_per_s: round(orders / allS),
       total_s: round(allS),
+      // This process's CPU (placing, sagas, projections, the poller) per order: steadier than rates on a busy box.
+      cpu_ms_per_order: round((cpu.user + cpu.system) / 1000 / orders),
+      ...(commits
+        ? {
+            event_store_commits: commits.commits - commitsBefore.commits!,
+            appends_per_commit: round(
+              (commits.units - commitsBefore.units!) / Math.max(1, commits.commits - commitsBefore.commits!),
+            ),
+          }
+        : {}),
+      ...(profileFile ? { cpu_profile: profileFile } : {}),
       place_p50_ms: round(place.p50),
       place_p99_ms: round(place.p99),
       placed_to_confirmed_p50_ms: round(saga.p50),
@@ -147,4 +176,30 @@ export async function runSagas(orders: number, amqpUrl?: string) {
     await app.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * SAGA_BENCH_PROFILE=<dir>: a CPU profile (.cpuprofile, open in Chrome DevTools or speedscope) of the measured
+ * window only, without the setup (accounts, holds) that `node --cpu-prof` would also record.
+ */
+async function startProfile(): Promise<{ stop(label: string): Promise<string> } | undefined> {
+  const dir = process.env.SAGA_BENCH_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(label) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(
+        dir,
+        `sagas-${label}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+      );
+      fs.writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
 }

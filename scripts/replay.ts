@@ -72,7 +72,7 @@ function summary(dataDir: string, r: ReplayReport): string {
         .map(([n, c]) => `${n} ${c}`)
         .join(', ') || 'none'
     }`,
-    `Seats: ${r.seats.holds} holds, ${r.seats.sales} sales. Orders: ${r.orders.total} (${r.orders.confirmed} confirmed, ${r.orders.cancelled} cancelled, ${r.orders.failed} failed, ${r.orders.pending} in flight)`,
+    `Seats: ${r.seats.holds} holds, ${r.seats.sales} sales. Orders: ${r.orders.total} (${r.orders.confirmed} confirmed, ${r.orders.cancelled} cancelled, ${r.orders.failed} failed, ${r.orders.pending} in flight; ${r.orders.authorizing} payment attempts open)`,
     `Money: captured ${cents(r.money.capturedCents)}, refunded ${cents(r.money.refundedCents)}, confirmed orders ${cents(r.money.confirmedOrderCents)}`,
     r.comparison === null
       ? 'Live read models: not reachable from here (embedded profile: they live in the server process)'

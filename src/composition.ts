@@ -5,6 +5,7 @@ import { Container } from 'inversify';
 import type { Logger } from 'pino';
 import { buildHttpApp } from './api/app';
 import { Metrics } from './api/http/metrics';
+import { bearerAuthentication } from './api/http/auth';
 import { RealtimeServer } from './api/realtime/realtime-server';
 import type { RealtimeHub } from './application/realtime/realtime-hub';
 import type { AccountService } from './application/auth/account-service';
@@ -47,6 +48,13 @@ export interface Overrides {
   sagas?: Pick<SagaOptions, 'faults'>;
   /** Test hook: wraps the payment gateway (fault injection around its calls). */
   gateway?: (gateway: PaymentGateway) => PaymentGateway;
+  /**
+   * WORKERS > 1 (src/main.ts): this process's slot, 1..N. What must run once per data directory runs in slot 1
+   * only: the expiry job, queue admission, the order watchdog, the log forwarder, and the sagas when they are on
+   * the in-process bus (they receive only what this process's forwarder publishes). Every process runs its
+   * projections and command processors, and on RabbitMQ its saga consumers (the broker shares the work out).
+   */
+  workerSlot?: number;
 }
 
 /**
@@ -88,6 +96,8 @@ export interface Application {
   queue: QueueService;
   /** Realtime updates (GET /v1/realtime); tests call `tick()` after moving the clock. */
   realtime: RealtimeHub;
+  /** Whether this process runs the jobs that must run once per data directory (Overrides.workerSlot). */
+  runsJobs: boolean;
   /** Start serving; resolves with the listening server once read models have caught up with the log. */
   listen(port?: number, host?: string): Promise<http.Server>;
   /** Stop accepting, finish in-flight requests, stop jobs, close the stores. */
@@ -141,9 +151,12 @@ export async function createApplication(
   ];
 
   const realtime = get(IDS.realtimeHub);
+  const partnerService = get(IDS.partnerService);
   const realtimeServer = new RealtimeServer({
     hub: realtime,
-    tokens: get(IDS.accessTokens),
+    // The HTTP pipeline's authentication, revocation of partner clients included (src/api/http/auth.ts).
+    authenticate: bearerAuthentication(get(IDS.accessTokens), (access) => partnerService.checkAccess(access)),
+    apiKeys: { lookup: get(IDS.apiKeyService), required: config.requireApiKey },
     logger,
     options: config.realtime,
   });
@@ -213,6 +226,7 @@ export async function createApplication(
     },
   });
 
+  const runsJobs = (overrides.workerSlot ?? 1) === 1;
   let server: http.Server | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
@@ -273,21 +287,26 @@ export async function createApplication(
     watchdog,
     queue: get(IDS.queueService),
     realtime,
+    runsJobs,
     async listen(port = config.port, host = config.host) {
       await runner.start();
       // After start (the checkpoint is read): keys the runner will not replay come from their streams.
       await get(IDS.apiKeyIndex).load(store, readStore);
       await runner.catchUp(120_000);
       // Consumers first: a queue only receives what is published after it was declared.
-      await sagas.start();
-      await forwarder.start();
-      watchdog.start(); // its first sweep runs now: a restart drives in-flight work without waiting
+      if (runsJobs || amqpUrl) await sagas.start();
+      if (runsJobs) {
+        await forwarder.start();
+        watchdog.start(); // its first sweep runs now: a restart drives in-flight work without waiting
+      }
       if (config.adminEmail && config.adminPassword)
         await accounts.ensureAdmin(config.adminEmail, config.adminPassword);
-      expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
-      expiryTimer.unref();
-      admissionTimer = setInterval(runAdmission, config.queueAdmissionMs);
-      admissionTimer.unref();
+      if (runsJobs) {
+        expiryTimer = setInterval(() => void runExpiry(), config.expirySweepMs);
+        expiryTimer.unref();
+        admissionTimer = setInterval(runAdmission, config.queueAdmissionMs);
+        admissionTimer.unref();
+      }
       await realtime.start(); // after the catch-up: the live holds are in the read model
       server = http.createServer(httpApp);
       realtimeServer.attach(server);

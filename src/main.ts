@@ -11,7 +11,9 @@ if (
 ) {
   v8.setFlagsFromString('--max-semi-space-size=32');
 }
+import cluster from 'node:cluster';
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PaymentGateway } from './application/ports/payment-gateway';
 import { createApplication, type Overrides } from './composition';
@@ -19,6 +21,7 @@ import { BackendUnavailableError } from './composition/backends';
 import { selectProfile } from './composition/profiles';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createLogger } from './infrastructure/logging/logger';
+import { superviseWorkers, workerSlot, type WorkerReady } from './worker-supervisor';
 
 async function main(): Promise<void> {
   let config;
@@ -31,15 +34,38 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  const app = await createApplication(config, logger, crashOverrides(process.env));
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const listening = (port: number) => `Ticketing backend listening on http://${shown}:${port}`;
+  if (config.workers > 1 && cluster.isPrimary) {
+    const logger = createLogger(config.logLevel);
+    superviseWorkers({
+      workers: config.workers,
+      exec: __filename,
+      logger,
+      onAllReady: (port) =>
+        logger.info(
+          { dataDir: config.dataDir, profile: selectProfile(config), workers: config.workers },
+          `${listening(port)} (${config.workers} workers)`,
+        ),
+    });
+    return;
+  }
+  const slot = workerSlot();
+  const logger =
+    slot === undefined
+      ? createLogger(config.logLevel)
+      : createLogger(config.logLevel).child({ worker: slot });
+  const app = await createApplication(config, logger, { ...crashOverrides(process.env), workerSlot: slot });
   const server = await app.listen();
   const { port } = server.address() as AddressInfo;
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info(
-    { dataDir: config.dataDir, profile: selectProfile(config) },
-    `Ticketing backend listening on http://${shown}:${port}`,
-  );
+  if (slot === undefined) {
+    logger.info({ dataDir: config.dataDir, profile: selectProfile(config) }, listening(port));
+  } else {
+    // Which process answered, for operators and for the tests that check requests reach every worker.
+    server.prependListener('request', (_req, res: ServerResponse) => res.setHeader('X-Worker', String(slot)));
+    logger.info({ jobs: app.runsJobs }, `worker ${slot} ready${app.runsJobs ? ' (runs the jobs)' : ''}`);
+    process.send?.({ type: 'ready', port } satisfies WorkerReady);
+  }
 
   // A log line is never worth a hung shutdown: whatever the logger throws (a closed stdout), the exit goes on.
   const log = (write: () => void) => {
@@ -73,6 +99,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A worker whose primary is gone serves nobody (the primary held the port): stop rather than linger.
+  if (slot !== undefined) process.on('disconnect', () => shutdown('primary gone'));
 }
 
 main().catch((error) => {

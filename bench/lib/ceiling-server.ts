@@ -3,6 +3,9 @@
  * of the size the reserve endpoint returns. Run as its own process, like the real server.
  */
 import express from 'express';
+import { installCpuProbe } from './cpu-probe';
+
+installCpuProbe();
 
 const size = Number(process.env.CEILING_BODY_BYTES ?? 220);
 const port = Number(process.env.PORT ?? 0);
@@ -19,4 +22,6 @@ const server = app.listen(port, '127.0.0.1', () => {
   const address = server.address();
   console.log(`listening on ${typeof address === 'object' && address ? address.port : port}`);
 });
+// As the API server (src/composition.ts): connections stay open between the bench's windows.
+server.keepAliveTimeout = 65_000;
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

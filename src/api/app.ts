@@ -5,7 +5,7 @@ import type { OpenAPIObject } from 'openapi3-ts/oas30';
 import type { AccountService } from '../application/auth/account-service';
 import type { CatalogQueries } from '../application/catalog/catalog-queries';
 import type { CatalogService } from '../application/catalog/catalog-service';
-import type { AccessTokens } from '../application/ports/access-tokens';
+import type { AccessTokens, VerifiedAccess } from '../application/ports/access-tokens';
 import type { IdempotencyStore } from '../application/ports/idempotency-store';
 import type { PaymentMethodService } from '../application/payments/payment-method-service';
 import type { ReservationService } from '../application/reservations/reservation-service';
@@ -29,25 +29,34 @@ import type { PartnerCaptcha } from '../application/partner/partner-captcha';
 import type { PartnerEventQueries } from '../application/partner/partner-events';
 import type { PartnerService } from '../application/partner/partner-service';
 import { partnerApi } from './partner/partner-router';
-import { partnerTokensStayOnPartnerApi } from './partner/partner-access';
 import { adminPartnerRoutes } from './routes/partner-admin.routes';
 import { oauthRoutes } from './routes/oauth.routes';
 import { realtimeRoutes } from './routes/realtime.routes';
+import { presentedApiKey } from './realtime/realtime-auth';
 import { ticketRoutes, transferRoutes } from './routes/ticket.routes';
-import { authenticate } from './http/auth';
+import { authenticate, bearerAuthentication } from './http/auth';
+import { readBody } from './http/request-body';
 import { rejectRawCardData } from './http/card-data-guard';
 import { verifyStrictJson } from './http/strict-json';
+import { fixedHeaders } from './http/fixed-headers';
+import { inOrder } from './http/in-order';
 import { idempotent } from './http/idempotency';
 import { metricsAccess, type Metrics } from './http/metrics';
 import {
   errorHandler,
   guardJsonBody,
+  isJsonBody,
   refuseOptions,
   requestId,
   requireJson,
   routeNotFound,
 } from './http/middleware';
-import { RateLimits, type RateLimitName, type RateLimitStoreFactory } from './http/rate-limits';
+import {
+  QUEUE_STATUS_SPACING_SECONDS,
+  RateLimits,
+  type RateLimitName,
+  type RateLimitStoreFactory,
+} from './http/rate-limits';
 import { checkApiKey } from './http/api-keys';
 import { adminApiKeyRoutes } from './routes/api-key.routes';
 import type { ApiKeyService } from '../application/api-keys/api-key-service';
@@ -112,15 +121,21 @@ export interface HttpDependencies {
 /** The HTTP API: middleware order matters (request id first, errors last). */
 export function buildHttpApp(deps: HttpDependencies): Express {
   const app = express();
+  // Paths are matched exactly as declared, by every router (apiRouter() too): one reading of a path.
+  app.set('case sensitive routing', true);
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
-  // Metrics first, so requests refused by the header checks in requestId are counted too.
-  app.use(deps.metrics.middleware());
-  app.use(requestId);
-  app.use(helmet({ contentSecurityPolicy: false }));
-  app.use(refuseOptions);
+  // Every request's middleware, in this order, as one express layer (in-order.ts: the router's per-layer work was
+  // the reserve path's largest source of garbage). Metrics first, so requests refused by the header checks in
+  // requestId are counted too.
+  const pipeline: RequestHandler[] = [];
+  pipeline.push(deps.metrics.middleware());
+  pipeline.push(requestId);
+  // helmet's headers are the same for every request: written in one step (fixed-headers.ts).
+  pipeline.push(fixedHeaders(helmet({ contentSecurityPolicy: false })));
+  pipeline.push(refuseOptions);
 
   const operations = operationsRoutes({
     health: deps.health,
@@ -129,17 +144,28 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     // Called only once the app is built (below), when every router is mounted.
     document: (): OpenAPIObject => openapi,
   });
+  // The operations endpoints are their own express layer between the two halves of the pipeline, so the app's
+  // route table (which the OpenAPI test walks) shows them.
+  app.use(inOrder(pipeline.splice(0)));
   app.use(operations);
 
-  app.use(requireJson);
-  // UTF-8 only, no bad bytes, no repeated keys (strict-json.ts): checked on the raw bytes, before parsing.
-  app.use(express.json({ limit: deps.bodyLimit, strict: true, verify: verifyStrictJson }));
-  // Form bodies (token requests only: requireJson refuses them elsewhere) pass the same guards as JSON.
-  app.use(express.urlencoded({ extended: false, limit: '10kb' }));
-  app.use(guardJsonBody);
-  app.use(rejectRawCardData);
-  app.use(authenticate(deps.tokens));
-  app.use(partnerTokensStayOnPartnerApi);
+  // What the body middleware refuses is answered by the operation the request reaches (request-body.ts).
+  pipeline.push(
+    readBody([
+      requireJson,
+      // UTF-8 only, no bad bytes, no repeated keys (strict-json.ts): checked on the raw bytes, before parsing.
+      express.json({ limit: deps.bodyLimit, strict: true, verify: verifyStrictJson, type: isJsonBody }),
+      // Form bodies (token requests only: other operations refuse them) pass the same guards as JSON.
+      express.urlencoded({ extended: false, limit: '10kb' }),
+      guardJsonBody,
+    ]),
+  );
+  pipeline.push(rejectRawCardData);
+  // Partner tokens are checked against their client wherever they are presented (revoked: 401); which operations
+  // take them each operation declares (OperationSpec.accepts).
+  const partnerTokens = (access: VerifiedAccess) => deps.partners.checkAccess(access);
+  pipeline.push(authenticate(deps.tokens, partnerTokens));
+  app.use(inOrder(pipeline));
 
   const rateLimits = new RateLimits({
     enabled: deps.rateLimits,
@@ -159,7 +185,8 @@ export function buildHttpApp(deps: HttpDependencies): Express {
 
   const api = apiRouter({ tag: 'operations' });
   // /v1 only: the operations routes stay open, and /oauth is the partners' OAuth alias (client credentials).
-  const apiKeyCheck = checkApiKey(deps.apiKeys, deps.requireApiKey ?? false);
+  // GET /v1/realtime also takes the key as `?api_key=` (what its WebSocket upgrade takes from browsers).
+  const apiKeyCheck = checkApiKey(deps.apiKeys, deps.requireApiKey ?? false, presentedApiKey);
   const apiKeyLimit = rateLimits.apiKey();
   const v1 = apiRouter({
     tag: 'operations',
@@ -198,7 +225,10 @@ export function buildHttpApp(deps: HttpDependencies): Express {
       tokens: deps.tokens,
       challenges: deps.challenges,
       statusLimit: limit('queueStatus'),
+      challengeLimit: limit('queueChallenge'),
+      idempotencyStore: deps.idempotencyStore,
       queueTokenSeconds: deps.queueTokenSeconds,
+      minPollSeconds: deps.rateLimits ? QUEUE_STATUS_SPACING_SECONDS : 0,
     }),
   );
   mount(
@@ -232,7 +262,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   mount(v1, '/audit', auditRoutes(auditDeps));
   mount(v1, '/analytics', analyticsRoutes(auditDeps));
 
-  mount(v1, '/realtime', realtimeRoutes({ tokens: deps.tokens }));
+  mount(v1, '/realtime', realtimeRoutes({ authenticate: bearerAuthentication(deps.tokens, partnerTokens) }));
 
   mount(api, '/v1', v1);
   // The Partner API: the partner router (client check, quota) with each partner feature's routes under it.
@@ -271,5 +301,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   app.use(errorHandler(deps.logger));
   // The operations as mounted are the document's list of operations.
   const openapi = buildOpenApiDocument([...mountedOperations(operations), ...mountedOperations(api)]);
+  if (mountedOperations(operations).some(({ path }) => path.startsWith('/v1/')))
+    throw new Error('operations routes must stay outside /v1 (API calls skip their router)');
   return app;
 }

@@ -20,8 +20,9 @@ const DESCRIPTION =
   'for an optional field (leave it out). Date-times are ISO 8601 with a time zone, dates `YYYY-MM-DD`, money a ' +
   'number with at most two decimals. Client values echoed in `error.details` are cut to 64 characters. Card ' +
   'numbers are refused (400 `RAW_CARD_DATA_REJECTED`) in bodies, query strings, paths and headers alike. ' +
-  'Rate-limited answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; ' +
-  '429 `RATE_LIMIT_EXCEEDED` adds `Retry-After`.';
+  'Rate-limited answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; when several ' +
+  "budgets count a request (an API key's own, the hourly one, the endpoint's), they describe the one with the least " +
+  'remaining; 429 `RATE_LIMIT_EXCEEDED` adds `Retry-After`.';
 
 const TAGS = [
   { name: 'auth', description: 'Accounts and tokens (also at /oauth)' },

@@ -81,7 +81,7 @@ export function applicationModule(
     provide(bind, IDS.apiKeys, [IDS.eventStore, IDS.clock], createApiKeyProcessor);
 
     // ---- read side ------------------------------------------------------------------------------------------
-    // Seat movements, once every read model has them, for realtime (last in the runner's list).
+    // Seat movements and waiting-room events, for realtime once every read model has them (last in the list).
     const appliedForRealtime = new Subject<RecordedEvent>();
     // This process's API-key lookup, fed by the runner like a read model (see api-key-index.ts).
     const apiKeyIndex = new ApiKeyIndex();
@@ -110,13 +110,13 @@ export function applicationModule(
     provide(
       bind,
       IDS.realtimeHub,
-      [IDS.readStore, IDS.clock, IDS.queueService, IDS.queues, IDS.ticketedEvents],
-      (readStore, clock, queue, rooms, events) =>
+      [IDS.readStore, IDS.clock, IDS.queues, IDS.ticketedEvents],
+      (readStore, clock, rooms, events) =>
         new RealtimeHub({
           reads: new RealtimeReads(readStore),
           clock,
           events$: appliedForRealtime,
-          queue: queueFeed({ queue, rooms, events, clock }),
+          queue: queueFeed({ rooms, events, clock }),
           onError: (err, what) => logger.warn({ err }, `${what} failed`),
           options: config.realtime,
         }),
@@ -253,6 +253,7 @@ export function applicationModule(
           catchUp: catchUp(runner),
           // P1's verifier: the solution must be the partner's, current, unexpired and unused (it is spent here).
           captcha: captcha.verify,
+          onError: (err, what) => logger.warn({ err }, `cart expiry: failed ${what}; trying again next run`),
         }),
     );
 
@@ -283,6 +284,7 @@ export function applicationModule(
             namespace: config.busNamespace,
             maxRetries: config.sagaMaxRetries,
             retryDelayMs: config.sagaRetryDelayMs,
+            prefetch: config.sagaPrefetch,
             faults: sagaFaults,
           },
         ),
@@ -301,13 +303,21 @@ export function applicationModule(
     provide(
       bind,
       IDS.watchdog,
-      [IDS.sagas, IDS.orders, IDS.readStore, IDS.clock],
-      (sagas, orders, readStore, clock) =>
-        new OrderWatchdog(sagas, orders, readStore, clock, logger, {
-          afterMs: config.orderWatchdogAfterMs,
-          intervalMs: config.orderWatchdogIntervalMs,
-          maxRedrives: config.orderWatchdogMaxRedrives,
-        }),
+      [IDS.sagas, IDS.orders, IDS.readStore, IDS.clock, IDS.orderService],
+      (sagas, orders, readStore, clock, orderService) =>
+        new OrderWatchdog(
+          sagas,
+          orders,
+          readStore,
+          clock,
+          logger,
+          {
+            afterMs: config.orderWatchdogAfterMs,
+            intervalMs: config.orderWatchdogIntervalMs,
+            maxRedrives: config.orderWatchdogMaxRedrives,
+          },
+          orderService,
+        ),
     );
   });
 }

@@ -1,5 +1,6 @@
 import { catalogProjection } from './catalog.projection';
 import { ordersProjection } from './orders.projection';
+import { paymentAttemptsProjection } from './payment-attempts.projection';
 import type { Projection } from './projection';
 import { reservationsProjection } from './reservations.projection';
 import { createSeatMapProjection } from './seat-map.projection';
@@ -17,6 +18,7 @@ export function allProjections(): Projection[] {
     createSeatMapProjection(),
     reservationsProjection,
     ordersProjection,
+    paymentAttemptsProjection,
     ticketsProjection,
     // After orders and tickets: it reads their documents.
     salesAnalyticsProjection,

@@ -3,18 +3,44 @@ import type {
   CartCheckoutStarted,
   CartCommitted,
   CartCreated,
+  CartCreationFailed,
   CartDeleted,
   CartExpired,
+  CartRequested,
 } from '../domain/cart/events';
 import { PARTNER_CARTS, type PartnerCartDoc } from '../application/partner/cart-view';
 import { fieldSetter, type Data, type Projection } from './projection';
 
 const set = fieldSetter<PartnerCartDoc>(PARTNER_CARTS);
 
-/** Partner carts by id, with where each stands: the expiry job finds the carts whose hold time ran out here. */
+/**
+ * Partner carts by id, with where each stands: the expiry job finds here the carts whose hold time ran out, and
+ * those whose creation never finished (still REQUESTED).
+ */
 export const partnerCartsProjection: Projection = {
   name: 'partner-carts',
   handlers: {
+    async CartRequested(event: Data<CartRequested>, store) {
+      const cart = event.data;
+      await store.collection<PartnerCartDoc>(PARTNER_CARTS).put({
+        _id: cart.cartId,
+        _position: event.position,
+        cart_id: cart.cartId,
+        partner_id: cart.partnerId,
+        event_id: cart.eventId,
+        hold_id: cart.holdId,
+        status: 'REQUESTED',
+        // No hold time yet: CartCreated sets it.
+        expires_at: cart.requestedAt,
+        order_id: null,
+        requested_at: cart.requestedAt,
+        created_at: cart.requestedAt,
+        closed_at: null,
+      });
+    },
+    async CartCreationFailed(event: Data<CartCreationFailed>, store) {
+      await set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
+    },
     async CartCreated(event: Data<CartCreated>, store) {
       const cart = event.data;
       await store.collection<PartnerCartDoc>(PARTNER_CARTS).put({

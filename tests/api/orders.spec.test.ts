@@ -1,3 +1,4 @@
+import { orderIdFor } from '../../src/application/orders/order-service';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import {
   apiSpecification,
@@ -62,7 +63,7 @@ describe('orders: given events, one request, new events or an error', () => {
   });
   afterAll(() => spec?.close());
 
-  it('201 PENDING / AUTHORIZED priced as the hold recorded, plus 9% tax on the price; OrderPlaced', async () => {
+  it('201 PENDING / AUTHORIZED priced as the hold recorded, plus 9% tax on the price; the payment attempt, then OrderPlaced', async () => {
     const s = scene();
     const { response } = await spec
       .given(...s.given)
@@ -85,6 +86,23 @@ describe('orders: given events, one request, new events or an error', () => {
         },
         events: (res) => ({
           [streams.order(res.body.order_id)]: [
+            // Recorded before the gateway is asked: an authorization never exists without the log knowing.
+            {
+              type: 'OrderPaymentAuthorizing',
+              data: {
+                orderId: res.body.order_id,
+                holdId: s.holdId,
+                eventId: s.eventId,
+                userId: s.userId,
+                attempt: 1,
+                amountCents: 37200,
+                currency: 'USD',
+                paymentMethodId: 'pm-1',
+                cardToken: 'tok_visa',
+                idempotencyKey: `authorize:${res.body.order_id}`,
+                requestedAt: NOW,
+              },
+            },
             {
               type: 'OrderPlaced',
               data: {
@@ -118,7 +136,7 @@ describe('orders: given events, one request, new events or an error', () => {
     expect(response.text).not.toContain('tok_visa');
   });
 
-  it('402 PAYMENT_DECLINED releases the hold at once (HoldReleased, order_failed) and records no order', async () => {
+  it('402 PAYMENT_DECLINED records the declined attempt, no order, and releases the hold at once (order_failed)', async () => {
     const s = scene({ cardToken: 'tok_chargeDeclined' });
     await spec
       .given(...s.given)
@@ -127,6 +145,16 @@ describe('orders: given events, one request, new events or an error', () => {
         status: 402,
         error: { code: 'PAYMENT_DECLINED', details: { reason: expect.any(String) } },
         events: {
+          [streams.order(orderIdFor(s.holdId))]: [
+            {
+              type: 'OrderPaymentAuthorizing',
+              data: expect.objectContaining({ attempt: 1, cardToken: 'tok_chargeDeclined' }),
+            },
+            {
+              type: 'OrderPaymentDeclined',
+              data: { orderId: orderIdFor(s.holdId), attempt: 1, reason: 'card_declined', declinedAt: NOW },
+            },
+          ],
           [streams.event(s.eventId)]: [
             {
               type: 'HoldReleased',

@@ -2,6 +2,7 @@ import { checkInvariants } from '../../src/application/audit/invariants';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
+import type { ApiResponse } from '../support/http';
 import { testCard } from '../support/partner';
 import { createPartnerClient } from '../support/partner-client';
 import { pollUntil, reserve } from '../support/purchase';
@@ -216,6 +217,138 @@ describe('partner carts over HTTP', () => {
       details: { missing: ['payment'] },
     });
     expect((await remove(cartId)).status).toBe(204);
+  });
+
+  it('FAQ: every malformed request on the cart path, and every method that is not a cart operation, is that 400', async () => {
+    const cart = await createCart({ section_id: 's2', quantity: 1 });
+    const cartId = cart.body.cart_id as string;
+    const path = `/partners/v1/events/${eventId}/cart`;
+    const json = { 'content-type': 'application/json' };
+    const attempts: Array<[string, Promise<ApiResponse>, string]> = [
+      [
+        'PUT malformed JSON',
+        t.call('PUT', path, { token, rawBody: '{"cart_id": ', headers: json }),
+        'INVALID_JSON',
+      ],
+      [
+        'PUT repeated key',
+        t.call('PUT', path, {
+          token,
+          rawBody: `{"cart_id":"${cartId}","cart_id":"${cartId}"}`,
+          headers: json,
+        }),
+        'INVALID_JSON',
+      ],
+      [
+        'PUT form body',
+        t.call('PUT', path, {
+          token,
+          rawBody: `cart_id=${cartId}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        'POST text body',
+        t.call('POST', path, {
+          token,
+          rawBody: 'two seats please',
+          headers: { 'content-type': 'text/plain' },
+        }),
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
+      [
+        'POST quantity 0',
+        t.call('POST', path, { token, body: { section_id: 's1', quantity: 0 } }),
+        'VALIDATION_ERROR',
+      ],
+      [
+        'POST tier and section',
+        createCart({ tier_id: `${eventId}-t1`, section_id: 's1', quantity: 1 }),
+        'VALIDATION_ERROR',
+      ],
+      [
+        'DELETE cart_id in the body',
+        t.call('DELETE', path, { token, body: { cart_id: cartId } }),
+        'VALIDATION_ERROR',
+      ],
+      ['DELETE no cart_id', t.call('DELETE', path, { token }), 'VALIDATION_ERROR'],
+      ['GET', t.call('GET', path, { token }), 'INVALID_RESERVE_REQUEST'],
+      [
+        'GET with a cart_id',
+        t.call('GET', `${path}?cart_id=${cartId}`, { token }),
+        'INVALID_RESERVE_REQUEST',
+      ],
+      ['PATCH malformed JSON', t.call('PATCH', path, { token, rawBody: '{', headers: json }), 'INVALID_JSON'],
+    ];
+    for (const [what, pending, code] of attempts) {
+      const res = await pending;
+      expect([what, res.status, res.body.error.code, res.body.error.message]).toEqual([
+        what,
+        400,
+        code,
+        INVALID_RESERVE,
+      ]);
+      expect(typeof res.body.error.details.reason).toBe('string');
+    }
+    // HEAD is GET without a body: the same refusal.
+    expect(
+      (await fetch(`${t.baseUrl}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(400);
+    // Elsewhere an undeclared method is still 404 ROUTE_NOT_FOUND, and a body that is not JSON 415 or 400 as ever.
+    const elsewhere = await t.call('PATCH', `/partners/v1/events/${eventId}`, { token });
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+    const shipping = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {
+      token,
+      rawBody: 'shipping_id=ETICKET',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect([shipping.status, shipping.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    // Nothing above touched the cart: it is still open, and deletes.
+    expect((await remove(cartId)).status).toBe(204);
+  });
+
+  it('the document declares X-Force-Polling on every pollable cart call, and one cart_id pattern on every cart route', async () => {
+    interface Parameter {
+      $ref?: string;
+      name?: string;
+      schema?: unknown;
+    }
+    interface Operation {
+      parameters?: Parameter[];
+      responses: Record<string, unknown>;
+      requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> };
+    }
+    const doc = (await t.call('GET', '/openapi.json')).body;
+    const resolve = (p: Parameter): Parameter =>
+      p.$ref ? doc.components.parameters[p.$ref.split('/').pop()!] : p;
+    const polled: string[] = [];
+    const cartIdSchemas = new Set<string>();
+    for (const [template, item] of Object.entries<Record<string, Operation>>(doc.paths)) {
+      if (!template.startsWith('/partners/v1/')) continue;
+      for (const [method, operation] of Object.entries(item)) {
+        const parameters = (operation.parameters ?? []).map(resolve);
+        if (operation.responses['202'] && template !== '/partners/v1/polling/{poll_id}') {
+          polled.push(`${method} ${template}`);
+          const forced = parameters.some((p) => p.name === 'X-Force-Polling');
+          expect([method, template, forced]).toEqual([method, template, true]);
+        }
+        for (const p of parameters) if (p.name === 'cart_id') cartIdSchemas.add(JSON.stringify(p.schema));
+        const body = operation.requestBody?.content?.['application/json']?.schema?.$ref?.split('/').pop();
+        const cartId = body && doc.components.schemas[body].properties?.cart_id;
+        if (cartId) cartIdSchemas.add(JSON.stringify(cartId));
+      }
+    }
+    expect(polled.sort()).toEqual([
+      'delete /partners/v1/events/{event_id}/cart',
+      'post /partners/v1/events/{event_id}/cart',
+      'put /partners/v1/events/{event_id}/cart',
+      'put /partners/v1/events/{event_id}/cart/payment',
+      'put /partners/v1/events/{event_id}/cart/shipping',
+    ]);
+    expect([...cartIdSchemas]).toHaveLength(1);
+    expect(JSON.parse([...cartIdSchemas][0])).toMatchObject({ format: 'uuid' });
   });
 
   it('commit: the order through the consumer path, once; the partner reads it with its barcodes', async () => {

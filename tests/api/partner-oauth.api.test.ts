@@ -113,6 +113,25 @@ describe('partner clients and OAuth', () => {
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('PARTNER_NOT_FOUND');
     });
+
+    it('a partner id that cannot be one (`..%2f..%2fx`) is 400 on every admin route, its value not echoed', async () => {
+      const unsafe = '..%2f..%2fx';
+      for (const [method, path] of [
+        ['GET', `/v1/admin/partners/${unsafe}`],
+        ['DELETE', `/v1/admin/partners/${unsafe}`],
+        ['POST', `/v1/admin/partners/${unsafe}/rotate-secret`],
+        ['POST', `/v1/admin/partners/${unsafe}/rotate-site-key`],
+      ]) {
+        const res = await t.call(method, path, { token: admin });
+        expect([path, res.status, res.body.error.code, res.body.error.details.fields[0].field]).toEqual([
+          path,
+          400,
+          'VALIDATION_ERROR',
+          'path.partner_id',
+        ]);
+        expect(JSON.stringify(res.body)).not.toContain('../');
+      }
+    });
   });
 
   describe('tokens', () => {

@@ -1,5 +1,6 @@
 import { solveChallenge } from 'altcha-lib/v1';
 import jwt from 'jsonwebtoken';
+import { RATE_LIMITS } from '../../src/api/http/rate-limits';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -71,6 +72,14 @@ describe('the waiting room over HTTP', () => {
 
   const status = (queueToken: string) =>
     t.call('GET', `/v1/queue/status?queue_token=${encodeURIComponent(queueToken)}`);
+
+  /** Every answer the idempotency table keeps, as stored. */
+  const storedAnswers = () => {
+    const db = (t.app.store as unknown as { db: import('better-sqlite3').Database }).db;
+    return (db.prepare('SELECT response FROM idempotency_keys').all() as Array<{ response: string }>).map(
+      (row) => row.response,
+    );
+  };
 
   /** Joins and moves the clock until this entry's turn has come: its READY status. */
   const readyTurn = async (eventId: string, token: string, device?: string): Promise<Json> => {
@@ -174,6 +183,77 @@ describe('the waiting room over HTTP', () => {
     expect((await join(eventId, fan.token)).status).toBe(200);
     const again = await join(eventId, fan.token);
     expect([again.status, again.body.error.code]).toEqual([409, 'ALREADY_IN_QUEUE']);
+  });
+
+  it("a lost join answer is not lost for good: the 409 carries the caller's entry and a fresh queue token (red team, issue 10)", async () => {
+    const eventId = await queuedEvent();
+    const fan = member();
+    const lost = await join(eventId, fan.token, { device: 'fan-phone' });
+    expect(lost.status).toBe(200);
+    const lostClaims = jwt.decode(lost.body.queue_token) as Json;
+
+    // The client never saw that answer and joins again (from another tab: the token names the entry's device).
+    const again = await join(eventId, fan.token, { device: 'fan-laptop' });
+    expect([again.status, again.body.error.code]).toEqual([409, 'ALREADY_IN_QUEUE']);
+    const { entry_id: entryId, queue_token: recovered } = again.body.error.details;
+    expect(entryId).toBe(lostClaims.entry_id);
+    expect(recovered).not.toBe(lost.body.queue_token);
+    expect(jwt.decode(recovered)).toMatchObject({
+      sub: fan.userId,
+      kind: 'queue',
+      event_id: eventId,
+      entry_id: entryId,
+      device: lostClaims.device,
+    });
+    // It does what the lost one would have: the status, then leaving.
+    expect((await status(recovered)).body).toMatchObject({ status: 'QUEUED', queue_position: 1 });
+    expect((await t.call('DELETE', '/v1/queue/leave', { token: recovered })).status).toBe(204);
+    expect((await status(lost.body.queue_token)).body.status).toBe('LEFT');
+    // Someone else's join still gets no token of this entry.
+    const other = await join(eventId, member().token);
+    expect(other.status).toBe(200);
+    expect((jwt.decode(other.body.queue_token) as Json).entry_id).not.toBe(entryId);
+  });
+
+  it('a join retried with the same Idempotency-Key is replayed with a fresh token; the table keeps none (red team, issue 10)', async () => {
+    const eventId = await queuedEvent();
+    const fan = member();
+    const altcha = await solve(eventId);
+    const headers = { 'idempotency-key': `join-${fan.userId}` };
+    const first = await join(eventId, fan.token, { altcha, headers });
+    const retry = await join(eventId, fan.token, { altcha, headers });
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const { queue_token: firstToken, ...firstRest } = first.body;
+    const { queue_token: retryToken, ...retryRest } = retry.body;
+    expect(retryRest).toEqual(firstRest);
+    expect(retryToken).not.toBe(firstToken);
+    expect((jwt.decode(retryToken) as Json).entry_id).toBe((jwt.decode(firstToken) as Json).entry_id);
+    expect((await status(retryToken)).body.status).toBe('QUEUED');
+    expect(retry.headers.get('x-log-position')).toBe(first.headers.get('x-log-position'));
+
+    // A 409 with a token is replayed the same way; another body under that key is refused.
+    const rejoinHeaders = { 'idempotency-key': `rejoin-${fan.userId}` };
+    const rejoin = await solve(eventId);
+    const conflict = await join(eventId, fan.token, { altcha: rejoin, headers: rejoinHeaders });
+    const conflictRetry = await join(eventId, fan.token, { altcha: rejoin, headers: rejoinHeaders });
+    for (const res of [conflict, conflictRetry])
+      expect([res.status, res.body.error.code, res.body.error.details.entry_id]).toEqual([
+        409,
+        'ALREADY_IN_QUEUE',
+        (jwt.decode(firstToken) as Json).entry_id,
+      ]);
+    expect(conflictRetry.headers.get('idempotent-replayed')).toBe('true');
+    const conflictTokens = [conflict, conflictRetry].map((res) => res.body.error.details.queue_token);
+    expect(conflictTokens[1]).not.toBe(conflictTokens[0]);
+    expect((await status(conflictTokens[1])).body.status).toBe('QUEUED');
+    const reused = await join(eventId, fan.token, { altcha: await solve(eventId), headers: rejoinHeaders });
+    expect([reused.status, reused.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+
+    const kept = storedAnswers().join('\n');
+    expect(kept).toContain('ALREADY_IN_QUEUE');
+    for (const token of [firstToken, retryToken, ...conflictTokens]) expect(kept).not.toContain(token);
   });
 
   it('503 QUEUE_FULL with Retry-After when the room holds its capacity', async () => {
@@ -457,5 +537,45 @@ describe('the waiting room with its job and rate limit running', () => {
     // Counted per entry: the other entry polls on its own budget, a bad token is 401 and not counted.
     expect((await poll(second.body.queue_token)).status).toBe(200);
     expect((await poll('garbage')).status).toBe(401);
+  });
+});
+
+describe('the advised polling interval with rate limits on (red team, issue 10)', () => {
+  let t: TestApp;
+  let admin: string;
+  const clock = new ManualClock(START);
+  /** The spacing the status limit allows for ever: 60 s / 2 = 30 s. */
+  const { limit, windowMs } = RATE_LIMITS.queueStatus;
+  const spacing = windowMs / limit / 1000;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock, env: { QUEUE_ADMISSION_MS: '3600000', RATE_LIMITS: 'on' } });
+    admin = await t.adminToken();
+  });
+  afterAll(() => t.close());
+
+  it('is never shorter than the status limit allows, and still grows with the distance to the front', async () => {
+    const { eventId } = await createEvent(t.call, admin, {
+      queue: { enabled: true, admission_per_minute: 1, challenge_max_number: 0 },
+    });
+    const joined: Json[] = [];
+    for (let i = 1; i <= 8; i += 1) {
+      const res = await t.call('POST', '/v1/queue/join', {
+        token: t.mintToken(`patient-fan-${i}`),
+        body: { event_id: eventId, device_fingerprint: `patient-device-${i}` },
+      });
+      expect([res.status, res.body.queue_position]).toEqual([200, i]);
+      joined.push(res.body);
+    }
+    const advised = joined.map((body) => body.poll_interval_seconds as number);
+    // One a minute: the front is due in a minute (6 s without the limit), the eighth in eight (48 s).
+    expect(advised).toEqual([30, 30, 30, 30, 30, 36, 42, 48]);
+    expect(Math.min(...advised)).toBeGreaterThanOrEqual(spacing);
+    const polled = await t.call(
+      'GET',
+      `/v1/queue/status?queue_token=${encodeURIComponent(joined[0].queue_token)}`,
+    );
+    expect([polled.status, polled.body.poll_interval_seconds]).toEqual([200, spacing]);
+    expect(polled.headers.get('x-ratelimit-limit')).toBe(String(limit));
   });
 });

@@ -115,6 +115,56 @@ describe('rate limits per class (in memory)', () => {
     expect(res.headers.get('x-ratelimit-limit')).toBe('50');
     expect(res.headers.get('x-ratelimit-remaining')).toBe('49');
   });
+
+  // Red team, issue 10: the headers showed the last limiter to run (the class) while a tighter one refused.
+  it("an API key's own budget below the class limit is what the headers count down, up to its refusal", async () => {
+    const created = await t.call('POST', '/v1/admin/api-keys', {
+      token: t.mintToken('key-admin', 'admin'),
+      body: { name: 'Tight app', rate_limit_per_hour: 3 },
+    });
+    expect(created.status).toBe(201);
+    const headers = { 'x-api-key': created.body.api_key };
+    // Signed in, so three budgets count each call: the key's 3 an hour, search's 100 a minute, the user's 1,000.
+    const token = t.mintToken('key-app-user');
+    const answers = await repeat(4, () => t.call('GET', '/v1/events/search?query=key', { headers, token }));
+    const shown = (r: ApiResponse) => [
+      r.status,
+      r.headers.get('x-ratelimit-limit'),
+      r.headers.get('x-ratelimit-remaining'),
+    ];
+    expect(answers.map(shown)).toEqual([
+      [200, '3', '2'],
+      [200, '3', '1'],
+      [200, '3', '0'],
+      [429, '3', '0'],
+    ]);
+    // The key's window is an hour: its Reset is about an hour away, and so is the Retry-After of its refusal.
+    const nowSeconds = Date.now() / 1000;
+    expect(Number(answers[2].headers.get('x-ratelimit-reset'))).toBeGreaterThan(nowSeconds + 3000);
+    expect(Number(answers[3].headers.get('retry-after'))).toBeGreaterThan(3000);
+    expect(answers[3].body.error.details).toEqual({ limit: 3 });
+  });
+
+  it('the hourly budget, once tighter than the class, is what the headers show', async () => {
+    const token = t.mintToken('nearly-spent-fan');
+    const spend = RATE_LIMITS.authenticated.limit - 3;
+    for (let i = 0; i < spend; i += 1)
+      expect((await t.call('GET', '/v1/auth/info', { token })).status).toBe(200);
+    const answers = await repeat(4, () => t.call('GET', `/v1/events/${eventId}/seats`, { token }));
+    expect(
+      answers.map((r) => [
+        r.status,
+        r.headers.get('x-ratelimit-limit'),
+        r.headers.get('x-ratelimit-remaining'),
+      ]),
+    ).toEqual([
+      [200, '1000', '2'],
+      [200, '1000', '1'],
+      [200, '1000', '0'],
+      [429, '1000', '0'],
+    ]);
+    expect(answers[3].body.error.details).toEqual({ limit: 1000 });
+  });
 });
 
 /**

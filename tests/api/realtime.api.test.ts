@@ -188,6 +188,35 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
     });
   });
 
+  it('reservation_expiring: a connection the owner opens after the notice went out gets its own (red team, issue 10)', async () => {
+    const { eventId } = await createEvent(t.call, admin);
+    const owner = t.mintToken('two-tabs');
+    const first = await open(owner);
+    const held = await reserve(owner, eventId, ['s1:A:1', 's1:A:2']);
+    expect(held.status).toBe(201);
+    await t.app.runner.waitFor(Number(held.headers.get('x-log-position')), 5000);
+    const expiresAt = Date.parse(held.body.expires_at);
+    clock.set(new Date(expiresAt - 60_000));
+    expect(t.app.realtime.tick()).toBe(1);
+    await first.next((f) => f.type === 'reservation_expiring');
+
+    // A second tab inside the 60 s: told on connecting, 20 s before the expiry; the first tab is not told again.
+    clock.set(new Date(expiresAt - 20_000));
+    const second = await open(owner);
+    expect(await second.next((f) => f.type === 'reservation_expiring')).toEqual({
+      type: 'reservation_expiring',
+      reservation_id: held.body.reservation_id,
+      expires_in_seconds: 20,
+    });
+    expect(t.app.realtime.tick()).toBe(0);
+    for (const client of [first, second]) {
+      client.send({ type: 'subscribe', event_id: eventId });
+      await client.next((f) => f.type === 'subscribed');
+    }
+    const notices = (c: RealtimeClient) => c.frames.filter((f) => f.type === 'reservation_expiring');
+    expect([notices(first).length, notices(second).length]).toEqual([1, 1]);
+  });
+
   it('bad frames get an error frame and the connection stays usable; a frame over the hard limit closes only that connection', async () => {
     const { eventId } = await createEvent(t.call, admin);
     const client = await open(t.mintToken('sloppy-client'));

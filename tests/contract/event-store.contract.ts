@@ -490,6 +490,40 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         }
         expect(received.map((e) => e.id)).toEqual([next.id]);
       });
+      test('eventTypes: only those types, in position order, across more than one page, then live ones', async () => {
+        const start = await store.headPosition();
+        const stream = streamName('sub-types');
+        // Mostly other types, more than one 2000-event page of them, so the filter has pages to skip.
+        const historical: EventToAppend[] = [];
+        for (let i = 0; i < 2_600; i++)
+          historical.push(event(i % 13 === 0 ? 'Wanted' : i % 7 === 0 ? 'Also' : 'Other'));
+        for (let i = 0; i < historical.length; i += 200)
+          await store.append(stream, historical.slice(i, i + 200));
+        const wanted = new Set(['Wanted', 'Also']);
+        const live = [event('Other'), event('Also'), event('Other'), event('Wanted')];
+        const received: RecordedEvent[] = [];
+        const collector = collect(
+          store.subscribeToAll({ fromPosition: start, eventTypes: [...wanted] }),
+          (e) => {
+            if (e.streamName !== stream) return false;
+            received.push(e);
+            return e.id === live[3].id;
+          },
+        );
+        try {
+          const before = historical.filter((e) => wanted.has(e.type)).length;
+          await waitUntil(() => received.length >= before);
+          await store.append(stream, live);
+          await collector.done;
+          await sleep(150);
+        } finally {
+          collector.stop();
+        }
+        const expected = [...historical, ...live].filter((e) => wanted.has(e.type));
+        expect(received.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+        assertStrictlyIncreasing(received.map((e) => e.position));
+        expect(received.every((e) => wanted.has(e.type))).toBe(true);
+      });
     });
 
     describe('durability', () => {

@@ -135,7 +135,9 @@ describe('order watchdog', () => {
       (r) => r.body?.status === 'FAILED' && r.body.payment_status === 'REFUNDED',
     );
     expect(done.body.failure_reason).toBe('watchdog_timeout');
-    const log = await t.app.store.readStream(`order-${orderId}`);
+    // The payment attempt first (recorded before the gateway was asked), then the order it became.
+    const [attempt, ...log] = await t.app.store.readStream(`order-${orderId}`);
+    expect(attempt.type).toBe('OrderPaymentAuthorizing');
     expect(log.map((e) => e.type)).toEqual([
       'OrderPlaced',
       'PaymentCaptured',

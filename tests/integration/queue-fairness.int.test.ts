@@ -81,6 +81,22 @@ async function roomLog(app: Application, eventId: string): Promise<QueueEvent[]>
   return recorded.map((e) => ({ type: e.type, data: e.data }) as QueueEvent);
 }
 
+/**
+ * The auditor's draw: the entries that joined before QueueOpened and did not leave before it, in log order, drawn
+ * with the recorded seed by the published function (src/domain/queue/draw.ts). It must cover `drawn` entries.
+ */
+function drawnOrder(log: QueueEvent[]): string[] {
+  const openedIndex = log.findIndex((e) => e.type === 'QueueOpened');
+  const opening = log[openedIndex] as Extract<QueueEvent, { type: 'QueueOpened' }>;
+  const waiting: string[] = [];
+  for (const event of log.slice(0, openedIndex)) {
+    if (event.type === 'QueueJoined') waiting.push(event.data.entryId);
+    if (event.type === 'QueueLeft') waiting.splice(waiting.indexOf(event.data.entryId), 1);
+  }
+  expect(waiting).toHaveLength(opening.data.drawn);
+  return drawPreQueueOrder(waiting, opening.data.seed);
+}
+
 /** An independent recomputation of every entry's status and position from the log (O(n), no shared code). */
 function recompute(log: QueueEvent[]) {
   const status = new Map<string, string>();
@@ -95,11 +111,13 @@ function recompute(log: QueueEvent[]) {
         status.set(event.data.entryId, openedAt === undefined ? 'PRE_QUEUE' : 'QUEUED');
         if (openedAt !== undefined) line.push(event.data.entryId);
         break;
-      case 'QueueOpened':
+      case 'QueueOpened': {
         openedAt = Date.parse(event.data.openedAt);
-        for (const id of event.data.order) status.set(id, 'QUEUED');
-        line.push(...event.data.order);
+        const order = drawnOrder(log);
+        for (const id of order) status.set(id, 'QUEUED');
+        line.push(...order);
         break;
+      }
       case 'QueueAdmitted':
         for (const { entryId } of event.data.entries) status.set(entryId, 'READY');
         admitted += event.data.entries.length;
@@ -129,13 +147,11 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
   let dataDir: string;
   let app: Application;
   const entries = new Map<string, QueueEntryView>(); // by user
-  const changed: string[] = [];
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'queue-fairness-'));
     const config = loadConfig({ DATA_DIR: dataDir, RATE_LIMITS: 'off', LOG_LEVEL: 'silent' });
     app = await createApplication(config, createLogger('silent'), { clock });
-    app.queue.changes$.subscribe((id) => changed.push(id));
     await createQueuedEvent(
       app,
       { capacity: CAPACITY, accessSeconds: ACCESS_SECONDS, maxEntriesPerDevice: 3, challengeMaxNumber: 0 },
@@ -194,7 +210,6 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
     // An hour before the opening, with 10,000 ahead on average half of them: 60 + ceil(5000 / 600) minutes.
     expect(view.estimatedWaitMinutes).toBe(60 + 9);
     expect(view.pollIntervalSeconds).toBe(60);
-    expect(changed).toContain(eventId);
   });
 
   it('refuses a second live entry, a reused challenge and a fourth entry on one device', async () => {
@@ -217,11 +232,17 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
 
     const log = await roomLog(app, eventId);
     const draw = opened(log);
-    expect(draw.data.openedAt).toBe(OPENS);
-    expect(draw.data.order).toHaveLength(PRE_QUEUE);
-    // The auditor's check: the recorded order is the draw of the pre-queue's join order with the recorded seed.
-    expect(draw.data.order).toEqual(drawPreQueueOrder(preQueueInJoinOrder(log), draw.data.seed));
-    expect(draw.data.order).not.toEqual(preQueueInJoinOrder(log)); // a shuffle, not the join order
+    expect(draw.data).toEqual({ eventId, seed: draw.data.seed, openedAt: OPENS, drawn: PRE_QUEUE });
+    // Stored as v2: the seed and a count, a few dozen bytes however long the pre-queue (v1 listed every id).
+    const stored = (await app.store.readStream(queueStream(eventId))).find((e) => e.type === 'QueueOpened')!;
+    expect(stored.metadata.schemaVersion).toBe(2);
+    expect(JSON.stringify(stored.data).length).toBeLessThan(200);
+    // The auditor's check: the line is the draw of the pre-queue's join order with the recorded seed. Every
+    // position the service answers below must follow this recomputation.
+    const order = drawnOrder(log);
+    expect(order).toHaveLength(PRE_QUEUE);
+    expect(order).not.toEqual(preQueueInJoinOrder(log)); // a shuffle, not the join order
+    expect([...order].sort()).toEqual([...preQueueInJoinOrder(log)].sort());
 
     // Later joins, in the order the log recorded them, follow the drawn pre-queue one by one.
     const laterInLogOrder = log
@@ -236,7 +257,7 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
       expect(byEntry.get(entryId)!.status).toBe('QUEUED');
     }
     for (const i of [0, 1, 2, 4999, 9999]) {
-      const view = await app.queue.status(eventId, draw.data.order[i]);
+      const view = await app.queue.status(eventId, order[i]);
       expect(view.position).toBe(i + 1);
       expect(view.estimatedWaitMinutes).toBe(Math.ceil((i + 1) / RATE));
       expect(view.pollIntervalSeconds).toBe(
@@ -257,8 +278,8 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
     const admittedEvents = log.filter((e) => e.type === 'QueueAdmitted');
     expect(admittedEvents).toHaveLength(1); // one batch, not one event per entry
     const admittedIds = admittedEvents.flatMap((e) => (e.type === 'QueueAdmitted' ? e.data.entries : []));
-    expect(admittedIds.map((a) => a.entryId)).toEqual(opened(log).data.order.slice(0, 300));
-    const first = await app.queue.status(eventId, opened(log).data.order[0]);
+    expect(admittedIds.map((a) => a.entryId)).toEqual(drawnOrder(log).slice(0, 300));
+    const first = await app.queue.status(eventId, drawnOrder(log)[0]);
     expect(first).toMatchObject({
       status: 'READY',
       position: 0,
@@ -266,7 +287,7 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
       pollIntervalSeconds: 5,
     });
     expect(first.accessExpiresAt).toEqual(new Date('2026-06-01T13:01:30.000Z'));
-    expect((await app.queue.status(eventId, opened(log).data.order[300])).position).toBe(1);
+    expect((await app.queue.status(eventId, drawnOrder(log)[300])).position).toBe(1);
   });
 
   it('positions of waiting users only go down as the clock moves (polls alone admit what is due)', async () => {
@@ -289,7 +310,7 @@ describe('the waiting room: 10,000 join before the opening and 1,000 after (SQLi
 
   it('leaving frees the place (those behind move up); rejoining goes to the back', async () => {
     const log = await roomLog(app, eventId);
-    const order = opened(log).data.order;
+    const order = drawnOrder(log);
     const leaver = order[5000];
     const behind = order[5001];
     const userOf = (entryId: string) => [...entries.entries()].find(([, v]) => v.entryId === entryId)![0];

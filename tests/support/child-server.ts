@@ -32,7 +32,9 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  // TEST_SERVER_DIST: another build's output (its own tsc --outDir), when dist/ is being rebuilt by someone else.
+  const dist = process.env.TEST_SERVER_DIST ?? path.join(ROOT, 'dist');
+  const child = spawn(process.execPath, [path.join(dist, 'src', 'main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -52,15 +52,20 @@ export function realtimeUrl(baseUrl: string, token?: string, path = '/v1/realtim
   return url.toString();
 }
 
-/** Opens a connection and resolves once it is open; rejects with the answer if the upgrade is refused. */
+/**
+ * Opens a connection and resolves once it is open; rejects with the answer if the upgrade is refused. `query`: more
+ * query parameters besides the token (`api_key`).
+ */
 export async function openRealtime(
   baseUrl: string,
   doc: OpenAPIObject,
   token: string,
-  options: ClientOptions = {},
+  { query, ...options }: ClientOptions & { query?: Record<string, string> } = {},
 ): Promise<RealtimeClient> {
   const validators = messageValidators(doc);
-  const ws = new WebSocket(realtimeUrl(baseUrl, token), options);
+  const url = new URL(realtimeUrl(baseUrl, token));
+  for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
+  const ws = new WebSocket(url.toString(), options);
   const frames: any[] = [];
   const problems: string[] = [];
   let cursor = 0;
@@ -133,8 +138,11 @@ export async function openRealtime(
 }
 
 /** The HTTP answer to an upgrade the server refuses: status, headers and parsed body. */
-export async function refusedUpgrade(url: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const ws = new WebSocket(url);
+export async function refusedUpgrade(
+  url: string,
+  options: ClientOptions = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const ws = new WebSocket(url, options);
   return new Promise((resolve, reject) => {
     ws.once('open', () => {
       ws.terminate();

@@ -254,6 +254,19 @@ describe('HoldBestAvailable: refusals (FAQ "Event Reserve")', () => {
       .thenThrows('NOT_ENOUGH_INVENTORY', { available: 3, requested: 4 });
   });
 
+  test('the message counts in words a buyer can be shown: "1 seat is", "3 seats are"', () => {
+    const one = event
+      .given([...onSale(), liveHold('fan', 'fan-1', ['s2:A:1', 's2:A:2', 's2:A:3'])], ctx())
+      .when(best({ sectionId: 's2' }, 2))
+      .thenThrows('NOT_ENOUGH_INVENTORY', { available: 1, requested: 2 });
+    expect(one.message).toBe('Only 1 seat is available; 2 were requested');
+    const three = event
+      .given([...onSale(), liveHold('fan', 'fan-1', ['s2:A:1'])], ctx())
+      .when(best({ sectionId: 's2' }, 4))
+      .thenThrows('NOT_ENOUGH_INVENTORY');
+    expect(three.message).toBe('Only 3 seats are available; 4 were requested');
+  });
+
   test('before the sale opens: SALE_NOT_OPEN with the opening time', () => {
     event
       .given(onSale(), ctx(shift(PRESALE, -1)))

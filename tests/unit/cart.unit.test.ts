@@ -313,3 +313,68 @@ describe('delete and expiry', () => {
     expect(cart.given([created, expired()]).state().status).toBe('EXPIRED');
   });
 });
+
+describe('the intent first: RequestCart before the hold, CreateCart after it', () => {
+  const request = {
+    type: 'RequestCart',
+    cartId: 'c1',
+    partnerId: 'partner-a',
+    eventId: 'e1',
+    holdId: 'h1',
+  } as const;
+  const requested: CartEvent = {
+    type: 'CartRequested',
+    data: { cartId: 'c1', partnerId: 'partner-a', eventId: 'e1', holdId: 'h1', requestedAt: NOW },
+  };
+  const creationFailed = (reason = 'CREATION_INTERRUPTED'): CartEvent => ({
+    type: 'CartCreationFailed',
+    data: { cartId: 'c1', partnerId: 'partner-a', eventId: 'e1', holdId: 'h1', reason, failedAt: NOW },
+  });
+  const deletedEarly: CartEvent = {
+    type: 'CartDeleted',
+    data: { cartId: 'c1', partnerId: 'partner-a', eventId: 'e1', holdId: 'h1', deletedAt: NOW },
+  };
+  const fail = { type: 'FailCartCreation', reason: 'CREATION_INTERRUPTED' } as const;
+  const remove = { type: 'DeleteCart', partnerId: 'partner-a' } as const;
+
+  test('records the request naming its hold; once, and no second hold under the same id', () => {
+    cart.given([], at()).when(request).then([requested]);
+    cart.given([requested], at()).when(request).thenNothing();
+    cart
+      .given([requested], at())
+      .when({ ...request, holdId: 'h2' })
+      .thenThrows('CART_EXISTS');
+    expect(cart.given([requested]).state().status).toBe('REQUESTED');
+  });
+  test('the creation of the requested hold records the cart; another hold is refused', () => {
+    cart.given([requested], at()).when(create).then([created]);
+    cart
+      .given([requested], at())
+      .when({ ...create, holdId: 'h2' })
+      .thenThrows('CART_EXISTS');
+    expect(cart.given([requested, created]).state().status).toBe('OPEN');
+  });
+  test('a creation cut short: nothing to pay or commit yet; the partner may delete it, the job fails it', () => {
+    cart.given([requested], at()).when(payment).thenThrows('CART_NOT_CREATED', { cart_id: 'c1' });
+    cart.given([requested], at()).when(begin()).thenThrows('CART_NOT_CREATED');
+    cart
+      .given([requested], at())
+      .when({ ...remove, partnerId: 'partner-b' })
+      .thenThrows('CART_NOT_FOUND');
+    cart.given([requested], at()).when(remove).then([deletedEarly]);
+    cart.given([requested], at()).when(fail).then([creationFailed()]);
+    cart.given([requested], at(AFTER)).when({ type: 'ExpireCart' }).thenNothing();
+  });
+  test('given up before it was created: the creation is refused (it releases its hold), deletes change nothing', () => {
+    cart.given([requested, creationFailed()], at()).when(create).thenThrows('CART_CREATION_FAILED');
+    cart.given([requested, deletedEarly], at()).when(create).thenThrows('CART_DELETED');
+    cart.given([requested, creationFailed()], at()).when(remove).thenNothing();
+    cart.given([requested, deletedEarly], at()).when(remove).thenNothing();
+    cart.given([requested, deletedEarly], at()).when(fail).thenNothing();
+    cart.given([requested, creationFailed()], at()).when(payment).thenThrows('CART_CREATION_FAILED');
+    expect(cart.given([requested, creationFailed()]).state().status).toBe('FAILED');
+  });
+  test('a cart that was created after all is not failed by the job', () => {
+    cart.given([requested, created], at()).when(fail).thenNothing();
+  });
+});

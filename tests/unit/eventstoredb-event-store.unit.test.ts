@@ -262,6 +262,23 @@ describe('EventStoreDB subscription (client calls replaced)', () => {
     expect((await all).map((e) => e.position)).toEqual([11, 12, 13, 15]);
   });
 
+  test('eventTypes: only those types are delivered, and a resubscription starts after the skipped ones too', async () => {
+    const all = firstValueFrom(
+      store.subscribeToAll({ eventTypes: ['OrderPlaced'] }).pipe(take(2), toArray()),
+    );
+    opened[0].sub.emit('data', resolved(1, { type: 'SeatsHeld' }));
+    opened[0].sub.emit('data', resolved(2, { type: 'OrderPlaced' }));
+    opened[0].sub.emit('data', resolved(3, { type: 'SeatsHeld' }));
+    opened[0].sub.emit('error', new UnavailableError());
+    await waitFor(() => opened.length === 2);
+    expect(opened[1].options?.fromPosition).toEqual({ commit: 3n, prepare: 3n });
+    opened[1].sub.emit('data', resolved(4, { type: 'OrderPlaced' }));
+    expect((await all).map((e) => [e.position, e.type])).toEqual([
+      [2, 'OrderPlaced'],
+      [4, 'OrderPlaced'],
+    ]);
+  });
+
   test('a final error (access denied) ends the Observable instead of retrying', async () => {
     const ended = firstValueFrom(store.subscribeToAll()).catch((error: unknown) => error);
     opened[0].sub.emit('error', new AccessDeniedError());

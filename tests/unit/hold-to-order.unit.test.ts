@@ -257,8 +257,25 @@ describe('tax is a domain rule', () => {
       authorizationId: 'a',
       deliveryMethod: 'MOBILE',
       billingAddress: null,
+      paymentAttempt: 1,
     };
-    const order = spec(orderDecider).given([], { now: new Date(NOW) });
+    const authorizing = {
+      type: 'OrderPaymentAuthorizing' as const,
+      data: {
+        orderId: 'o1',
+        holdId: 'h1',
+        eventId: 'e1',
+        userId: 'fan',
+        attempt: 1,
+        amountCents: 12400,
+        currency: 'USD',
+        paymentMethodId: 'pm',
+        cardToken: 'tok_visa',
+        idempotencyKey: 'authorize:o1',
+        requestedAt: NOW,
+      },
+    };
+    const order = spec(orderDecider).given([authorizing], { now: new Date(NOW) });
     expect(order.when(place).events()).toHaveLength(1);
     order.when({ ...place, taxesCents: 0, totalCents: 11500 }).thenThrows('VALIDATION_ERROR');
     order.when({ ...place, totalCents: 12401 }).thenThrows('VALIDATION_ERROR');

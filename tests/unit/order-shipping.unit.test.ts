@@ -1,7 +1,7 @@
 import { orderDecider } from '../../src/domain/order/order';
 import { orderTotals } from '../../src/domain/order/pricing';
 import { spec } from '../support/given-when-then';
-import { at, ctx, place, placed } from './fixtures/order';
+import { at, attempt, authorizing, ctx, place, placed } from './fixtures/order';
 
 /** A partner cart's order carries its shipping in the total (untaxed); consumer orders have none. */
 const order = spec(orderDecider);
@@ -19,7 +19,7 @@ describe('PlaceOrder with shipping (partner carts)', () => {
 
   test('an order with shipping is placed with it in its total', () => {
     order
-      .given([], ctx)
+      .given([{ type: 'OrderPaymentAuthorizing', data: { ...attempt, amountCents: 14900 } }], ctx)
       .when({ ...place, shippingCents: 2500, totalCents: 14900 })
       .then([
         { type: 'OrderPlaced', data: { ...placed, shippingCents: 2500, totalCents: 14900, placedAt: at } },
@@ -28,7 +28,7 @@ describe('PlaceOrder with shipping (partner carts)', () => {
 
   test('a total that leaves the shipping out is refused', () => {
     order
-      .given([], ctx)
+      .given([authorizing], ctx)
       .when({ ...place, shippingCents: 2500 })
       .thenThrows('VALIDATION_ERROR', { totalCents: 14900 });
   });

@@ -10,6 +10,7 @@ import {
   ctx,
   placed,
   place,
+  authorizing,
   orderPlaced,
   captured,
   confirmed,
@@ -22,8 +23,8 @@ import {
 describe('order decider', () => {
   const order = spec(orderDecider);
 
-  it('PlaceOrder records OrderPlaced (PENDING, AUTHORIZED)', () => {
-    order.given([], ctx).when(place).then([orderPlaced]);
+  it('PlaceOrder records OrderPlaced (PENDING, AUTHORIZED) with the payment attempt authorizing', () => {
+    order.given([authorizing], ctx).when(place).then([orderPlaced]);
     expect(order.given([orderPlaced]).state()).toMatchObject({
       status: 'PENDING',
       paymentStatus: 'AUTHORIZED',

@@ -108,10 +108,15 @@ describe('PartnerPaymentService: decrypt, check, tokenize, hand the cart the tok
     await pay(await request({ number: '4111111111111111' }));
     await pay(await request({ number: '4000000000000002' }));
     await pay(await request({ number: '5555555555554444', cvv: '1234' }));
+    // Both of Stripe's American Express test numbers, with their four-digit codes (issue 11: the first was refused).
+    await pay(await request({ number: '378282246310005', cvv: '1234' }));
+    await pay(await request({ number: '371449635398431', cvv: '1234' }));
     expect(given.map((g) => [g.cardToken, g.brand, g.last4])).toEqual([
       ['tok_visa_1111', 'Visa', '1111'],
       ['tok_chargeDeclined', 'Visa', '0002'], // tokenizes fine, declined when the order charges it
       ['tok_mastercard', 'Mastercard', '4444'],
+      ['tok_amex_0005', 'American Express', '0005'],
+      ['tok_amex', 'American Express', '8431'],
     ]);
     // A Luhn-valid number that is no test card: the test processor refuses it (a real one would vault it).
     expect((await refusal(request({ number: '4012888888881881' }))).code).toBe('PAYMENT_DECLINED');

@@ -55,12 +55,25 @@ describe('JoinQueue before the opening: the pre-queue', () => {
 describe('the opening and the draw', () => {
   const pre = ['a', 'b', 'c', 'd', 'e'].map((id, i) => joined(id, `2026-06-01T12:0${i}:00.000Z`));
 
-  test('the first command at or after opensAt records QueueOpened with the seed and the drawn order', () => {
-    const order = drawPreQueueOrder(['a', 'b', 'c', 'd', 'e'], SEED);
-    queue
+  test('the first command at or after opensAt records QueueOpened with the seed and the count it draws; evolve lines them up in the drawn order', () => {
+    const events = queue
       .given(pre, ctx())
       .when(admitDue(OPENS))
-      .then([opened(order, OPENS)]);
+      .then([opened(5, OPENS)]);
+    const order = drawPreQueueOrder(['a', 'b', 'c', 'd', 'e'], SEED);
+    expect(order).not.toEqual(['a', 'b', 'c', 'd', 'e']); // a shuffle, so the test can tell
+    const state = fold([...pre, ...events]);
+    expect(state.line).toEqual(order);
+    order.forEach((id, i) => expect(positionOf(state, id)).toBe(i + 1));
+    expect(state.preQueue).toEqual([]);
+    expect(waitingCount(state)).toBe(5);
+  });
+
+  test('QueueOpened stays small however many wait: the seed and a count, never the entry ids', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => joined(`entry-${i}`, BEFORE));
+    const [event] = queueDecider.decide(admitDue(OPENS), fold(many), ctx({ capacity: 10_000 }));
+    expect(event).toEqual(opened(10_000, OPENS));
+    expect(JSON.stringify(event.data).length).toBeLessThan(200);
   });
 
   test('a join after opensAt opens first (its seed draws), then joins behind the drawn pre-queue', () => {
@@ -68,7 +81,7 @@ describe('the opening and the draw', () => {
     const events = queue
       .given(pre, ctx())
       .when(join('z', t(5), { seed: 7 }))
-      .then([opened(order, t(5), 7), joined('z', t(5))]);
+      .then([opened(5, t(5), 7), joined('z', t(5))]);
     const state = fold([...pre, ...events]);
     order.forEach((id, i) => expect(positionOf(state, id)).toBe(i + 1));
     expect(positionOf(state, 'z')).toBe(6);
@@ -76,28 +89,56 @@ describe('the opening and the draw', () => {
   });
 
   test('a leave after opensAt opens the queue too, then leaves', () => {
-    const order = drawPreQueueOrder(['a', 'b', 'c', 'd', 'e'], SEED);
-    queue
+    const events = queue
       .given(pre, ctx())
       .when(leave('c', t(1)))
-      .then([opened(order, t(1)), left('c', t(1))]);
+      .then([opened(5, t(1)), left('c', t(1))]);
+    const state = fold([...pre, ...events]);
+    expect(state.line).toEqual(drawPreQueueOrder(['a', 'b', 'c', 'd', 'e'], SEED));
+    expect(state.entries.get('c')!.status).toBe('LEFT');
   });
 
   test('pre-queue entries that left before the opening are not drawn', () => {
-    const order = drawPreQueueOrder(['a', 'c', 'd', 'e'], SEED);
-    queue
-      .given([...pre, left('b', '2026-06-01T12:30:00.000Z')], ctx())
+    const history = [...pre, left('b', '2026-06-01T12:30:00.000Z')];
+    const events = queue
+      .given(history, ctx())
       .when(admitDue(OPENS))
-      .then([opened(order, OPENS)]);
+      .then([opened(4, OPENS)]);
+    expect(fold([...history, ...events]).line).toEqual(drawPreQueueOrder(['a', 'c', 'd', 'e'], SEED));
   });
 
-  test('an empty pre-queue opens with an empty order; later joins are FIFO', () => {
+  test('a QueueOpened whose count is not the waiting pre-queue is refused by evolve (the log does not hold its draw)', () => {
+    expect(() => fold([...pre, opened(4)])).toThrow(/draws 4 pre-queue entries, but 5 are waiting/);
+    expect(() => fold([...pre, left('b', BEFORE), opened(5)])).toThrow(/draws 5 .* but 4/);
+  });
+
+  test('a snapshot taken before the opening keeps the join order: the draw after it is the same', () => {
+    const history = [...pre, left('c', '2026-06-01T12:30:00.000Z')];
+    const restored = queueSnapshots.fromSnapshot(
+      JSON.parse(JSON.stringify(queueSnapshots.toSnapshot(fold(history)))),
+    );
+    const openedEvents = queueDecider.decide(admitDue(OPENS), restored, ctx());
+    expect(openedEvents).toEqual([opened(4, OPENS)]);
+    const fromSnapshot = openedEvents.reduce(queueDecider.evolve, restored);
+    const fromLog = fold([...history, ...openedEvents]);
+    expect(fromSnapshot.line).toEqual(fromLog.line);
+    expect(fromSnapshot.line).toEqual(drawPreQueueOrder(['a', 'b', 'd', 'e'], SEED));
+    for (const id of ['a', 'b', 'c', 'd', 'e'])
+      expect(positionOf(fromSnapshot, id)).toBe(positionOf(fromLog, id));
+  });
+
+  test('an empty pre-queue opens with nothing drawn; later joins are FIFO', () => {
     queue
       .given([], ctx())
       .when(admitDue(t(0)))
-      .then([opened([], OPENS)]);
-    const state = fold([opened([]), joined('x', t(0)), joined('y', t(0)), joined('z', t(0))]);
+      .then([opened(0, OPENS)]);
+    const state = fold([opened(0), joined('x', t(0)), joined('y', t(0)), joined('z', t(0))]);
     expect(['x', 'y', 'z'].map((id) => positionOf(state, id))).toEqual([1, 2, 3]);
+  });
+
+  test('the fixture openLine joins in the order whose draw is the line it names', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    expect(fold(openLine(ids)).line).toEqual(ids);
   });
 
   test('a command without a seed does not open the queue (the application always sends one)', () => {
@@ -109,7 +150,7 @@ describe('the opening and the draw', () => {
 
   test('the room opens only once', () => {
     queue
-      .given([...pre, opened(['a', 'b', 'c', 'd', 'e'])], ctx())
+      .given([...pre, opened(5)], ctx())
       .when(admitDue(OPENS, 99))
       .thenNothing();
   });
@@ -457,10 +498,11 @@ describe('state and snapshots', () => {
     }
   });
 
-  test('QUEUE_EVENT_TYPES lists every queue event type once, all at schema version 1', () => {
+  test('QUEUE_EVENT_TYPES lists every queue event type once, all at schema version 1 but QueueOpened (2)', () => {
     const types = history.map((e) => e.type);
     expect([...QUEUE_EVENT_TYPES].sort()).toEqual([...new Set([...types, 'QueueOpened'])].sort());
-    for (const type of QUEUE_EVENT_TYPES) expect(currentSchemaVersion(type)).toBe(1);
+    for (const type of QUEUE_EVENT_TYPES)
+      expect([type, currentSchemaVersion(type)]).toEqual([type, type === 'QueueOpened' ? 2 : 1]);
   });
 
   test('catchUpDue says whether a poll must let the room catch up', () => {

@@ -52,7 +52,6 @@ describe('hold expiry notices', () => {
             expect(now).toBeGreaterThanOrEqual(known.expiresAt - LEAD);
             expect(now).toBeLessThan(known.expiresAt);
             known.told = true;
-            hold.notified = true;
           }
           // Every live hold inside its notice period has been told by now.
           for (const known of model.values())
@@ -82,5 +81,18 @@ describe('hold expiry notices', () => {
     expect(notices.pendingFor('u', 140_000).map((h) => h.holdId)).toEqual(['h']);
     expect(notices.pendingFor('u', 200_000)).toEqual([]);
     expect(notices.pendingFor('someone-else', 150_000)).toEqual([]);
+  });
+
+  it('each connection is told once: one opened after the notice went out still gets it (red team, issue 10)', () => {
+    const notices = new HoldExpiryNotices(LEAD);
+    notices.add('h', 'u', new Date(200_000));
+    const [first, second] = [{}, {}];
+    const [due] = notices.due(140_000);
+    expect(notices.tell(due, first)).toBe(true);
+    expect(notices.tell(due, first)).toBe(false);
+    // A second connection of the owner, opened inside the notice period.
+    expect(notices.pendingFor('u', 150_000).map((h) => h.holdId)).toEqual(['h']);
+    expect(notices.tell(notices.pendingFor('u', 150_000)[0], second)).toBe(true);
+    expect(notices.tell(due, second)).toBe(false);
   });
 });

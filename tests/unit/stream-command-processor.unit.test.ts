@@ -83,6 +83,16 @@ describe('StreamCommandProcessor', () => {
     expect((await a.read('c')).state.total).toBe(950);
   });
 
+  it('the retry after a conflict is appended at once, not with the next group commit', async () => {
+    const a = new StreamCommandProcessor(store, definition);
+    await a.execute('r', { by: 1 }, meta);
+    await new StreamCommandProcessor(store, definition).execute('r', { by: 1 }, meta); // a is stale now
+    const appends = jest.spyOn(store, 'append');
+    await a.execute('r', { by: 1 }, meta);
+    expect(appends.mock.calls.map(([, , options]) => options?.immediate)).toEqual([false, true]);
+    expect((await a.read('r')).state.total).toBe(3);
+  });
+
   it('after bounded retries a stream that keeps changing answers ConcurrencyConflictError', async () => {
     const alwaysConflicting: EventStore = {
       ...store,
@@ -122,5 +132,61 @@ describe('StreamCommandProcessor', () => {
     });
     const reader = new StreamCommandProcessor(store, definition, snapshots);
     expect((await reader.read('e')).state.total).toBe(50 + 1000);
+  });
+  describe('assumeNewStreams', () => {
+    const assumeNew = { assumeNewStreams: true };
+
+    it('a new stream is decided without reading it, and appended with no_stream', async () => {
+      const reads = jest.spyOn(store, 'readStream');
+      const processor = new StreamCommandProcessor(store, definition, undefined, assumeNew);
+      await processor.execute('n1', { by: 5 }, meta);
+      expect(reads).not.toHaveBeenCalled();
+      expect(processor.stats.reloads).toBe(0);
+      // The proven state is cached: the next command needs no read either.
+      await processor.execute('n1', { by: 5 }, meta);
+      expect(reads).not.toHaveBeenCalled();
+      expect((await processor.read('n1')).state.total).toBe(10);
+      expect((await store.readStream('counter-n1')).map((e) => e.revision)).toEqual([0, 1]);
+    });
+
+    it('a stream that exists after all: the append conflicts, the stream is read and the batch decided again', async () => {
+      await new StreamCommandProcessor(store, definition).execute('n2', { by: 900 }, meta);
+      const processor = new StreamCommandProcessor(store, definition, undefined, assumeNew);
+      // Decided on an assumed empty stream this would pass; on the real 900 it is over the limit.
+      await expect(processor.execute('n2', { by: 200 }, meta)).rejects.toMatchObject({ code: 'LIMIT' });
+      await processor.execute('n2', { by: 50 }, meta);
+      expect((await processor.read('n2')).state.total).toBe(950);
+      expect(await store.readStream('counter-n2')).toHaveLength(2);
+    });
+
+    it('a refusal is never answered from the assumption: it is decided again on the stream as it is', async () => {
+      const refusesWhenEmpty: typeof counter = {
+        ...counter,
+        decide: (command, state) => {
+          if (state.total === 0 && command.by < 0) fail('EMPTY', 'nothing to take from');
+          return counter.decide(command, state, undefined);
+        },
+      };
+      const withRefusal = { ...definition, decider: refusesWhenEmpty };
+      await new StreamCommandProcessor(store, withRefusal).execute('n3', { by: 10 }, meta);
+      const reads = jest.spyOn(store, 'readStream');
+      const processor = new StreamCommandProcessor(store, withRefusal, undefined, assumeNew);
+      // Assumed empty, -3 is refused; but the stream holds 10, where it is accepted.
+      await processor.execute('n3', { by: -3 }, meta);
+      expect(reads).toHaveBeenCalled();
+      expect((await processor.read('n3')).state.total).toBe(7);
+      expect(processor.stats.conflicts).toBe(0);
+    });
+
+    it('a read while the assumed batch is being written never sees the assumed state', async () => {
+      await new StreamCommandProcessor(store, definition).execute('n4', { by: 100 }, meta);
+      const processor = new StreamCommandProcessor(store, definition, undefined, assumeNew);
+      const write = processor.execute('n4', { by: 1 }, meta);
+      await new Promise((resolve) => setImmediate(resolve)); // the batch is decided, its append queued
+      const seenMeanwhile = (await processor.read('n4')).state.total;
+      await write;
+      expect(seenMeanwhile).toBe(100);
+      expect((await processor.read('n4')).state.total).toBe(101);
+    });
   });
 });

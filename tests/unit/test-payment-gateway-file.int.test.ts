@@ -69,4 +69,39 @@ describe('TestPaymentGateway with a file ledger', () => {
       third.close();
     }
   });
+
+  it('calls made together share a commit: a refused one records nothing, the others are kept', async () => {
+    const first = new TestPaymentGateway({ file });
+    const [a, b] = await Promise.all([
+      first.authorize({ cardToken: 'tok_visa', amountCents: 700, currency: 'USD', idempotencyKey: 'g-a' }),
+      first.authorize({ cardToken: 'tok_visa', amountCents: 300, currency: 'USD', idempotencyKey: 'g-b' }),
+    ]);
+    // Issued in one turn of the event loop: one commit, each call in a savepoint of its own.
+    const outcomes = await Promise.allSettled([
+      first.capture({ authorizationId: a.authorizationId, amountCents: 700, idempotencyKey: 'g-ca' }),
+      // More than authorized: refused after its checks wrote the request's fingerprint, which must roll back.
+      first.capture({ authorizationId: b.authorizationId, amountCents: 301, idempotencyKey: 'g-cb' }),
+      first.authorize({
+        cardToken: 'tok_chargeDeclined',
+        amountCents: 5,
+        currency: 'USD',
+        idempotencyKey: 'g-d',
+      }),
+      first.capture({ authorizationId: b.authorizationId, amountCents: 300, idempotencyKey: 'g-cb2' }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    first.close();
+
+    const second = new TestPaymentGateway({ file });
+    try {
+      expect(second.authorizationRecord(a.authorizationId)?.captures).toEqual({ 'g-ca': 700 });
+      expect(second.authorizationRecord(b.authorizationId)?.captures).toEqual({ 'g-cb2': 300 });
+      // The refused capture's key was rolled back with it: it may be used for a different request now.
+      await expect(
+        second.capture({ authorizationId: a.authorizationId, amountCents: 1, idempotencyKey: 'g-cb' }),
+      ).rejects.toThrow(RangeError); // exceeds what is left on a, not "already used"
+    } finally {
+      second.close();
+    }
+  });
 });

@@ -37,6 +37,7 @@ describe('TestPaymentGateway', () => {
       ['tok_visa_gold_0077', 'Visa', '0077'],
       ['tok_mastercard_5100', 'Mastercard', '5100'],
       ['tok_mastercard_prepaid', 'Mastercard', '4444'],
+      ['tok_amex_0005', 'American Express', '0005'],
     ])('%s is a %s ending in %s, expiring 12/2030', async (token, brand, last4) => {
       await expect(gateway.describeToken(token)).resolves.toEqual({ brand, last4, ...EXP });
     });
@@ -79,6 +80,7 @@ describe('TestPaymentGateway', () => {
       'tok_amex',
       'tok_visa_4242',
       'tok_mastercard_5100',
+      'tok_amex_0005',
     ])('authorizes %s', async (token) => {
       const auth = await authorize(token, 'order-1', 2550);
       expect(auth).toEqual({

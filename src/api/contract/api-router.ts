@@ -1,10 +1,14 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { RateLimitName } from '../http/rate-limits';
-import type { TokenKind } from '../../application/ports/access-tokens';
-import { acceptTokenKinds, requireAuth, requireRole } from '../http/auth';
-import { validateInput } from '../http/validation';
+import { NO_LIMIT, type RateLimitName } from '../http/rate-limits';
+import { ApiError } from '../http/api-error';
+import { refusedToken, requireAuth, requireRole, type TokenAudience } from '../http/auth';
+import { labelRoute } from '../http/metrics';
+import { toApiError } from '../http/middleware';
+import { bodyRefusal } from '../http/request-body';
+import { compileValidator, validateInput } from '../http/validation';
 import type { DtoClass } from './dto-schemas';
-import type { ErrorSpec, PathParameterName } from './common';
+import { PATH_PARAMETERS, type ErrorSpec, type HeaderParameterName, type PathParameterName } from './common';
+import { pathParam } from '../http/request-context';
 import type { Schema } from './schema';
 
 /**
@@ -36,6 +40,11 @@ export interface SuccessSpec {
   media?: { type: string; schema: Schema };
   /** Adds the Location header. */
   location?: boolean;
+  /**
+   * Answered by the WebSocket server outside the route's middleware (the 101 of `/v1/realtime`): none of the headers
+   * the route adds (request id, rate limits).
+   */
+  upgrade?: boolean;
 }
 
 export interface OperationSpec<B extends object = object, Q extends object = object> {
@@ -50,12 +59,15 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   /** Defaults to the router's (which applies it to every path under it), else `public`. */
   auth?: Auth;
   /**
-   * The kinds of bearer token the operation takes (default: member tokens only); any other kind is 403 FORBIDDEN.
-   * Waiting-room tokens are taken only where an operation says so.
+   * The kinds of bearer token the operation takes (default: the router's `accepts`, else member tokens only); any
+   * other kind is 403 FORBIDDEN. Waiting-room and partner client tokens are taken only where an operation (or its
+   * router) says so.
    */
-  accepts?: TokenKind[];
+  accepts?: TokenAudience[];
   /** Each express parameter of the path, by the component parameter documenting it (`{ id: 'EventId' }`). */
   params?: Record<string, PathParameterName>;
+  /** Request headers the operation reads, by the component parameter documenting each (`ForcePolling`). */
+  headerParameters?: HeaderParameterName[];
   /** The request body's DTO: validated here (400 VALIDATION_ERROR) and documented from its decorators. */
   body?: DtoClass<B>;
   /** A body is optional (an absent body is validated as `{}`). */
@@ -64,6 +76,12 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   formBody?: boolean;
   /** The query string's DTO; without one, any query parameter is refused with 400. */
   query?: DtoClass<Q>;
+  /**
+   * How the operation answers a request it cannot read: a body that is not valid JSON or in a media type it does
+   * not take, or a body or query its DTOs refuse (400 VALIDATION_ERROR). Default: those errors as they are. The
+   * partner cart path answers them all with the FAQ's message (cart.routes.ts).
+   */
+  malformed?: (error: ApiError) => ApiError;
   /** What a 400 VALIDATION_ERROR of the body or query means here. */
   invalid?: string;
   /** More codes the 400 can carry. */
@@ -89,6 +107,12 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
    * the middleware answers, the handler is not used.
    */
   mountAll?: boolean;
+  /**
+   * A conditional read (the handler calls answeredNotModified, src/api/http/conditional-get.ts): documented with the
+   * If-None-Match parameter, the ETag, Cache-Control and Vary headers and the 304 answer; `caching` says who may keep
+   * the answer and for how long.
+   */
+  conditional?: { caching: string };
   /** More middleware, run after the declared ones and before validation. */
   middleware?: RequestHandler[];
   /** `x-` fields of the operation object, for what OpenAPI 3.0 cannot say (the WebSocket messages of /v1/realtime). */
@@ -97,8 +121,13 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
 
 export interface RouterOptions {
   tag: string;
-  /** Applied to every path under the router (unknown ones included), and documented on each operation. */
+  /**
+   * Applied to every operation under the router (routers mounted under it included), in each operation's own
+   * chain, and documented on each: a request for no operation is 404 ROUTE_NOT_FOUND whoever sends it.
+   */
   auth?: Auth;
+  /** The token kinds the operations under the router take, routers mounted under it included (see OperationSpec). */
+  accepts?: TokenAudience[];
   /** Answers must not be cached by browsers or proxies (tokens, cards, barcodes). */
   noStore?: boolean;
   /** A rate limiter applied to every request under the router. */
@@ -108,7 +137,11 @@ export interface RouterOptions {
    * each operation (security, 401 INVALID_API_KEY, and API_KEY_REQUIRED when keys are required).
    */
   apiKey?: ApiKeyCheck;
-  /** Middleware every request under the router passes after its auth (the partner API's client check and quota). */
+  /**
+   * Middleware in the chain of every operation under the router, routers mounted under it included, after the
+   * router's auth (the partner API's client check and quota). Part of each operation's own chain, so it runs exactly
+   * when express routes a request to one of them: no second reading of the path decides whether it applies.
+   */
   gate?: RouterGate;
   /** The limiters operations may name. */
   limiters?: Partial<Record<RateLimitName, RequestHandler>>;
@@ -130,6 +163,17 @@ interface Contract {
   options: RouterOptions;
   operations: AnySpec[];
   mounts: Mount[];
+  /** The routers this one is mounted under (see mount()): where its operations inherit gates and token kinds from. */
+  parents: ApiRouter[];
+  /** Resolved on the first request, once every router is mounted. */
+  policy?: InheritedPolicy;
+}
+
+/** What an operation inherits from the routers above it (and its own): token kinds, and the routers' checks. */
+interface InheritedPolicy {
+  accepts?: TokenAudience[];
+  /** The auth and gate of every router above (and of its own), outermost first. */
+  chain: RequestHandler[];
 }
 
 export type ApiRouter = Router & { readonly contract: Contract };
@@ -179,18 +223,67 @@ const AUTH: Record<Auth, RequestHandler | undefined> = {
 };
 
 export function apiRouter(options: RouterOptions): ApiRouter {
-  const router = Router() as ApiRouter;
-  Object.defineProperty(router, 'contract', { value: { options, operations: [], mounts: [] } });
+  // Paths are matched exactly as declared: `/partners/v1/Events` is no operation (404), never a second way in.
+  const router = Router({ caseSensitive: true }) as ApiRouter;
+  Object.defineProperty(router, 'contract', { value: { options, operations: [], mounts: [], parents: [] } });
   if (options.noStore) router.use(noStoreHeaders);
   if (options.apiKey) router.use(options.apiKey.handler);
-  if (options.limit) router.use(options.limit.handler);
-  const auth = options.auth && AUTH[options.auth];
-  if (auth) router.use(auth);
-  if (options.gate) router.use(options.gate.handler);
+  // Limits turned off: no step at all.
+  if (options.limit && options.limit.handler !== NO_LIMIT) router.use(options.limit.handler);
+  // The router's auth and gate run in each operation's chain (see policyOf), never for a path that is none.
   return router;
 }
 
-const MEMBER_TOKENS: TokenKind[] = ['access'];
+const MEMBER_TOKENS: TokenAudience[] = ['access'];
+
+/**
+ * What the operations of `router` inherit, from its own options and the routers it is mounted under. A router
+ * mounted in several places may inherit nothing there (which parent's gate would apply is not knowable).
+ */
+function policyOf(router: ApiRouter): InheritedPolicy {
+  const { options, parents } = router.contract;
+  const above = parents.map(policyOf);
+  const inherits = (p: InheritedPolicy) => p.chain.length > 0 || p.accepts !== undefined;
+  if (above.length > 1 && above.some(inherits))
+    throw new Error(
+      `router '${options.tag}' is mounted under ${above.length} routers with gates or token kinds`,
+    );
+  const inherited = above[0] ?? { chain: [] };
+  const auth = options.auth && AUTH[options.auth];
+  const own = [...(auth ? [auth] : []), ...(options.gate ? [options.gate.handler] : [])];
+  return { accepts: options.accepts ?? inherited.accepts, chain: [...inherited.chain, ...own] };
+}
+
+/** Runs `handlers` one after the other, as express would; the first error (or thrown one) goes to `done`. */
+function runInOrder(
+  handlers: RequestHandler[],
+  req: Request,
+  res: Response,
+  done: (error?: unknown) => void,
+) {
+  let index = 0;
+  const step = (error?: unknown): void => {
+    if (error) return done(error);
+    const handler = handlers[index++];
+    if (!handler) return done();
+    try {
+      const result: unknown = handler(req, res, step);
+      if (result instanceof Promise) result.catch(done);
+    } catch (thrown) {
+      done(thrown);
+    }
+  };
+  step();
+}
+
+/** The path parameters whose component declares a pattern (PartnerId): checked before the handler. */
+function shapedPathParameters(params: Record<string, PathParameterName> | undefined) {
+  return Object.entries(params ?? {}).flatMap(([name, component]) => {
+    const { name: field, schema } = PATH_PARAMETERS[component];
+    const pattern = (schema as { pattern?: string }).pattern;
+    return pattern ? [{ name, field, pattern: new RegExp(pattern) }] : [];
+  });
+}
 
 /** No declared fields: anything sent is an unknown field (400 VALIDATION_ERROR). */
 class NoFields {}
@@ -209,13 +302,41 @@ export function op<B extends object, Q extends object>(
   handler: (req: Request, res: Response, input: { body: B; query: Q }) => unknown,
 ): void {
   const { options } = router.contract;
-  const middleware: RequestHandler[] = [];
+  // The route's metrics label first: whatever answers the request, it is counted under this route.
+  const middleware: RequestHandler[] = [labelRoute()];
   const declared = (what: string, handler: RequestHandler | undefined): RequestHandler => {
     if (!handler) throw new Error(`${spec.operationId}: the router was given no ${what} middleware`);
     return handler;
   };
-  middleware.push(acceptTokenKinds(spec.accepts ?? MEMBER_TOKENS));
+  // The token kinds it takes, then the auth and gates of the routers above it (the partner API's client check and
+  // quota): resolved on the first request, when every router is mounted.
+  middleware.push((req, res, next) => {
+    const policy = (router.contract.policy ??= policyOf(router));
+    const refused = refusedToken(req.auth, spec.accepts ?? policy.accepts ?? MEMBER_TOKENS);
+    if (refused) return next(refused);
+    if (policy.chain.length === 0) return next();
+    runInOrder(policy.chain, req, res, next);
+  });
   if (spec.auth && spec.auth !== options.auth && AUTH[spec.auth]) middleware.push(AUTH[spec.auth]!);
+  // What the body middleware refused (not JSON, a media type the operation does not take), answered here: the
+  // operation words it (spec.malformed).
+  const malformed = (error: unknown) => (spec.malformed ? spec.malformed(toApiError(error)) : error);
+  middleware.push((req, _res, next) => {
+    const refused = bodyRefusal(req, spec.formBody ?? false);
+    next(refused === undefined ? undefined : malformed(refused));
+  });
+  const shaped = shapedPathParameters(spec.params);
+  if (shaped.length > 0)
+    middleware.push((req, _res, next) => {
+      const bad = shaped.find(({ name, pattern }) => !pattern.test(pathParam(req, name)));
+      if (!bad) return next();
+      // The value is not echoed: it is what failed the check.
+      next(
+        new ApiError(400, 'VALIDATION_ERROR', `Invalid path parameter ${bad.field}`, {
+          fields: [{ field: `path.${bad.field}`, errors: [`must match ${bad.pattern.source}`] }],
+        }),
+      );
+    });
   const { rateLimitKey } = spec;
   if (rateLimitKey)
     middleware.push((req, _res, next) => {
@@ -223,22 +344,32 @@ export function op<B extends object, Q extends object>(
       if (key !== undefined) req.rateLimitKey = key;
       next();
     });
-  if (spec.rateLimit)
-    middleware.push(declared(`${spec.rateLimit} limiter`, options.limiters?.[spec.rateLimit]));
+  if (spec.rateLimit) {
+    const limiter = declared(`${spec.rateLimit} limiter`, options.limiters?.[spec.rateLimit]);
+    if (limiter !== NO_LIMIT) middleware.push(limiter);
+  }
   if (spec.readYourWrites) middleware.push(declared('readYourWrites', options.readYourWrites));
   if (spec.idempotent) middleware.push(declared('idempotent', options.idempotent));
   middleware.push(...(spec.middleware ?? []));
 
+  // Prepared once per route, not per request (see compileValidator).
+  const validateBody = spec.body && compileValidator(spec.body);
+  const validateQuery = spec.query && compileValidator(spec.query, 'query');
   const validated: RequestHandler = async (req, res) => {
     const query = { ...(req.query as object) };
-    const input = {
-      body: spec.body
-        ? validateInput(spec.body, spec.optionalBody ? (req.body ?? {}) : req.body)
-        : ((isEmptyBody(req.body) ? {} : validateInput(NoFields, req.body)) as B),
-      query: spec.query
-        ? validateInput(spec.query, query, 'query')
-        : ((Object.keys(query).length === 0 ? {} : validateInput(NoFields, query, 'query')) as Q),
-    };
+    let input: { body: B; query: Q };
+    try {
+      input = {
+        body: validateBody
+          ? validateBody(spec.optionalBody ? (req.body ?? {}) : req.body)
+          : ((isEmptyBody(req.body) ? {} : validateInput(NoFields, req.body)) as B),
+        query: validateQuery
+          ? validateQuery(query)
+          : ((Object.keys(query).length === 0 ? {} : validateInput(NoFields, query, 'query')) as Q),
+      };
+    } catch (error) {
+      throw malformed(error);
+    }
     await handler(req, res, input);
   };
   if (spec.mountAll) router.use(spec.path, ...middleware);
@@ -250,6 +381,7 @@ export function op<B extends object, Q extends object>(
 export function mount(parent: ApiRouter, prefix: string, child: ApiRouter, alias?: Mount['alias']): void {
   parent.use(prefix, child);
   parent.contract.mounts.push({ prefix, child, alias });
+  if (!child.contract.parents.includes(parent)) child.contract.parents.push(parent);
 }
 
 /** Every operation under `router`, with its full path: the document's list of operations. */

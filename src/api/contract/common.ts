@@ -78,18 +78,33 @@ export const HEADERS = {
   ),
   'Ratelimit-Expiry': header('Partner API: when the quota window ends (Unix time, milliseconds)', integer),
   Location: header('URL of the created resource (the reservation, or the order)', string),
+  ETag: header(
+    'Weak tag of the version of the read model this answer shows (the log position of what it is made from); send it ' +
+      'back as `If-None-Match` to be answered 304 while it has not changed',
+    { type: 'string', pattern: '^W/"[A-Za-z0-9._-]+"$' },
+  ),
+  'Cache-Control': header(
+    'Who may keep the answer and for how long (`public, max-age=1`: any cache, a CDN included, for one second; ' +
+      '`private, no-cache`: only the caller, asking again each time)',
+    string,
+  ),
+  Vary: header(
+    '`X-Min-Log-Position`: a read-your-writes request is never answered from a copy cached for others',
+    string,
+  ),
   'Idempotent-Replayed': header(
     '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
     trueOnly,
   ),
 } satisfies Record<string, HeaderObject>;
 
-const pathParam = (name: string, description: string): ParameterObject => ({
+/** A path parameter; with a `pattern`, a value outside it is refused (400 VALIDATION_ERROR) before the handler. */
+const pathParam = (name: string, description: string, pattern?: string): ParameterObject => ({
   name,
   in: 'path',
   required: true,
   description,
-  schema: { type: 'string' },
+  schema: { type: 'string', ...(pattern ? { pattern } : {}) },
 });
 
 export const PATH_PARAMETERS = {
@@ -106,7 +121,11 @@ export const PATH_PARAMETERS = {
   ),
   SeatId: pathParam('seat_id', 'Seat id (`{section_id}:{row}:{number}`)'),
   PollId: pathParam('poll_id', 'Polling id, from the `polling_url` of a 202 answer'),
-  PartnerId: pathParam('partner_id', 'Partner client id (also its OAuth `client_id`)'),
+  PartnerId: pathParam(
+    'partner_id',
+    'Partner client id (also its OAuth `client_id`)',
+    '^[A-Za-z0-9_-]{1,64}$',
+  ),
   CorrelationId: pathParam(
     'correlation_id',
     'Correlation id (the X-Correlation-Id or X-Request-Id of the request)',
@@ -124,6 +143,22 @@ export const PARAMETERS = {
       '(an `X-Log-Position` you were given). If they do not catch up in time the answer is served anyway with `X-Read-Model-Stale: true`.',
     schema: { type: 'string', pattern: '^\\d{1,15}$' },
   },
+  IfNoneMatch: {
+    name: 'If-None-Match',
+    in: 'header',
+    description:
+      'The `ETag` of the copy you hold (or a comma-separated list of them, or `*`): while the answer would be the same, ' +
+      'it is 304 Not Modified without a body (compared weakly: `W/"x"` and `"x"` are the same tag).',
+    schema: { type: 'string', maxLength: 1024 },
+  },
+  ForcePolling: {
+    name: 'X-Force-Polling',
+    in: 'header',
+    description:
+      'Partner cart calls: `true` answers 202 `{polling_url, wait}` at once, as under load, and runs the call in the ' +
+      "background (for testing a client's polling); anything else, or no header, lets the load decide.",
+    schema: { type: 'string', maxLength: 16 },
+  },
   IdempotencyKey: {
     name: 'Idempotency-Key',
     in: 'header',
@@ -133,6 +168,8 @@ export const PARAMETERS = {
     schema: { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,128}$' },
   },
 } satisfies Record<string, ParameterObject>;
+/** The header parameters an operation may declare it reads (OperationSpec.headerParameters). */
+export type HeaderParameterName = Exclude<keyof typeof PARAMETERS, PathParameterName>;
 
 export const REQUEST_ID = { 'X-Request-Id': headerRef('X-Request-Id') };
 export const LOG_POSITION = { 'X-Log-Position': headerRef('X-Log-Position') };
@@ -146,6 +183,12 @@ export const RATE_LIMITED = {
   'X-RateLimit-Reset': headerRef('X-RateLimit-Reset'),
 };
 export const LOCATION = { Location: headerRef('Location') };
+/** The headers of a conditional read's 200 and 304 (src/api/http/conditional-get.ts). */
+export const CONDITIONAL = {
+  ETag: headerRef('ETag'),
+  'Cache-Control': headerRef('Cache-Control'),
+  Vary: headerRef('Vary'),
+};
 /** Every answer under /partners/v1 to a partner client (its quota, FAQ "Event Availability"). */
 export const PARTNER_QUOTA = {
   'Ratelimit-Quota-Allowed': headerRef('Ratelimit-Quota-Allowed'),
@@ -242,7 +285,7 @@ export function describeLimit(name: RateLimitName): string {
   const { limit, windowMs } = RATE_LIMITS[name];
   if (name === 'authenticated') return `signed-in users: ${limit} requests per hour across /v1`;
   const per = windowMs === 60_000 ? 'minute' : `${windowMs / 1000}s`;
-  return `${limit} per ${per}${name === 'auth' ? ' per client' : ''}`;
+  return `${limit} per ${per}${name === 'auth' || name === 'queueChallenge' ? ' per client' : ''}`;
 }
 
 /** Operations under the API-key check (/v1): a key that is sent must be valid; REQUIRE_API_KEY makes it mandatory. */

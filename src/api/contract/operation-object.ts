@@ -10,6 +10,7 @@ import type { MountedOperation } from './api-router';
 import {
   BAD_TOKEN,
   BODY_TYPE,
+  CONDITIONAL,
   CONTENTION,
   EVERY_REQUEST,
   IDEMPOTENCY,
@@ -85,6 +86,12 @@ export function operationObject(
 ): OperationObject {
   const { spec, auth, limits } = mounted;
   const allLimits = [...limits, ...(spec.rateLimit ? [spec.rateLimit] : [])];
+  // X-RateLimit-* are promised where a limiter counts every request that reaches the operation: its class, or the
+  // hourly budget of an operation that needs a token (that budget skips anonymous requests, and an API key's own
+  // budget counts only keys that have one).
+  const countsEveryCall = allLimits.some(
+    (name) => name !== 'authenticated' || auth === 'bearer' || auth === 'admin',
+  );
   const bodyRef = spec.body && { $ref: `#/components/schemas/${spec.body.name}` };
   const queryDto = spec.query && dtos[spec.query.name];
   if (spec.query && !queryDto) throw new Error(`${spec.operationId}: no schema for ${spec.query.name}`);
@@ -94,6 +101,8 @@ export function operationObject(
     ...(queryDto ? queryParameters(queryDto) : []),
     ...(spec.idempotent ? [paramRef('IdempotencyKey')] : []),
     ...(spec.readYourWrites ? [paramRef('MinLogPosition')] : []),
+    ...(spec.conditional ? [paramRef('IfNoneMatch')] : []),
+    ...(spec.headerParameters ?? []).map((name) => paramRef(name)),
   ];
 
   const inputErrors: ErrorSpec =
@@ -121,13 +130,14 @@ export function operationObject(
   const gateHeaders = Object.assign({}, ...(mounted.gates ?? []).map((gate) => gate.headers ?? {}));
   for (const response of Object.values(errors)) response.headers = { ...response.headers, ...gateHeaders };
 
-  const successHeaders = (location?: boolean) => ({
-    ...REQUEST_ID,
+  const successHeaders = (location?: boolean, upgrade?: boolean) => ({
+    ...(upgrade ? {} : REQUEST_ID),
     ...(spec.method === 'get' ? {} : LOG_POSITION),
     ...(spec.readYourWrites ? READ_POSITION : {}),
-    ...(allLimits.length > 0 || mounted.apiKey ? RATE_LIMITED : {}),
+    ...(countsEveryCall && !upgrade ? RATE_LIMITED : {}),
     ...(location ? LOCATION : {}),
     ...(spec.idempotent ? REPLAYED : {}),
+    ...(spec.conditional ? CONDITIONAL : {}),
     ...gateHeaders,
   });
   const successes: Record<string, ResponseObject> = Object.fromEntries(
@@ -135,12 +145,17 @@ export function operationObject(
       status,
       {
         description: s.description,
-        headers: successHeaders(s.location),
+        headers: successHeaders(s.location, s.upgrade),
         ...(s.schema ? { content: { 'application/json': { schema: s.schema } } } : {}),
         ...(s.media ? { content: { [s.media.type]: { schema: s.media.schema } } } : {}),
       },
     ]),
   );
+  if (spec.conditional)
+    successes['304'] = {
+      description: `Not Modified: \`If-None-Match\` names the current \`ETag\`; no body. ${spec.conditional.caching}`,
+      headers: successHeaders(),
+    };
 
   const bearer =
     auth === 'none' && !spec.bearerDocumented ? undefined : auth === 'public' ? OPTIONAL_BEARER : BEARER;

@@ -1,6 +1,9 @@
 import { IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Optional } from './validators';
 
+/** A cart id as this API gives them out (a UUID v4): one pattern on every cart route, body or query. */
+export const IsCartId = () => IsUUID('4', { message: 'cart_id must be the cart_id a cart was created with' });
+
 /** `POST /partners/v1/events/{id}/cart`: the best seats for a quantity in a price level or in a section. */
 export class CreateCartDto {
   /** A price level (`{event_id}-t{n}`); give this or `section_id`. */
@@ -17,10 +20,10 @@ export class CreateCartDto {
 
 /** `PUT /partners/v1/events/{id}/cart`: commits the cart into an order. */
 export class CommitCartDto {
-  @IsUUID('4', { message: 'cart_id must be the cart_id a cart was created with' }) cart_id!: string;
+  @IsCartId() cart_id!: string;
 }
 
 /** `?cart_id=` of the cart calls that take it in the query (DELETE, shipping). */
 export class CartIdQueryDto {
-  @IsUUID('4', { message: 'cart_id must be the cart_id a cart was created with' }) cart_id!: string;
+  @IsCartId() cart_id!: string;
 }

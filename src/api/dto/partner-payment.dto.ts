@@ -1,4 +1,5 @@
 import { IsInt, IsNotEmpty, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsCartId } from './partner-cart.dto';
 import { IsSafeName, NestedObject, Optional } from './validators';
 
 /**
@@ -7,7 +8,6 @@ import { IsSafeName, NestedObject, Optional } from './validators';
  * missing. Types and sizes are checked here (400 VALIDATION_ERROR).
  */
 
-const CART_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** Base64 of an RSA 2048 ciphertext is 344 characters; room for 4096-bit keys, not for anything else. */
 const MAX_CIPHERTEXT = 1024;
 
@@ -32,18 +32,14 @@ export class PartnerBillingAddressDto {
 }
 
 export class PartnerPaymentDto {
-  @IsString()
-  @Matches(CART_ID, { message: 'cart_id must be the cart id the cart was created with' })
-  cart_id!: string;
+  @IsCartId() cart_id!: string;
   @Optional() @IsString() @MaxLength(64) encryption_key?: string;
   @Optional() @NestedObject(() => PartnerCardDto) card?: PartnerCardDto;
   @Optional() @NestedObject(() => PartnerBillingAddressDto) billing_address?: PartnerBillingAddressDto;
 }
 
 export class PartnerShippingQueryDto {
-  @IsString()
-  @Matches(CART_ID, { message: 'cart_id must be the cart id the cart was created with' })
-  cart_id!: string;
+  @IsCartId() cart_id!: string;
 }
 
 export class PartnerShippingChoiceDto {

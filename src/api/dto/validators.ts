@@ -38,7 +38,12 @@ function rule(
  * Optional, but not nullable: class-validator's IsOptional also skips `null`, which then reaches handlers that
  * expect a string. Only a missing field is optional.
  */
-export const Optional = (): Decorator => ValidateIf((_object, value) => value !== undefined);
+export const Optional = (): Decorator => ValidateIf(isPresent);
+
+/** Optional()'s condition, one function for every use: the compiled validators (validation.ts) recognise it. */
+export function isPresent(_object: object, value: unknown): boolean {
+  return value !== undefined;
+}
 
 /** A real calendar date (2026-02-30 is not one). */
 function isCalendarDate(year: number, month: number, day: number): boolean {

@@ -98,6 +98,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   CART_EXPIRED: 410,
   CART_DELETED: 410,
   CART_CHECKOUT_FAILED: 410,
+  CART_NOT_CREATED: 409,
+  CART_CREATION_FAILED: 410,
   // Partner clients, OAuth and captcha (src/domain/partner, src/application/partner/partner-service.ts).
   INVALID_CLIENT: 401,
   CAPTCHA_FAILED: 400,

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { ApiKeyIdentity } from '../../application/api-keys/api-key-index';
 import { ApiError } from './api-error';
 
@@ -25,13 +25,32 @@ export const apiKeyRequired = () =>
  * A valid key is one map lookup (ApiKeyIndex); its identity is put on the request for the per-key rate limit and
  * the event metadata.
  */
-export function checkApiKey(keys: ApiKeyLookup, required: boolean): RequestHandler {
+export function checkApiKey(
+  keys: ApiKeyLookup,
+  required: boolean,
+  /** The key the request presents (the header; see presentedApiKey for GET /v1/realtime's query form). */
+  keyOf: (req: Request) => string | undefined | ApiError = (req) => req.get('x-api-key'),
+): RequestHandler {
   return (req, _res, next) => {
-    const key = req.get('x-api-key');
-    if (key === undefined) return next(required ? apiKeyRequired() : undefined);
-    const identity = keys.identify(key);
-    if (!identity) return next(invalidApiKey());
-    req.apiKey = identity;
+    const key = keyOf(req);
+    if (key instanceof ApiError) return next(key);
+    const verdict = verifyApiKey(keys, required, key);
+    if (verdict instanceof ApiError) return next(verdict);
+    if (verdict) req.apiKey = verdict;
     next();
   };
+}
+
+/**
+ * The one rule for a presented key, for the HTTP pipeline and the WebSocket upgrade alike: the caller's identity,
+ * undefined when no key was sent and none is required, else 401 (API_KEY_REQUIRED, or INVALID_API_KEY for a key
+ * that is unknown or revoked).
+ */
+export function verifyApiKey(
+  keys: ApiKeyLookup,
+  required: boolean,
+  key: string | undefined,
+): ApiKeyIdentity | undefined | ApiError {
+  if (key === undefined) return required ? apiKeyRequired() : undefined;
+  return keys.identify(key) ?? invalidApiKey();
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store';
 import { ApiError } from './api-error';
 import { isSafeClientId } from './card-data-guard';
@@ -8,11 +8,22 @@ import { idHoldsCardNumber } from './card-number-scan';
 const REPLAYED_HEADERS = ['x-log-position', 'location'];
 
 /**
+ * For an operation whose answers carry a credential (the waiting room's join: a queue token): what is stored in
+ * place of the answer, and how a replay gets a fresh credential, so the table never holds a usable token.
+ */
+export interface ReplayedCredentials {
+  /** The body to store for the answer sent (the handler may leave what it issued in `res.locals`). */
+  stored(body: unknown, res: Response): unknown;
+  /** The body a replay answers, from the stored one; the caller is the same user (keys are scoped per user). */
+  replayed(stored: unknown, req: Request): unknown;
+}
+
+/**
  * Idempotency-Key: the first answer (success or client error) to a keyed request is stored and returned
  * again for every retry with the same key and body. Concurrent retries wait for the first to finish.
  * Keys are scoped per user; 5xx answers are not stored, so a retry after an outage tries again.
  */
-export function idempotent(store: IdempotencyStore): RequestHandler {
+export function idempotent(store: IdempotencyStore, credentials?: ReplayedCredentials): RequestHandler {
   const inFlight = new Map<string, Promise<void>>();
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
@@ -50,7 +61,7 @@ export function idempotent(store: IdempotencyStore): RequestHandler {
       }
       for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
       res.setHeader('Idempotent-Replayed', 'true');
-      res.status(stored.status).json(stored.body);
+      res.status(stored.status).json(credentials ? credentials.replayed(stored.body, req) : stored.body);
       return;
     }
     let finished!: () => void;
@@ -63,7 +74,8 @@ export function idempotent(store: IdempotencyStore): RequestHandler {
           const value = res.getHeader(name);
           if (value !== undefined) headers[name] = String(value);
         }
-        void store.put(scoped, { status: res.statusCode, body, headers, fingerprint }).finally(done);
+        const kept = credentials ? credentials.stored(body, res) : body;
+        void store.put(scoped, { status: res.statusCode, body: kept, headers, fingerprint }).finally(done);
       } else done();
       return json(body);
     };

@@ -76,13 +76,12 @@ export class Metrics {
   }
 
   /**
-   * Records count and latency per route template with its mount prefix (`/v1/orders/:id`), never per URL (ids
-   * would explode the label set); everything no route matched shares the label `unmatched`.
+   * Records count and latency per route template with its mount prefix (`/v1/orders/:id`, see labelRoute), never
+   * per URL (ids would explode the label set); everything no route matched shares the label `unmatched`.
    */
   middleware(): RequestHandler {
     return (req, res, next) => {
       const start = process.hrtime.bigint();
-      captureRouteTemplate(req);
       res.on('finish', () => {
         const route = (req as RouteTemplateCarrier)[ROUTE_TEMPLATE] ?? UNMATCHED_ROUTE;
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -118,23 +117,28 @@ const ROUTE_TEMPLATE = Symbol('routeTemplate');
 type RouteTemplateCarrier = Request & { [ROUTE_TEMPLATE]?: string };
 
 /**
- * The router sets `req.route` when a route matches, while `req.baseUrl` is still the full mount path of its
- * router. Both are read at that moment: by the time the answer finishes, an error that travelled back up
- * through the routers has reset `req.baseUrl`, which used to label `/v1/orders/:id` and `/v1/tickets/:id`
- * alike as `/:id`.
+ * Labels the request with its route template: first in every operation's chain (op() in api-router.ts, every
+ * route is declared there), so right after the router matched the route, while `req.baseUrl` is still the full
+ * mount path of its router. By the time the answer finishes, an error that travelled back up through the routers
+ * has reset `req.baseUrl`, which used to label `/v1/orders/:id` and `/v1/tickets/:id` alike as `/:id`. (A setter
+ * on `req.route`, defined on every request object, did this before: a new hidden class per request.)
  */
-function captureRouteTemplate(req: Request): void {
-  const carrier = req as RouteTemplateCarrier;
-  let route: unknown;
-  Object.defineProperty(req, 'route', {
-    configurable: true,
-    enumerable: true,
-    get: () => route,
-    set(value: { path?: unknown } | undefined) {
-      route = value;
-      if (value?.path !== undefined) carrier[ROUTE_TEMPLATE] = template(req.baseUrl ?? '', value.path);
-    },
-  });
+export function labelRoute(): RequestHandler {
+  // One route's labels by mount path (a router may be mounted twice: /v1/auth and /oauth): built once each.
+  const labels = new Map<string, string>();
+  return (req, _res, next) => {
+    const routePath = (req.route as { path?: unknown } | undefined)?.path;
+    if (routePath !== undefined) {
+      const baseUrl = req.baseUrl ?? '';
+      let label = labels.get(baseUrl);
+      if (label === undefined) {
+        label = template(baseUrl, routePath);
+        if (labels.size < 16) labels.set(baseUrl, label);
+      }
+      (req as RouteTemplateCarrier)[ROUTE_TEMPLATE] = label;
+    }
+    next();
+  };
 }
 
 function template(baseUrl: string, routePath: unknown): string {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ConcurrencyConflictError } from '../../application/shared/stream-command-processor';
@@ -6,6 +7,7 @@ import { DomainError } from '../../domain/shared/errors';
 import { ApiError, fromDomainError } from './api-error';
 import { RAW_CARD_DATA_MESSAGE, isSafeClientId } from './card-data-guard';
 import { containsCardNumber, idHoldsCardNumber, redactCardNumbers } from './card-number-scan';
+import { sendJson } from './json-answer';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -66,6 +68,9 @@ const MAX_ECHOED_ITEMS = 100;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
+/** Details the server issued itself, never client text: kept whole (the fresh queue token of ALREADY_IN_QUEUE). */
+const ISSUED_DETAILS: ReadonlySet<string> = new Set(['queue_token']);
+
 /**
  * Details are built from client values (seat ids, field names): bounded here, once, for every error. Validator
  * messages (`fields[].errors`) are our own sentences about declared fields, so they get the message's bound.
@@ -79,14 +84,17 @@ function clipDetails(value: unknown, max = MAX_ECHO, depth = 0): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[clip(key, MAX_ECHO)] = clipDetails(item, key === 'errors' ? MAX_MESSAGE : MAX_ECHO, depth + 1);
+    out[clip(key, MAX_ECHO)] =
+      depth === 0 && ISSUED_DETAILS.has(key) && typeof item === 'string'
+        ? item
+        : clipDetails(item, key === 'errors' ? MAX_MESSAGE : MAX_ECHO, depth + 1);
   }
   return out;
 }
 
 export function sendError(req: Request, res: Response, error: ApiError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.status(error.status).json({
+  sendJson(res, error.status, {
     error: {
       code: error.code,
       message: clip(error.message, MAX_MESSAGE),
@@ -110,12 +118,30 @@ export function routeTemplate(req: Request): string {
   return `/${prefix}${routePath === '/' ? '' : routePath}`.replace(/\/\/+/g, '/');
 }
 
-/** Maps anything thrown to the standard envelope; unknown errors are logged and answered 500 without internals. */
+/**
+ * Refusals the code chose to answer (a full queue, contention, a payment provider down): not failures. A 500 never
+ * is one, even as an ApiError (an unexpected error converted on the way keeps its stack in the log).
+ */
+const isRefusal = (error: unknown, status: number) =>
+  status !== 500 &&
+  (error instanceof ApiError || error instanceof DomainError || error instanceof ConcurrencyConflictError);
+
+/**
+ * Maps anything thrown to the standard envelope; unknown errors are logged (error, with the stack) and answered 500
+ * without internals. An expected 5xx refusal (503 QUEUE_FULL, SERVICE_UNAVAILABLE, PAYMENT_UNAVAILABLE) is one warn
+ * line with its code and no stack: an on-sale answers thousands of them, and they must not bury real failures.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const apiError = toApiError(error);
-    if (apiError.status >= 500) {
+    if (apiError.status >= 500 && isRefusal(error, apiError.status)) {
+      const { status, code } = apiError;
+      logger.warn(
+        { status, code, requestId: req.requestId, method: req.method, route: routeTemplate(req) },
+        'request refused',
+      );
+    } else if (apiError.status >= 500) {
       // The message and stack of an unexpected error may quote client input: card-number runs are masked.
       const e = error as { name?: unknown; message?: unknown; stack?: unknown } | undefined;
       const err = {
@@ -177,23 +203,42 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side');
 }
 
-/** OAuth clients send token requests form-encoded; those two paths accept it as well. */
-const FORM_ENCODED_PATHS = new Set(['/v1/auth/token', '/oauth/token']);
-
-/** JSON bodies must say they are JSON; anything else on a write is refused rather than guessed at. */
+/**
+ * JSON bodies must say they are JSON; anything else on a write is refused rather than guessed at. A form body is
+ * marked (`req.formEncoded`) and parsed like JSON: the operations that take one say so (OperationSpec.formBody:
+ * OAuth token requests, RFC 6749 4.1.3), and every other operation refuses it (415) when the request reaches it.
+ */
 export const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-  const formOk = FORM_ENCODED_PATHS.has(req.path) && req.is('application/x-www-form-urlencoded');
   if (
     (hasBody || req.headers['transfer-encoding']) &&
     ['POST', 'PUT', 'PATCH'].includes(req.method) &&
-    !req.is('application/json') &&
-    !formOk
+    !isJsonBody(req)
   ) {
-    return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+    if (!req.is('application/x-www-form-urlencoded'))
+      return next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+    req.formEncoded = true;
   }
   next();
 };
+
+/** The spellings of the JSON media type nearly every client sends, recognised without parsing the header. */
+const PLAIN_JSON_TYPES: ReadonlySet<string> = new Set([
+  'application/json',
+  'application/json; charset=utf-8',
+]);
+
+/**
+ * `req.is('application/json')` for a request with a body (requireJson, and express.json's `type`, ask only then),
+ * without parsing the Content-Type header for its usual spellings: the body middleware asked it three times per
+ * request, each a parse of the header.
+ */
+export function isJsonBody(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  if (type !== undefined && PLAIN_JSON_TYPES.has(type.toLowerCase())) return true;
+  // Always an express request here (the parsers run in the app); typed as body-parser hands it over.
+  return Boolean((req as Request).is('application/json'));
+}
 
 /** JSON bodies nested deeper than this are refused before recursive code (class-transformer, JSON.stringify) runs. */
 export const MAX_BODY_DEPTH = 32;
@@ -238,8 +283,9 @@ export const guardJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** No operation took the request: a body the body middleware refused is still the answer (see readBody). */
 export const routeNotFound: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
+  next(req.bodyError ?? new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   ipKeyGenerator,
   rateLimit,
@@ -19,12 +19,25 @@ export const RATE_LIMITS = {
   reserve: { limit: 10, windowMs: 60_000 },
   /** Keyed by the queue entry (its queue_token), so one waiting user polls at most twice a minute. */
   queueStatus: { limit: 2, windowMs: 60_000 },
+  /**
+   * Not in the seed: the waiting room's proof-of-work challenge, per client (signed-in user, else address). Cheap to
+   * serve, but anonymous and what bots fetch in bulk; a person needs one per join.
+   */
+  queueChallenge: { limit: 60, windowMs: 60_000 },
   authenticated: { limit: 1000, windowMs: 3_600_000 },
   /** Not in the seed: login and registration, against password guessing. */
   auth: { limit: 30, windowMs: 60_000 },
 } as const;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
+
+/**
+ * The spacing of status calls one queue entry can keep up for ever under the queueStatus limit (60 s / 2 = 30 s):
+ * the least `poll_interval_seconds` the waiting room advises while rate limits are on.
+ */
+export const QUEUE_STATUS_SPACING_SECONDS = Math.ceil(
+  RATE_LIMITS.queueStatus.windowMs / RATE_LIMITS.queueStatus.limit / 1000,
+);
 
 /** Item 7: an API key's own `rate_limit_per_hour`, counted per key id over this window. */
 export const API_KEY_WINDOW_MS = 3_600_000;
@@ -66,11 +79,15 @@ const KEYS: Record<RateLimitName, (req: Request) => string> = {
   seatMap: userOrAddress,
   reserve: userOrAddress,
   queueStatus: queueEntryOrAddress,
+  queueChallenge: userOrAddress,
   authenticated: userOrAddress,
   auth: userOrAddress,
 };
 
 const WARN_EVERY_MS = 10_000;
+
+/** The limiter of every class when limits are off (RATE_LIMITS=off): routers leave it out of their chains. */
+export const NO_LIMIT: RequestHandler = (_req, _res, next) => next();
 
 /**
  * express-rate-limit's logger, onto pino. Its errors are nearly all a store that fails (Redis down, each time a
@@ -93,23 +110,54 @@ function limiterLogger(name: string, logger: Logger | undefined): LimiterLogger 
   };
 }
 
-function tooManyRequests(limit: number, windowMs: number, what: string): RequestHandler {
-  return (req, res) => {
-    const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-    const untilReset = info?.resetTime ? Math.ceil((info.resetTime.getTime() - Date.now()) / 1000) : 0;
-    const seconds = Math.max(1, untilReset || Math.ceil(windowMs / 1000));
-    sendError(
-      req,
-      res,
-      new ApiError(
-        429,
-        'RATE_LIMIT_EXCEEDED',
-        `Too many requests${what}: at most ${limit} per ${windowMs / 1000}s`,
-        { limit },
-        { 'Retry-After': String(seconds) },
-      ),
-    );
-  };
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The budget the X-RateLimit-* headers describe so far (see showBudget). */
+    rateLimitShown?: { remaining: number; resetMs: number };
+  }
+}
+
+/**
+ * Several limiters may count one request (an API key's own budget, a signed-in user's hourly budget, the endpoint's
+ * class). The X-RateLimit-* headers describe the one with the least remaining, ties going to the one that resets
+ * last: Remaining then always says how many more requests pass before the next refusal, and Reset when that
+ * refusal ends. (The last limiter to run used to win, so a key limited to 3 an hour showed its class's 100.)
+ */
+function showBudget(req: Request, res: Response, info: RateLimitInfo): void {
+  if (res.headersSent) return;
+  const resetMs = info.resetTime?.getTime() ?? 0;
+  const shown = req.rateLimitShown;
+  if (
+    shown &&
+    (shown.remaining < info.remaining || (shown.remaining === info.remaining && shown.resetMs >= resetMs))
+  )
+    return;
+  req.rateLimitShown = { remaining: info.remaining, resetMs };
+  res.setHeader('X-RateLimit-Limit', String(info.limit));
+  res.setHeader('X-RateLimit-Remaining', String(info.remaining));
+  if (info.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(resetMs / 1000)));
+  else res.removeHeader('X-RateLimit-Reset');
+}
+
+/**
+ * The 429 of the limiter that refused (its limit in the message and details). Retry-After waits for the budget the
+ * headers show: the refusing one, or another one just as spent that resets later (retrying sooner is refused too).
+ */
+function tooManyRequests(req: Request, res: Response, limit: number, windowMs: number, what: string): void {
+  const resetMs = req.rateLimitShown?.resetMs ?? 0;
+  const untilReset = resetMs > 0 ? Math.ceil((resetMs - Date.now()) / 1000) : 0;
+  const seconds = Math.max(1, untilReset || Math.ceil(windowMs / 1000));
+  sendError(
+    req,
+    res,
+    new ApiError(
+      429,
+      'RATE_LIMIT_EXCEEDED',
+      `Too many requests${what}: at most ${limit} per ${windowMs / 1000}s`,
+      { limit },
+      { 'Retry-After': String(seconds) },
+    ),
+  );
 }
 
 interface LimiterSpec {
@@ -163,20 +211,27 @@ export class RateLimits {
       key: (req) => `key:${req.apiKey?.keyId}`,
       what: ' for this API key',
     });
+    if (limiter === NO_LIMIT) return NO_LIMIT;
     // Most requests carry no key with a budget: they skip the limiter's (asynchronous) machinery altogether.
     return (req, res, next) => (req.apiKey?.rateLimitPerHour ? limiter(req, res, next) : next());
   }
 
   private limiter(spec: LimiterSpec): RequestHandler {
-    if (!this.options.enabled) return (_req, _res, next) => next();
+    if (!this.options.enabled) return NO_LIMIT;
     let made = this.made.get(spec.name);
     if (made) return made;
     const limitOf = spec.limit;
-    made = rateLimit({
+    // Each limiter leaves its count in a property of its own, so the headers can describe the tightest budget.
+    const property = `rateLimit:${spec.name}`;
+    const countedBy = (req: Request) =>
+      (req as unknown as Record<string, RateLimitInfo | undefined>)[property];
+    const counted = rateLimit({
       windowMs: spec.windowMs,
       limit: (req: Request) => limitOf(req),
+      requestPropertyName: property,
+      // X-RateLimit-Limit / -Remaining / -Reset, as the seed specifies: set by showBudget, not by each limiter.
       standardHeaders: false,
-      legacyHeaders: true, // X-RateLimit-Limit / -Remaining / -Reset, as the seed specifies
+      legacyHeaders: false,
       store: this.options.store?.(spec.name),
       passOnStoreError: true,
       logger: limiterLogger(spec.name, this.options.logger),
@@ -185,11 +240,19 @@ export class RateLimits {
       validate: { xForwardedForHeader: false },
       keyGenerator: spec.key,
       skip: spec.skip,
-      handler: (req, res, next) => {
-        const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
-        tooManyRequests(info?.limit ?? limitOf(req), spec.windowMs, spec.what ?? '')(req, res, next);
+      handler: (req, res) => {
+        const info = countedBy(req);
+        if (info) showBudget(req, res, info);
+        tooManyRequests(req, res, info?.limit ?? limitOf(req), spec.windowMs, spec.what ?? '');
       },
     });
+    // Skipped (an anonymous request and the hourly budget) or let through by a failing store: nothing counted.
+    made = (req, res, next) =>
+      counted(req, res, (error?: unknown) => {
+        const info = countedBy(req);
+        if (error === undefined && info) showBudget(req, res, info);
+        next(error);
+      });
     this.made.set(spec.name, made);
     return made;
   }

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { v4 as uuidv4 } from 'uuid';
 import type { CartService } from '../../application/partner/cart-service';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
@@ -24,6 +25,26 @@ export const INVALID_RESERVE_REQUEST = 'Invalid reserve request data structure';
 function invalidReserve(reason: string, details: Record<string, unknown> = {}): ApiError {
   return new ApiError(400, 'INVALID_RESERVE_REQUEST', INVALID_RESERVE_REQUEST, { reason, ...details });
 }
+
+/**
+ * FAQ: "Invalid reserve request data structure is returned if the request body is not valid or the method
+ * specified is not correct". Every request on the cart path the API cannot read (a body that is not valid JSON,
+ * repeats a key or is not JSON at all, fields its DTO refuses, a query where none is taken) is answered 400 with
+ * that message; its own code (INVALID_JSON, UNSUPPORTED_MEDIA_TYPE, VALIDATION_ERROR) and details stay, and
+ * `details.reason` says what was wrong. Card data stays RAW_CARD_DATA_REJECTED (refused before any operation).
+ */
+export function asInvalidReserve(error: ApiError): ApiError {
+  if ((error.status !== 400 && error.status !== 415) || error.code === 'RAW_CARD_DATA_REJECTED') return error;
+  if (error.message === INVALID_RESERVE_REQUEST) return error;
+  return new ApiError(400, error.code, INVALID_RESERVE_REQUEST, { ...error.details, reason: error.message });
+}
+
+/** The codes a malformed request on the cart path keeps (asInvalidReserve), besides INVALID_RESERVE_REQUEST. */
+const MALFORMED_CODES = ['INVALID_RESERVE_REQUEST', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE'];
+const MALFORMED_NOTE =
+  'Every malformed request on this path (a body that is not JSON or not valid JSON, a repeated key, fields ' +
+  'refused here) is 400 with the message `Invalid reserve request data structure`, its own code and ' +
+  '`details.reason`';
 
 const hasCartId = (body: unknown) =>
   typeof body === 'object' && body !== null && !Array.isArray(body) && 'cart_id' in body;
@@ -53,11 +74,26 @@ const notACommit: RequestHandler = (req, _res, next) =>
       : undefined,
   );
 
-/** PATCH has no meaning on a cart: a commit attempt with the wrong method. */
-const wrongMethod: RequestHandler = (_req, _res, next) =>
-  next(invalidReserve('Commit a cart with PUT /partners/v1/events/{event_id}/cart {"cart_id"}'));
+/** PATCH and GET have no meaning on a cart path: a commit (or a reserve) sent with the wrong method. */
+const wrongMethod: RequestHandler = (req, _res, next) =>
+  next(
+    invalidReserve(
+      `${req.method} is not a cart operation: POST reserves, PUT {"cart_id"} commits, DELETE ?cart_id= deletes`,
+    ),
+  );
 
 const partnerOf = (req: Request) => currentUser(req).sub;
+
+/**
+ * The id of the cart a creation makes, named before the command runs (CartService.create takes it): an answer
+ * lost in a crash can still tell the partner which cart it was, to delete it.
+ */
+const newCartIds = new WeakMap<Request, string>();
+const nameTheCart: RequestHandler = (req, _res, next) => {
+  newCartIds.set(req, uuidv4());
+  next();
+};
+const newCartIdOf = (req: Request) => newCartIds.get(req)!;
 
 const cartGone: ErrorSpec = {
   404: ["No such cart at this event, or another partner's", ['CART_NOT_FOUND']],
@@ -65,8 +101,9 @@ const cartGone: ErrorSpec = {
 
 /**
  * Partner carts, scoped by event as in Ticketmaster's Partner API: POST creates (best available seats), PUT
- * commits, DELETE deletes; PATCH, and a POST that carries a `cart_id`, are commits sent with the wrong method
- * (400 `Invalid reserve request data structure`); GET on the path is not an operation (404 ROUTE_NOT_FOUND).
+ * commits, DELETE deletes; GET and PATCH, and a POST that carries a `cart_id`, are requests with the wrong method
+ * (400 `Invalid reserve request data structure`, the FAQ's answer, where the rest of the API answers an unknown
+ * method with 404 ROUTE_NOT_FOUND), and so is every malformed request on the path (asInvalidReserve).
  * Payment and shipping are P3's routes (payment.routes.ts). Mounted under /partners/v1.
  */
 export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRouter {
@@ -74,7 +111,12 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
   // declared operation, and `currentUser(req).sub` is the partner's id.
   const router = apiRouter({ tag: 'partner carts', noStore: true, idempotent });
   // Cart commands may be answered by polling under load (P3); without it they answer directly.
-  const command: typeof op = polling ? (r, spec, handler) => polling.op(r, spec, handler) : op;
+  const command = <B extends object, Q extends object>(
+    r: ApiRouter,
+    spec: Parameters<typeof op<B, Q>>[1],
+    handler: Parameters<typeof op<B, Q>>[2],
+    options?: Parameters<PartnerPolling['op']>[3],
+  ) => (polling ? polling.op(r, spec, handler, options) : op(r, spec, handler));
 
   command(
     router,
@@ -94,12 +136,13 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
       contended: true,
       params: { id: 'EventId' },
       body: CreateCartDto,
-      middleware: [notACommit],
+      middleware: [notACommit, nameTheCart],
+      malformed: asInvalidReserve,
       invalid:
         'Missing or unknown fields, both or neither of `tier_id` and `section_id`, a quantity outside 1-100; or a ' +
         '`cart_id` in the body (`INVALID_RESERVE_REQUEST`: commit with PUT); or the event requires a captcha and ' +
-        '`altcha` is missing, wrong, expired or used before (`CAPTCHA_FAILED`)',
-      invalidCodes: ['INVALID_RESERVE_REQUEST', 'CAPTCHA_FAILED'],
+        `\`altcha\` is missing, wrong, expired or used before (\`CAPTCHA_FAILED\`). ${MALFORMED_NOTE}`,
+      invalidCodes: [...MALFORMED_CODES, 'CAPTCHA_FAILED'],
       responses: { 201: { description: 'The cart with its seats and totals', schema: Cart } },
       errors: {
         404: [
@@ -111,7 +154,10 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
           'Fewer seats available than requested (`details.available`, `details.requested`); nothing is held',
           ['NOT_ENOUGH_INVENTORY'],
         ],
-        410: ['The event was cancelled', ['SEATS_GONE']],
+        410: [
+          'The event was cancelled; or the cart was deleted, or its creation failed, while its seats were being held',
+          ['SEATS_GONE', 'CART_DELETED', 'CART_CREATION_FAILED'],
+        ],
         422: [
           'More than the event allows per order, the sale not open yet (or over: `details.opens_at`), or no choice ' +
             'of that many seats that leaves no single seat alone (restrict single seat)',
@@ -121,17 +167,28 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     },
     async (req, res, { body }) => {
       if ((body.tier_id === undefined) === (body.section_id === undefined))
-        throw new ApiError(400, 'VALIDATION_ERROR', 'Give tier_id or section_id (one of them)', {
-          fields: [{ field: 'tier_id', errors: ['give tier_id or section_id, not both and not neither'] }],
-        });
+        throw asInvalidReserve(
+          new ApiError(400, 'VALIDATION_ERROR', 'Give tier_id or section_id (one of them)', {
+            fields: [{ field: 'tier_id', errors: ['give tier_id or section_id, not both and not neither'] }],
+          }),
+        );
       const scope = body.tier_id !== undefined ? { tierId: body.tier_id } : { sectionId: body.section_id! };
       const { cart, position } = await carts.create(
         pathParam(req, 'id'),
         partnerOf(req),
-        { scope, quantity: body.quantity, altcha: body.altcha },
+        { scope, quantity: body.quantity, altcha: body.altcha, cartId: newCartIdOf(req) },
         commandMetadata(req),
       );
       answerCommand(res, 201, { position }, cart);
+    },
+    {
+      lost: (req, eventId) => ({
+        // At most 200 characters: error messages are cut there.
+        message:
+          'The server restarted while this cart was being created: its answer is lost. DELETE ' +
+          '.../cart?cart_id= (details.cart_id) releases any seats it holds; then create another cart',
+        details: { cart_id: newCartIdOf(req), event_id: eventId },
+      }),
     },
   );
 
@@ -154,8 +211,9 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
       params: { id: 'EventId' },
       body: CommitCartDto,
       middleware: [commitStructure],
-      invalid: 'Never: a body that is not exactly `{cart_id}` is `INVALID_RESERVE_REQUEST`',
-      invalidCodes: ['INVALID_RESERVE_REQUEST'],
+      malformed: asInvalidReserve,
+      invalid: `A body that is not exactly \`{cart_id}\` is \`INVALID_RESERVE_REQUEST\`. ${MALFORMED_NOTE}`,
+      invalidCodes: MALFORMED_CODES,
       responses: { 201: { description: 'The order', schema: CommittedCart } },
       errors: {
         402: [
@@ -167,12 +225,14 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
           ['CART_NOT_FOUND', 'EVENT_NOT_FOUND'],
         ],
         409: [
-          'The cart lacks its payment or shipping choice (`details.missing`), or was settled otherwise meanwhile',
-          ['CART_INCOMPLETE', 'CART_NOT_CHECKING_OUT'],
+          'The cart lacks its payment or shipping choice (`details.missing`), was settled otherwise meanwhile, or ' +
+            'its creation never finished (delete it)',
+          ['CART_INCOMPLETE', 'CART_NOT_CHECKING_OUT', 'CART_NOT_CREATED'],
         ],
         410: [
-          'The cart expired (its hold time ran out), was deleted, or an earlier commit failed (its seats were released)',
-          ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED'],
+          'The cart expired (its hold time ran out), was deleted, or an earlier commit (or its creation) failed ' +
+            '(its seats were released)',
+          ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED', 'CART_CREATION_FAILED'],
         ],
         503: [
           'The payment provider is unavailable; commit again shortly (the same order)',
@@ -203,12 +263,36 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
       extensions: { 'x-always-refused': 'a commit sent with the wrong method (use PUT)' },
       params: { id: 'EventId' },
       middleware: [wrongMethod],
+      malformed: asInvalidReserve,
       invalid: 'Always: the method is wrong (`INVALID_RESERVE_REQUEST`)',
-      invalidCodes: ['INVALID_RESERVE_REQUEST'],
+      invalidCodes: MALFORMED_CODES,
       responses: {},
     },
     () => {
       throw invalidReserve('Commit a cart with PUT');
+    },
+  );
+
+  op(
+    router,
+    {
+      method: 'get',
+      path: '/events/:id/cart',
+      operationId: 'getPartnerCartPath',
+      summary: 'Not an operation: there is no cart to read here (POST reserves, PUT commits, DELETE deletes)',
+      description:
+        'Always 400 `Invalid reserve request data structure` (FAQ: the method specified is not correct). The ' +
+        'rest of the API answers an undeclared method with 404 `ROUTE_NOT_FOUND`; the cart path follows the FAQ.',
+      extensions: { 'x-always-refused': 'a cart request sent with the wrong method' },
+      params: { id: 'EventId' },
+      middleware: [wrongMethod],
+      malformed: asInvalidReserve,
+      invalid: 'Always: the method is wrong (`INVALID_RESERVE_REQUEST`)',
+      invalidCodes: MALFORMED_CODES,
+      responses: {},
+    },
+    () => {
+      throw invalidReserve('There is no GET on a cart');
     },
   );
 
@@ -225,7 +309,9 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
       contended: true,
       params: { id: 'EventId' },
       query: CartIdQueryDto,
-      invalid: '`cart_id` missing or not a cart id',
+      malformed: asInvalidReserve,
+      invalid: `\`cart_id\` missing from the query or not a cart id, or a body. ${MALFORMED_NOTE}`,
+      invalidCodes: MALFORMED_CODES,
       responses: { 204: { description: 'Deleted; the seats are available again' } },
       errors: {
         ...cartGone,

@@ -115,18 +115,3 @@ export const PARTNER_ACCESS_ERRORS: ErrorSpec = {
     'QUOTA_EXCEEDED',
   ),
 };
-
-/** Paths a partner token may be used on besides /partners/v1: its token info (and token requests, which ignore it). */
-const PARTNER_TOKEN_PATHS = new Set(['/oauth/info', '/v1/auth/info', '/oauth/token', '/v1/auth/token']);
-
-/**
- * A partner client's token is for the Partner API: elsewhere it would act as a customer account that does not
- * exist, unchecked for revocation. 403 outside /partners/v1 and the token info.
- */
-export const partnerTokensStayOnPartnerApi: RequestHandler = (req, _res, next) => {
-  if (req.auth?.role !== 'partner') return next();
-  const path = req.path;
-  if (path === '/partners/v1' || path.startsWith('/partners/v1/') || PARTNER_TOKEN_PATHS.has(path))
-    return next();
-  next(forbidden('A partner client token is for the Partner API (/partners/v1) and GET /oauth/info'));
-};

@@ -5,6 +5,7 @@ import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import { PartnerEventsQueryDto } from '../dto/partner.dto';
 import { ApiError } from '../http/api-error';
+import { answeredNotModified } from '../http/conditional-get';
 import { pathParam } from '../http/request-context';
 import {
   PartnerAvailability,
@@ -19,6 +20,10 @@ export interface PartnerRouteDeps {
   /** X-Min-Log-Position on the event reads (a partner reads its own cart's effect on availability). */
   readYourWrites: RequestHandler;
 }
+
+/** Every Partner API read passes the client check and counts against the quota: no shared cache may answer it. */
+const PARTNER_CACHING =
+  '`Cache-Control: private, no-cache`: the partner may keep it, and asks again each time.';
 
 const noEvent: ErrorSpec = {
   404: ['No such event, not published, or not internet enabled', ['EVENT_NOT_FOUND']],
@@ -84,12 +89,14 @@ export function partnerRoutes({ captcha, events, readYourWrites }: PartnerRouteD
         'has `presale` only (FAQ: a missing `onsale` is an event set-up matter for the client).',
       params: { id: 'EventId' },
       readYourWrites: true,
+      conditional: { caching: PARTNER_CACHING },
       responses: { 200: { description: 'The event', schema: PartnerEventDetails } },
       errors: noEvent,
     },
     async (req, res) => {
       const doc = await events.find(pathParam(req, 'id'));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
+      if (answeredNotModified(req, res, events.version(doc), 'private')) return;
       res.json(events.details(doc));
     },
   );
@@ -103,13 +110,16 @@ export function partnerRoutes({ captcha, events, readYourWrites }: PartnerRouteD
       summary: 'Seats neither held nor sold, per price level and per section',
       params: { id: 'EventId' },
       readYourWrites: true,
+      conditional: { caching: PARTNER_CACHING },
       responses: { 200: { description: 'Availability', schema: PartnerAvailability } },
       errors: noEvent,
     },
     async (req, res) => {
       const doc = await events.find(pathParam(req, 'id'));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-      res.json(await events.availability(doc));
+      const counted = await events.readAvailability(doc);
+      if (answeredNotModified(req, res, counted.version, 'private')) return;
+      res.json(events.availability(counted));
     },
   );
 

@@ -42,11 +42,19 @@ const CART_NOT_FOUND: ErrorSpec = {
 };
 /** What a change of an open cart can meet (the cart's own rules). */
 const CART_CLOSED: ErrorSpec = {
-  409: ['The cart is being committed or was committed', ['CART_CHECKOUT_IN_PROGRESS', 'CART_COMMITTED']],
-  410: [
-    'The cart expired, was deleted, or its commit failed',
-    ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED'],
+  409: [
+    'The cart is being committed or was committed, or its creation never finished (delete it)',
+    ['CART_CHECKOUT_IN_PROGRESS', 'CART_COMMITTED', 'CART_NOT_CREATED'],
   ],
+  410: [
+    'The cart expired, was deleted, or its commit or its creation failed',
+    ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED', 'CART_CREATION_FAILED'],
+  ],
+};
+/** A cart whose creation was cut short has no seats: nothing to ship (see the cart's REQUESTED state). */
+const CART_NOT_CREATED: ErrorSpec = {
+  409: ['The creation of the cart never finished (delete it)', ['CART_NOT_CREATED']],
+  410: ['The cart was deleted, or its creation failed', ['CART_DELETED', 'CART_CREATION_FAILED']],
 };
 
 /**
@@ -55,7 +63,9 @@ const CART_CLOSED: ErrorSpec = {
  */
 export function partnerPaymentRoutes(deps: PartnerPaymentRouteDeps): ApiRouter {
   const { payments, carts, polling } = deps;
-  const router = apiRouter({ tag: 'partner-payment', auth: 'bearer', noStore: true });
+  // No router-wide auth: the partner router's gate authenticates each operation (a router-wide one would answer
+  // 401 for every path under /partners/v1, unknown ones included).
+  const router = apiRouter({ tag: 'partner-payment', noStore: true });
 
   op(
     router,
@@ -146,7 +156,7 @@ export function partnerPaymentRoutes(deps: PartnerPaymentRouteDeps): ApiRouter {
       query: PartnerShippingQueryDto,
       invalid: '`cart_id` missing or malformed, or unknown query parameters',
       responses: { 200: { description: 'The options', schema: ShippingOptionList } },
-      errors: CART_NOT_FOUND,
+      errors: { ...CART_NOT_FOUND, ...CART_NOT_CREATED },
     },
     async (req, res, { query }) => {
       const eventId = pathParam(req, 'id');

@@ -10,7 +10,9 @@ import type { PartnerPolling } from './polling';
  * register; the document is assembled after every router is mounted).
  */
 export function partnerPollingRoutes({ polling }: { polling: PartnerPolling }): ApiRouter {
-  const router = apiRouter({ tag: 'partner-polling', auth: 'bearer', noStore: true });
+  // No router-wide auth: the partner router's gate authenticates each operation (mounted at the partner API's root,
+  // a router-wide one would answer 401 for every path under it, unknown ones included).
+  const router = apiRouter({ tag: 'partner-polling', noStore: true });
   const { documented } = polling;
   op(
     router,

@@ -32,7 +32,7 @@
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { PolledAnswer, PolledCommands } from '../../application/partner/polled-commands';
+import type { LostAnswer, PolledAnswer, PolledCommands } from '../../application/partner/polled-commands';
 import { op, type ApiRouter, type OperationSpec, type SuccessSpec } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import type { Schema } from '../contract/schema';
@@ -51,13 +51,23 @@ type Handler<B extends object, Q extends object> = (
   input: { body: B; query: Q },
 ) => unknown;
 
+export interface PolledOptions {
+  /** The event the call is about (default: the path's `:id`). */
+  eventId?: (req: Request) => string;
+  /**
+   * What the poll answers if the call's answer is lost in a crash (410 POLLED_RESULT_LOST); default: the cart the
+   * call names (`cart_id` in its body or query), to send the call again or delete it.
+   */
+  lost?: (req: Request, eventId: string) => LostAnswer;
+}
+
 export interface PartnerPolling {
   /** `op()` for a cart call that may be polled (see the top of this file). */
   op<B extends object, Q extends object>(
     router: ApiRouter,
     spec: OperationSpec<B, Q>,
     handler: Handler<B, Q>,
-    options?: { eventId?: (req: Request) => string },
+    options?: PolledOptions,
   ): void;
   /** The polled answer for the caller, or 202 while it runs (polling.routes.ts). */
   answer(req: Request, res: Response, pollId: string): Promise<void>;
@@ -86,7 +96,9 @@ export function createPartnerPolling(deps: {
     errors: {
       404: ['No such polling id for this client, or its answer is no longer kept', ['POLL_NOT_FOUND']],
       410: [
-        'The server restarted while the command ran: its answer is lost (read the cart)',
+        'The server restarted while the command ran: its answer is lost. `details.cart_id` (and `event_id`) name ' +
+          'the cart when the call named one (a cart creation too): send the call again, or delete the cart ' +
+          '(`DELETE .../cart?cart_id=`), which releases its seats even if its creation never finished',
         ['POLLED_RESULT_LOST'],
       ],
     },
@@ -99,7 +111,7 @@ export function createPartnerPolling(deps: {
     handler: Handler<B, Q>,
     input: { body: B; query: Q },
   ): Promise<PolledAnswer> {
-    const recorder = new RecordingResponse();
+    const recorder = new RecordingResponse(req);
     const res = recorder as unknown as Response;
     let failure: unknown;
     try {
@@ -122,10 +134,11 @@ export function createPartnerPolling(deps: {
       router: ApiRouter,
       spec: OperationSpec<B, Q>,
       handler: Handler<B, Q>,
-      options: { eventId?: (req: Request) => string } = {},
+      options: PolledOptions = {},
     ) {
       merge(documented, spec as OperationSpec<object, object>);
       const eventIdOf = options.eventId ?? ((req: Request) => pathParam(req, 'id'));
+      const lostOf = options.lost ?? lostCartCall;
       const wrapped: Handler<object, object> = async (req, res, input) => {
         const partnerId = currentUser(req).sub;
         const forced = (req.get(FORCE_POLLING_HEADER) ?? '').trim().toLowerCase() === 'true';
@@ -144,6 +157,7 @@ export function createPartnerPolling(deps: {
           polled.wait,
           () => runRecorded(req, handler, input as { body: B; query: Q }),
           eventId,
+          lostOf(req, eventId),
         );
         const url = `${basePath}/${pollId}`;
         res.setHeader('Location', url);
@@ -155,6 +169,7 @@ export function createPartnerPolling(deps: {
         {
           ...spec,
           description: spec.description ? `${spec.description}\n\n${POLLED_DESCRIPTION}` : POLLED_DESCRIPTION,
+          headerParameters: [...(spec.headerParameters ?? []), 'ForcePolling'],
           responses: {
             ...spec.responses,
             202: { description: 'Accepted for polling', schema: PollingAccepted, location: true },
@@ -175,6 +190,20 @@ export function createPartnerPolling(deps: {
       if (body === undefined) res.status(status).end();
       else res.status(status).json(body);
     },
+  };
+}
+
+/** A lost answer of a call on an existing cart: the call can be sent again, or the cart deleted. */
+function lostCartCall(req: Request, eventId: string): LostAnswer {
+  const named = (req.body as { cart_id?: unknown } | undefined)?.cart_id ?? req.query.cart_id;
+  if (typeof named !== 'string')
+    return { message: 'The server restarted while this command ran and its answer was lost', details: {} };
+  return {
+    // At most 200 characters: error messages are cut there.
+    message:
+      'The server restarted while this cart call ran: its answer is lost. Send it again to see where the cart ' +
+      'stands, or DELETE .../cart?cart_id= to release its seats',
+    details: { cart_id: named, event_id: eventId },
   };
 }
 
@@ -233,6 +262,9 @@ class RecordingResponse {
   private readonly headers = new Map<string, string>();
   private body: unknown;
 
+  /** The request answered, as express's `res.req` (the error answer reads its method). */
+  constructor(readonly req: Request) {}
+
   status(code: number): this {
     this.statusCode = code;
     return this;
@@ -251,6 +283,9 @@ class RecordingResponse {
   }
   getHeader(name: string): string | undefined {
     return this.headers.get(name.toLowerCase());
+  }
+  hasHeader(name: string): boolean {
+    return this.headers.has(name.toLowerCase());
   }
   json(body: unknown): this {
     this.body = body;

@@ -4,16 +4,18 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { AccessTokens } from '../../application/ports/access-tokens';
 import {
   RealtimeRefusal,
   type RealtimeHub,
+  type RealtimePrincipal,
   type RealtimeSession,
 } from '../../application/realtime/realtime-hub';
 import type { RealtimeConfig } from '../../infrastructure/config/config';
 import { ApiError } from '../http/api-error';
+import type { BearerAuthentication } from '../http/auth';
+import { verifyApiKey, type ApiKeyLookup } from '../http/api-keys';
 import { isSafeClientId } from '../http/card-data-guard';
-import { REALTIME_PATH, realtimePrincipal, realtimeQuery } from './realtime-auth';
+import { REALTIME_PATH, realtimeApiKey, realtimePrincipal, realtimeQuery } from './realtime-auth';
 
 export type RealtimeServerOptions = Pick<
   RealtimeConfig,
@@ -51,7 +53,10 @@ export class RealtimeServer {
   constructor(
     private readonly deps: {
       hub: RealtimeHub;
-      tokens: AccessTokens;
+      /** The HTTP pipeline's authentication (src/api/http/auth.ts): a token means the same here as on REST. */
+      authenticate: BearerAuthentication;
+      /** The API keys, checked on the upgrade as on every /v1 request (REQUIRE_API_KEY: `required`). */
+      apiKeys: { lookup: ApiKeyLookup; required: boolean };
       logger: Logger;
       options: RealtimeServerOptions;
     },
@@ -115,9 +120,34 @@ export class RealtimeServer {
       return refuse(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}`));
     const query = realtimeQuery(url.searchParams);
     if (query instanceof ApiError) return refuse(query);
-    const principal = realtimePrincipal(this.deps.tokens, query.token);
-    if (principal instanceof ApiError) return refuse(principal);
+    // The calling application first, as the /v1 pipeline checks it before the route reads the token.
+    const key = realtimeApiKey(req.headers['x-api-key'], query.apiKey);
+    if (key instanceof ApiError) return refuse(key);
+    const { lookup, required } = this.deps.apiKeys;
+    const application = verifyApiKey(lookup, required, key);
+    if (application instanceof ApiError) return refuse(application);
+    realtimePrincipal(this.deps.authenticate, query.token).then(
+      (principal) => {
+        if (principal instanceof ApiError) return refuse(principal);
+        this.connect(req, socket, head, principal, refuse);
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error }, 'realtime authentication failed');
+        refuse(new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side'));
+      },
+    );
+  };
 
+  /** The authenticated upgrade: a session from the hub, then the WebSocket. */
+  private connect(
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal: RealtimePrincipal,
+    refuse: (error: ApiError) => void,
+  ): void {
+    // The peer may have gone while its token was checked: no session for a socket that will never open.
+    if (socket.destroyed) return;
     let session: RealtimeSession;
     try {
       session = this.deps.hub.connect(principal);
@@ -136,7 +166,7 @@ export class RealtimeServer {
       opened = true;
       this.open(ws, session);
     });
-  };
+  }
 
   private open(ws: WebSocket, session: RealtimeSession): void {
     const connection: Connection = {

@@ -35,8 +35,14 @@ const logPage = ({ events, next }: AuditPage) => ({ events, next_position: next 
 
 /** `/v1/audit`: the log as its record, for auditors. */
 export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'audit', auth: 'bearer', noStore: true, readYourWrites });
-  router.use(auditorsOnly);
+  // The role check is the router's gate: part of each operation's chain, so an unknown path is 404 for anyone.
+  const router = apiRouter({
+    tag: 'audit',
+    auth: 'bearer',
+    noStore: true,
+    readYourWrites,
+    gate: { handler: auditorsOnly, errors: NEEDS_AUDITOR },
+  });
 
   op(
     router,
@@ -133,8 +139,12 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
 
 /** `/v1/analytics`: read models for analysts. */
 export function analyticsRoutes({ analytics, readYourWrites }: AuditRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'analytics', auth: 'bearer', readYourWrites });
-  router.use(auditorsOnly);
+  const router = apiRouter({
+    tag: 'analytics',
+    auth: 'bearer',
+    readYourWrites,
+    gate: { handler: auditorsOnly, errors: NEEDS_AUDITOR },
+  });
 
   op(
     router,

@@ -74,6 +74,8 @@ export function authRoutes({ accounts, partners, authLimit }: AuthRouteDeps): Ap
       middleware: formBody,
       body: TokenRequestDto,
       formBody: true,
+      // A token request ignores a bearer token it carries (a partner refreshing its own included).
+      accepts: ['access', 'partner'],
       invalid: 'Unknown `grant_type`, or a field the grant needs is missing',
       invalidCodes: ['UNSUPPORTED_GRANT_TYPE'],
       responses: { 200: { description: 'Tokens', schema: TokenResponseSchema } },
@@ -155,6 +157,7 @@ export function authRoutes({ accounts, partners, authLimit }: AuthRouteDeps): Ap
         'revoked client, is answered 401 with the message `No valid access token found` (get a new one with the ' +
         'refresh token).',
       auth: 'bearer',
+      accepts: ['access', 'partner'],
       responses: { 200: { description: 'Who the token belongs to', schema: TokenInfo } },
     },
     async (req, res) => {

@@ -1,9 +1,10 @@
 import type { CatalogQueries } from '../../application/catalog/catalog-queries';
 import type { CatalogService } from '../../application/catalog/catalog-service';
-import { queueSettingsDoc, venueView } from '../../application/read-models/documents';
+import { queueSettingsDoc, venueView, type EventDoc } from '../../application/read-models/documents';
 import { resolveQueueSettings } from '../../domain/queue/settings';
 import { toCents } from '../../domain/shared/money';
 import { ApiError } from '../http/api-error';
+import { answeredNotModified, type CacheScope } from '../http/conditional-get';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import {
@@ -268,6 +269,7 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
       params: { id: 'EventId' },
       rateLimit: 'eventDetails',
       readYourWrites: true,
+      conditional: { caching: PUBLIC_CACHING },
       responses: { 200: { description: 'The event', schema: EventDetails } },
       errors: {
         404: ['No such event, or not published (admins also see unpublished ones)', ['EVENT_NOT_FOUND']],
@@ -276,6 +278,7 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
     async (req, res) => {
       const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
+      if (answeredNotModified(req, res, queries.eventVersion(doc), cacheScope(doc))) return;
       res.json(queries.details(doc));
     },
   );
@@ -290,6 +293,7 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
       params: { id: 'EventId' },
       rateLimit: 'seatMap',
       readYourWrites: true,
+      conditional: { caching: PUBLIC_CACHING },
       query: SeatMapQueryDto,
       invalid: 'Unknown query parameters or an unknown status',
       responses: { 200: { description: 'The seat map', schema: SeatMap } },
@@ -298,11 +302,22 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
     async (req, res, { query: filter }) => {
       const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-      res.type('application/json').send(await queries.seatMapJson(doc, filter));
+      const seatMap = await queries.readSeatMap(doc, filter);
+      if (answeredNotModified(req, res, seatMap.version, cacheScope(doc))) return;
+      res.type('application/json').send(queries.seatMapJson(seatMap));
     },
   );
 
   return router;
+}
+
+const PUBLIC_CACHING =
+  'A published event is `Cache-Control: public, max-age=1` (a CDN may share it for a second); an unpublished one, ' +
+  'which only admins see, `private, no-cache`.';
+
+/** A published event looks the same to everyone; an unpublished one only to admins, so no shared cache may keep it. */
+function cacheScope(doc: EventDoc): CacheScope {
+  return doc.published ? 'public' : 'private';
 }
 
 /** "2026-06-30" as an upper bound means the whole day. */

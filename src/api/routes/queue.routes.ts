@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
-import type { AccessTokens } from '../../application/ports/access-tokens';
+import type { Request, RequestHandler, Response } from 'express';
+import type { AccessTokens, VerifiedAccess } from '../../application/ports/access-tokens';
 import type { Challenges } from '../../application/ports/challenges';
+import type { IdempotencyStore } from '../../application/ports/idempotency-store';
 import type { QueueEntryView, QueueService } from '../../application/queue/queue-service';
 import { DomainError } from '../../domain/shared/errors';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import { JoinQueueDto, QueueChallengeQueryDto, QueueStatusQueryDto } from '../dto/queue.dto';
 import { ApiError } from '../http/api-error';
 import { currentUser } from '../http/auth';
+import { idempotent, type ReplayedCredentials } from '../http/idempotency';
 import type { FixedQueueSettings } from '../http/queue-gate';
 import { deviceHash, invalidQueueToken, verifyQueueToken, type QueueToken } from '../http/queue-tokens';
 import { commandMetadata, setLogPosition } from '../http/request-context';
@@ -21,8 +23,24 @@ export interface QueueRouteDeps {
   challenges: Challenges;
   /** The `queueStatus` limiter (2 per minute), counted per queue entry. */
   statusLimit: RequestHandler;
+  /** The `queueChallenge` limiter, per client: challenges are anonymous and cheap, so bots fetch them in bulk. */
+  challengeLimit: RequestHandler;
+  /** Where a join's answer is kept for a retry with the same Idempotency-Key (without its queue token). */
+  idempotencyStore: IdempotencyStore;
   /** How long a queue token lives (it only checks status and leaves; the wait can be long). */
   queueTokenSeconds: number;
+  /**
+   * The least `poll_interval_seconds` advised: the spacing the status limit allows for ever while rate limits are on
+   * (QUEUE_STATUS_SPACING_SECONDS), 0 when they are off. Polling as advised is then never refused.
+   */
+  minPollSeconds: number;
+}
+
+/** What a queue token is issued for, besides its user: kept (never the token) to issue it again. */
+interface QueueTokenSubject {
+  eventId: string;
+  entryId: string;
+  deviceHash: string;
 }
 
 /** A challenge is good for one event's waiting room only. */
@@ -37,7 +55,39 @@ const challengeFailed = (message: string) => new ApiError(400, 'CHALLENGE_FAILED
 /** `/v1/queue`: the waiting room of queue-protected events (seed: Queue APIs). */
 export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
   const { queue, tokens, challenges } = deps;
-  const router = apiRouter({ tag: 'queue', noStore: true, limiters: { queueStatus: deps.statusLimit } });
+
+  const queueToken = (user: VerifiedAccess, subject: QueueTokenSubject) => {
+    const claims = { sub: user.sub, email: user.email, role: user.role, kind: 'queue' as const, ...subject };
+    return tokens.issue(claims, deps.queueTokenSeconds).token;
+  };
+  /** A queue token for `user`'s entry, for this answer; `res.locals` keeps what it was issued for (joinReplay). */
+  const issueQueueToken = (res: Response, user: VerifiedAccess, subject: QueueTokenSubject) => {
+    res.locals.queueTokenFor = subject;
+    return queueToken(user, subject);
+  };
+  /**
+   * A join answer (the 200, or the 409 ALREADY_IN_QUEUE of the caller's own entry) holds a queue token: the
+   * idempotency table keeps the answer without it, and a replay issues a fresh one for the same entry.
+   */
+  const joinReplay: ReplayedCredentials = {
+    stored: (body, res) => {
+      const subject = res.locals.queueTokenFor as QueueTokenSubject | undefined;
+      return subject ? { answer: withQueueToken(body, undefined), queueTokenFor: subject } : body;
+    },
+    replayed: (stored, req) => {
+      const kept = stored as { answer?: unknown; queueTokenFor?: QueueTokenSubject };
+      if (!kept.queueTokenFor) return stored;
+      return withQueueToken(kept.answer, queueToken(currentUser(req), kept.queueTokenFor));
+    },
+  };
+
+  const router = apiRouter({
+    tag: 'queue',
+    noStore: true,
+    limiters: { queueStatus: deps.statusLimit, queueChallenge: deps.challengeLimit },
+    idempotent: idempotent(deps.idempotencyStore, joinReplay),
+  });
+  const pollSeconds = (entry: QueueEntryView) => Math.max(entry.pollIntervalSeconds, deps.minPollSeconds);
 
   /** The event's waiting-room settings, or 400 when it has none. */
   const protectedEvent = async (eventId: string) => {
@@ -62,6 +112,7 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
         "the event's `challenge_max_number` is 0 the challenge is off: this answers a trivial one and the join does not " +
         'need it.',
       query: QueueChallengeQueryDto,
+      rateLimit: 'queueChallenge',
       invalid: '`event_id` missing, empty or too long, or unknown query parameters',
       responses: { 200: { description: 'The challenge', schema: QueueChallenge } },
       errors: {
@@ -90,9 +141,12 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
         'Before the sale opens, joiners form a pre-queue (`PRE_QUEUE`, `queue_position` null): at the opening its order ' +
         'is drawn at random with a seed recorded in the log; later joiners line up behind, first come first served. ' +
         'The device fingerprint is `device_fingerprint`, else the `X-Device-ID` header. Poll `GET /v1/queue/status` ' +
-        'with the `queue_token` every `poll_interval_seconds`.',
+        'with the `queue_token` every `poll_interval_seconds`. An answer lost on the way is not lost for good: ' +
+        'retry with the same `Idempotency-Key` for the same answer (with a fresh `queue_token`), or without one for ' +
+        "409 `ALREADY_IN_QUEUE`, which carries the caller's entry and a fresh `queue_token` in `details`.",
       auth: 'bearer',
       body: JoinQueueDto,
+      idempotent: true,
       contended: true,
       invalid:
         'Missing, malformed or unknown fields, or no device fingerprint (neither in the body nor as X-Device-ID)',
@@ -106,8 +160,10 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
         ],
         403: ['`user_id` is not the caller', ['FORBIDDEN']],
         409: [
-          'The caller is already waiting or has a turn at this event (`ALREADY_IN_QUEUE`), or this device already ' +
-            'has the most live entries allowed (`DEVICE_LIMIT_REACHED`)',
+          'The caller is already waiting or has a turn at this event (`ALREADY_IN_QUEUE`: `details.entry_id` and ' +
+            '`details.queue_token`, a fresh queue token for that entry — the bearer token proves it is the ' +
+            "caller's, so a client whose join answer was lost gets its token back), or this device already has the " +
+            'most live entries allowed (`DEVICE_LIMIT_REACHED`)',
           ['ALREADY_IN_QUEUE', 'DEVICE_LIMIT_REACHED'],
         ],
         503: ['The waiting room is full: retry after `Retry-After` seconds', ['QUEUE_FULL']],
@@ -131,19 +187,13 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
       const challengeId = await solvedChallenge(dto.event_id, dto.altcha, settings.challengeMaxNumber > 0);
       const { entry, position } = await queue
         .join(dto.event_id, user.sub, device, challengeId, commandMetadata(req))
+        .catch((error: unknown) => alreadyInQueue(error, res, user, dto.event_id))
         .catch(joinError);
-      const { token } = tokens.issue(
-        {
-          sub: user.sub,
-          email: user.email,
-          role: user.role,
-          kind: 'queue',
-          eventId: dto.event_id,
-          entryId: entry.entryId,
-          deviceHash: deviceHash(device),
-        },
-        deps.queueTokenSeconds,
-      );
+      const token = issueQueueToken(res, user, {
+        eventId: dto.event_id,
+        entryId: entry.entryId,
+        deviceHash: deviceHash(device),
+      });
       setLogPosition(res, position);
       res.json({
         queue_token: token,
@@ -151,11 +201,35 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
         estimated_wait_minutes: entry.estimatedWaitMinutes,
         queue_size: entry.queueSize,
         status: entry.status,
-        poll_interval_seconds: entry.pollIntervalSeconds,
+        poll_interval_seconds: pollSeconds(entry),
         opens_at: entry.opensAt.toISOString(),
       });
     },
   );
+
+  /**
+   * ALREADY_IN_QUEUE for the caller's own live entry, with a fresh queue token for it: the member token proves the
+   * entry is theirs, and without its token a client whose join answer was lost could neither poll, leave nor
+   * reserve until the turn ran out. The token names the device the entry was made from, as the first one did.
+   */
+  const alreadyInQueue = async (
+    error: unknown,
+    res: Response,
+    user: VerifiedAccess,
+    eventId: string,
+  ): Promise<never> => {
+    if (!(error instanceof DomainError) || error.code !== 'ALREADY_IN_QUEUE') throw error;
+    const entryId = error.details.entry_id;
+    if (typeof entryId !== 'string') throw error;
+    const entry = await queue.status(eventId, entryId);
+    if (entry.userId !== user.sub || !LIVE.has(entry.status)) throw error;
+    const token = issueQueueToken(res, user, {
+      eventId,
+      entryId,
+      deviceHash: deviceHash(entry.deviceFingerprint),
+    });
+    throw new ApiError(409, 'ALREADY_IN_QUEUE', error.message, { entry_id: entryId, queue_token: token });
+  };
 
   /** The challenge id to record; a solution is checked whenever one is sent, required only when the event asks. */
   const solvedChallenge = async (eventId: string, altcha: string | undefined, required: boolean) => {
@@ -218,7 +292,7 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
       estimated_wait_minutes: entry.estimatedWaitMinutes,
       status: entry.status,
       access_granted: Boolean(granted),
-      poll_interval_seconds: entry.pollIntervalSeconds,
+      poll_interval_seconds: pollSeconds(entry),
       queue_size: entry.queueSize,
       opens_at: entry.opensAt.toISOString(),
     };
@@ -262,6 +336,23 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
   );
 
   return router;
+}
+
+/** The entries a user holds a place with: the ones ALREADY_IN_QUEUE refers to. */
+const LIVE: ReadonlySet<string> = new Set(['PRE_QUEUE', 'QUEUED', 'READY', 'USED']);
+
+/** `body` with its queue token (the 200's `queue_token`, or the 409's `details.queue_token`) set, or left out. */
+function withQueueToken(body: unknown, token: string | undefined): unknown {
+  const answer = { ...(body as Record<string, unknown>) };
+  let holder = answer;
+  const error = answer.error as Record<string, unknown> | undefined;
+  if (error) {
+    holder = { ...(error.details as Record<string, unknown> | undefined) };
+    answer.error = { ...error, details: holder };
+  }
+  if (token === undefined) delete holder.queue_token;
+  else holder.queue_token = token;
+  return answer;
 }
 
 /** Join refusals with the statuses the seed gives them (400 for an event that cannot be joined). */

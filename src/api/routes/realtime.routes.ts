@@ -1,16 +1,23 @@
-import type { AccessTokens } from '../../application/ports/access-tokens';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import { RealtimeQueryDto } from '../dto/realtime.dto';
 import { ApiError } from '../http/api-error';
-import { realtimePrincipal } from '../realtime/realtime-auth';
+import type { BearerAuthentication } from '../http/auth';
+import { REALTIME_ACCEPTS, realtimePrincipal } from '../realtime/realtime-auth';
 import { REALTIME_MESSAGES } from '../schemas/realtime.schemas';
 
 const DESCRIPTION =
   'Upgrades to a WebSocket (the upgrade itself is served by src/api/realtime, not by this route: a plain GET ' +
   'without `Upgrade: websocket` answers 426). Authenticate with `?token=`: a member access token, or a queue token ' +
-  '(then only `queue_update` for its own entry, sent without subscribing). A refused upgrade is an HTTP answer in ' +
-  'the error envelope (401 missing/invalid/expired token, 403 queue access token, 429 `TOO_MANY_CONNECTIONS` over ' +
-  'REALTIME_MAX_CONNECTIONS_PER_USER (5), 404 another path).\n\n' +
+  '(then only `queue_update` for its own entry, sent without subscribing). The API key is checked as on every /v1 ' +
+  'request, before the token: the `X-API-Key` header (non-browser clients), or `?api_key=` (browsers cannot set ' +
+  'headers on a WebSocket; the header wins when both are sent). The query form shows in access logs and browser ' +
+  'history, so a key used from browsers should be a publishable one of their own, limited by its ' +
+  '`rate_limit_per_hour` and revocable alone. Unknown or revoked: 401 `INVALID_API_KEY`; none with ' +
+  "REQUIRE_API_KEY=true: 401 `API_KEY_REQUIRED`. An upgrade is not counted against the key's hourly budget (a " +
+  'connection is bounded by REALTIME_MAX_CONNECTIONS_PER_USER instead). A refused upgrade is an HTTP answer in ' +
+  "the error envelope (401 missing/invalid/expired token (a revoked partner client's included) or API key, 403 " +
+  'queue access token or partner client token, 429 ' +
+  '`TOO_MANY_CONNECTIONS` over REALTIME_MAX_CONNECTIONS_PER_USER (5), 404 another path).\n\n' +
   'Messages are JSON text frames (schemas in `x-websocket-messages`). Client: `{"type":"subscribe","event_id"}` ' +
   '-> `{"type":"subscribed","event_id"}` then one `availability_update` per section with its current count; ' +
   '`{"type":"unsubscribe","event_id"}` -> `{"type":"unsubscribed","event_id"}`. Server: `availability_update` ' +
@@ -24,7 +31,7 @@ const DESCRIPTION =
   'connection that does not read (over 1 MiB waiting) is closed.';
 
 /** `/v1/realtime`: documents the WebSocket and answers a request that is not an upgrade. */
-export function realtimeRoutes({ tokens }: { tokens: AccessTokens }): ApiRouter {
+export function realtimeRoutes({ authenticate }: { authenticate: BearerAuthentication }): ApiRouter {
   const router = apiRouter({ tag: 'realtime' });
 
   op(
@@ -36,15 +43,24 @@ export function realtimeRoutes({ tokens }: { tokens: AccessTokens }): ApiRouter 
       summary: 'Realtime updates over a WebSocket: seat availability, expiring holds, queue position',
       description: DESCRIPTION,
       query: RealtimeQueryDto,
-      invalid: 'A query parameter other than one `token`',
+      accepts: REALTIME_ACCEPTS,
+      invalid:
+        'A query parameter other than one `token` and one `api_key`, or an `api_key` of the wrong shape',
       responses: {
         101: {
           description: 'Switching Protocols: the WebSocket is open (an upgrade request with a valid token)',
+          upgrade: true,
         },
       },
       errors: {
-        401: ['The `token` is missing, invalid, forged or expired', ['UNAUTHORIZED']],
-        403: ['The `token` is a queue access token (it only reserves seats)', ['FORBIDDEN']],
+        401: [
+          "The `token` is missing, invalid, forged or expired, or a revoked partner client's",
+          ['UNAUTHORIZED'],
+        ],
+        403: [
+          "The `token` is a queue access token (it only reserves seats) or a partner client's (Partner API only)",
+          ['FORBIDDEN'],
+        ],
         426: ['A valid token, but not a WebSocket upgrade request', ['UPGRADE_REQUIRED']],
         429: [
           'The user already has REALTIME_MAX_CONNECTIONS_PER_USER connections open (upgrade only)',
@@ -53,8 +69,8 @@ export function realtimeRoutes({ tokens }: { tokens: AccessTokens }): ApiRouter 
       },
       extensions: { 'x-websocket-messages': REALTIME_MESSAGES },
     },
-    (_req, _res, { query }) => {
-      const principal = realtimePrincipal(tokens, query.token);
+    async (_req, _res, { query }) => {
+      const principal = await realtimePrincipal(authenticate, query.token);
       if (principal instanceof ApiError) throw principal;
       throw new ApiError(
         426,

@@ -6,6 +6,7 @@ import { ReserveSeatsDto } from '../dto/reservation.dto';
 import { ApiError } from '../http/api-error';
 import { currentUser } from '../http/auth';
 import type { QueueGate } from '../http/queue-gate';
+import { sendJson } from '../http/json-answer';
 import { answerCommand, commandMetadata, pathParam, setLogPosition } from '../http/request-context';
 import { Reservation, ReservationView } from '../schemas/reservation.schemas';
 
@@ -81,7 +82,7 @@ export function seatRoutes({
       await turn?.markUsed(commandMetadata(req));
       setLogPosition(res, position);
       res.setHeader('Location', `/v1/reservations/${reservation.reservation_id}`);
-      res.status(201).json(reservation);
+      sendJson(res, 201, reservation);
     },
   );
   return router;

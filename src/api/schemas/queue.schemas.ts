@@ -14,7 +14,8 @@ const position = int(
 );
 const waitMinutes = int('Estimated minutes until your turn (0 when it has come)', { minimum: 0 });
 const pollSeconds = int(
-  'Seconds to wait before the next status call (grows with the distance to the front)',
+  'Seconds to wait before the next status call (grows with the distance to the front); while rate limits are on, ' +
+    'never less than the status limit allows (2 a minute: 30), so polling as advised is never refused',
   {
     minimum: 1,
   },

@@ -12,6 +12,8 @@ interface OrderLedger {
   confirmed: boolean;
   cancelled: boolean;
   failed: boolean;
+  /** Failed with its authorization neither voided nor captured (nor owed back): left holding the buyer's money. */
+  failedHoldingAuthorization?: EventRef;
   ticketsIssued: number;
   soldCents: number;
   returned: boolean;
@@ -30,7 +32,9 @@ export interface Violation {
     | 'confirmed_without_capture'
     | 'confirmed_without_tickets'
     | 'money_per_event'
-    | 'hold_outlived_expiry';
+    | 'hold_outlived_expiry'
+    | 'queue_draw_mismatch'
+    | 'authorization_not_released';
   stream: string;
   revision: number;
   position: number;
@@ -57,6 +61,8 @@ export interface InvariantReport {
     failed: number;
     pending: number;
     missingTickets: string[];
+    /** Payment attempts still authorizing, or abandoned with their void still to do (in flight, not judged). */
+    authorizing: number;
   };
   /** Every broken invariant, each naming its stream, revision and events. */
   violations: Violation[];
@@ -80,11 +86,21 @@ export interface AuditOptions {
  * - an order is confirmed only once captured, and (at the end) a confirmed order has one ticket per seat;
  * - money: per event, captured minus refunded equals the revenue of its sold seats less returns, over the
  *   orders that are settled (orders still in flight are counted, not judged);
- * - with holdExpiryPeriodMs: no hold outlives its expiry by more than the expiry job's period.
+ * - every authorization is captured or voided once its order is final: a payment attempt ends placed, declined or
+ *   voided (attempts still open are counted as in flight), none is left authorizing beside a placed order, and a
+ *   failed order that was never captured voided its authorization;
+ * - with holdExpiryPeriodMs: no hold outlives its expiry by more than the expiry job's period;
+ * - a waiting room's QueueOpened draws exactly the pre-queue the log holds (`drawn` = entries joined before it
+ *   and not left): its order is then drawPreQueueOrder(those ids in log order, seed), which anyone can recompute.
  */
 export class LogAuditor {
   private readonly seats: SeatLedger;
   private readonly orders = new Map<string, OrderLedger>();
+  /** Per order id: its payment attempts' statuses by attempt number, and where each was recorded. */
+  private readonly attempts = new Map<string, Map<number, { status: string; at: EventRef }>>();
+  /** Per waiting room (stream): the pre-queue entries still waiting, until its QueueOpened. */
+  private readonly preQueues = new Map<string, Set<string>>();
+  private readonly openedRooms = new Set<string>();
   readonly violations: Violation[] = [];
   events = 0;
   headPosition = 0;
@@ -126,7 +142,21 @@ export class LogAuditor {
 
     const d = event.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     switch (event.type) {
+      case 'OrderPaymentAuthorizing':
+        this.attemptsOf(d.orderId).set(d.attempt, { status: 'AUTHORIZING', at: refOf(event) });
+        return;
+      case 'OrderPaymentDeclined':
+        this.attemptsOf(d.orderId).set(d.attempt, { status: 'DECLINED', at: refOf(event) });
+        return;
+      case 'OrderPaymentAbandoned':
+        this.attemptsOf(d.orderId).set(d.attempt, { status: 'ABANDONED', at: refOf(event) });
+        return;
+      case 'OrderPaymentVoided':
+        this.attemptsOf(d.orderId).set(d.attempt, { status: 'VOIDED', at: refOf(event) });
+        return;
       case 'OrderPlaced':
+        for (const attempt of this.attempts.get(d.orderId)?.values() ?? [])
+          if (attempt.status === 'AUTHORIZING') attempt.status = 'PLACED';
         Object.assign(this.order(d.orderId), {
           eventId: d.eventId,
           totalCents: d.totalCents,
@@ -165,9 +195,13 @@ export class LogAuditor {
           );
         return;
       }
-      case 'OrderFailed':
-        this.order(d.orderId).failed = true;
+      case 'OrderFailed': {
+        const o = this.order(d.orderId);
+        o.failed = true;
+        if (!d.authorizationVoided && !d.refundDue && o.captured === 0)
+          o.failedHoldingAuthorization = refOf(event);
         return;
+      }
       case 'OrderCancelled':
         this.order(d.orderId).cancelled = true;
         return;
@@ -186,6 +220,29 @@ export class LogAuditor {
       case 'SeatsReturned':
         this.order(d.orderId).returned = true;
         return;
+      case 'QueueJoined': {
+        const room = event.streamName;
+        if (this.openedRooms.has(room)) return;
+        let waiting = this.preQueues.get(room);
+        if (!waiting) this.preQueues.set(room, (waiting = new Set()));
+        waiting.add(d.entryId);
+        return;
+      }
+      case 'QueueLeft':
+        this.preQueues.get(event.streamName)?.delete(d.entryId);
+        return;
+      case 'QueueOpened': {
+        const waiting = this.preQueues.get(event.streamName)?.size ?? 0;
+        this.preQueues.delete(event.streamName);
+        this.openedRooms.add(event.streamName);
+        if (d.drawn !== waiting)
+          this.violate(
+            'queue_draw_mismatch',
+            event,
+            `the draw covers ${d.drawn} pre-queue entries; the log has ${waiting} waiting`,
+          );
+        return;
+      }
     }
   }
 
@@ -203,6 +260,24 @@ export class LogAuditor {
     let cancelled = 0;
     let failed = 0;
     let pending = 0;
+    let authorizing = 0;
+    for (const [id, attempts] of this.attempts) {
+      const placed = this.orders.get(id)?.placed;
+      for (const [n, attempt] of attempts) {
+        if (attempt.status !== 'AUTHORIZING' && attempt.status !== 'ABANDONED') continue;
+        authorizing += 1;
+        // Placed with another attempt: nothing will ever place this one, and only an abandoned one gets voided.
+        if (placed && attempt.status === 'AUTHORIZING')
+          violations.push({
+            invariant: 'authorization_not_released',
+            stream: attempt.at.stream,
+            revision: attempt.at.revision,
+            position: attempt.at.position,
+            detail: `order ${id} was placed while its payment attempt ${n} was still authorizing`,
+            events: [attempt.at, placed],
+          });
+      }
+    }
     const mismatched = new Map<string, Array<{ id: string; o: OrderLedger }>>();
     for (const [id, o] of this.orders) {
       capturedCents += o.capturedCents;
@@ -224,8 +299,19 @@ export class LogAuditor {
             events: [at],
           });
         }
-      } else if (o.failed) failed += 1;
-      else pending += 1;
+      } else if (o.failed) {
+        failed += 1;
+        const at = o.failedHoldingAuthorization;
+        if (at && !o.refundCompleted)
+          violations.push({
+            invariant: 'authorization_not_released',
+            stream: at.stream,
+            revision: at.revision,
+            position: at.position,
+            detail: `order ${id} failed without voiding its authorization, which was never captured`,
+            events: [at, ...(o.placed ? [o.placed] : [])],
+          });
+      } else pending += 1;
 
       // Money per event, over settled orders: what was kept (captured - refunded) is what the seats sold for.
       if (!o.eventId) continue;
@@ -272,10 +358,16 @@ export class LogAuditor {
       headPosition: this.headPosition,
       seats: { holds: this.seats.holds, sales: this.seats.sales, violations: seatViolations },
       money: { capturedCents, refundedCents, confirmedOrderCents, perEvent, problems },
-      orders: { total: this.orders.size, confirmed, cancelled, failed, pending, missingTickets },
+      orders: { total: this.orders.size, confirmed, cancelled, failed, pending, missingTickets, authorizing },
       violations: violations.sort((a, b) => a.position - b.position),
       ok: violations.length === 0 && problems.length === 0,
     };
+  }
+
+  private attemptsOf(orderId: string): Map<number, { status: string; at: EventRef }> {
+    let attempts = this.attempts.get(orderId);
+    if (!attempts) this.attempts.set(orderId, (attempts = new Map()));
+    return attempts;
   }
 
   private order(id: string): OrderLedger {

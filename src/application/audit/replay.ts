@@ -116,8 +116,8 @@ function dispatcher(projections: ReplayProjection[]): (type: string) => Handler[
 
 /**
  * The events of one ticketed event: its own stream, its waiting room (`queue-{id}`), the venues (its seat maps
- * need them), its orders (known from their OrderPlaced, which comes first in their stream) and its tickets (known
- * from their TicketIssued).
+ * need them), its orders (known from their first payment attempt, or their OrderPlaced in logs written before
+ * attempts: whichever comes first in their stream names the event) and its tickets (known from their TicketIssued).
  */
 function scopeFilter(eventId: string): (event: RecordedEvent) => boolean {
   const stream = `event-${eventId}`;
@@ -128,7 +128,7 @@ function scopeFilter(eventId: string): (event: RecordedEvent) => boolean {
     if (event.streamName === stream || event.streamName === queue) return true;
     if (event.type === 'VenueCreated') return true;
     const d = event.data as { eventId?: string; orderId?: string; ticketId?: string };
-    if (event.type === 'OrderPlaced' && d.eventId === eventId) {
+    if ((event.type === 'OrderPlaced' || event.type === 'OrderPaymentAuthorizing') && d.eventId === eventId) {
       orders.add(d.orderId!);
       return true;
     }

@@ -129,49 +129,94 @@ export class CatalogQueries {
   }
 
   /**
-   * The seat map as JSON text. During an on-sale many buyers look at the same section between two changes to it:
-   * the text is kept per (event, section, status filter) together with the versions (log positions) of the
-   * section documents it was made from, and reused while they have not changed.
+   * The version of the event's details as `details()` shows them: the event document's log position (every change to
+   * it, seat counts included, moves it) and the sale status, which also changes with the clock alone.
    */
-  async seatMapJson(doc: EventDoc, filter: { section?: string; status?: string } = {}): Promise<string> {
-    const { sections, map } = await this.seatMapParts(doc, filter);
-    const key = `${doc.event_id}|${filter.section ?? '*'}|${filter.status ?? '*'}`;
-    const version = sections.map((s) => s._position ?? 0).join(',');
-    const cached = this.seatMapCache.get(key);
-    if (cached && cached.version === version) return cached.json;
-    const json = JSON.stringify(map());
-    this.seatMapCache.delete(key);
-    this.seatMapCache.set(key, { version, json });
-    if (this.seatMapCache.size > SEAT_MAP_CACHE_ENTRIES)
-      this.seatMapCache.delete(this.seatMapCache.keys().next().value!);
-    return json;
+  eventVersion(doc: EventDoc): string {
+    return `e${doc._position ?? 0}-${this.saleStatus(doc)}`;
   }
 
-  private async seatMapParts(doc: EventDoc, filter: { section?: string; status?: string }) {
+  /**
+   * The section documents a seat map answer is made of, and their version, without shaping the answer: a reader
+   * that already holds this version is answered 304 before any JSON is built. The version is the highest log
+   * position among the sections (log positions only grow, so any change to any of them raises it), their count,
+   * and the filter, which changes the body.
+   */
+  async readSeatMap(doc: EventDoc, filter: SeatMapFilter = {}): Promise<SeatMapRead> {
     const maps = this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
     let sections: SeatMapSectionDoc[];
     const byId = filter.section ? await maps.get(seatMapDocId(doc.event_id, filter.section)) : null;
     if (byId) sections = [byId];
     else if (filter.section) sections = await maps.find({ event_id: doc.event_id, name: filter.section });
     else sections = await maps.find({ event_id: doc.event_id }, { sort: { index: 1 } });
-    const map = () => {
-      let lastUpdated = doc.created_at;
-      const shaped = sections.map((section) => {
-        if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
-        return {
-          section_id: section.section_id,
-          name: section.name,
-          tier_id: section.tier_id,
-          rows: section.rows.map((row) => ({
-            row: row.row,
-            seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
-          })),
-        };
-      });
-      return { event_id: doc.event_id, sections: shaped, last_updated: lastUpdated };
+    let newest = 0;
+    for (const section of sections) if ((section._position ?? 0) > newest) newest = section._position ?? 0;
+    const filterKey = `${filter.section ?? '*'}|${filter.status ?? '*'}`;
+    return {
+      doc,
+      filter,
+      sections,
+      version: `m${newest}-${sections.length}-${fnv1a(filterKey)}`,
+      cacheKey: `${doc.event_id}|${filterKey}`,
     };
-    return { sections, map };
   }
+
+  /**
+   * The seat map as JSON text. During an on-sale many buyers look at the same section between two changes to it:
+   * the text is kept per (event, section, status filter) together with the versions (log positions) of the
+   * section documents it was made from, and reused while they have not changed. Call it in the same turn as
+   * `readSeatMap` (no await between): the in-memory store hands out live documents.
+   */
+  seatMapJson(read: SeatMapRead): string {
+    const { doc, filter, sections, cacheKey } = read;
+    const version = sections.map((s) => s._position ?? 0).join(',');
+    const cached = this.seatMapCache.get(cacheKey);
+    if (cached && cached.version === version) return cached.json;
+    let lastUpdated = doc.created_at;
+    const shaped = sections.map((section) => {
+      if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
+      return {
+        section_id: section.section_id,
+        name: section.name,
+        tier_id: section.tier_id,
+        rows: section.rows.map((row) => ({
+          row: row.row,
+          seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
+        })),
+      };
+    });
+    const json = JSON.stringify({ event_id: doc.event_id, sections: shaped, last_updated: lastUpdated });
+    this.seatMapCache.delete(cacheKey);
+    this.seatMapCache.set(cacheKey, { version, json });
+    if (this.seatMapCache.size > SEAT_MAP_CACHE_ENTRIES)
+      this.seatMapCache.delete(this.seatMapCache.keys().next().value!);
+    return json;
+  }
+}
+
+export interface SeatMapFilter {
+  section?: string;
+  status?: string;
+}
+
+/** A seat map read from the read models but not yet shaped (see CatalogQueries.readSeatMap). */
+export interface SeatMapRead {
+  doc: EventDoc;
+  filter: SeatMapFilter;
+  sections: SeatMapSectionDoc[];
+  /** Changes whenever the answer would: usable as an ETag. */
+  version: string;
+  cacheKey: string;
+}
+
+/** FNV-1a, 32 bits, hex: a short tag for a filter (ETag text must stay within a few safe characters). */
+export function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** When the sale opens: the presale if any, else the general sale (saleOpensAt, on the document's fields). */

@@ -1,4 +1,4 @@
-import { bufferTime, concatMap, filter, Subscription } from 'rxjs';
+import { bufferTime, filter, Subscription } from 'rxjs';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { EventStore, RecordedEvent } from '../ports/event-store';
 import type { MessageBus } from '../ports/message-bus';
@@ -8,6 +8,8 @@ export interface ForwarderOptions {
   types: ReadonlySet<string>;
   name?: string;
   onError?(error: unknown): void;
+  /** Batches being published at once (default 8); their checkpoints are still written in log order. */
+  maxBatchesInFlight?: number;
 }
 
 /**
@@ -19,13 +21,24 @@ export interface ForwarderOptions {
  * the in-process bus (confirmOnSettle) only once the consumers have done the work, since its queues die with the
  * process. A message being retried with backoff therefore holds the checkpoint (and the batches after it) back:
  * slower, but a crash then re-drives it instead of forgetting it.
+ *
+ * Batches are pipelined: the next one is published while earlier ones still wait for their confirmations (with
+ * the in-process bus, for the sagas to finish: a batch of confirmations need not wait for the payments of the batch
+ * before), up to maxBatchesInFlight. Publishing starts in log order; a checkpoint is written only once its batch
+ * and every batch before it are confirmed.
  */
 export class LogForwarder {
   private subscription?: Subscription;
   private stopped = false;
-  /** The batch being forwarded, so close() can wait for it before the stores close. */
-  private inFlight: Promise<void> = Promise.resolve();
+  /** Set when a batch was given up (stopping): no checkpoint may move past it in this run. */
+  private abandoned = false;
+  /** Batches received and not yet being published (more than maxBatchesInFlight arrived). */
+  private readonly backlog: RecordedEvent[][] = [];
+  private publishing = 0;
+  /** The chain of checkpoint writes, in batch order; close() waits for it before the stores close. */
+  private checkpointed: Promise<void> = Promise.resolve();
   private readonly name: string;
+  private readonly maxBatchesInFlight: number;
   forwarded = 0;
   position = 0;
 
@@ -36,22 +49,57 @@ export class LogForwarder {
     private readonly options: ForwarderOptions,
   ) {
     this.name = options.name ?? 'bus-forwarder';
+    this.maxBatchesInFlight = options.maxBatchesInFlight ?? 8;
   }
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.abandoned = false;
     this.position = await this.checkpoints.get(this.name);
     this.subscription = this.store
-      .subscribeToAll({ fromPosition: this.position })
+      .subscribeToAll({ fromPosition: this.position, eventTypes: [...this.options.types] })
       .pipe(
         bufferTime(20, null, 500),
         filter((batch) => batch.length > 0),
-        concatMap((batch) => (this.inFlight = this.forward(batch))),
       )
-      .subscribe({ error: (error) => this.options.onError?.(error) });
+      .subscribe({
+        next: (batch) => {
+          this.backlog.push(batch);
+          this.startBatches();
+        },
+        error: (error) => this.options.onError?.(error),
+      });
   }
 
-  private async forward(batch: RecordedEvent[]): Promise<void> {
+  /** Starts publishing backlogged batches, oldest first, while fewer than maxBatchesInFlight are in flight. */
+  private startBatches(): void {
+    while (!this.stopped && this.publishing < this.maxBatchesInFlight && this.backlog.length > 0) {
+      const batch = this.backlog.shift()!;
+      this.publishing += 1;
+      const published = this.publish(batch);
+      this.checkpointed = this.checkpointed
+        .then(async () => {
+          if (!(await published) || this.abandoned) {
+            this.abandoned = true;
+            return;
+          }
+          this.forwarded += batch.filter((event) => this.options.types.has(event.type)).length;
+          this.position = batch[batch.length - 1].position;
+          await this.checkpoints.set(this.name, this.position);
+        })
+        .catch((error: unknown) => {
+          // The checkpoint could not be written: later ones may, a restart re-sends from the older one.
+          this.options.onError?.(error);
+        })
+        .finally(() => {
+          this.publishing -= 1;
+          this.startBatches();
+        });
+    }
+  }
+
+  /** Publishes a batch until the bus confirmed all of it (true), or gives up because of stop() (false). */
+  private async publish(batch: RecordedEvent[]): Promise<boolean> {
     const wanted = batch.filter((event) => this.options.types.has(event.type));
     for (;;) {
       try {
@@ -70,19 +118,16 @@ export class LogForwarder {
             }),
           ),
         );
-        break;
+        return true;
       } catch (error) {
         // Stopping (the bus closed under a waiting publish): the checkpoint stays, the next start re-sends.
-        if (this.stopped) return;
+        if (this.stopped) return false;
         // The broker is away: keep the batch and try again; the checkpoint has not moved.
         this.options.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        if (this.stopped) return;
+        if (this.stopped) return false;
       }
     }
-    this.forwarded += wanted.length;
-    this.position = batch[batch.length - 1].position;
-    await this.checkpoints.set(this.name, this.position);
   }
 
   /**
@@ -91,12 +136,16 @@ export class LogForwarder {
    */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.backlog.length = 0;
     this.subscription?.unsubscribe();
     this.subscription = undefined;
   }
 
   /** Resolves once no batch is being forwarded (its checkpoint written, or given up because of stop()). */
   async idle(): Promise<void> {
-    await this.inFlight.catch(() => undefined);
+    for (let seen: Promise<void> | undefined; seen !== this.checkpointed;) {
+      seen = this.checkpointed;
+      await seen;
+    }
   }
 }

@@ -1,6 +1,13 @@
 import { v5 as uuidv5 } from 'uuid';
 import { holdToOrder } from '../../domain/order/hold-to-order';
-import type { OrderPlacedData, TicketTransferFacts } from '../../domain/order/order';
+import {
+  currentAttempt,
+  type OrderPlacedData,
+  type PaymentAttempt,
+  type PaymentAttemptData,
+  type RequestPaymentAuthorization,
+  type TicketTransferFacts,
+} from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
 import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-processor';
 import type { SeatIndexes } from '../venue/venue-processor';
@@ -16,6 +23,14 @@ import { getCaughtUp } from '../read-models/caught-up';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
+
+/** The gateway request of an attempt: always the same for the same attempt, so its key answers the same thing. */
+const authorizeRequest = (attempt: PaymentAttemptData) => ({
+  cardToken: attempt.cardToken,
+  amountCents: attempt.amountCents,
+  currency: attempt.currency,
+  idempotencyKey: attempt.idempotencyKey,
+});
 
 /** Order ids derive from reservation ids: one reservation can never become two orders, even when raced. */
 const ORDER_NAMESPACE = '6f1c5a52-8d7e-4b7e-9a51-3c2f0e4d9b10';
@@ -101,8 +116,11 @@ export class OrderService {
 
   /**
    * The one way an order is placed, for fans and partner carts alike: the hold checked on its event's stream
-   * (holdToOrder), the payment authorized with an idempotency key derived from the order id, then PlaceOrder on
-   * the order's stream; the payment and fulfillment sagas take it from there.
+   * (holdToOrder), the payment attempt recorded on the order's stream (OrderPaymentAuthorizing), the payment
+   * authorized with the attempt's idempotency key (derived from the order id), then PlaceOrder with that attempt;
+   * the payment and fulfillment sagas take it from there. A process killed between the authorization and
+   * PlaceOrder leaves the attempt AUTHORIZING in the log: a retry of the same request continues it (same key, same
+   * authorization), and the order watchdog releases it (voids the authorization) if nobody does.
    */
   async placeHeld(
     input: HeldOrderInput,
@@ -110,9 +128,11 @@ export class OrderService {
   ): Promise<{ order: OrderPlacedData; position: number }> {
     const { eventId, holdId, buyer: actor } = input;
     const orderId = orderIdFor(holdId);
+    // Fresh, not cached: the hold may have been made (or released) by another API process (WORKERS > 1), and
+    // nothing appended here would catch that (the order goes to the order stream, not the event's).
     const [{ state: event }, { state: order }] = await Promise.all([
-      this.ticketedEvents.read(eventId),
-      this.orders.read(orderId),
+      this.ticketedEvents.readFresh(eventId),
+      this.orders.readFresh(orderId),
     ]);
     const seats = event.details && (await this.seatIndexes.get(event.details.venueId));
     if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');
@@ -130,18 +150,31 @@ export class OrderService {
       : held;
 
     const method = await input.card();
+    const attempt = await this.authorizationAttempt(
+      orderId,
+      {
+        holdId,
+        eventId,
+        userId: actor.userId,
+        amountCents: orderable.totalCents,
+        paymentMethodId: method.paymentMethodId,
+        cardToken: method.cardToken,
+      },
+      metadata,
+    );
 
     let authorizationId: string;
     try {
-      ({ authorizationId } = await this.gateway.authorize({
-        cardToken: method.cardToken,
-        amountCents: orderable.totalCents,
-        currency: 'USD',
-        idempotencyKey: `authorize:${orderId}`,
-      }));
+      ({ authorizationId } = await this.gateway.authorize(authorizeRequest(attempt)));
     } catch (error) {
       if (error instanceof PaymentDeclinedError) {
-        // A declined payment ends the purchase attempt: the seats go back on sale at once.
+        // A declined payment ends the purchase attempt: recorded on the order's stream (no authorization
+        // exists), then the seats go back on sale at once.
+        await this.orders.execute(
+          orderId,
+          { type: 'RecordPaymentDeclined', attempt: attempt.attempt, reason: error.reason },
+          metadata,
+        );
         await this.ticketedEvents.execute(
           eventId,
           { type: 'ReleaseHold', holdId, reason: 'order_failed' },
@@ -149,6 +182,7 @@ export class OrderService {
         );
         throw new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
       }
+      // The attempt stays AUTHORIZING: a retry continues it with the same key; the watchdog ends it otherwise.
       if (error instanceof PaymentGatewayUnavailableError)
         throw new DomainError(
           'PAYMENT_UNAVAILABLE',
@@ -166,15 +200,103 @@ export class OrderService {
         eventId,
         reservationId: holdId,
         ...orderable,
-        paymentMethodId: method.paymentMethodId,
-        cardToken: method.cardToken,
+        paymentMethodId: attempt.paymentMethodId,
+        cardToken: attempt.cardToken,
         authorizationId,
         deliveryMethod: input.deliveryMethod,
         billingAddress: input.billingAddress,
+        paymentAttempt: attempt.attempt,
       },
       metadata,
     );
     return { order: (outcome.events[0] as { data: OrderPlacedData }).data, position: outcome.position };
+  }
+
+  /**
+   * The attempt to authorize with, recorded on the order's stream before the gateway is called: a new one, or the
+   * one a crashed or failed request left AUTHORIZING with this card and amount (continued with the same
+   * idempotency key, so the gateway answers the authorization it already made). One left with another card (the
+   * buyer switched card after a 503) is abandoned and voided first.
+   */
+  private async authorizationAttempt(
+    orderId: string,
+    request: Omit<RequestPaymentAuthorization, 'type' | 'orderId'>,
+    metadata: CommandMetadata,
+  ): Promise<PaymentAttempt> {
+    const command: RequestPaymentAuthorization = { type: 'RequestPaymentAuthorization', orderId, ...request };
+    const before = currentAttempt((await this.orders.read(orderId)).state);
+    if (
+      before?.status === 'AUTHORIZING' &&
+      (before.cardToken !== request.cardToken ||
+        before.paymentMethodId !== request.paymentMethodId ||
+        before.amountCents !== request.amountCents)
+    )
+      await this.releasePaymentAttempt(orderId, before.attempt, 'payment_method_changed', metadata);
+    const outcome = await this.orders.execute(orderId, command, metadata);
+    const recorded = outcome.events.find((e) => e.type === 'OrderPaymentAuthorizing');
+    if (recorded) return { ...(recorded.data as PaymentAttemptData), status: 'AUTHORIZING' };
+    const continued = currentAttempt((await this.orders.read(orderId)).state);
+    if (continued?.status !== 'AUTHORIZING')
+      fail('PAYMENT_UNAVAILABLE', 'The payment provider is unavailable; try again shortly');
+    return continued;
+  }
+
+  /**
+   * Ends a payment attempt that will not become an order and releases the buyer's money: OrderPaymentAbandoned
+   * first (from then on PlaceOrder refuses the attempt, so the void cannot pull an authorization from under an
+   * order being placed), then the authorization asked for again with the attempt's idempotency key (the gateway
+   * answers the one it made; if the process stopped before calling it, one is made now) and voided, then
+   * OrderPaymentVoided. Every step is idempotent: after a crash anywhere, calling this again finishes the job. An
+   * attempt placed or declined meanwhile is left alone. Throws PaymentGatewayUnavailableError when the gateway
+   * cannot be reached (the attempt stays abandoned; the watchdog tries again).
+   */
+  async releasePaymentAttempt(
+    orderId: string,
+    attemptNumber: number,
+    reason: string,
+    metadata: CommandMetadata,
+  ): Promise<'voided' | 'not_open'> {
+    await this.orders.execute(
+      orderId,
+      { type: 'AbandonPaymentAttempt', attempt: attemptNumber, reason },
+      metadata,
+    );
+    const { state } = await this.orders.read(orderId);
+    const attempt = state.attempts?.find((a) => a.attempt === attemptNumber);
+    if (attempt?.status !== 'ABANDONED') return 'not_open';
+    let authorizationId: string | null = null;
+    try {
+      ({ authorizationId } = await this.gateway.authorize(authorizeRequest(attempt)));
+    } catch (error) {
+      if (!(error instanceof PaymentDeclinedError)) throw error;
+      // Declined: there is no authorization to void.
+    }
+    if (authorizationId)
+      await this.gateway.voidAuthorization({
+        authorizationId,
+        idempotencyKey: `void:${attempt.idempotencyKey}`,
+      });
+    await this.orders.execute(
+      orderId,
+      { type: 'RecordPaymentVoided', attempt: attemptNumber, authorizationId },
+      metadata,
+    );
+    return 'voided';
+  }
+
+  /** Releases every attempt of the order still authorizing or waiting for its void (the cart expiry job's). */
+  async releaseOpenPaymentAttempts(
+    orderId: string,
+    reason: string,
+    metadata: CommandMetadata,
+  ): Promise<number> {
+    const { state } = await this.orders.readFresh(orderId);
+    let released = 0;
+    for (const attempt of state.attempts ?? [])
+      if (attempt.status === 'AUTHORIZING' || attempt.status === 'ABANDONED')
+        if ((await this.releasePaymentAttempt(orderId, attempt.attempt, reason, metadata)) === 'voided')
+          released += 1;
+    return released;
   }
 
   async get(actor: Actor, orderId: string): Promise<OrderDoc> {

@@ -10,6 +10,8 @@ import { failBeforeCapture } from '../sagas/payment.saga';
 import type { SagaAction } from '../sagas/saga';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { OrderProcessor } from './order-processor';
+import type { OrderService } from './order-service';
+import { attemptsToRelease, PAYMENT_ATTEMPTS, type PaymentAttemptDoc } from './payment-attempts';
 
 export interface OrderWatchdogOptions {
   /** An order non-terminal for longer than this is driven again (ORDER_WATCHDOG_AFTER_MS). */
@@ -24,6 +26,8 @@ export interface WatchdogSweep {
   candidates: number;
   redriven: number;
   failed: number;
+  /** Payment attempts abandoned by their request (never placed) whose authorization was voided. */
+  released: number;
 }
 
 /** Which saga step an order still needs, decided on its stream (never on a read model). */
@@ -96,12 +100,21 @@ const WATCHDOG_USER = 'saga:watchdog';
  * confirmed: failed with its refund owed, then refunded; confirmed without tickets: cancelled so the cancellation
  * saga refunds and releases the seats.
  *
- * The orders read model only nominates candidates (cheap query by status and age); what to do is read from the
+ * It also ends payment attempts nobody finished: an attempt AUTHORIZING for longer than `afterMs` (the process
+ * placing the order died between the gateway's authorization and PlaceOrder, and the buyer did not retry) is
+ * abandoned and its authorization voided (OrderService.releasePaymentAttempt), as is an abandoned attempt whose
+ * void did not happen. Voiding rather than placing the order: the request that knew the buyer's intent is gone,
+ * its answer was never given, and a void is always safe; the hold stays until it expires, so the buyer may retry
+ * (a new attempt). An AUTHORIZING order is not shown to the buyer (it is no order yet): GET answers 404 until
+ * OrderPlaced, exactly as before attempts were recorded.
+ *
+ * The read models only nominate candidates (cheap queries by status and age); what to do is read from the
  * order's own stream, so a stale read model can at worst cost a no-op re-drive.
  */
 export class OrderWatchdog {
   redrivenTotal = 0;
   failedTotal = 0;
+  releasedTotal = 0;
   private readonly attempts = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<WatchdogSweep>;
@@ -116,6 +129,7 @@ export class OrderWatchdog {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: OrderWatchdogOptions,
+    private readonly payments: Pick<OrderService, 'releasePaymentAttempt'>,
   ) {}
 
   /** Sweeps once now (a restart drives in-flight work without waiting an interval), then every intervalMs. */
@@ -140,7 +154,8 @@ export class OrderWatchdog {
   }
 
   private async pass(): Promise<WatchdogSweep> {
-    const result: WatchdogSweep = { candidates: 0, redriven: 0, failed: 0 };
+    const result: WatchdogSweep = { candidates: 0, redriven: 0, failed: 0, released: 0 };
+    result.released = await this.releaseAbandonedAttempts();
     let candidates: OrderDoc[];
     try {
       candidates = await this.candidates();
@@ -159,6 +174,56 @@ export class OrderWatchdog {
       }
     }
     return result;
+  }
+
+  /** Payment attempts nobody finished (see the class comment): abandoned, then their authorization voided. */
+  private async releaseAbandonedAttempts(): Promise<number> {
+    const cutoff = this.clock.now().getTime() - this.options.afterMs;
+    let docs: PaymentAttemptDoc[];
+    try {
+      // Young AUTHORIZING attempts are requests in flight: not even nominated (an on-sale has many).
+      docs = await this.readStore.collection<PaymentAttemptDoc>(PAYMENT_ATTEMPTS).find({
+        $or: [
+          { status: 'VOID_PENDING' },
+          { status: 'AUTHORIZING', requested_at: { $lte: new Date(cutoff).toISOString() } },
+        ],
+      });
+    } catch (err) {
+      this.logger.warn({ err }, 'order watchdog could not list payment attempts');
+      return 0;
+    }
+    let released = 0;
+    for (const orderId of new Set(docs.map((d) => d.order_id))) {
+      try {
+        const { state } = await this.orders.readFresh(orderId);
+        for (const attempt of attemptsToRelease(state, cutoff)) {
+          const meta: CommandMetadata = {
+            correlationId: orderId,
+            causationId: `watchdog:${orderId}:attempt-${attempt.attempt}`,
+            userId: WATCHDOG_USER,
+          };
+          const outcome = await this.payments.releasePaymentAttempt(
+            orderId,
+            attempt.attempt,
+            'watchdog_timeout',
+            meta,
+          );
+          if (outcome !== 'voided') continue;
+          released += 1;
+          this.releasedTotal += 1;
+          this.logger.warn(
+            { orderId, attempt: attempt.attempt, since: attempt.requestedAt },
+            'order watchdog: voided the authorization of a payment attempt that never became an order',
+          );
+        }
+      } catch (err) {
+        this.logger.warn(
+          { err, orderId },
+          'order watchdog: could not release a payment attempt; trying again next sweep',
+        );
+      }
+    }
+    return released;
   }
 
   private async candidates(): Promise<OrderDoc[]> {

@@ -1,20 +1,28 @@
 /**
  * Partner carts. Public methods (each checks that the cart is the calling partner's and belongs to the event in
  * the path; someone else's cart is answered like a missing one, CART_NOT_FOUND):
- * - create(eventId, partnerId, request, metadata): best available seats held on `event-{id}` for the cart, then
- *   the cart recorded -> { cart, position }
+ * - create(eventId, partnerId, request, metadata): the cart's intent recorded (CartRequested), best available seats
+ *   held on `event-{id}` for it, then the cart with its seats (CartCreated) -> { cart, position }
  * - get(eventId, cartId, partnerId): the cart now -> CartView
  * - setPayment(eventId, cartId, partnerId, payment, metadata): card facts from the tokenized card (never its
  *   number) -> { cart, position }
  * - setShipping(eventId, cartId, partnerId, shippingId, metadata): one of the event's shipping options
  *   -> { cart, position }
  * - commit(eventId, cartId, partnerId, metadata): the order, through the consumer order path -> { order, position }
- * - delete(eventId, cartId, partnerId, metadata): the cart closed and its seats released -> { position }
+ * - delete(eventId, cartId, partnerId, metadata): the cart closed and its seats released (a cart whose creation
+ *   never finished too) -> { position }
  * - order(partnerId, orderId): one of the partner's orders with its tickets (barcode_id when the event emits them)
- * - expireDue(metadata): the expiry job: records CartExpired for carts whose hold time ran out -> how many
+ * - expireDue(metadata): the expiry job: records CartExpired for carts whose hold time ran out, and fails carts
+ *   whose creation was cut short (releasing the seats held for them) -> how many
  */
 import { v4 as uuidv4 } from 'uuid';
-import type { CartCommand, CartEvent, CartPayment, CartState } from '../../domain/cart/cart';
+import {
+  createdCart,
+  type CartCommand,
+  type CartEvent,
+  type CartPayment,
+  type CartState,
+} from '../../domain/cart/cart';
 import type { OrderPlacedData } from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
 import type { BestAvailableScope } from '../../domain/ticketed-event/best-available';
@@ -45,6 +53,11 @@ export interface CreateCartRequest {
   quantity: number;
   /** The solved captcha (ALTCHA payload), needed when the event asks for one. */
   altcha?: string;
+  /**
+   * The id the cart gets (default: a new one). The API names it before the command runs, so an answer lost in a
+   * crash can still say which cart it was (410 POLLED_RESULT_LOST `details.cart_id`).
+   */
+  cartId?: string;
 }
 
 /**
@@ -72,6 +85,13 @@ export interface CartServiceDependencies {
   captcha?: PartnerCaptchaCheck;
   /** Carts in checkout are settled by the expiry job only this long after their expiry (a commit may be in flight). */
   checkoutGraceMs?: number;
+  /**
+   * A cart still REQUESTED this long after its request (the process stopped between the hold and CartCreated) is
+   * failed by the expiry job, and its seats released. Default: checkoutGraceMs.
+   */
+  creationGraceMs?: number;
+  /** A cart the expiry job could not settle this time (it tries again on its next run). */
+  onError?: (err: unknown, what: string) => void;
 }
 
 /** Codes from placing the order that end the cart: its seats are gone (declined: released; expired: lapsed). */
@@ -101,25 +121,37 @@ export class CartService {
       await this.deps.captcha(partnerId, request.altcha, metadata);
     }
 
-    const cartId = uuidv4();
+    const cartId = request.cartId ?? uuidv4();
     const holdId = uuidv4();
-    const held = await ticketedEvents.execute(
-      eventId,
-      {
-        type: 'HoldBestAvailable',
-        holdId,
-        userId: cartHolder(cartId),
-        scope: request.scope,
-        quantity: request.quantity,
-        holdSeconds: await this.deps.holdSeconds(partnerId),
-      },
-      metadata,
-    );
+    const holdSeconds = await this.deps.holdSeconds(partnerId);
+    // The intent first: a hold whose holder is `cart:{id}` always has a cart stream to find it by (a creation cut
+    // short after the hold can then be deleted, and is failed by the expiry job, which releases the seats).
+    await carts.execute(cartId, { type: 'RequestCart', cartId, partnerId, eventId, holdId }, metadata);
+    let held: Awaited<ReturnType<TicketedEventProcessor['execute']>>;
+    try {
+      held = await ticketedEvents.execute(
+        eventId,
+        {
+          type: 'HoldBestAvailable',
+          holdId,
+          userId: cartHolder(cartId),
+          scope: request.scope,
+          quantity: request.quantity,
+          holdSeconds,
+        },
+        metadata,
+      );
+    } catch (error) {
+      // No seats held (none left, a limit, contention): the cart ends here, and its log says why. Should this
+      // record fail too, the expiry job fails the cart later (it holds nothing to release).
+      const reason = error instanceof DomainError ? error.code : 'HOLD_FAILED';
+      await carts.execute(cartId, { type: 'FailCartCreation', reason }, metadata).catch(() => undefined);
+      throw error;
+    }
     const hold = held.events.find((e): e is SeatsHeld => e.type === 'SeatsHeld')!.data;
     const seats = (await seatIndexes.get(details.venueId))!;
     const tierBySection = new Map(details.tiers.flatMap((t) => t.sectionIds.map((s) => [s, t] as const)));
-    // If the process stops before the cart is recorded, the hold simply expires: no cart shows seats it lacks.
-    const outcome = await carts.execute(
+    const created = carts.execute(
       cartId,
       {
         type: 'CreateCart',
@@ -145,12 +177,22 @@ export class CartService {
       },
       metadata,
     );
+    let outcome: Awaited<typeof created>;
+    try {
+      outcome = await created;
+    } catch (error) {
+      // Deleted, or failed by the expiry job, while its seats were being held: they are released again here.
+      if (error instanceof DomainError && ['CART_DELETED', 'CART_CREATION_FAILED'].includes(error.code))
+        await this.releaseHoldsOf(eventId, cartId, holdId, metadata);
+      throw error;
+    }
     const { state } = await carts.read(cartId);
     return { cart: cartView(state, clock.now()), position: outcome.position };
   }
 
   async get(eventId: string, cartId: string, partnerId: string): Promise<CartView> {
     const state = await this.owned(eventId, cartId, partnerId);
+    createdCart(state);
     return cartView(state, this.deps.clock.now());
   }
 
@@ -203,7 +245,7 @@ export class CartService {
   ): Promise<{ order: ReturnType<typeof committedView>; position: number }> {
     const { carts, orders, orderProcessor } = this.deps;
     const before = await this.owned(eventId, cartId, partnerId);
-    const cart = before.cart!;
+    const cart = createdCart(before);
     const orderId = orderIdFor(cart.holdId);
     // A choice is needed when there is one to make, or when the only option costs something; otherwise the
     // event's one free option applies without being chosen.
@@ -256,7 +298,8 @@ export class CartService {
 
   /**
    * Closes the cart (CartDeleted), then releases its hold on the event's stream. The release is attempted on every
-   * delete of a closed cart too, so a retry after a crash in between still frees the seats.
+   * delete of a closed cart too, so a retry after a crash in between still frees the seats. A cart whose creation
+   * never finished is deleted the same way; its seats are whatever the event's stream holds for `cart:{id}`.
    */
   async delete(
     eventId: string,
@@ -267,12 +310,74 @@ export class CartService {
     const { carts, ticketedEvents } = this.deps;
     const state = await this.owned(eventId, cartId, partnerId);
     const closed = await carts.execute(cartId, { type: 'DeleteCart', partnerId }, metadata);
+    if (!state.cart) {
+      const position = await this.releaseHoldsOf(eventId, cartId, state.requested!.holdId, metadata);
+      return { position: Math.max(closed.position, position) };
+    }
     const released = await ticketedEvents.execute(
       eventId,
-      { type: 'ReleaseHold', holdId: state.cart!.holdId, reason: 'released', userId: cartHolder(cartId) },
+      { type: 'ReleaseHold', holdId: state.cart.holdId, reason: 'released', userId: cartHolder(cartId) },
       metadata,
     );
     return { position: Math.max(closed.position, released.position) };
+  }
+
+  /**
+   * Releases every hold the event's stream keeps for the cart (holder `cart:{id}`), and the one its request named:
+   * read on the write side, so a creation cut short between its hold and CartCreated loses no seat for long.
+   * Returns the log position of the last release (0 when there was nothing to release).
+   */
+  private async releaseHoldsOf(
+    eventId: string,
+    cartId: string,
+    holdId: string,
+    metadata: CommandMetadata,
+  ): Promise<number> {
+    const { ticketedEvents } = this.deps;
+    const holder = cartHolder(cartId);
+    const { state: event } = await ticketedEvents.readFresh(eventId);
+    const holdIds = new Set([holdId, ...(event.holdsByUser.get(holder) ?? [])]);
+    let position = 0;
+    for (const id of holdIds) {
+      const released = await ticketedEvents.execute(
+        eventId,
+        { type: 'ReleaseHold', holdId: id, reason: 'released', userId: holder },
+        metadata,
+      );
+      position = Math.max(position, released.position);
+    }
+    return position;
+  }
+
+  /**
+   * Carts still REQUESTED long after their request: the process stopped between the hold and CartCreated. Each is
+   * failed first (a creation still running is then refused, and releases its own hold), then the seats the event's
+   * stream holds for it are released. Returns how many were failed.
+   */
+  private async failInterruptedCreations(now: number, metadata: CommandMetadata): Promise<number> {
+    const { readStore, carts } = this.deps;
+    const grace = this.deps.creationGraceMs ?? this.deps.checkoutGraceMs ?? 60_000;
+    const stuck = await readStore.collection<PartnerCartDoc>(PARTNER_CARTS).find({
+      status: 'REQUESTED',
+      requested_at: { $lte: new Date(now - grace).toISOString() },
+    });
+    let failed = 0;
+    for (const doc of stuck) {
+      try {
+        const outcome = await carts.execute(
+          doc.cart_id,
+          { type: 'FailCartCreation', reason: 'CREATION_INTERRUPTED' },
+          metadata,
+        );
+        if (outcome.events.length === 0) continue; // created or closed meanwhile
+        await this.releaseHoldsOf(doc.event_id, doc.cart_id, doc.hold_id, metadata);
+        failed += 1;
+      } catch (err) {
+        // The next run tries again; the hold lapses at its hold time regardless.
+        this.deps.onError?.(err, `failing the interrupted creation of cart ${doc.cart_id}`);
+      }
+    }
+    return failed;
   }
 
   /** One of the partner's orders (someone else's, or a fan's, is ORDER_NOT_FOUND). */
@@ -292,23 +397,37 @@ export class CartService {
   /**
    * The expiry job: the carts read model nominates carts past their expiry; each cart's stream decides. An open
    * cart records CartExpired (its hold lapses on the event's stream by itself). A cart stuck in checkout (the
-   * process stopped mid-commit) is finished from its order's stream: committed if the order exists, failed if not.
+   * process stopped mid-commit) is finished from its order's stream: committed if the order exists, failed if not,
+   * after releasing the payment attempt the commit may have left (its authorization voided).
    */
   async expireDue(metadata: CommandMetadata): Promise<number> {
-    const { readStore, clock, carts, orderProcessor } = this.deps;
+    const { readStore, clock, carts, orderProcessor, orders } = this.deps;
     const now = clock.now().getTime();
     const grace = this.deps.checkoutGraceMs ?? 60_000;
+    let settled = await this.failInterruptedCreations(now, metadata);
     const due = await readStore
       .collection<PartnerCartDoc>(PARTNER_CARTS)
       .find({ status: { $in: ['OPEN', 'CHECKOUT'] }, expires_at: { $lte: new Date(now).toISOString() } });
-    let settled = 0;
     for (const doc of due) {
       let command: CartCommand = { type: 'ExpireCart' };
       if (doc.status === 'CHECKOUT') {
         if (Date.parse(doc.expires_at) + grace > now) continue;
-        const { state: order } = await orderProcessor.readFresh(orderIdFor(doc.hold_id));
-        command = order.placed
-          ? { type: 'CompleteCheckout', orderId: order.placed.orderId }
+        const orderId = orderIdFor(doc.hold_id);
+        const { state: order } = await orderProcessor.readFresh(orderId);
+        if (!order.placed && order.attempts?.length) {
+          // The commit stopped after recording its payment attempt: the buyer's money is released (the
+          // authorization voided) before the cart says its checkout failed. If the gateway cannot be reached the
+          // cart waits for the next run (the order watchdog retries the void as well).
+          try {
+            await orders.releaseOpenPaymentAttempts(orderId, 'checkout_interrupted', metadata);
+          } catch (err) {
+            this.deps.onError?.(err, `releasing the payment of cart ${doc.cart_id}`);
+            continue;
+          }
+        }
+        const { state: latest } = await orderProcessor.readFresh(orderId);
+        command = latest.placed
+          ? { type: 'CompleteCheckout', orderId: latest.placed.orderId }
           : { type: 'FailCheckout', reason: 'CHECKOUT_INTERRUPTED' };
       }
       const outcome = await carts.execute(doc.cart_id, command, metadata);
@@ -338,7 +457,8 @@ export class CartService {
    */
   private async owned(eventId: string, cartId: string, partnerId: string): Promise<CartState> {
     const { state } = await this.deps.carts.readFresh(cartId);
-    if (!state.cart || state.cart.partnerId !== partnerId || state.cart.eventId !== eventId)
+    const cart = state.cart ?? state.requested;
+    if (!cart || cart.partnerId !== partnerId || cart.eventId !== eventId)
       fail('CART_NOT_FOUND', 'Cart not found', { cart_id: cartId });
     return state;
   }

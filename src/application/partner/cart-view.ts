@@ -18,8 +18,11 @@ export interface PartnerCartDoc extends ReadDocument {
   event_id: string;
   hold_id: string;
   status: CartStatus;
+  /** When the hold (and so the cart) expires; until the cart is created, when it was requested. */
   expires_at: string;
   order_id: string | null;
+  /** When the creation was asked for (CartRequested): the expiry job fails a cart still REQUESTED long after. */
+  requested_at?: string;
   created_at: string;
   closed_at: string | null;
 }

@@ -38,6 +38,14 @@ export interface PartnerPriceLevel {
   total: number;
 }
 
+/** What an availability answer is counted from (see PartnerEventQueries.readAvailability). */
+export interface AvailabilityRead {
+  doc: EventDoc;
+  sections: SeatMapSectionDoc[];
+  /** Changes whenever the answer would: usable as an ETag. */
+  version: string;
+}
+
 /** The filter of what partners may see: published, and sold online (missing flag: yes). */
 const VISIBLE = { published: true, internet_enabled: { $ne: false } };
 
@@ -85,11 +93,30 @@ export class PartnerEventQueries {
     };
   }
 
-  /** Seats neither held nor sold, per price level and per section (from the catalog and the seat maps). */
-  async availability(doc: EventDoc) {
+  /** The version of `details()`: the event document's log position and its sale status (which the clock moves). */
+  version(doc: EventDoc): string {
+    return this.catalog.eventVersion(doc);
+  }
+
+  /**
+   * The documents availability is counted from, and their version, without counting: a partner that already holds
+   * this version is answered 304 before the seats are counted. The version is the event document's log position
+   * (tier counts) with the highest among its sections (seat statuses) and their count.
+   */
+  async readAvailability(doc: EventDoc): Promise<AvailabilityRead> {
     const sections = await this.readStore
       .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
       .find({ event_id: doc.event_id }, { sort: { index: 1 } });
+    let newest = 0;
+    for (const section of sections) if ((section._position ?? 0) > newest) newest = section._position ?? 0;
+    return { doc, sections, version: `a${doc._position ?? 0}-${newest}-${sections.length}` };
+  }
+
+  /**
+   * Seats neither held nor sold, per price level and per section (from the catalog and the seat maps). Call it in
+   * the same turn as `readAvailability` (no await between): the in-memory store hands out live documents.
+   */
+  availability({ doc, sections }: AvailabilityRead) {
     const tiers = new Map(doc.pricing_tiers.map((t) => [t.tier_id, t]));
     return {
       event_id: doc.event_id,

@@ -16,7 +16,8 @@ import type { IdempotencyStore, StoredResponse } from '../ports/idempotency-stor
  * Durability: answers are written to the idempotency store (shared by every process on the data, and kept across a
  * restart) as well as memory; a marker is written when the command is accepted, so another process answers 202
  * for it. A crash while the command runs loses its answer (the command itself either was appended or not): such a
- * poll id answers 410 POLLED_RESULT_LOST once `lostAfterMs` have passed; the cart itself says what happened.
+ * poll id answers 410 POLLED_RESULT_LOST once `lostAfterMs` have passed, with what the caller said at submission
+ * (LostAnswer: which cart it was, and what the partner can do about it).
  */
 
 /** A command's answer as HTTP will give it: status, JSON body (none for 204) and the headers worth replaying. */
@@ -58,6 +59,18 @@ interface Entry {
 }
 
 export type PollState = { ready: false; wait: number } | { ready: true; answer: PolledAnswer };
+
+/** What a poll id answers if its command's answer is lost in a crash (410 POLLED_RESULT_LOST): kept with the marker. */
+export interface LostAnswer {
+  message: string;
+  /** Ids only (the cart, its event): the idempotency table keeps no other client text. */
+  details: Record<string, string>;
+}
+
+const LOST_BY_DEFAULT: LostAnswer = {
+  message: 'The server restarted while this command ran and its answer was lost',
+  details: {},
+};
 
 export class PolledCommands {
   private readonly entries = new Map<string, Entry>();
@@ -128,13 +141,14 @@ export class PolledCommands {
     wait: number,
     run: () => Promise<PolledAnswer>,
     eventId?: string,
+    lost: LostAnswer = LOST_BY_DEFAULT,
   ): Promise<{ pollId: string }> {
     const pollId = newPollId();
     const submittedAt = this.deps.clock.now().getTime();
     this.sweep(submittedAt);
     await this.deps.store.put(storeKey('pending', pollId), {
       status: 202,
-      body: { submitted_at: submittedAt, wait },
+      body: { submitted_at: submittedAt, wait, lost },
       headers: {},
       fingerprint: owner(partnerId),
     });
@@ -187,12 +201,13 @@ export class PolledCommands {
       };
     const pending = await this.stored('pending', pollId, partnerId);
     if (!pending) throw notFound();
-    const { submitted_at: submittedAt, wait } = pending.body as { submitted_at: number; wait: number };
+    const {
+      submitted_at: submittedAt,
+      wait,
+      lost = LOST_BY_DEFAULT,
+    } = pending.body as { submitted_at: number; wait: number; lost?: LostAnswer };
     if (now - submittedAt > this.options.lostAfterMs)
-      throw new DomainError(
-        'POLLED_RESULT_LOST',
-        'The server restarted while this command ran and its answer was lost; read the cart to see its state',
-      );
+      throw new DomainError('POLLED_RESULT_LOST', lost.message, lost.details);
     return { ready: false, wait };
   }
 

@@ -66,6 +66,11 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** Exclusive checkpoint: the subscription delivers events after it. Default 0 (everything). */
   fromPosition?: number;
+  /**
+   * Only events of these types (default: all). The store skips the others without decoding them, so a
+   * subscriber that wants a few types of a busy log (the bus forwarder) does not pay for the rest.
+   */
+  eventTypes?: readonly string[];
 }
 
 export class WrongExpectedVersionError extends Error {
@@ -80,12 +85,17 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+  /**
+   * Write at once instead of with the next group commit (stores that group appends, like the SQLite one): for a
+   * retry after a conflict, where waiting would widen the window in which another process writes first again.
+   */
+  immediate?: boolean;
+}
+
 export interface EventStore {
-  append(
-    stream: string,
-    events: EventToAppend[],
-    options?: { expectedRevision?: ExpectedRevision },
-  ): Promise<AppendResult>;
+  append(stream: string, events: EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up from the checkpoint, then live, with no gap and no duplicate. Errors end the Observable. */

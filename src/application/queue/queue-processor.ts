@@ -13,7 +13,12 @@ import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-pr
 /** The one command path of `queue-{eventId}`: the waiting room of one ticketed event. */
 export type QueueProcessor = StreamCommandProcessor<QueueCommand, QueueEvent, QueueState, QueueContext>;
 
-export const queueStream = (eventId: string) => `queue-${eventId}`;
+const QUEUE_STREAM_PREFIX = 'queue-';
+export const queueStream = (eventId: string) => `${QUEUE_STREAM_PREFIX}${eventId}`;
+
+/** The event id whose waiting room a stream is, or undefined for any other stream. */
+export const roomOfStream = (stream: string): string | undefined =>
+  stream.startsWith(QUEUE_STREAM_PREFIX) ? stream.slice(QUEUE_STREAM_PREFIX.length) : undefined;
 
 /** What the room needs to know about its ticketed event, read from the event's write side. */
 export interface QueueFacts {

@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { Observable, Subject } from 'rxjs';
 import { catchUpDue, hasAccessAt, type QueueCommand } from '../../domain/queue/decide';
 import { positionOf, waitingCount, type QueueState } from '../../domain/queue/state';
 import { fail } from '../../domain/shared/errors';
@@ -32,6 +31,8 @@ export interface QueueEntryView {
   entryId: string;
   eventId: string;
   userId: string;
+  /** The device the entry was made from (its queue tokens carry a hash of it); never shown to clients. */
+  deviceFingerprint: string;
   status: QueueStatus;
   position: number | null; // null before the draw and when not waiting; 0 when READY/USED
   queueSize: number; // entries still waiting (pre-queue + queued)
@@ -69,6 +70,7 @@ export function queueEntryView(
     entryId,
     eventId,
     userId: entry.userId,
+    deviceFingerprint: entry.deviceFingerprint,
     status,
     position: status === 'EXPIRED' ? null : positionOf(state, entryId),
     queueSize,
@@ -112,10 +114,7 @@ export function queueEntryView(
  */
 export class QueueService {
   private readonly liveRooms = new Set<string>();
-  private readonly changed = new Subject<string>();
   private readonly warmRoom = sharedReads((eventId) => this.queues.read(eventId));
-  /** Event ids whose queue stream changed in this process (for realtime queue_update). */
-  readonly changes$: Observable<string> = this.changed.asObservable();
 
   constructor(
     private readonly queues: QueueProcessor,
@@ -237,10 +236,8 @@ export class QueueService {
     await this.run(eventId, { type: 'MarkAccessUsed', entryId, ...this.timing() }, metadata);
   }
 
-  private async run(eventId: string, command: QueueCommand, metadata: CommandMetadata) {
-    const outcome = await this.queues.execute(eventId, command, metadata);
-    if (outcome.events.length > 0) this.changed.next(eventId);
-    return outcome;
+  private run(eventId: string, command: QueueCommand, metadata: CommandMetadata) {
+    return this.queues.execute(eventId, command, metadata);
   }
 
   private timing(): { at: Date; seed: number } {

@@ -1,7 +1,8 @@
 /**
  * Which live holds are due a `reservation_expiring` notice: a hold is due `leadMs` before it expires, gets at most
- * one notice, and none once released or sold. Kept from the log (SeatsHeld adds, HoldReleased/SeatsSold remove);
- * time is whatever the caller passes, so a test clock drives it.
+ * one notice per connection of its owner (one open at the due time, or one opened later inside the notice period),
+ * and none once released or sold. Kept from the log (SeatsHeld adds, HoldReleased/SeatsSold remove); time is
+ * whatever the caller passes, so a test clock drives it.
  *
  * A min-heap of (time, hold) entries with lazy deletion: each hold pushes one entry for its due time and one for its
  * expiry (when it is forgotten); removing a hold only drops it from the map, its entries are skipped when popped.
@@ -13,7 +14,8 @@ export interface LiveHold {
   userId: string;
   expiresAtMs: number;
   dueAtMs: number;
-  notified: boolean;
+  /** The connections that got its notice (weakly held: a closed connection is not kept for the hold's sake). */
+  told: WeakSet<object>;
 }
 
 interface Entry {
@@ -37,7 +39,13 @@ export class HoldExpiryNotices {
     if (this.holds.has(holdId)) return;
     const expiresAtMs = expiresAt.getTime();
     if (!Number.isFinite(expiresAtMs)) return;
-    const hold = { holdId, userId, expiresAtMs, dueAtMs: expiresAtMs - this.leadMs, notified: false };
+    const hold = {
+      holdId,
+      userId,
+      expiresAtMs,
+      dueAtMs: expiresAtMs - this.leadMs,
+      told: new WeakSet<object>(),
+    };
     this.holds.set(holdId, hold);
     let mine = this.byUser.get(userId);
     if (!mine) this.byUser.set(userId, (mine = new Set()));
@@ -57,8 +65,8 @@ export class HoldExpiryNotices {
   }
 
   /**
-   * The holds whose notice time has come at `nowMs` and that are not expired nor notified yet; forgets the
-   * expired ones on the way. The caller marks those it could deliver with `notified`.
+   * The holds whose notice time has come at `nowMs` (each listed once, at the first call past that time) and that
+   * are not expired; forgets the expired ones on the way. The caller tells each connection of the owner (tell).
    */
   due(nowMs: number): LiveHold[] {
     const due: LiveHold[] = [];
@@ -68,19 +76,26 @@ export class HoldExpiryNotices {
       if (!hold) continue;
       // Its expiry entry (at >= its due entry) pops once it has expired: a hold is listed at most once.
       if (nowMs >= hold.expiresAtMs) this.remove(holdId);
-      else if (!hold.notified) due.push(hold);
+      else due.push(hold);
     }
     return due;
   }
 
-  /** A user's holds already past their notice time and not notified (for a connection opened late). */
+  /** A user's holds inside their notice period at `nowMs` (for a connection opened late: it gets them too). */
   pendingFor(userId: string, nowMs: number): LiveHold[] {
     const out: LiveHold[] = [];
     for (const holdId of this.byUser.get(userId) ?? []) {
       const hold = this.holds.get(holdId)!;
-      if (!hold.notified && hold.dueAtMs <= nowMs && nowMs < hold.expiresAtMs) out.push(hold);
+      if (hold.dueAtMs <= nowMs && nowMs < hold.expiresAtMs) out.push(hold);
     }
     return out;
+  }
+
+  /** Records that `connection` gets the notice of `hold`: false when it already had it (one per connection). */
+  tell(hold: LiveHold, connection: object): boolean {
+    if (hold.told.has(connection)) return false;
+    hold.told.add(connection);
+    return true;
   }
 
   private push(entry: Entry): void {

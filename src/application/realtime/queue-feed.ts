@@ -1,22 +1,23 @@
 import type { Clock } from '../ports/clock';
 import { readQueueFacts, type QueueProcessor } from '../queue/queue-processor';
-import { queueEntryView, type QueueService } from '../queue/queue-service';
+import { queueEntryView } from '../queue/queue-service';
 import type { TicketedEventProcessor } from '../ticketed-event/ticketed-event-processor';
 import type { QueueFeed } from './queue-updates';
 
 /**
- * Realtime's view of the waiting room: when a room changed (QueueService.changes$) and its entries as
- * QueueService.status shows them (the same pure queueEntryView), read from the room's state once for every
- * connection that follows it, instead of one status() call (facts + one store read) per connection. It decides
- * nothing: admissions happen in QueueService (the job, joins, polls), and each of them emits a change.
+ * Realtime's view of the waiting room: its entries as QueueService.status shows them (the same pure
+ * queueEntryView), read from the room's state once for every connection that follows it, instead of one status()
+ * call (facts + one store read) per connection. It decides nothing. The hub asks when an event of the room's stream
+ * comes through the log, possibly appended by another process: the room's state is therefore read as the store
+ * has it now (readFresh: the cached state plus whatever any process appended since), never from this process's
+ * cache alone.
  */
 export function queueFeed(deps: {
-  queue: QueueService;
   rooms: QueueProcessor;
   events: TicketedEventProcessor;
   clock: Clock;
 }): QueueFeed {
-  const { queue, rooms, events, clock } = deps;
+  const { rooms, events, clock } = deps;
   const room = async (eventId: string) => {
     const facts = await readQueueFacts(events, eventId);
     if (!facts?.settings.enabled) return undefined;
@@ -24,7 +25,6 @@ export function queueFeed(deps: {
     return { facts, state: (await rooms.readFresh(eventId)).state };
   };
   return {
-    changes$: queue.changes$,
     async entries(eventId, entryIds) {
       const found = await room(eventId);
       const out = new Map<string, ReturnType<typeof queueEntryView>>();

@@ -1,4 +1,3 @@
-import type { Observable } from 'rxjs';
 import type { Clock } from '../ports/clock';
 import { addTo, outbound, removeFrom, type RealtimeSession } from './realtime-session';
 
@@ -9,10 +8,11 @@ export interface QueueEntryStatus {
   estimatedWaitMinutes: number;
 }
 
-/** What realtime needs from the waiting room (see queue-feed.ts). */
+/**
+ * What realtime needs from the waiting room (see queue-feed.ts). When to ask is the log's business: the hub
+ * refreshes a room whenever an event of its stream comes through the projection runner.
+ */
 export interface QueueFeed {
-  /** Emits an event id whenever that event's queue changed in this process. */
-  readonly changes$: Observable<string>;
   /** These entries of the event's queue, read once (unknown ones left out). */
   entries(eventId: string, entryIds: string[]): Promise<Map<string, QueueEntryStatus>>;
   /** The live entry of each of these users in the event's queue (users without one left out). */
@@ -32,10 +32,6 @@ export class QueueUpdates {
   constructor(
     private readonly deps: { feed: QueueFeed; clock: Clock; onError?(error: unknown, what: string): void },
   ) {}
-
-  get changes$(): Observable<string> {
-    return this.deps.feed.changes$;
-  }
 
   isFollowed(eventId: string): boolean {
     return this.watchers.has(eventId);

@@ -1,7 +1,9 @@
 import { filter, type Observable, Subject, Subscription } from 'rxjs';
+import { QUEUE_EVENT_TYPES } from '../../domain/queue/events';
 import type { SeatsHeldData, TicketedEventEvent } from '../../domain/ticketed-event/events';
 import type { Clock } from '../ports/clock';
 import type { RecordedEvent } from '../ports/event-store';
+import { roomOfStream } from '../queue/queue-processor';
 import { parseSeatId } from '../read-models/documents';
 import { coalescePerKey } from './coalesce';
 import { HoldExpiryNotices } from './hold-expiry-notices';
@@ -35,7 +37,10 @@ export interface RealtimeHubOptions {
 export interface RealtimeHubDeps {
   reads: RealtimeReads;
   clock: Clock;
-  /** Seat movements from the log, after the seat-map projection applied them (see REALTIME_EVENT_TYPES). */
+  /**
+   * Seat movements and waiting-room events from the log (see REALTIME_EVENT_TYPES), after the projections applied
+   * them: from every process, so a change made anywhere reaches this process's connections.
+   */
   events$: Observable<RecordedEvent>;
   queue?: QueueFeed;
   onError?(error: unknown, what: string): void;
@@ -49,8 +54,10 @@ const SEAT_MOVEMENTS: ReadonlySet<string> = new Set<TicketedEventEvent['type']>(
   'SeatsReturned',
 ]);
 
+const QUEUE_EVENTS: ReadonlySet<string> = new Set(QUEUE_EVENT_TYPES);
+
 /** The event types the hub follows: hand them to events$ after the seat-map projection has applied them. */
-export const REALTIME_EVENT_TYPES: readonly string[] = [...SEAT_MOVEMENTS];
+export const REALTIME_EVENT_TYPES: readonly string[] = [...SEAT_MOVEMENTS, ...QUEUE_EVENTS];
 
 interface SectionKey {
   eventId: string;
@@ -84,6 +91,8 @@ export class RealtimeHub implements SessionHost {
   private readonly byEvent = new Map<string, Set<RealtimeSession>>();
   private readonly counts = new Map<string, EventCounts>();
   private readonly dirty$ = new Subject<SectionKey>();
+  /** Event ids whose waiting room recorded something (any process). */
+  private readonly roomChanged$ = new Subject<string>();
   private readonly notices: HoldExpiryNotices;
   private readonly queue?: QueueUpdates;
   private readonly subscription = new Subscription();
@@ -121,7 +130,7 @@ export class RealtimeHub implements SessionHost {
       this.subscription.add(
         coalescePerKey(
           // Followed entries, and members watching the event who may have joined its queue since.
-          queue.changes$.pipe(filter((eventId) => queue.isFollowed(eventId) || this.byEvent.has(eventId))),
+          this.roomChanged$.pipe(filter((eventId) => queue.isFollowed(eventId) || this.byEvent.has(eventId))),
           (eventId) => eventId,
           coalesceMs,
           this.stopped$,
@@ -190,12 +199,11 @@ export class RealtimeHub implements SessionHost {
       }
       return;
     }
-    // Holds already inside their notice period when the user connects.
+    // Holds already inside their notice period when the connection opens: every connection gets its own notice.
     const nowMs = this.nowMs();
-    for (const hold of this.notices.pendingFor(principal.userId, nowMs)) {
-      session.deliver(expiringNotice(hold.holdId, hold.expiresAtMs, nowMs));
-      hold.notified = true;
-    }
+    for (const hold of this.notices.pendingFor(principal.userId, nowMs))
+      if (this.notices.tell(hold, session))
+        session.deliver(expiringNotice(hold.holdId, hold.expiresAtMs, nowMs));
   }
 
   /** @internal Called by RealtimeSession.close. */
@@ -221,10 +229,17 @@ export class RealtimeHub implements SessionHost {
   }
 
   /**
-   * A seat movement after the projections applied it: hold notices follow the hold, and each section it touched
-   * on an event somebody watches gets a fresh count.
+   * An event after the projections applied it. A seat movement: hold notices follow the hold, and each section it
+   * touched on an event somebody watches gets a fresh count. A waiting-room event (`queue-{eventId}`): the room's
+   * followed entries are read again from its write side (coalesced per room), so admissions decided in another
+   * process reach this process's connections too.
    */
   apply(event: RecordedEvent): void {
+    if (QUEUE_EVENTS.has(event.type)) {
+      const eventId = roomOfStream(event.streamName);
+      if (eventId !== undefined) this.roomChanged$.next(eventId);
+      return;
+    }
     if (!SEAT_MOVEMENTS.has(event.type)) return;
     const data = event.data as { eventId: string; seatIds: string[]; holdId?: string; userId: string };
     if (event.type === 'SeatsHeld') {
@@ -242,17 +257,20 @@ export class RealtimeHub implements SessionHost {
     for (const sectionId of sections) this.dirty$.next({ eventId: data.eventId, sectionId });
   }
 
-  /** Sends the reservation_expiring notices due at the clock's now; returns how many connections got one. */
+  /**
+   * Sends the reservation_expiring notices due at the clock's now to every member connection of each owner (one
+   * opened later gets its own on connecting, while the hold lasts); returns how many connections got one.
+   */
   tick(): number {
     const nowMs = this.nowMs();
     let sent = 0;
     for (const hold of this.notices.due(nowMs)) {
-      const members = [...(this.byUser.get(hold.userId) ?? [])].filter((s) => s.principal.kind === 'member');
-      if (members.length === 0) continue; // told when the user connects, if still in time
       const notice = expiringNotice(hold.holdId, hold.expiresAtMs, nowMs);
-      for (const session of members) session.deliver(notice);
-      sent += members.length;
-      hold.notified = true;
+      for (const session of this.byUser.get(hold.userId) ?? []) {
+        if (session.principal.kind !== 'member' || !this.notices.tell(hold, session)) continue;
+        session.deliver(notice);
+        sent += 1;
+      }
     }
     return sent;
   }

@@ -72,7 +72,7 @@ export class OrderSagas {
 
   async start(): Promise<void> {
     const consume = {
-      prefetch: this.options.prefetch ?? 16,
+      prefetch: this.options.prefetch ?? 128,
       maxRetries: this.options.maxRetries ?? 5,
       retryDelayMs: this.options.retryDelayMs ?? 500,
     };
@@ -118,19 +118,31 @@ export class OrderSagas {
     await this.interpreter.perform(actions, metadata);
   }
 
+  /**
+   * The order's state, at least as new as the message's event: the cached one when it already holds it, else read
+   * afresh (another API process wrote the event, WORKERS > 1: a step decided on the cache would miss it, e.g. a
+   * cancellation with no refund). No extra read when this process wrote it.
+   */
+  private async orderAsOf(orderId: string, message: BusMessage) {
+    const cached = await this.orders.read(orderId);
+    const revision = message.metadata.revision;
+    if (typeof revision !== 'number' || cached.revision >= revision) return cached.state;
+    return (await this.orders.readFresh(orderId)).state;
+  }
+
   async onOrderPlaced(message: BusMessage): Promise<void> {
     const { orderId } = paymentSaga.parse(message);
-    await this.interpreter.run(paymentSaga, message, (await this.orders.read(orderId)).state);
+    await this.interpreter.run(paymentSaga, message, await this.orderAsOf(orderId, message));
   }
 
   async onOrderConfirmed(message: BusMessage): Promise<void> {
     const { orderId } = fulfillmentSaga.parse(message);
-    await this.interpreter.run(fulfillmentSaga, message, (await this.orders.read(orderId)).state);
+    await this.interpreter.run(fulfillmentSaga, message, await this.orderAsOf(orderId, message));
   }
 
   async onOrderCancelled(message: BusMessage): Promise<void> {
     const { orderId } = cancellationSaga.parse(message);
-    await this.interpreter.run(cancellationSaga, message, (await this.orders.read(orderId)).state);
+    await this.interpreter.run(cancellationSaga, message, await this.orderAsOf(orderId, message));
   }
 
   async onEventCancelled(message: BusMessage): Promise<void> {
@@ -143,7 +155,7 @@ export class OrderSagas {
     const orders = await Promise.all(
       nominated.map(async (doc) => ({
         orderId: doc.order_id,
-        status: (await this.orders.read(doc.order_id)).state.status,
+        status: (await this.orders.readFresh(doc.order_id)).state.status,
       })),
     );
     await this.interpreter.run(eventCancellationSaga, message, { orders });

@@ -52,6 +52,13 @@ export interface ProcessorOptions {
   maxCachedStreams?: number;
   /** Page size when folding a stream. */
   loadPageSize?: number;
+  /**
+   * For streams this processor mostly creates (a ticket, a barcode): a stream not cached is decided as new, without
+   * reading it, and the append's `no_stream` expectation checks that (a stream that exists after all conflicts, is
+   * read, and the batch is decided again). Only a batch in which every command records events proves it: a refusal,
+   * or a command that changes nothing, is decided again on the stream as it is. Default off.
+   */
+  assumeNewStreams?: boolean;
 }
 
 export interface ProcessorStats {
@@ -60,6 +67,8 @@ export interface ProcessorStats {
   appends: number;
   conflicts: number;
   reloads: number;
+  /** Batches refused on a cached state another process had moved past: decided again on the current one. */
+  staleRefusals: number;
 }
 
 interface Pending<Command, Event> {
@@ -97,7 +106,14 @@ interface StreamSlot<Command, Event, State> {
 export class StreamCommandProcessor<Command, Event extends DomainEvent, State, Context> {
   private readonly slots = new Map<string, StreamSlot<Command, Event, State>>();
   private readonly options: Required<ProcessorOptions>;
-  readonly stats: ProcessorStats = { commands: 0, batches: 0, appends: 0, conflicts: 0, reloads: 0 };
+  readonly stats: ProcessorStats = {
+    commands: 0,
+    batches: 0,
+    appends: 0,
+    conflicts: 0,
+    reloads: 0,
+    staleRefusals: 0,
+  };
 
   constructor(
     private readonly store: EventStore,
@@ -112,6 +128,7 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       snapshotMinIntervalMs: options.snapshotMinIntervalMs ?? 10_000,
       maxCachedStreams: options.maxCachedStreams ?? 10_000,
       loadPageSize: options.loadPageSize ?? 10_000,
+      assumeNewStreams: options.assumeNewStreams ?? false,
     };
   }
 
@@ -227,13 +244,16 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
   ): Promise<void> {
     const stream = this.definition.streamName(id);
     this.stats.batches += 1;
+    let assumeNew = this.options.assumeNewStreams;
     for (let attempt = 0; ; attempt += 1) {
       let decided: Array<{ events: Event[] } | { error: unknown }>;
       let cached: CachedState<State>;
       const toAppend: EventToAppend[] = [];
+      // Assumed new (assumeNewStreams): kept out of the cache until the append proves it.
+      const assumed = assumeNew && !slot.cached;
       try {
-        cached = slot.cached ?? (await this.load(id));
-        slot.cached = cached;
+        cached = slot.cached ?? (assumed ? this.newStream() : await this.load(id));
+        if (!assumed) slot.cached = cached;
         const context = await this.definition.context(cached.state, id);
         decided = batch.map((pending) => {
           try {
@@ -254,21 +274,44 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
         return;
       }
 
+      if (assumed && decided.some((outcome) => 'error' in outcome || outcome.events.length === 0)) {
+        // Only an append of every command's events tests the assumption: decide again on the stream as it is.
+        assumeNew = false;
+        attempt -= 1; // not a conflict
+        continue;
+      }
       if (toAppend.length === 0) {
+        // Nothing to append, so no expected revision can reveal a stale cache: a refusal decided on it is wrong
+        // when another process (WORKERS > 1, another instance) appended since. One short read tells; then the
+        // batch is decided again on the stream as it is now.
+        if (
+          attempt < this.options.maxConflictRetries &&
+          decided.some((outcome) => 'error' in outcome) &&
+          (await this.caughtUp(stream, cached))
+        ) {
+          this.stats.staleRefusals += 1;
+          continue;
+        }
         this.settle(batch, decided, await this.store.headPosition(), cached.revision);
         return;
       }
       try {
         const expectedRevision = cached.revision < 0 ? 'no_stream' : cached.revision;
-        const result = await this.store.append(stream, toAppend, { expectedRevision });
+        // A retry after a conflict is written at once: another process is writing to this stream right now.
+        const result = await this.store.append(stream, toAppend, {
+          expectedRevision,
+          immediate: attempt > 0,
+        });
         this.stats.appends += 1;
         cached.revision = result.nextExpectedRevision;
+        if (assumed) slot.cached = cached; // proven new: newer than anything a read cached meanwhile
         this.settle(batch, decided, result.position, cached.revision);
         this.maybeSnapshot(stream, cached);
         return;
       } catch (error) {
         // The cached state folded events that were not written: it must be rebuilt from the store.
         slot.cached = undefined;
+        assumeNew = false;
         if (error instanceof WrongExpectedVersionError) {
           this.stats.conflicts += 1;
           if (attempt < this.options.maxConflictRetries) continue;
@@ -308,6 +351,15 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     };
   }
 
+  private newStream(): CachedState<State> {
+    return {
+      state: this.definition.decider.initialState(),
+      revision: -1,
+      snapshotRevision: -1,
+      snapshotAt: 0,
+    };
+  }
+
   private async load(id: string): Promise<CachedState<State>> {
     this.stats.reloads += 1;
     const stream = this.definition.streamName(id);
@@ -334,6 +386,23 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       if (page.length < this.options.loadPageSize) break;
     }
     return { state, revision, snapshotRevision, snapshotAt: 0 };
+  }
+
+  /** Folds into `cached` what other processes appended after it; true when there was anything. */
+  private async caughtUp(stream: string, cached: CachedState<State>): Promise<boolean> {
+    let changed = false;
+    for (;;) {
+      const page = await this.store.readStream(stream, {
+        fromRevision: cached.revision + 1,
+        maxCount: this.options.loadPageSize,
+      });
+      for (const recorded of page) {
+        cached.state = this.definition.decider.evolve(cached.state, this.fromRecorded(recorded));
+        cached.revision = recorded.revision;
+        changed = true;
+      }
+      if (page.length < this.options.loadPageSize) return changed;
+    }
   }
 
   private fromRecorded(recorded: RecordedEvent): Event {
@@ -367,6 +436,12 @@ export function clockedProcessor<Command, Event extends DomainEvent, State>(
   clock: Clock,
   streamName: (id: string) => string,
   decider: Decider<Command, Event, State, { now: Date }>,
+  options?: ProcessorOptions,
 ): StreamCommandProcessor<Command, Event, State, { now: Date }> {
-  return new StreamCommandProcessor(store, { streamName, decider, context: () => ({ now: clock.now() }) });
+  return new StreamCommandProcessor(
+    store,
+    { streamName, decider, context: () => ({ now: clock.now() }) },
+    undefined,
+    options,
+  );
 }

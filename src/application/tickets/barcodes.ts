@@ -20,8 +20,9 @@ export function createBarcodeProcessor(store: EventStore): BarcodeProcessor {
     store,
     { streamName: barcodeStream, decider: barcodeDecider, context: () => undefined },
     undefined,
-    // One event per stream, read once per ticket: keep few of them cached.
-    { maxCachedStreams: 1000 },
+    // One event per stream, read once per ticket: keep few of them cached. A claim is nearly always on a new
+    // stream: decided without reading it, the append's no_stream checks (a taken one conflicts and is read).
+    { maxCachedStreams: 1000, assumeNewStreams: true },
   );
 }
 

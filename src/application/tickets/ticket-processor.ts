@@ -14,5 +14,6 @@ import { clockedProcessor, StreamCommandProcessor } from '../shared/stream-comma
 export type TicketProcessor = StreamCommandProcessor<TicketCommand, TicketEvent, TicketState, TicketContext>;
 
 export function createTicketProcessor(store: EventStore, clock: Clock): TicketProcessor {
-  return clockedProcessor(store, clock, ticketStream, ticketDecider);
+  // Fulfillment issues onto new streams: decided without reading them first (the append's no_stream checks).
+  return clockedProcessor(store, clock, ticketStream, ticketDecider, { assumeNewStreams: true });
 }

@@ -8,19 +8,24 @@ import type {
   CartEvent,
   CartExpired,
   CartPayment,
+  CartRequestedData,
   SetCartPayment,
 } from './events';
 
 export * from './events';
 
 /**
- * OPEN: seats held, payment and shipping may change. CHECKOUT: the commit began (nothing changes any more; a
- * retried commit continues it). COMMITTED: the order exists. FAILED: the order could not be placed and the
- * seats were released. DELETED / EXPIRED: the partner deleted it, or its hold time ran out first.
+ * REQUESTED: the creation began (its hold may exist on the event's stream) and has not finished. OPEN: seats held,
+ * payment and shipping may change. CHECKOUT: the commit began (nothing changes any more; a retried commit
+ * continues it). COMMITTED: the order exists. FAILED: the order could not be placed, or the creation never
+ * finished, and the seats were released. DELETED / EXPIRED: the partner deleted it, or its hold time ran out first.
  */
-export type CartStatus = 'OPEN' | 'CHECKOUT' | 'COMMITTED' | 'FAILED' | 'DELETED' | 'EXPIRED';
+export type CartStatus = 'REQUESTED' | 'OPEN' | 'CHECKOUT' | 'COMMITTED' | 'FAILED' | 'DELETED' | 'EXPIRED';
 
 export interface CartState {
+  /** The creation's intent: who, where, and the hold it makes (every cart's first event). */
+  requested?: CartRequestedData;
+  /** The cart with its seats, once created. */
   cart?: CartCreatedData;
   status?: CartStatus;
   payment?: CartPayment;
@@ -45,16 +50,32 @@ export const cartDecider: Decider<CartCommand, CartEvent, CartState, { now: Date
 
   decide(command, state, { now }) {
     const at = now.toISOString();
+    if (command.type === 'RequestCart') {
+      const known = state.requested ?? state.cart;
+      if (known) {
+        if (known.holdId === command.holdId) return []; // the same request decided twice
+        fail('CART_EXISTS', `Cart ${command.cartId} already exists`);
+      }
+      const { type: _type, ...data } = command;
+      return [{ type: 'CartRequested', data: { ...data, requestedAt: at } }];
+    }
     if (command.type === 'CreateCart') {
       if (state.cart) {
         if (state.cart.holdId === command.holdId) return []; // the same creation decided twice
         fail('CART_EXISTS', `Cart ${command.cartId} already exists`);
       }
+      if (state.requested) {
+        if (state.requested.holdId !== command.holdId)
+          fail('CART_EXISTS', `Cart ${command.cartId} already exists`);
+        // Given up while its seats were being held: the creation must release what it holds.
+        if (state.status === 'DELETED') fail('CART_DELETED', 'The cart was deleted before it was created');
+        if (state.status === 'FAILED') creationFailed(state);
+      }
       const { type: _type, ...data } = command;
       return [{ type: 'CartCreated', data: { ...data, createdAt: at } }];
     }
     const cart = state.cart;
-    if (!cart) fail('CART_NOT_FOUND', 'Cart not found');
+    if (!cart) return decideUncreated(command, state, at);
     // The hold lapses at expiresAt exactly, on the event's stream too (a hold is live while expiresAt > now).
     const expired = state.status === 'OPEN' && Date.parse(cart.expiresAt) <= now.getTime();
 
@@ -161,13 +182,19 @@ export const cartDecider: Decider<CartCommand, CartEvent, CartState, { now: Date
       }
       case 'ExpireCart':
         return expired ? [expiry(cart, at)] : [];
+      case 'FailCartCreation':
+        return []; // created after all: the expiry job leaves it to its hold time
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
+      case 'CartRequested':
+        return { ...state, requested: event.data, status: 'REQUESTED' };
       case 'CartCreated':
         return { ...state, cart: event.data, status: 'OPEN' };
+      case 'CartCreationFailed':
+        return { ...state, status: 'FAILED', failureReason: event.data.reason };
       case 'CartPaymentSet': {
         const { cartId: _cart, setAt: _at, ...payment } = event.data;
         return { ...state, payment };
@@ -193,7 +220,63 @@ export const cartDecider: Decider<CartCommand, CartEvent, CartState, { now: Date
 
 /** Someone else's cart is answered exactly like a missing one: cart ids are not an oracle. */
 function ownedBy(state: CartState, partnerId: string): void {
-  if (state.cart!.partnerId !== partnerId) fail('CART_NOT_FOUND', 'Cart not found');
+  if ((state.cart ?? state.requested)!.partnerId !== partnerId) fail('CART_NOT_FOUND', 'Cart not found');
+}
+
+/**
+ * A cart that was requested and never created: REQUESTED (a creation in progress, or one cut short with its seats
+ * perhaps held), or given up before it was created (deleted, or failed by the expiry job). It can be deleted (its
+ * seats are then released by the service) and failed; it has nothing to pay for or commit.
+ */
+function decideUncreated(command: CartCommand, state: CartState, at: string): CartEvent[] {
+  const requested = state.requested;
+  if (!requested) fail('CART_NOT_FOUND', 'Cart not found');
+  const { cartId, partnerId, eventId, holdId } = requested;
+  if ('partnerId' in command) ownedBy(state, command.partnerId);
+  const open = state.status === 'REQUESTED';
+  switch (command.type) {
+    case 'DeleteCart':
+      return open
+        ? [{ type: 'CartDeleted', data: { cartId, partnerId, eventId, holdId, deletedAt: at } }]
+        : []; // deleted or failed already: its seats are free
+    case 'FailCartCreation':
+      return open
+        ? [
+            {
+              type: 'CartCreationFailed',
+              data: { cartId, partnerId, eventId, holdId, reason: command.reason, failedAt: at },
+            },
+          ]
+        : [];
+    case 'ExpireCart':
+    case 'FailCheckout':
+      return [];
+    default:
+      return notCreated(state);
+  }
+}
+
+/** The cart's seats and totals; a cart whose creation did not finish says why it has none. */
+export function createdCart(state: CartState): CartCreatedData {
+  return state.cart ?? notCreated(state);
+}
+
+function notCreated(state: CartState): never {
+  if (!state.requested) return fail('CART_NOT_FOUND', 'Cart not found');
+  if (state.status === 'REQUESTED')
+    return fail('CART_NOT_CREATED', 'The creation of this cart did not finish: it has no seats to pay for', {
+      cart_id: state.requested.cartId,
+    });
+  if (state.status === 'DELETED') return fail('CART_DELETED', 'The cart was deleted');
+  return creationFailed(state);
+}
+
+function creationFailed(state: CartState): never {
+  return fail(
+    'CART_CREATION_FAILED',
+    'The creation of this cart was cut short; its seats were released (create another cart)',
+    { reason: state.failureReason },
+  );
 }
 
 /** Only an open cart changes: later ones say why not (409 while it moves on, 410 once it is gone). */

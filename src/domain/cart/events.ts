@@ -2,9 +2,12 @@ import type { DomainEvent } from '../shared/decider';
 import type { Cents } from '../shared/money';
 
 /**
- * A partner's cart (`cart-{id}`): seats held for it on the event's stream (a hold whose holder is
- * `cart:{cartId}`), then payment and shipping, then a commit into an order through the consumer order path.
- * The seats themselves are decided on `event-{id}`; the cart records what the partner chose and where it stands.
+ * A partner's cart (`cart-{id}`): its intent recorded first (CartRequested, naming the hold to be made), then
+ * seats held for it on the event's stream (a hold whose holder is `cart:{cartId}`), then the cart with its seats
+ * (CartCreated), payment and shipping, then a commit into an order through the consumer order path. The seats
+ * themselves are decided on `event-{id}`; the cart records what the partner chose and where it stands. A creation
+ * cut short between the hold and CartCreated leaves a REQUESTED cart: its seats are found by its holder, and it
+ * can be deleted, or is failed by the expiry job, which releases them.
  */
 
 export interface CartSeat {
@@ -14,6 +17,16 @@ export interface CartSeat {
   seat: string;
   priceCents: Cents;
   feesCents: Cents;
+}
+
+/** A cart is about to be created: written before the hold, so a hold whose holder is `cart:{id}` has a stream. */
+export interface CartRequestedData {
+  cartId: string;
+  partnerId: string;
+  eventId: string;
+  /** The hold the creation makes on `event-{eventId}` (holder `cart:{cartId}`). */
+  holdId: string;
+  requestedAt: string;
 }
 
 export interface CartCreatedData {
@@ -41,7 +54,13 @@ export interface CartPayment {
   billingAddress: Record<string, string> | null;
 }
 
+export type CartRequested = DomainEvent<'CartRequested', CartRequestedData>;
 export type CartCreated = DomainEvent<'CartCreated', CartCreatedData>;
+/** A creation that never finished (the process stopped between the hold and CartCreated): its seats are released. */
+export type CartCreationFailed = DomainEvent<
+  'CartCreationFailed',
+  { cartId: string; partnerId: string; eventId: string; holdId: string; reason: string; failedAt: string }
+>;
 export type CartPaymentSet = DomainEvent<'CartPaymentSet', CartPayment & { cartId: string; setAt: string }>;
 export type CartShippingSet = DomainEvent<
   'CartShippingSet',
@@ -72,7 +91,9 @@ export type CartExpired = DomainEvent<
 >;
 
 export type CartEvent =
+  | CartRequested
   | CartCreated
+  | CartCreationFailed
   | CartPaymentSet
   | CartShippingSet
   | CartCheckoutStarted
@@ -82,7 +103,9 @@ export type CartEvent =
   | CartExpired;
 
 export const CART_EVENT_TYPES: ReadonlyArray<CartEvent['type']> = [
+  'CartRequested',
   'CartCreated',
+  'CartCreationFailed',
   'CartPaymentSet',
   'CartShippingSet',
   'CartCheckoutStarted',
@@ -92,6 +115,19 @@ export const CART_EVENT_TYPES: ReadonlyArray<CartEvent['type']> = [
   'CartExpired',
 ];
 
+/** Records the intent to create a cart, before its seats are held. */
+export interface RequestCart {
+  type: 'RequestCart';
+  cartId: string;
+  partnerId: string;
+  eventId: string;
+  holdId: string;
+}
+/** The expiry job: a cart still REQUESTED long after its request was cut short; its seats were released. */
+export interface FailCartCreation {
+  type: 'FailCartCreation';
+  reason: string;
+}
 export interface CreateCart {
   type: 'CreateCart';
   cartId: string;
@@ -141,7 +177,9 @@ export interface ExpireCart {
 }
 
 export type CartCommand =
+  | RequestCart
   | CreateCart
+  | FailCartCreation
   | SetCartPayment
   | SetCartShipping
   | BeginCheckout

@@ -4,9 +4,13 @@ import type { Cents } from '../shared/money';
 import { orderTotals } from './pricing';
 
 /**
- * An order (`order-{id}`): created once its payment is authorized, then driven by the sagas:
- * seats sold -> payment captured -> CONFIRMED -> tickets issued; or FAILED (hold expired: authorization voided);
- * cancellation -> refund -> seats returned, tickets void.
+ * An order (`order-{id}`). Its payment is authorized before it exists, and that is recorded first: each try is an
+ * attempt (OrderPaymentAuthorizing, written BEFORE the gateway is called), which ends placed (OrderPlaced), declined
+ * (OrderPaymentDeclined), or abandoned (OrderPaymentAbandoned: no order can be placed with it any more) and then
+ * voided at the gateway (OrderPaymentVoided). So no authorization exists that the log does not know about, and
+ * whoever finds an attempt unfinished (a retried request, the watchdog, the cart expiry job) can finish or undo it.
+ * Once placed, the sagas drive it: seats sold -> payment captured -> CONFIRMED -> tickets issued; or FAILED (hold
+ * expired: authorization voided); cancellation -> refund -> seats returned, tickets void.
  */
 
 export interface OrderSeat {
@@ -91,7 +95,47 @@ export type RefundCompleted = DomainEvent<
   { orderId: string; refundId: string | null; amountCents: Cents; voided: boolean; refundedAt: string }
 >;
 
+/** One try at authorizing an order's payment, as recorded before the gateway is asked. */
+export interface PaymentAttemptData {
+  orderId: string;
+  holdId: string;
+  eventId: string;
+  userId: string;
+  /** 1, 2, ...: a new attempt only once the previous one ended (declined or abandoned). */
+  attempt: number;
+  amountCents: Cents;
+  currency: string;
+  paymentMethodId: string;
+  cardToken: string;
+  /** The gateway's idempotency key: asking again with it answers the same authorization (or makes it). */
+  idempotencyKey: string;
+  requestedAt: string;
+}
+export type OrderPaymentAuthorizing = DomainEvent<'OrderPaymentAuthorizing', PaymentAttemptData>;
+/** The gateway declined the attempt: no authorization exists. */
+export type OrderPaymentDeclined = DomainEvent<
+  'OrderPaymentDeclined',
+  { orderId: string; attempt: number; reason: string; declinedAt: string }
+>;
+/**
+ * The attempt will not become an order (its request is gone, the buyer changed card, the cart expired): from here
+ * PlaceOrder refuses it, so voiding its authorization can never pull the money from under an order.
+ */
+export type OrderPaymentAbandoned = DomainEvent<
+  'OrderPaymentAbandoned',
+  { orderId: string; attempt: number; reason: string; abandonedAt: string }
+>;
+/** The abandoned attempt's authorization was voided at the gateway (null: the gateway declined it, none existed). */
+export type OrderPaymentVoided = DomainEvent<
+  'OrderPaymentVoided',
+  { orderId: string; attempt: number; authorizationId: string | null; voidedAt: string }
+>;
+
 export type OrderEvent =
+  | OrderPaymentAuthorizing
+  | OrderPaymentDeclined
+  | OrderPaymentAbandoned
+  | OrderPaymentVoided
   | OrderPlaced
   | PaymentCaptured
   | OrderConfirmed
@@ -104,8 +148,40 @@ export type OrderEvent =
 export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
 export type PaymentStatus = 'AUTHORIZED' | 'CAPTURED' | 'VOIDED' | 'REFUND_PENDING' | 'REFUNDED';
 
+/**
+ * Records the intent to authorize the order's payment (before the gateway is called). While an attempt with the
+ * same card and amount is AUTHORIZING it is continued (nothing recorded): a retried request reuses its idempotency
+ * key, so the gateway answers the same authorization.
+ */
+export interface RequestPaymentAuthorization {
+  type: 'RequestPaymentAuthorization';
+  orderId: string;
+  holdId: string;
+  eventId: string;
+  userId: string;
+  amountCents: Cents;
+  paymentMethodId: string;
+  cardToken: string;
+}
 export interface PlaceOrder extends Omit<OrderPlacedData, 'placedAt'> {
   type: 'PlaceOrder';
+  /** The attempt whose authorization this is; it must still be AUTHORIZING (not abandoned meanwhile). */
+  paymentAttempt: number;
+}
+export interface RecordPaymentDeclined {
+  type: 'RecordPaymentDeclined';
+  attempt: number;
+  reason: string;
+}
+export interface AbandonPaymentAttempt {
+  type: 'AbandonPaymentAttempt';
+  attempt: number;
+  reason: string;
+}
+export interface RecordPaymentVoided {
+  type: 'RecordPaymentVoided';
+  attempt: number;
+  authorizationId: string | null;
 }
 export interface RecordCapture {
   type: 'RecordCapture';
@@ -163,6 +239,10 @@ export interface RecordRefund {
   voided: boolean;
 }
 export type OrderCommand =
+  | RequestPaymentAuthorization
+  | RecordPaymentDeclined
+  | AbandonPaymentAttempt
+  | RecordPaymentVoided
   | PlaceOrder
   | RecordCapture
   | ConfirmOrder
@@ -172,7 +252,25 @@ export type OrderCommand =
   | StartTicketTransfer
   | RecordRefund;
 
+/**
+ * AUTHORIZING: recorded, the gateway may or may not have authorized it. PLACED: the order carries its
+ * authorization. DECLINED: none exists. ABANDONED: its authorization is still to be voided. VOIDED: done.
+ */
+export type PaymentAttemptStatus = 'AUTHORIZING' | 'PLACED' | 'DECLINED' | 'ABANDONED' | 'VOIDED';
+export interface PaymentAttempt extends PaymentAttemptData {
+  status: PaymentAttemptStatus;
+}
+
+/** The idempotency key of an attempt: the first keeps the key orders were authorized with before attempts existed. */
+export const authorizationKey = (orderId: string, attempt: number) =>
+  attempt === 1 ? `authorize:${orderId}` : `authorize:${orderId}:${attempt}`;
+
+/** The attempt a request works with: the latest one. */
+export const currentAttempt = (state: OrderState): PaymentAttempt | undefined => state.attempts?.at(-1);
+
 export interface OrderState {
+  /** Payment attempts in order (absent in states of orders placed before attempts were recorded). */
+  attempts?: PaymentAttempt[];
   placed?: OrderPlacedData;
   status?: OrderStatus;
   paymentStatus?: PaymentStatus;
@@ -187,18 +285,56 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
 
   decide(command, state, { now }) {
     const at = now.toISOString();
-    if (command.type === 'PlaceOrder') {
-      if (state.placed)
-        fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
-          order_id: state.placed.orderId,
-        });
-      const totals = orderTotals(command.subtotalCents, command.feesCents, command.shippingCents);
-      if (command.taxesCents !== totals.taxesCents || command.totalCents !== totals.totalCents)
-        fail('VALIDATION_ERROR', 'The order total must be the subtotal plus fees plus tax', {
-          ...totals,
-        });
-      const { type: _type, ...data } = command;
-      return [{ type: 'OrderPlaced', data: { ...data, placedAt: at } }];
+    switch (command.type) {
+      case 'RequestPaymentAuthorization':
+        return requestAuthorization(command, state, at);
+      case 'RecordPaymentDeclined': {
+        const attempt = attemptIn(state, command.attempt, 'AUTHORIZING');
+        if (!attempt) return []; // ended already (a repeat)
+        const data = { orderId: attempt.orderId, attempt: attempt.attempt, reason: command.reason };
+        return [{ type: 'OrderPaymentDeclined', data: { ...data, declinedAt: at } }];
+      }
+      case 'AbandonPaymentAttempt': {
+        const attempt = attemptIn(state, command.attempt, 'AUTHORIZING');
+        if (!attempt) return []; // placed, declined or abandoned already
+        const data = { orderId: attempt.orderId, attempt: attempt.attempt, reason: command.reason };
+        return [{ type: 'OrderPaymentAbandoned', data: { ...data, abandonedAt: at } }];
+      }
+      case 'RecordPaymentVoided': {
+        const attempt = attemptIn(state, command.attempt, 'ABANDONED');
+        if (!attempt) return []; // voided already (a repeat)
+        const data = { orderId: attempt.orderId, attempt: attempt.attempt };
+        return [
+          {
+            type: 'OrderPaymentVoided',
+            data: { ...data, authorizationId: command.authorizationId, voidedAt: at },
+          },
+        ];
+      }
+      case 'PlaceOrder': {
+        if (state.placed)
+          fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
+            order_id: state.placed.orderId,
+          });
+        const totals = orderTotals(command.subtotalCents, command.feesCents, command.shippingCents);
+        if (command.taxesCents !== totals.taxesCents || command.totalCents !== totals.totalCents)
+          fail('VALIDATION_ERROR', 'The order total must be the subtotal plus fees plus tax', {
+            ...totals,
+          });
+        // Only an authorization the log knows about, and that nobody has started to void, becomes an order.
+        const attempt = attemptIn(state, command.paymentAttempt, 'AUTHORIZING');
+        if (!attempt)
+          fail(
+            'PAYMENT_UNAVAILABLE',
+            'The payment authorization was released before the order could be recorded; try again',
+          );
+        if (attempt.amountCents !== command.totalCents || attempt.cardToken !== command.cardToken)
+          fail('VALIDATION_ERROR', 'The order must be placed with the payment that was authorized', {
+            authorized_cents: attempt.amountCents,
+          });
+        const { type: _type, paymentAttempt: _attempt, ...data } = command;
+        return [{ type: 'OrderPlaced', data: { ...data, placedAt: at } }];
+      }
     }
     // A ticket always belongs to a placed order; with no order stream there is no cancellation to guard.
     if (command.type === 'StartTicketTransfer' && !state.placed) return [];
@@ -320,8 +456,30 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
 
   evolve(state, event) {
     switch (event.type) {
-      case 'OrderPlaced':
-        return { ...state, placed: event.data, status: 'PENDING', paymentStatus: 'AUTHORIZED' };
+      case 'OrderPaymentAuthorizing':
+        return {
+          ...state,
+          attempts: [...(state.attempts ?? []), { ...event.data, status: 'AUTHORIZING' }],
+        };
+      case 'OrderPaymentDeclined':
+        return withAttempt(state, event.data.attempt, 'DECLINED');
+      case 'OrderPaymentAbandoned':
+        return withAttempt(state, event.data.attempt, 'ABANDONED');
+      case 'OrderPaymentVoided':
+        return withAttempt(state, event.data.attempt, 'VOIDED');
+      case 'OrderPlaced': {
+        // The attempt it was placed with is the one still authorizing (none in logs older than attempts).
+        const current = currentAttempt(state);
+        const placedState: OrderState = {
+          ...state,
+          placed: event.data,
+          status: 'PENDING',
+          paymentStatus: 'AUTHORIZED',
+        };
+        return current?.status === 'AUTHORIZING'
+          ? withAttempt(placedState, current.attempt, 'PLACED')
+          : placedState;
+      }
       case 'PaymentCaptured':
         return { ...state, paymentStatus: 'CAPTURED', captureId: event.data.captureId };
       case 'OrderConfirmed':
@@ -356,6 +514,64 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
     }
   },
 };
+
+/**
+ * A new attempt, or the one in progress continued. An attempt AUTHORIZING with another card or amount is refused
+ * (PAYMENT_UNAVAILABLE, retryable): the caller abandons it first (OrderService does, when a buyer switches card), so
+ * at most one authorization per order is ever being made.
+ */
+function requestAuthorization(
+  command: RequestPaymentAuthorization,
+  state: OrderState,
+  at: string,
+): OrderEvent[] {
+  if (state.placed)
+    fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
+      order_id: state.placed.orderId,
+    });
+  if (!Number.isSafeInteger(command.amountCents) || command.amountCents <= 0)
+    fail('VALIDATION_ERROR', 'An amount to authorize is a positive whole number of cents');
+  const current = currentAttempt(state);
+  if (current?.status === 'AUTHORIZING') {
+    if (
+      current.cardToken === command.cardToken &&
+      current.paymentMethodId === command.paymentMethodId &&
+      current.amountCents === command.amountCents
+    )
+      return [];
+    fail('PAYMENT_UNAVAILABLE', 'Another payment for this reservation is in progress; try again shortly');
+  }
+  const attempt = (current?.attempt ?? 0) + 1;
+  const { type: _type, ...request } = command;
+  return [
+    {
+      type: 'OrderPaymentAuthorizing',
+      data: {
+        ...request,
+        attempt,
+        currency: 'USD',
+        idempotencyKey: authorizationKey(command.orderId, attempt),
+        requestedAt: at,
+      },
+    },
+  ];
+}
+
+function attemptIn(
+  state: OrderState,
+  attempt: number,
+  status: PaymentAttemptStatus,
+): PaymentAttempt | undefined {
+  const found = state.attempts?.find((a) => a.attempt === attempt);
+  return found?.status === status ? found : undefined;
+}
+
+function withAttempt(state: OrderState, attempt: number, status: PaymentAttemptStatus): OrderState {
+  return {
+    ...state,
+    attempts: (state.attempts ?? []).map((a) => (a.attempt === attempt ? { ...a, status } : a)),
+  };
+}
 
 /**
  * A customer's cancellation is refused (409) when a ticket of the order was transferred (its recipient holds

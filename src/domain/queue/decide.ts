@@ -1,18 +1,17 @@
 import type { Decider } from '../shared/decider';
 import { fail } from '../shared/errors';
-import { drawPreQueueOrder } from './draw';
 import type { QueueAdmitted, QueueEvent, QueueOpened, QueueTurnExpired } from './events';
 import type { QueueSettings } from './settings';
-import { evolveQueue, initialQueueState, type QueueState, waitingCount } from './state';
+import { evolveQueue, initialQueueState, type QueueState, stillWaitingPreQueue, waitingCount } from './state';
 
 /**
  * The waiting room's rules (stream `queue-{eventId}`). Every command carries its time (`at`) and the randomness
  * it may need (`seed`, for the draw when the command happens to open the queue): the decider stays pure.
  *
  * Before each command the room catches up with time: the first command decided at or after the opening
- * records QueueOpened (the pre-queue drawn), and any command then records the turns that expired and the
- * admissions that fell due. So the admission job (AdmitDue) is only a heartbeat: nothing depends on it
- * running on time, since turns are a function of time.
+ * records QueueOpened (the seed that draws the pre-queue's order), and any command then records the turns that
+ * expired and the admissions that fell due. So the admission job (AdmitDue) is only a heartbeat: nothing depends
+ * on it running on time, since turns are a function of time.
  */
 interface Timed {
   at: Date;
@@ -188,14 +187,14 @@ export function catchUp(state: QueueState, context: QueueContext, at: number, se
   if (shut(context, at)) return result;
   if (state.openedAt === undefined) {
     if (at < context.opensAt.getTime() || seed === undefined) return result;
-    const waiting = state.preQueue.filter((id) => state.entries.get(id)!.status === 'PRE_QUEUE');
+    // Only the seed and the count: the drawn order is a function of them and the joins already in the log.
     const opened: QueueOpened = {
       type: 'QueueOpened',
       data: {
         eventId: context.eventId,
         seed,
         openedAt: new Date(at).toISOString(),
-        order: drawPreQueueOrder(waiting, seed),
+        drawn: stillWaitingPreQueue(state).length,
       },
     };
     result.events.push(opened);

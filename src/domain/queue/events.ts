@@ -20,13 +20,16 @@ export type QueueJoined = DomainEvent<
 >;
 
 /**
- * The queue opened (the first command decided at or after the sale's opening). `order` is the pre-queue as
- * drawn: drawPreQueueOrder(entry ids of the still-waiting pre-queue in join order, seed). Admission turns are
- * counted from `openedAt`.
+ * The queue opened (the first command decided at or after the sale's opening). The pre-queue's line order is
+ * drawPreQueueOrder(entry ids of the still-waiting pre-queue in join order, seed): the log already holds those
+ * ids in that order (their QueueJoined, minus the QueueLeft before this event), so only the seed is recorded, and
+ * `drawn` says how many entries the draw covers (a check for whoever recomputes it). Recording the order itself
+ * (schema v1) made one event of ~3.9 MB at 100,000 entries, over EventStoreDB's 1 MiB append limit.
+ * Admission turns are counted from `openedAt`.
  */
 export type QueueOpened = DomainEvent<
   'QueueOpened',
-  { eventId: string; seed: number; openedAt: string; order: string[] }
+  { eventId: string; seed: number; openedAt: string; drawn: number }
 >;
 
 /** Entries whose turn came, in line order: each may reserve until its expiresAt. */

@@ -1,4 +1,5 @@
 import type { Snapshotting } from '../shared/decider';
+import { drawPreQueueOrder } from './draw';
 import type { QueueEvent } from './events';
 import { SlotCounter } from './slot-counter';
 
@@ -86,6 +87,14 @@ export function initialQueueState(): QueueState {
   };
 }
 
+/**
+ * The pre-queue entries the draw covers, in join order: those that joined before the opening and did not leave.
+ * The decider draws them when it opens the queue and evolve draws them again from QueueOpened's seed: one
+ * function, so both always agree.
+ */
+export const stillWaitingPreQueue = (state: QueueState): string[] =>
+  state.preQueue.filter((entryId) => state.entries.get(entryId)?.status === 'PRE_QUEUE');
+
 /** Entries still waiting for a turn: the pre-queue and the queued part of the line. */
 export const waitingCount = (state: QueueState): number => state.preQueueWaiting + state.queuedWaiting;
 
@@ -134,15 +143,20 @@ export function evolveQueue(state: QueueState, event: QueueEvent): QueueState {
       return seen(state, at);
     }
     case 'QueueOpened': {
-      const at = Date.parse(event.data.openedAt);
+      const { seed, drawn, openedAt, eventId } = event.data;
+      const waiting = stillWaitingPreQueue(state);
+      // The decider drew exactly these entries; another count means the log does not hold the joins it drew.
+      if (waiting.length !== drawn)
+        throw new Error(
+          `QueueOpened of ${eventId} draws ${drawn} pre-queue entries, but ${waiting.length} are waiting`,
+        );
+      const at = Date.parse(openedAt);
       state.openedAt = at;
-      state.seed = event.data.seed;
+      state.seed = seed;
       startEpoch(state, at);
-      for (const entryId of event.data.order) {
-        const entry = state.entries.get(entryId);
-        if (!entry || entry.status !== 'PRE_QUEUE') continue;
+      for (const entryId of drawPreQueueOrder(waiting, seed)) {
         state.preQueueWaiting -= 1;
-        enterLine(state, entry);
+        enterLine(state, state.entries.get(entryId)!);
       }
       state.preQueue = [];
       return seen(state, at);

@@ -80,7 +80,7 @@ export function pickBestAvailable(
   if (available === 0)
     fail('NO_INVENTORY', 'No inventory found', { ...scopeDetails(scope), requested: quantity });
   if (available < quantity)
-    fail('NOT_ENOUGH_INVENTORY', `Only ${available} seats are available; ${quantity} were requested`, {
+    fail('NOT_ENOUGH_INVENTORY', `Only ${seatsAre(available)} available; ${quantity} were requested`, {
       ...scopeDetails(scope),
       available,
       requested: quantity,
@@ -94,9 +94,14 @@ export function pickBestAvailable(
   }
   return fail(
     'SINGLE_SEAT_GAP',
-    `${available} seats are available, but any ${quantity} of them would leave a single seat empty`,
+    `${seatsAre(available)} available, but any ${quantity} of them would leave a single seat empty`,
     { ...scopeDetails(scope), available, requested: quantity },
   );
+}
+
+/** "1 seat is", "3 seats are": the messages partners show their buyers. */
+function seatsAre(count: number): string {
+  return count === 1 ? '1 seat is' : `${count} seats are`;
 }
 
 /** The priced sections of the scope, in the venue's order. */

@@ -19,6 +19,11 @@ import { SystemClock } from '../clock/system-clock';
  * turns are decided by, so a READY turn and its token end at the same moment; member tokens keep wall-clock time
  * (with the system clock, as in production, the two are the same).
  */
+/** The encoded header jsonwebtoken.sign writes for HS256: `{"alg":"HS256","typ":"JWT"}`. */
+const OWN_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+/** Three base64url segments, the signature not empty (jws's own shape check, minus its empty signature). */
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 export class JwtAccessTokens implements AccessTokens {
   private readonly key: KeyObject;
 
@@ -46,11 +51,13 @@ export class JwtAccessTokens implements AccessTokens {
   verifyAnyKind(token: string): VerifiedAccess | undefined {
     try {
       // Expiry is checked below, against the clock of the token's kind.
-      const payload = jwt.verify(token, this.key, {
-        algorithms: ['HS256'],
-        issuer: this.issuer,
-        ignoreExpiration: true,
-      }) as jwt.JwtPayload;
+      const payload =
+        this.verifyOwnShape(token) ??
+        (jwt.verify(token, this.key, {
+          algorithms: ['HS256'],
+          issuer: this.issuer,
+          ignoreExpiration: true,
+        }) as jwt.JwtPayload);
       const kind: unknown = payload.kind ?? 'access';
       if (
         typeof payload.sub !== 'string' ||
@@ -79,6 +86,36 @@ export class JwtAccessTokens implements AccessTokens {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The hot path's verification (every authenticated request): a token in exactly the shape sign() makes (its
+   * header, our issuer, no `nbf`) with a valid signature is checked here with one HMAC, which is all
+   * jsonwebtoken.verify would do for it after much more parsing. The claims are the same JSON either way. Anything
+   * else (another header, a bad signature, a malformed token) is undefined here and left to jsonwebtoken, so what
+   * is accepted and refused is exactly what it decides (tests/unit/jwt-access-tokens.unit.test.ts compares both).
+   */
+  private verifyOwnShape(token: string): jwt.JwtPayload | undefined {
+    const first = token.indexOf('.');
+    const second = token.indexOf('.', first + 1);
+    if (first !== OWN_HEADER.length || !token.startsWith(OWN_HEADER) || second < 0) return undefined;
+    if (!JWS_SHAPE.test(token)) return undefined;
+    const signature = Buffer.from(token.slice(second + 1));
+    const expected = Buffer.from(
+      crypto.createHmac('sha256', this.key).update(token.slice(0, second)).digest('base64url'),
+    );
+    if (signature.length !== expected.length || !crypto.timingSafeEqual(signature, expected))
+      return undefined;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(token.slice(first + 1, second), 'base64').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
+    const claims = payload as jwt.JwtPayload;
+    if (claims.nbf !== undefined || claims.iss !== this.issuer) return undefined;
+    return claims;
   }
 
   private sign(claims: AccessClaims, exp: number): { token: string; expiresAt: Date } {

@@ -25,6 +25,8 @@ export interface AppConfig {
   /** Saga retries before a message goes to the dead-letter queue, and the base delay between them. */
   sagaMaxRetries: number;
   sagaRetryDelayMs: number;
+  /** Saga steps in flight per saga queue: concurrent steps of different orders share their commits. */
+  sagaPrefetch: number;
   redisUrl?: string;
   /** Prefix of the rate-limit counters in Redis (`{prefix}{class}:{key}`), so deployments or test runs can share one. */
   rateLimitPrefix: string;
@@ -54,6 +56,8 @@ export interface AppConfig {
   queueTokenSeconds: number;
   /** GET /v1/realtime (WebSocket). */
   realtime: RealtimeConfig;
+  /** WORKERS: API processes serving one port on one data directory (node:cluster, see src/main.ts). */
+  workers: number;
 }
 
 export interface RealtimeConfig {
@@ -114,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     busNamespace: busNamespace(env.BUS_NAMESPACE),
     sagaMaxRetries: intFrom(env, 'SAGA_MAX_RETRIES', 5),
     sagaRetryDelayMs: intFrom(env, 'SAGA_RETRY_DELAY_MS', 500),
+    sagaPrefetch: intFrom(env, 'SAGA_PREFETCH', 128, 1),
     redisUrl: backendUrl(env, 'REDIS_URL', ['redis', 'rediss']),
     rateLimitPrefix: rateLimitPrefix(env.RATE_LIMIT_PREFIX),
     requireApiKey: onOff(env, 'REQUIRE_API_KEY', false),
@@ -129,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueAdmissionMs: intFrom(env, 'QUEUE_ADMISSION_MS', 1000, 10),
     queueChallengeSeconds: intFrom(env, 'QUEUE_CHALLENGE_SECONDS', 300, 1),
     queueTokenSeconds: intFrom(env, 'QUEUE_TOKEN_SECONDS', 86_400, 60),
+    workers: workerCount(env),
     realtime: {
       maxMessageBytes: intFrom(env, 'REALTIME_MAX_MESSAGE_BYTES', 4096, 64),
       maxConnectionsPerUser: intFrom(env, 'REALTIME_MAX_CONNECTIONS_PER_USER', 5, 1),
@@ -141,6 +147,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBufferedBytes: intFrom(env, 'REALTIME_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
     },
   };
+}
+
+/** WORKERS: 1 (one process, no cluster) up to 64; more processes than that on one data directory only contend. */
+function workerCount(env: NodeJS.ProcessEnv): number {
+  const workers = intFrom(env, 'WORKERS', 1, 1);
+  if (workers > 64) throw new ConfigError(`WORKERS must be at most 64, got "${env.WORKERS}"`);
+  return workers;
 }
 
 /** A backend URL, refused at start when its scheme names another kind of server (a swapped variable). */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { openSqlite } from '../eventstore/sqlite/sqlite-database';
+import { SqliteGroupCommit } from '../eventstore/sqlite/sqlite-group-commit';
 import {
   PaymentDeclinedError,
   PaymentGatewayUnavailableError,
@@ -47,15 +48,20 @@ const TEST_CARDS: Readonly<Record<string, TestCard>> = {
 };
 
 /**
- * Test card numbers (Stripe's) and the token each one vaults as. Every other number is refused at tokenization,
- * as a processor in test mode refuses real cards. 4111 1111 1111 1111 behaves like tok_visa under its own last four.
+ * Test card numbers (Stripe's, by brand, and its declines) and the token each one vaults as. Every other number is
+ * refused at tokenization, as a processor in test mode refuses real cards. A number whose token is
+ * `tok_{brand}_{last4}` (4111 1111 1111 1111, Stripe's second Amex and its other Mastercards) behaves like the
+ * brand's token under its own last four (see cardFor).
  */
 const TEST_CARD_NUMBERS: Readonly<Record<string, string>> = {
   '4242424242424242': 'tok_visa',
   '4111111111111111': 'tok_visa_1111',
   '4000056655665556': 'tok_visa_debit',
   '5555555555554444': 'tok_mastercard',
+  '2223003122003222': 'tok_mastercard_3222',
   '5200828282828210': 'tok_mastercard_debit',
+  '5105105105105100': 'tok_mastercard_5100',
+  '378282246310005': 'tok_amex_0005',
   '371449635398431': 'tok_amex',
   '4000000000000002': 'tok_chargeDeclined',
   '4000000000009995': 'tok_chargeDeclinedInsufficientFunds',
@@ -95,8 +101,8 @@ type RecordKind = 'authorization' | 'capture' | 'request';
 interface GatewayLedger {
   get<T>(kind: RecordKind, key: string): T | undefined;
   put(kind: RecordKind, key: string, value: unknown): void;
-  /** Runs `fn` atomically (several processes may share a file ledger). */
-  atomically<T>(fn: () => T): T;
+  /** Runs `fn` atomically (several processes may share a file ledger); resolves once its writes are durable. */
+  atomically<T>(fn: () => T): Promise<T>;
   close(): void;
 }
 
@@ -117,8 +123,12 @@ class MemoryLedger implements GatewayLedger {
     map.set(key, JSON.stringify(value));
     if (map.size > this.maxTracked) map.delete(map.keys().next().value as string);
   }
-  atomically<T>(fn: () => T): T {
-    return fn();
+  atomically<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
   close(): void {}
 }
@@ -131,6 +141,8 @@ class FileLedger implements GatewayLedger {
   private readonly db: Database.Database;
   private readonly select: Database.Statement<[string, string], { value: string }>;
   private readonly upsert: Database.Statement<[string, string, string]>;
+  /** Calls made in one turn of the event loop (captures of many orders) share one commit, each in a savepoint. */
+  private readonly groupCommit: SqliteGroupCommit;
   constructor(file: string) {
     // The data directory's rules (0700 directory, 0600 database and side files), from the one place they live.
     this.db = openSqlite(file);
@@ -141,6 +153,7 @@ class FileLedger implements GatewayLedger {
     this.upsert = this.db.prepare(
       'INSERT INTO gateway_records (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value',
     );
+    this.groupCommit = new SqliteGroupCommit(this.db);
   }
   get<T>(kind: RecordKind, key: string): T | undefined {
     const row = this.select.get(kind, key);
@@ -149,11 +162,13 @@ class FileLedger implements GatewayLedger {
   put(kind: RecordKind, key: string, value: unknown): void {
     this.upsert.run(kind, key, JSON.stringify(value));
   }
-  atomically<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  atomically<T>(fn: () => T): Promise<T> {
+    return this.groupCommit.run(fn);
   }
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.groupCommit.close();
+    this.db.close();
   }
 }
 
@@ -273,7 +288,7 @@ export class TestPaymentGateway implements PaymentGateway {
   async voidAuthorization(request: { authorizationId: string; idempotencyKey: string }): Promise<void> {
     this.checkOutage('voidAuthorization');
     const { authorizationId, idempotencyKey } = request;
-    this.ledger.atomically(() => {
+    await this.ledger.atomically(() => {
       this.checkKey('void', idempotencyKey, [authorizationId]);
       const auth = this.ledger.get<AuthorizationRecord>('authorization', authorizationId);
       if (!auth) return;
@@ -346,15 +361,21 @@ export class TestPaymentGateway implements PaymentGateway {
 }
 
 /** The test card behind a token; PaymentDeclinedError('card_declined') for tokens this gateway does not know. */
+/** `tok_{family}_{last4}` tokens: the family's brand, and its usual last four when none is given. */
+const BRAND_FAMILIES = {
+  visa: { brand: 'Visa', last4: '4242' },
+  mastercard: { brand: 'Mastercard', last4: '4444' },
+  amex: { brand: 'American Express', last4: '8431' },
+} as const;
+
 function cardFor(cardToken: string): TestCard {
   if (typeof cardToken === 'string') {
     if (Object.prototype.hasOwnProperty.call(TEST_CARDS, cardToken)) return TEST_CARDS[cardToken];
-    const family = /^tok_(visa|mastercard)_[A-Za-z0-9_]+$/.exec(cardToken);
+    const family = /^tok_(visa|mastercard|amex)_[A-Za-z0-9_]+$/.exec(cardToken);
     if (family) {
       const suffix = /_(\d{4})$/.exec(cardToken)?.[1];
-      return family[1] === 'visa'
-        ? { brand: 'Visa', last4: suffix ?? '4242', ...EXP }
-        : { brand: 'Mastercard', last4: suffix ?? '4444', ...EXP };
+      const brand = BRAND_FAMILIES[family[1] as keyof typeof BRAND_FAMILIES];
+      return { brand: brand.brand, last4: suffix ?? brand.last4, ...EXP };
     }
   }
   throw new PaymentDeclinedError('card_declined', 'Unknown card token');

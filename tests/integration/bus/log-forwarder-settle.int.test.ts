@@ -84,4 +84,48 @@ describe('log forwarder checkpoint on the in-process bus', () => {
     expect(await checkpoints.get('fwd')).toBe(0);
     await store.close();
   });
+
+  it('a later batch is published while an earlier one waits, but the checkpoint never passes the earlier one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'forwarder-settle-'));
+    dirs.push(dir);
+    const store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
+    const checkpoints = new SqliteCheckpointStore(store.db);
+    const bus = new InProcessBus({ confirmOnSettle: true });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = randomUUID();
+    const second = randomUUID();
+    const handled: string[] = [];
+    await bus.consume(
+      'saga',
+      ['OrderPlaced'],
+      async (m) => {
+        if (m.id === first) await gate;
+        handled.push(m.id);
+      },
+      { prefetch: 2 },
+    );
+    const forwarder = new LogForwarder(store, bus, checkpoints, {
+      types: new Set(['OrderPlaced']),
+      name: 'fwd',
+    });
+    await forwarder.start();
+    await store.append('order-1', [{ id: first, type: 'OrderPlaced', data: {}, metadata: META }]);
+    await new Promise((r) => setTimeout(r, 100)); // past the forwarder's batch window: two batches
+    await store.append('order-2', [{ id: second, type: 'OrderPlaced', data: {}, metadata: META }]);
+    for (let i = 0; i < 200 && !handled.includes(second); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(handled).toEqual([second]); // the second batch did not wait for the first one's work
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await checkpoints.get('fwd')).toBe(0); // but its checkpoint did
+    release();
+    const [, last] = await store.readAll();
+    for (let i = 0; i < 200 && (await checkpoints.get('fwd')) < last.position; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await checkpoints.get('fwd')).toBe(last.position);
+    expect(handled).toEqual([second, first]);
+    await forwarder.stop();
+    await bus.close();
+    await forwarder.idle();
+    await store.close();
+  });
 });

@@ -87,7 +87,9 @@ export class RabbitMqBus implements MessageBus {
   ) {
     const { initialReconnectDelayMs: initialDelay, maxReconnectDelayMs: maxDelay } = settings;
     const reconnects = new ExponentialBackoff({ generator: noJitterGenerator, initialDelay, maxDelay });
-    manager.on('connect', () => {
+    wire.batchSocketWrites(manager.connection); // the first connection was made before this constructor ran
+    manager.on('connect', ({ connection }: { connection: ChannelModel }) => {
+      wire.batchSocketWrites(connection);
       this.backoff = undefined;
       manager.reconnectTimeInSeconds = seconds(initialDelay);
       logger.info({}, 'rabbitmq reconnected');

@@ -40,8 +40,7 @@ export function encodeMessage(message: BusMessage): { content: Buffer; propertie
   if (typeof message.type !== 'string' || message.type === '') {
     throw new TypeError('message.type must be a non-empty string');
   }
-  // JSON round trip: the same values a JSON consumer would see (dates become strings, undefined disappears).
-  const metadata = JSON.parse(JSON.stringify(message.metadata ?? {})) as Record<string, unknown>;
+  const metadata = jsonValues(message.metadata ?? {});
   for (const key of Object.keys(metadata)) {
     if (TRANSPORT_HEADERS.has(key)) throw new TypeError(`metadata key '${key}' is reserved for the bus`);
   }
@@ -56,6 +55,24 @@ export function encodeMessage(message: BusMessage): { content: Buffer; propertie
       headers: metadata,
     },
   };
+}
+
+/**
+ * The values a JSON consumer would see (dates become strings, undefined disappears): a JSON round trip, skipped
+ * for the usual metadata of strings, finite numbers, booleans and nulls, which it would copy unchanged.
+ */
+function jsonValues(metadata: Record<string, unknown>): Record<string, unknown> {
+  for (const key in metadata) {
+    const value = metadata[key];
+    const plain =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
+    if (!plain || !Object.prototype.hasOwnProperty.call(metadata, key))
+      return JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
+  }
+  return { ...metadata };
 }
 
 /** Properties for parking a delivered message in a retry queue or the dlq, with the given headers. */
@@ -248,6 +265,30 @@ export async function quietly(operation: () => Promise<unknown>): Promise<void> 
   } catch {
     // already closed or going away
   }
+}
+
+/**
+ * amqplib's multiplexer writes each frame group (a publish, an ack) to the socket on its own: one system call each,
+ * thousands a second under load. Corked while the multiplexer drains the channels' buffers, the socket sends what
+ * accumulated in one writev. Relies on amqplib 0.10's `connection.muxer`; leaves any other shape alone.
+ */
+export function batchSocketWrites(connection: ChannelModel | undefined): void {
+  type Muxer = { _readIncoming?: () => void; out?: { cork?: () => void; uncork?: () => void } };
+  const muxer = (connection?.connection as { muxer?: Muxer } | undefined)?.muxer;
+  const readIncoming = muxer?._readIncoming;
+  const out = muxer?.out;
+  if (!muxer || typeof readIncoming !== 'function' || !out?.cork || !out.uncork) return;
+  if ((readIncoming as { corked?: boolean }).corked) return;
+  const corked = () => {
+    out.cork!();
+    try {
+      readIncoming.call(muxer);
+    } finally {
+      out.uncork!();
+    }
+  };
+  corked.corked = true;
+  muxer._readIncoming = corked;
 }
 
 /** The TCP socket under an amqplib connection (amqplib keeps it on the inner connection as `stream`). */

@@ -183,6 +183,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Observable<RecordedEvent> {
+    const types = options.eventTypes ? new Set(options.eventTypes) : undefined;
     return new Observable<RecordedEvent>((subscriber) => {
       // Exclusive checkpoint: the server's subscription start is exclusive too. undefined = from the start.
       let checkpoint = options.fromPosition ? options.fromPosition : undefined;
@@ -206,6 +207,7 @@ export class EventStoreDbEventStore implements EventStore {
           if (!event || isSystemEvent(event) || (checkpoint !== undefined && event.position <= checkpoint))
             return;
           checkpoint = event.position;
+          if (types && !types.has(event.type)) return;
           subscriber.next(event);
         });
         const dropped = (error: Error) => {

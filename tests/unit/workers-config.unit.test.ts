@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/infrastructure/config/config';
+import { workerSlot, WORKER_SLOT_ENV } from '../../src/worker-supervisor';
+
+describe('WORKERS', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-workers-config-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const load = (workers?: string) =>
+    loadConfig({ DATA_DIR: dataDir, ...(workers === undefined ? {} : { WORKERS: workers }) });
+
+  it('is 1 by default and takes 1-64', () => {
+    expect(load().workers).toBe(1);
+    expect(load('').workers).toBe(1);
+    expect(load('2').workers).toBe(2);
+    expect(load('64').workers).toBe(64);
+  });
+
+  it.each(['0', '65', '-1', '1.5', 'two'])('refuses %j with a configuration error', (value) => {
+    expect(() => load(value)).toThrow(ConfigError);
+    expect(() => load(value)).toThrow(/^WORKERS must be/);
+  });
+
+  it('a process that is not a cluster worker has no slot, whatever its environment says', () => {
+    expect(workerSlot({ [WORKER_SLOT_ENV]: '1' })).toBeUndefined();
+  });
+});
