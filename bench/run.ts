@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --seats N --buyers N --cpu-requests N --stream-events N --queue-joins N --json FILE --skip-http
+ * npm run bench [-- --seats N --buyers N --cpu-requests N --stream-events N --orders N --saga-placers N
+ *   --queue-joins N --json FILE --skip-http
  *   --skip-workers --skip-inprocess
  *   --skip-queue-http --skip-queue-inprocess --ws-connections N --ws-subscribers N --ws-changes N --skip-realtime]
  * Prints the results and writes them to bench/results/<timestamp>.json (or --json FILE).
@@ -46,6 +47,7 @@ function parseArgs(argv: string[]) {
     commands: 50_000,
     naiveCommands: 2000,
     orders: 1000,
+    sagaPlacers: 50,
     json: '',
     skipHttp: false,
     /** Skip the on-sale's second run with WORKERS=2. */
@@ -86,6 +88,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--skip-workers') options.skipWorkers = true;
     else if (arg === '--skip-inprocess') options.skipInprocess = true;
     else if (arg === '--orders') options.orders = positive();
+    else if (arg === '--saga-placers') options.sagaPlacers = positive();
     else if (arg === '--skip-sagas') options.skipSagas = true;
     else if (arg === '--queue-joins') options.queueJoins = positive();
     else if (arg === '--skip-queue-http') options.skipQueueHttp = true;
@@ -160,9 +163,9 @@ async function main() {
   if (!options.skipSagas) {
     const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
     console.error(`Sagas: ${options.orders} orders on the in-process bus and on RabbitMQ...`);
-    const inprocess = await runSagas(options.orders);
+    const inprocess = await runSagas(options.orders, undefined, options.sagaPlacers);
     const rabbit = (await rabbitReachable(url))
-      ? await runSagas(options.orders, url)
+      ? await runSagas(options.orders, url, options.sagaPlacers)
       : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
     result.sagas = { inprocess, rabbitmq: rabbit };
   }

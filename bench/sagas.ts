@@ -16,12 +16,8 @@ import { nowMs, percentiles, round } from './lib/stats';
 
 const meta = { correlationId: 'bench-sagas', causationId: 'bench-sagas', userId: 'bench' };
 
-/** `placers`: orders being placed at once (buyers checking out concurrently); SAGA_BENCH_PLACERS overrides it. */
-export async function runSagas(
-  orders: number,
-  amqpUrl?: string,
-  placers = Number(process.env.SAGA_BENCH_PLACERS) || 50,
-) {
+/** `placers`: orders being placed at once (buyers checking out concurrently). */
+export async function runSagas(orders: number, amqpUrl?: string, placers = 50) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-sagas-'));
   const config = loadConfig({
     DATA_DIR: dataDir,

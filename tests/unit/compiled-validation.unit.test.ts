@@ -69,17 +69,25 @@ const value = fc.letrec((tie) => ({
  * Values near what the schema accepts: lengths, sizes and numbers at and just past each bound, duplicates in
  * unique arrays, the enum's values and one more; sometimes anything at all.
  */
-function nearSchema(schema: SchemaObject): fc.Arbitrary<unknown> {
+function nearSchema(schema: SchemaObject, wild = 1): fc.Arbitrary<unknown> {
   let near: fc.Arbitrary<unknown>;
   if (schema.enum) near = fc.constantFrom(...schema.enum, 'NOT_IN_ENUM');
   else if (schema.type === 'string') {
     const min = Math.max(0, (schema.minLength ?? 0) - 1);
     const max = (schema.maxLength ?? 70) + 1;
     near = fc.oneof(
-      fc.string({ minLength: min, maxLength: max }),
-      fc.string({ unit: 'grapheme', minLength: min, maxLength: max }),
-      fc.constantFrom('a\uFE0F'.repeat(Math.ceil(max / 2)), '😀'.repeat(max - 1), '😀'.repeat(max)),
-      text,
+      { weight: 4, arbitrary: fc.string({ minLength: schema.minLength ?? 0, maxLength: 8 }) },
+      { weight: 1, arbitrary: fc.string({ minLength: min, maxLength: max }) },
+      { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: min, maxLength: max }) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'a\uFE0F'.repeat(Math.ceil(max / 2)),
+          '😀'.repeat(max - 1),
+          '😀'.repeat(max),
+        ),
+      },
+      { weight: 1, arbitrary: text },
     );
   } else if (schema.type === 'integer' || schema.type === 'number') {
     const min = schema.minimum ?? -1000;
@@ -87,15 +95,20 @@ function nearSchema(schema: SchemaObject): fc.Arbitrary<unknown> {
     near = fc.oneof(fc.integer({ min: min - 1, max: max + 1 }), fc.double({ min: min - 1, max: max + 1 }));
   } else if (schema.type === 'boolean') near = fc.boolean();
   else if (schema.type === 'array') {
-    const items = nearSchema((schema.items ?? {}) as SchemaObject);
+    // Items mostly as the schema wants them: a long array of anything would nearly always be refused.
+    const items = nearSchema((schema.items ?? {}) as SchemaObject, 0);
     const min = Math.max(0, (schema.minItems ?? 0) - 1);
     const max = Math.min(110, (schema.maxItems ?? 8) + 1);
     near = fc.oneof(
-      fc.array(items, { minLength: min, maxLength: max }),
-      fc.array(items, { minLength: Math.max(1, min), maxLength: 4 }).map((a) => [...a, a[0]]),
+      { weight: 4, arbitrary: fc.array(items, { minLength: schema.minItems ?? 0, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.array(items, { minLength: min, maxLength: max }) },
+      {
+        weight: 1,
+        arbitrary: fc.array(items, { minLength: Math.max(1, min), maxLength: 4 }).map((a) => [...a, a[0]]),
+      },
     );
   } else near = value;
-  return fc.oneof({ weight: 9, arbitrary: near }, { weight: 1, arbitrary: value });
+  return wild === 0 ? near : fc.oneof({ weight: 9, arbitrary: near }, { weight: wild, arbitrary: value });
 }
 
 const ABSENT = Symbol('absent');

@@ -162,8 +162,8 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     const slot = this.slots.get(id);
     const cached = slot?.cached;
     if (slot && cached) {
-      // Mid-batch the cache already folds events being appended: it is as fresh as this process can know.
-      if (slot.draining) return { state: cached.state, revision: cached.revision };
+      // Mid-batch the cache also folds events being appended; still, another process may have appended since
+      // (WORKERS > 1), and then the store's state is read below (not cached: the batch's append will conflict).
       const newer = await this.store.readStream(this.definition.streamName(id), {
         fromRevision: cached.revision + 1,
         maxCount: 1,
