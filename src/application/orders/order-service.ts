@@ -235,10 +235,16 @@ export class OrderService {
     const outcome = await this.orders.execute(orderId, command, metadata);
     const recorded = outcome.events.find((e) => e.type === 'OrderPaymentAuthorizing');
     if (recorded) return { ...(recorded.data as PaymentAttemptData), status: 'AUTHORIZING' };
-    const continued = currentAttempt((await this.orders.read(orderId)).state);
-    if (continued?.status !== 'AUTHORIZING')
-      fail('PAYMENT_UNAVAILABLE', 'The payment provider is unavailable; try again shortly');
-    return continued;
+    const { state } = await this.orders.read(orderId);
+    const continued = currentAttempt(state);
+    if (continued?.status === 'AUTHORIZING') return continued;
+    // A concurrent request for the same hold placed the order between our command and this read: answered as a
+    // request arriving a moment later would be (the cart commit answers that order).
+    if (state.placed)
+      fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
+        order_id: state.placed.orderId,
+      });
+    fail('PAYMENT_UNAVAILABLE', 'The payment provider is unavailable; try again shortly');
   }
 
   /**
