@@ -94,8 +94,21 @@ export interface AppendOptions {
   immediate?: boolean;
 }
 
+/** One stream's part of an `appendMany`. */
+export interface StreamAppend {
+  stream: string;
+  events: EventToAppend[];
+  expectedRevision: ExpectedRevision;
+}
+
 export interface EventStore {
   append(stream: string, events: EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams atomically: all of them or none (a wrong expected revision on one fails the whole
+   * call with WrongExpectedVersionError). Only stores that can do it have it (SQLite: one transaction); callers
+   * fall back to one append per stream without it.
+   */
+  appendMany?(appends: StreamAppend[]): Promise<AppendResult[]>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up from the checkpoint, then live, with no gap and no duplicate. Errors end the Observable. */

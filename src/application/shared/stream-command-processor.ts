@@ -190,6 +190,16 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     return slot ? slot.queue.length + slot.inFlight : 0;
   }
 
+  /**
+   * A stream was written around this processor (several streams in one atomic append): drop its cached state, so
+   * the next command or read loads it. A stream in use by a batch keeps it: that batch's append, with the expected
+   * revision, finds out.
+   */
+  forget(id: string): void {
+    const slot = this.slots.get(id);
+    if (slot && !slot.draining && slot.queue.length === 0) this.slots.delete(id);
+  }
+
   /** Forget cached state (tests; or after an operator repaired a stream). */
   evict(id?: string): void {
     if (id === undefined) this.slots.clear();

@@ -1,15 +1,30 @@
+import { v7 as uuidv7 } from 'uuid';
 import { normalizeEmail } from '../../domain/customer/customer';
 import type { TicketTransferFacts } from '../../domain/order/order';
+import type { DomainEvent } from '../../domain/shared/decider';
 import { DomainError } from '../../domain/shared/errors';
-import type { TicketEvent, TicketVoided } from '../../domain/ticket/ticket';
+import {
+  barcodeDecider,
+  ticketDecider,
+  ticketStream,
+  type IssueTicket,
+  type TicketEvent,
+  type TicketVoided,
+} from '../../domain/ticket/ticket';
+import { currentSchemaVersion } from '../events/event-schemas';
 import type { OrderProcessor } from '../orders/order-processor';
 import type { Clock } from '../ports/clock';
-import type { EventStore } from '../ports/event-store';
+import {
+  WrongExpectedVersionError,
+  type EventStore,
+  type EventToAppend,
+  type StreamAppend,
+} from '../ports/event-store';
 import type { QrRenderer } from '../ports/qr-renderer';
 import type { ReadStore } from '../ports/read-store';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { CommandOutcome } from '../shared/stream-command-processor';
-import { claimBarcode, type BarcodeProcessor } from './barcodes';
+import { barcodeCandidate, barcodeStream, claimBarcode, type BarcodeProcessor } from './barcodes';
 import { ticketIdFor } from './ticket-ids';
 import type { TicketProcessor } from './ticket-processor';
 
@@ -21,8 +36,8 @@ export interface TicketDependencies {
   barcodes: BarcodeProcessor;
   /** Only to record a transfer's start on its order (where cancellations are decided). */
   orders: OrderProcessor;
-  /** Read only: the log's head position. */
-  store: Pick<EventStore, 'headPosition'>;
+  /** The log's head position; and, where the store has it, one atomic append of an order's tickets and barcodes. */
+  store: Pick<EventStore, 'headPosition' | 'appendMany'>;
   readStore: ReadStore;
   clock: Clock;
   qr: QrRenderer;
@@ -94,34 +109,85 @@ export class TicketFulfillment {
    */
   async issueForOrder(order: OrderToFulfil, metadata: CommandMetadata): Promise<IssuedTicket[]> {
     const ownerEmail = order.userEmail === undefined ? undefined : normalizeEmail(order.userEmail);
+    const issue = (seat: OrderToFulfil['seats'][number], ticketId: string, barcode: string): IssueTicket => ({
+      type: 'IssueTicket',
+      ticketId,
+      orderId: order.orderId,
+      eventId: order.eventId,
+      ownerUserId: order.userId,
+      ownerEmail,
+      seatId: seat.seatId,
+      section: seat.section,
+      row: seat.row,
+      seat: seat.seat,
+      barcode,
+      eventName: order.eventName,
+      eventDate: order.eventDate,
+      venueName: order.venueName,
+    });
+    const issued = await this.issueAtOnce(order, issue, metadata);
+    if (issued) return issued;
     return Promise.all(
       order.seats.map(async (seat) => {
         const ticketId = ticketIdFor(order.orderId, seat.seatId);
         const barcode = await claimBarcode(this.deps.barcodes, ticketId, metadata);
-        await this.deps.tickets.execute(
-          ticketId,
-          {
-            type: 'IssueTicket',
-            ticketId,
-            orderId: order.orderId,
-            eventId: order.eventId,
-            ownerUserId: order.userId,
-            ownerEmail,
-            seatId: seat.seatId,
-            section: seat.section,
-            row: seat.row,
-            seat: seat.seat,
-            barcode,
-            eventName: order.eventName,
-            eventDate: order.eventDate,
-            venueName: order.venueName,
-          },
-          metadata,
-        );
+        await this.deps.tickets.execute(ticketId, issue(seat, ticketId, barcode), metadata);
         const { state } = await this.deps.tickets.read(ticketId);
         return { ticketId, seatId: seat.seatId, barcode: state.exists ? state.barcode : barcode };
       }),
     );
+  }
+
+  /**
+   * The usual first issue of an order's tickets, in one atomic append (where the store has one): every ticket
+   * with the first barcode candidate it derives, each ticket and barcode stream expected new. Decided by the same
+   * deciders as one command per stream would be. Undefined when any of those streams exists (a redelivery, a
+   * barcode another ticket holds): nothing was written, and the caller goes one stream at a time, as it did
+   * before, which handles both.
+   */
+  private async issueAtOnce(
+    order: OrderToFulfil,
+    issue: (seat: OrderToFulfil['seats'][number], ticketId: string, barcode: string) => IssueTicket,
+    metadata: CommandMetadata,
+  ): Promise<IssuedTicket[] | undefined> {
+    const { store, clock, tickets, barcodes } = this.deps;
+    if (!store.appendMany || order.seats.length === 0) return undefined;
+    const now = clock.now();
+    const toAppend = (event: DomainEvent): EventToAppend => ({
+      id: uuidv7(),
+      type: event.type,
+      data: event.data,
+      metadata: { ...metadata, schemaVersion: currentSchemaVersion(event.type) },
+    });
+    const appends: StreamAppend[] = [];
+    const issued = order.seats.map((seat) => {
+      const ticketId = ticketIdFor(order.orderId, seat.seatId);
+      const barcode = barcodeCandidate(ticketId, 0);
+      const claimed = barcodeDecider.decide(
+        { type: 'ClaimBarcode', barcode, ticketId },
+        barcodeDecider.initialState(),
+      );
+      const ticket = ticketDecider.decide(issue(seat, ticketId, barcode), ticketDecider.initialState(), {
+        now,
+      });
+      appends.push(
+        { stream: barcodeStream(barcode), events: claimed.map(toAppend), expectedRevision: 'no_stream' },
+        { stream: ticketStream(ticketId), events: ticket.map(toAppend), expectedRevision: 'no_stream' },
+      );
+      return { ticketId, seatId: seat.seatId, barcode };
+    });
+    try {
+      await store.appendMany(appends);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return undefined;
+      throw error;
+    }
+    // Written around the processors: whatever they cached of these streams (that they did not exist) is stale.
+    for (const { ticketId, barcode } of issued) {
+      tickets.forget(ticketId);
+      barcodes.forget(barcode);
+    }
+    return issued;
   }
 
   /**

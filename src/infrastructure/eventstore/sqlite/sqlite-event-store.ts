@@ -9,6 +9,7 @@ import {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
   WrongExpectedVersionError,
 } from '../../../application/ports/event-store';
@@ -49,6 +50,8 @@ CREATE TABLE IF NOT EXISTS events (
 /** How often a live subscription looks for events appended by another process sharing the file. */
 const CROSS_PROCESS_POLL_MS = 100;
 const PAGE_SIZE = 2000;
+/** Events this process committed last, kept for its own subscribers (see `tail`). */
+const TAIL_MAX = 4096;
 
 /**
  * The embedded event store: one SQLite file. The UNIQUE(stream_name, revision) constraint and BEGIN IMMEDIATE
@@ -69,6 +72,15 @@ export class SqliteEventStore implements EventStore {
   private readonly appendTx;
   /** Appends made in one turn of the event loop, committed together (see the class comment). */
   readonly groupCommit: SqliteGroupCommit;
+  /**
+   * The events this process committed last, at consecutive positions from `tailStart`: the log's subscribers
+   * (projections, the bus forwarder) take them from here instead of reading back and parsing what was just
+   * written. Another process's append (or any gap) starts a new tail; positions outside it are read from the file.
+   */
+  private tail: RecordedEvent[] = [];
+  private tailStart = 0;
+  /** Events of the transaction in progress: they join the tail when it commits, and are dropped if it fails. */
+  private uncommitted: RecordedEvent[] = [];
 
   constructor(fileOrDb: string | Database.Database) {
     this.ownsDb = typeof fileOrDb === 'string';
@@ -112,7 +124,15 @@ export class SqliteEventStore implements EventStore {
         this.appendInTx(stream, events, expected),
       )
       .immediate.bind(null);
-    this.groupCommit = new SqliteGroupCommit(this.db, { onCommit: () => this.appended$.next() });
+    this.groupCommit = new SqliteGroupCommit(this.db, {
+      onCommit: () => {
+        this.commitTail();
+        this.appended$.next();
+      },
+      onAbort: () => {
+        this.uncommitted = [];
+      },
+    });
   }
 
   async append(stream: string, events: EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -123,6 +143,21 @@ export class SqliteEventStore implements EventStore {
     return this.groupCommit.run(() => this.appendInTx(stream, events, expected));
   }
 
+  /** Several streams in one unit of the group commit (one savepoint): all of them are written, or none. */
+  async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
+    this.assertOpen();
+    return this.groupCommit.run(() => {
+      const mark = this.uncommitted.length;
+      try {
+        return appends.map((a) => this.appendInTx(a.stream, a.events, a.expectedRevision));
+      } catch (error) {
+        // The savepoint rolls back the streams already written: so must their events leave the tail's queue.
+        this.uncommitted.length = mark;
+        throw error;
+      }
+    });
+  }
+
   /** One append in a transaction of its own, at once: benchmarks measure the store with it, without promises. */
   appendSync(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
     this.assertOpen();
@@ -131,7 +166,14 @@ export class SqliteEventStore implements EventStore {
       this.checkExpected(stream, expected, current);
       return { nextExpectedRevision: current ?? -1, position: this.headSync() };
     }
-    const result = this.appendTx(stream, events, expected) as AppendResult;
+    let result: AppendResult;
+    try {
+      result = this.appendTx(stream, events, expected) as AppendResult;
+    } catch (error) {
+      this.uncommitted = [];
+      throw error;
+    }
+    this.commitTail();
     this.appended$.next();
     return result;
   }
@@ -144,19 +186,29 @@ export class SqliteEventStore implements EventStore {
     let revision = current ?? -1;
     let position = 0;
     const now = Date.now();
-    for (const event of events) {
+    const recordedAt = new Date(now);
+    const recorded = new Array<RecordedEvent>(events.length);
+    for (let i = 0; i < events.length; i += 1) {
+      const event = events[i];
       revision += 1;
-      const info = this.stmt.insert.run(
-        stream,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        now,
-      );
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(event.metadata);
+      const info = this.stmt.insert.run(stream, revision, event.id, event.type, data, metadata, now);
       position = Number(info.lastInsertRowid);
+      // Parsed back from what was stored, as a read would: subscribers get their own copy of the payload.
+      recorded[i] = upcast({
+        id: event.id,
+        streamName: stream,
+        type: event.type,
+        data: JSON.parse(data),
+        metadata: JSON.parse(metadata),
+        revision,
+        position,
+        recordedAt,
+      });
     }
+    // Only a complete append joins the transaction's events (one that throws is rolled back by its savepoint).
+    for (const event of recorded) this.uncommitted.push(event);
     return { nextExpectedRevision: revision, position };
   }
 
@@ -206,6 +258,42 @@ export class SqliteEventStore implements EventStore {
     return this.readAllSync(options.fromPosition ?? 0, options.maxCount ?? Number.MAX_SAFE_INTEGER);
   }
 
+  /** The transaction committed: its events join the tail (a gap before them, e.g. another process, starts anew). */
+  private commitTail(): void {
+    const committed = this.uncommitted;
+    if (committed.length === 0) return;
+    this.uncommitted = [];
+    if (committed[0].position !== this.tailStart + this.tail.length) {
+      this.tail = [];
+      this.tailStart = committed[0].position;
+    }
+    for (const event of committed) {
+      // Positions must follow on: anything else (a bug) and the tail is given up, subscribers read the file.
+      if (event.position !== this.tailStart + this.tail.length) {
+        this.tail = [];
+        this.tailStart = 0;
+        return;
+      }
+      this.tail.push(event);
+    }
+    if (this.tail.length > 2 * TAIL_MAX) {
+      const drop = this.tail.length - TAIL_MAX;
+      this.tail = this.tail.slice(drop);
+      this.tailStart += drop;
+    }
+  }
+
+  /**
+   * Up to `max` events after `after` from the tail, or undefined when the tail does not hold the event at
+   * `after + 1` (older, or not committed by this process): then the file is read.
+   */
+  private fromTail(after: number, max: number): { events: RecordedEvent[]; last: number } | undefined {
+    const index = after + 1 - this.tailStart;
+    if (index < 0 || index >= this.tail.length || this.tail[index].position !== after + 1) return undefined;
+    const events = this.tail.slice(index, index + max);
+    return { events, last: events[events.length - 1].position };
+  }
+
   readAllSync(fromPosition: number, maxCount: number): RecordedEvent[] {
     this.assertOpen();
     return toRecordedEvents(this.stmt.all.all(fromPosition, maxCount));
@@ -221,11 +309,18 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions = {}): Observable<RecordedEvent> {
     const types = options.eventTypes ? JSON.stringify([...new Set(options.eventTypes)]) : undefined;
+    const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
     return new Observable<RecordedEvent>((subscriber) => {
       let checkpoint = options.fromPosition ?? 0;
       let scheduled = false;
       // One page of the log after the checkpoint, and the checkpoint it reaches.
       const nextPage = (): { page: RecordedEvent[]; reached: number; more: boolean } => {
+        const cached = this.fromTail(checkpoint, PAGE_SIZE);
+        if (cached) {
+          // Committed by this process: no read. The next page (usually empty) is read from the file as usual.
+          const page = types === undefined ? cached.events : cached.events.filter((e) => wanted!.has(e.type));
+          return { page, reached: cached.last, more: true };
+        }
         if (types === undefined) {
           const page = this.readAllSync(checkpoint, PAGE_SIZE);
           const reached = page.length > 0 ? page[page.length - 1].position : checkpoint;

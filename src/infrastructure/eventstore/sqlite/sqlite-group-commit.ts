@@ -28,6 +28,8 @@ export class SqliteGroupCommit {
       maxPerCommit?: number;
       /** Called after each commit (e.g. to wake the log's subscribers once, not once per unit). */
       onCommit?: () => void;
+      /** Called when a group's transaction failed as a whole (nothing of it is stored). */
+      onAbort?: () => void;
     } = {},
   ) {
     // Called inside the group's transaction, a better-sqlite3 transaction function runs in a savepoint.
@@ -77,6 +79,7 @@ export class SqliteGroupCommit {
       outcomes = this.commitTx(group);
     } catch (error) {
       // BEGIN or COMMIT failed (the lock stayed busy, the disk failed): nothing of this group is stored.
+      this.options.onAbort?.();
       for (const queued of group) queued.reject(error);
       return;
     }
