@@ -1,6 +1,6 @@
 import { API_KEYS_COLLECTION, type ApiKeyDoc, type ApiKeyIndex } from '../application/api-keys/api-key-index';
 import type { ApiKeyCreated, ApiKeyRevoked } from '../domain/api-key/api-key';
-import { fieldSetter, type Data, type Projection } from './projection';
+import { docs, fieldSetter, type Data, type Projection } from './projection';
 
 const setKey = fieldSetter<ApiKeyDoc>(API_KEYS_COLLECTION);
 
@@ -8,9 +8,9 @@ const setKey = fieldSetter<ApiKeyDoc>(API_KEYS_COLLECTION);
 export const apiKeysProjection: Projection = {
   name: 'api-keys',
   handlers: {
-    async ApiKeyCreated(event: Data<ApiKeyCreated>, store) {
+    ApiKeyCreated(event: Data<ApiKeyCreated>, store) {
       const k = event.data;
-      await store.collection<ApiKeyDoc>(API_KEYS_COLLECTION).put({
+      return docs.put(store.collection<ApiKeyDoc>(API_KEYS_COLLECTION), {
         _id: k.keyId,
         _position: event.position,
         key_id: k.keyId,
@@ -20,8 +20,8 @@ export const apiKeysProjection: Projection = {
         revoked_at: null,
       });
     },
-    async ApiKeyRevoked(event: Data<ApiKeyRevoked>, store) {
-      await setKey(store, event, event.data.keyId, { revoked_at: event.data.revokedAt });
+    ApiKeyRevoked(event: Data<ApiKeyRevoked>, store) {
+      return setKey(store, event, event.data.keyId, { revoked_at: event.data.revokedAt });
     },
   },
 };

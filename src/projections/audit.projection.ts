@@ -9,8 +9,15 @@ import {
 } from '../application/audit/audit-index';
 import type { OrderPlaced } from '../domain/order/order';
 import type { TicketIssued } from '../domain/ticket/ticket';
-import type { SeatMovement } from './projection';
-import type { Data, Projection } from './projection';
+import {
+  andThen,
+  docs,
+  eachInOrder,
+  type Awaitable,
+  type Data,
+  type Projection,
+  type SeatMovement,
+} from './projection';
 
 /**
  * The auditors' index: log positions by correlation id and by seat, so following one purchase or one seat costs
@@ -29,60 +36,89 @@ const SEAT_MOVES: ReadonlyArray<SeatMovement['type']> = [
 ];
 const TICKET_EVENTS = ['TransferRequested', 'TicketTransferred', 'TransferCancelled', 'TicketVoided'];
 
-/** Hands back the store's promise instead of awaiting it in an async layer of its own: every event comes here. */
+/** Hands back the store's answer instead of awaiting it in a layer of its own: every event comes here. */
 function addPosition(
   store: ReadStore,
   collection: string,
   id: string,
   event: RecordedEvent,
-): Promise<boolean> {
-  return store
-    .collection<AuditPositionsDoc>(collection)
-    .update(id, { $push: { positions: event.position } }, { position: event.position, upsert: true });
+): Awaitable<void> {
+  return docs.update(
+    store.collection<AuditPositionsDoc>(collection),
+    id,
+    { $push: { positions: event.position } },
+    { position: event.position, upsert: true },
+  );
 }
 
-async function addToSeats(store: ReadStore, eventId: string, seatIds: string[], event: RecordedEvent) {
-  for (const seatId of seatIds)
-    await addPosition(store, AUDIT_COLLECTIONS.seats, seatKey(eventId, seatId), event);
+type Seats = { eventId: string; seatIds: string[] } | undefined;
+
+function addToSeats(store: ReadStore, seats: Seats, event: RecordedEvent): Awaitable<void> {
+  if (!seats) return;
+  return eachInOrder(seats.seatIds, (seatId) =>
+    addPosition(store, AUDIT_COLLECTIONS.seats, seatKey(seats.eventId, seatId), event),
+  );
+}
+
+/**
+ * The seats the event concerns, if any, and the entries that find them later: an order's seats when it is
+ * placed, a ticket's seat when it is issued; other order and ticket events are looked up there.
+ */
+function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
+  const data = event.data as Record<string, unknown>;
+  if (SEAT_MOVES.includes(event.type as SeatMovement['type'])) return (event as Data<SeatMovement>).data;
+  if (event.type === 'OrderPlaced') {
+    const { orderId, eventId, seats: ordered } = (event as Data<OrderPlaced>).data;
+    const seatIds = ordered.map((s) => s.seatId);
+    const orders = store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders);
+    const put = docs.put(orders, {
+      _id: orderId,
+      _position: event.position,
+      event_id: eventId,
+      seat_ids: seatIds,
+    });
+    return andThen(put, () => ({ eventId, seatIds }));
+  }
+  if (event.type === 'TicketIssued') {
+    const { ticketId, eventId, seatId } = (event as Data<TicketIssued>).data;
+    const tickets = store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets);
+    const put = docs.put(tickets, {
+      _id: ticketId,
+      _position: event.position,
+      event_id: eventId,
+      seat_id: seatId,
+    });
+    return andThen(put, () => ({ eventId, seatIds: [seatId] }));
+  }
+  if (TICKET_EVENTS.includes(event.type) && typeof data.ticketId === 'string') {
+    const tickets = store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets);
+    return andThen(docs.get(tickets, data.ticketId), (ticket) =>
+      ticket ? { eventId: ticket.event_id, seatIds: [ticket.seat_id] } : undefined,
+    );
+  }
+  if (event.streamName.startsWith('order-') && typeof data.orderId === 'string') {
+    // Any other event of an order stream (captured, confirmed, failed, cancelled, refunded, tickets issued).
+    const orders = store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders);
+    return andThen(docs.get(orders, data.orderId), (order) =>
+      order ? { eventId: order.event_id, seatIds: order.seat_ids } : undefined,
+    );
+  }
+  return undefined;
 }
 
 export const auditProjection: Projection = {
   name: 'audit-index',
   handlers: {
     // Every event: by its correlation id; then, when it concerns seats, by seat.
-    async '*'(event: RecordedEvent, store) {
+    '*'(event: RecordedEvent, store) {
       const correlationId = event.metadata?.correlationId;
-      if (typeof correlationId === 'string' && correlationId)
-        await addPosition(store, AUDIT_COLLECTIONS.correlations, correlationId, event);
-
-      // The seats the event concerns, if any; their pushes are awaited once at the end (each await layer and
-      // each promise returned from an async function costs microtasks, on every event of a rebuild).
-      const data = event.data as Record<string, unknown>;
-      let seats: { eventId: string; seatIds: string[] } | undefined;
-      if (SEAT_MOVES.includes(event.type as SeatMovement['type'])) {
-        seats = (event as Data<SeatMovement>).data;
-      } else if (event.type === 'OrderPlaced') {
-        const { orderId, eventId, seats: ordered } = (event as Data<OrderPlaced>).data;
-        const seatIds = ordered.map((s) => s.seatId);
-        await store
-          .collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders)
-          .put({ _id: orderId, _position: event.position, event_id: eventId, seat_ids: seatIds });
-        seats = { eventId, seatIds };
-      } else if (event.type === 'TicketIssued') {
-        const { ticketId, eventId, seatId } = (event as Data<TicketIssued>).data;
-        await store
-          .collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets)
-          .put({ _id: ticketId, _position: event.position, event_id: eventId, seat_id: seatId });
-        seats = { eventId, seatIds: [seatId] };
-      } else if (TICKET_EVENTS.includes(event.type) && typeof data.ticketId === 'string') {
-        const ticket = await store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets).get(data.ticketId);
-        if (ticket) seats = { eventId: ticket.event_id, seatIds: [ticket.seat_id] };
-      } else if (event.streamName.startsWith('order-') && typeof data.orderId === 'string') {
-        // Any other event of an order stream (captured, confirmed, failed, cancelled, refunded, tickets issued).
-        const order = await store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders).get(data.orderId);
-        if (order) seats = { eventId: order.event_id, seatIds: order.seat_ids };
-      }
-      if (seats) await addToSeats(store, seats.eventId, seats.seatIds, event);
+      const indexed =
+        typeof correlationId === 'string' && correlationId
+          ? addPosition(store, AUDIT_COLLECTIONS.correlations, correlationId, event)
+          : undefined;
+      return andThen(indexed, () =>
+        andThen(seatsOf(store, event), (seats) => addToSeats(store, seats, event)),
+      );
     },
   },
 };

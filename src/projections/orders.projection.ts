@@ -9,7 +9,7 @@ import type {
   RefundCompleted,
   TicketsIssued,
 } from '../domain/order/order';
-import { fieldSetter, type Data, type Projection } from './projection';
+import { docs, fieldSetter, type Data, type Projection } from './projection';
 
 const set = fieldSetter<OrderDoc>(COLLECTIONS.orders);
 
@@ -17,48 +17,48 @@ const set = fieldSetter<OrderDoc>(COLLECTIONS.orders);
 export const ordersProjection: Projection = {
   name: 'orders',
   handlers: {
-    async OrderPlaced(event: Data<OrderPlaced>, store) {
-      await store.collection<OrderDoc>(COLLECTIONS.orders).put(orderDocOf(event.data, event.position));
+    OrderPlaced(event: Data<OrderPlaced>, store) {
+      return docs.put(store.collection<OrderDoc>(COLLECTIONS.orders), orderDocOf(event.data, event.position));
     },
-    async PaymentCaptured(event: Data<PaymentCaptured>, store) {
-      await set(store, event, event.data.orderId, { payment_status: 'CAPTURED' });
+    PaymentCaptured(event: Data<PaymentCaptured>, store) {
+      return set(store, event, event.data.orderId, { payment_status: 'CAPTURED' });
     },
-    async OrderConfirmed(event: Data<OrderConfirmed>, store) {
-      await set(store, event, event.data.orderId, {
+    OrderConfirmed(event: Data<OrderConfirmed>, store) {
+      return set(store, event, event.data.orderId, {
         status: 'CONFIRMED',
         confirmed_at: event.data.confirmedAt,
       });
     },
-    async OrderFailed(event: Data<OrderFailed>, store) {
+    OrderFailed(event: Data<OrderFailed>, store) {
       const payment = event.data.refundDue
         ? { payment_status: 'REFUND_PENDING' as const }
         : event.data.authorizationVoided
           ? { payment_status: 'VOIDED' as const }
           : {};
-      await set(store, event, event.data.orderId, {
+      return set(store, event, event.data.orderId, {
         status: 'FAILED',
         failure_reason: event.data.reason,
         ...payment,
       });
     },
-    async TicketsIssued(event: Data<TicketsIssued>, store) {
+    TicketsIssued(event: Data<TicketsIssued>, store) {
       const tickets = event.data.tickets.map((t) => ({
         ticket_id: t.ticketId,
         seat_id: t.seatId,
         barcode: t.barcode,
       }));
-      await set(store, event, event.data.orderId, { tickets });
+      return set(store, event, event.data.orderId, { tickets });
     },
-    async OrderCancelled(event: Data<OrderCancelled>, store) {
-      await set(store, event, event.data.orderId, {
+    OrderCancelled(event: Data<OrderCancelled>, store) {
+      return set(store, event, event.data.orderId, {
         status: 'CANCELLED',
         payment_status: 'REFUND_PENDING',
         refund_amount_cents: event.data.refundAmountCents,
         cancelled_at: event.data.cancelledAt,
       });
     },
-    async RefundCompleted(event: Data<RefundCompleted>, store) {
-      await set(store, event, event.data.orderId, {
+    RefundCompleted(event: Data<RefundCompleted>, store) {
+      return set(store, event, event.data.orderId, {
         payment_status: event.data.voided ? 'VOIDED' : 'REFUNDED',
         refunded_at: event.data.refundedAt,
       });

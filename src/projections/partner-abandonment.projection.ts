@@ -1,6 +1,6 @@
 import type { CartCommitted, CartDeleted, CartExpired } from '../domain/cart/events';
 import type { ReadStore } from '../application/ports/read-store';
-import type { Data, Projection } from './projection';
+import { docs, type Data, type Projection } from './projection';
 import {
   PARTNER_CART_OUTCOMES,
   type PartnerCartOutcomesDoc,
@@ -14,15 +14,13 @@ type Outcome = 'expired' | 'deleted' | 'committed';
  * polled more). A failed commit counts as none of them: the partner did not abandon it.
  */
 function count(outcome: Outcome) {
-  return async (event: Data<CartExpired | CartDeleted | CartCommitted>, store: ReadStore) => {
-    await store
-      .collection<PartnerCartOutcomesDoc>(PARTNER_CART_OUTCOMES)
-      .update(
-        event.data.partnerId,
-        { $inc: { [outcome]: 1 }, $set: { partner_id: event.data.partnerId } },
-        { position: event.position, upsert: true },
-      );
-  };
+  return (event: Data<CartExpired | CartDeleted | CartCommitted>, store: ReadStore) =>
+    docs.update(
+      store.collection<PartnerCartOutcomesDoc>(PARTNER_CART_OUTCOMES),
+      event.data.partnerId,
+      { $inc: { [outcome]: 1 }, $set: { partner_id: event.data.partnerId } },
+      { position: event.position, upsert: true },
+    );
 }
 
 export const partnerAbandonmentProjection: Projection = {

@@ -9,7 +9,7 @@ import type {
   CartRequested,
 } from '../domain/cart/events';
 import { PARTNER_CARTS, type PartnerCartDoc } from '../application/partner/cart-view';
-import { fieldSetter, type Data, type Projection } from './projection';
+import { docs, fieldSetter, type Data, type Projection } from './projection';
 
 const set = fieldSetter<PartnerCartDoc>(PARTNER_CARTS);
 
@@ -20,9 +20,9 @@ const set = fieldSetter<PartnerCartDoc>(PARTNER_CARTS);
 export const partnerCartsProjection: Projection = {
   name: 'partner-carts',
   handlers: {
-    async CartRequested(event: Data<CartRequested>, store) {
+    CartRequested(event: Data<CartRequested>, store) {
       const cart = event.data;
-      await store.collection<PartnerCartDoc>(PARTNER_CARTS).put({
+      return docs.put(store.collection<PartnerCartDoc>(PARTNER_CARTS), {
         _id: cart.cartId,
         _position: event.position,
         cart_id: cart.cartId,
@@ -38,12 +38,12 @@ export const partnerCartsProjection: Projection = {
         closed_at: null,
       });
     },
-    async CartCreationFailed(event: Data<CartCreationFailed>, store) {
-      await set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
+    CartCreationFailed(event: Data<CartCreationFailed>, store) {
+      return set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
     },
-    async CartCreated(event: Data<CartCreated>, store) {
+    CartCreated(event: Data<CartCreated>, store) {
       const cart = event.data;
-      await store.collection<PartnerCartDoc>(PARTNER_CARTS).put({
+      return docs.put(store.collection<PartnerCartDoc>(PARTNER_CARTS), {
         _id: cart.cartId,
         _position: event.position,
         cart_id: cart.cartId,
@@ -57,21 +57,21 @@ export const partnerCartsProjection: Projection = {
         closed_at: null,
       });
     },
-    async CartCheckoutStarted(event: Data<CartCheckoutStarted>, store) {
-      await set(store, event, event.data.cartId, { status: 'CHECKOUT', order_id: event.data.orderId });
+    CartCheckoutStarted(event: Data<CartCheckoutStarted>, store) {
+      return set(store, event, event.data.cartId, { status: 'CHECKOUT', order_id: event.data.orderId });
     },
-    async CartCommitted(event: Data<CartCommitted>, store) {
+    CartCommitted(event: Data<CartCommitted>, store) {
       const { cartId, orderId, committedAt } = event.data;
-      await set(store, event, cartId, { status: 'COMMITTED', order_id: orderId, closed_at: committedAt });
+      return set(store, event, cartId, { status: 'COMMITTED', order_id: orderId, closed_at: committedAt });
     },
-    async CartCheckoutFailed(event: Data<CartCheckoutFailed>, store) {
-      await set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
+    CartCheckoutFailed(event: Data<CartCheckoutFailed>, store) {
+      return set(store, event, event.data.cartId, { status: 'FAILED', closed_at: event.data.failedAt });
     },
-    async CartDeleted(event: Data<CartDeleted>, store) {
-      await set(store, event, event.data.cartId, { status: 'DELETED', closed_at: event.data.deletedAt });
+    CartDeleted(event: Data<CartDeleted>, store) {
+      return set(store, event, event.data.cartId, { status: 'DELETED', closed_at: event.data.deletedAt });
     },
-    async CartExpired(event: Data<CartExpired>, store) {
-      await set(store, event, event.data.cartId, { status: 'EXPIRED', closed_at: event.data.expiredAt });
+    CartExpired(event: Data<CartExpired>, store) {
+      return set(store, event, event.data.cartId, { status: 'EXPIRED', closed_at: event.data.expiredAt });
     },
   },
 };

@@ -10,7 +10,7 @@ import type {
   OrderPaymentVoided,
   OrderPlaced,
 } from '../domain/order/order';
-import { fieldSetter, type Data, type Projection } from './projection';
+import { andThen, docs, eachInOrder, fieldSetter, type Data, type Projection } from './projection';
 
 const set = fieldSetter<PaymentAttemptDoc>(PAYMENT_ATTEMPTS);
 
@@ -18,9 +18,9 @@ const set = fieldSetter<PaymentAttemptDoc>(PAYMENT_ATTEMPTS);
 export const paymentAttemptsProjection: Projection = {
   name: 'payment-attempts',
   handlers: {
-    async OrderPaymentAuthorizing(event: Data<OrderPaymentAuthorizing>, store) {
+    OrderPaymentAuthorizing(event: Data<OrderPaymentAuthorizing>, store) {
       const { orderId, attempt, requestedAt } = event.data;
-      await store.collection<PaymentAttemptDoc>(PAYMENT_ATTEMPTS).put({
+      return docs.put(store.collection<PaymentAttemptDoc>(PAYMENT_ATTEMPTS), {
         _id: paymentAttemptDocId(orderId, attempt),
         _position: event.position,
         order_id: orderId,
@@ -29,25 +29,23 @@ export const paymentAttemptsProjection: Projection = {
         requested_at: requestedAt,
       });
     },
-    async OrderPaymentAbandoned(event: Data<OrderPaymentAbandoned>, store) {
+    OrderPaymentAbandoned(event: Data<OrderPaymentAbandoned>, store) {
       const { orderId, attempt } = event.data;
-      await set(store, event, paymentAttemptDocId(orderId, attempt), { status: 'VOID_PENDING' });
+      return set(store, event, paymentAttemptDocId(orderId, attempt), { status: 'VOID_PENDING' });
     },
-    async OrderPaymentDeclined(event: Data<OrderPaymentDeclined>, store) {
-      await store
-        .collection(PAYMENT_ATTEMPTS)
-        .delete(paymentAttemptDocId(event.data.orderId, event.data.attempt));
+    OrderPaymentDeclined(event: Data<OrderPaymentDeclined>, store) {
+      const id = paymentAttemptDocId(event.data.orderId, event.data.attempt);
+      return docs.delete(store.collection(PAYMENT_ATTEMPTS), id);
     },
-    async OrderPaymentVoided(event: Data<OrderPaymentVoided>, store) {
-      await store
-        .collection(PAYMENT_ATTEMPTS)
-        .delete(paymentAttemptDocId(event.data.orderId, event.data.attempt));
+    OrderPaymentVoided(event: Data<OrderPaymentVoided>, store) {
+      const id = paymentAttemptDocId(event.data.orderId, event.data.attempt);
+      return docs.delete(store.collection(PAYMENT_ATTEMPTS), id);
     },
     // The attempt the order was placed with is the one authorizing (OrderPlaced does not name it).
-    async OrderPlaced(event: Data<OrderPlaced>, store) {
+    OrderPlaced(event: Data<OrderPlaced>, store) {
       const attempts = store.collection<PaymentAttemptDoc>(PAYMENT_ATTEMPTS);
-      for (const doc of await attempts.find({ order_id: event.data.orderId, status: 'AUTHORIZING' }))
-        await attempts.delete(doc._id);
+      const authorizing = docs.find(attempts, { order_id: event.data.orderId, status: 'AUTHORIZING' });
+      return andThen(authorizing, (found) => eachInOrder(found, (doc) => docs.delete(attempts, doc._id)));
     },
   },
 };

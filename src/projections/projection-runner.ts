@@ -1,7 +1,7 @@
-import { BehaviorSubject, concatMap, filter, firstValueFrom, map, race, Subscription, timer } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, map, race, Subscription, timer } from 'rxjs';
 import type { EventStore, RecordedEvent } from '../application/ports/event-store';
 import type { ReadStore } from '../application/ports/read-store';
-import type { Projection } from './projection';
+import type { Awaitable, Projection } from './projection';
 
 export interface ProjectionRunnerOptions {
   /** Save the checkpoint at most this often (durable stores only). */
@@ -21,13 +21,17 @@ export class ProjectionRunner {
   private lastCheckpointSave = 0;
   private readonly byType = new Map<
     string,
-    Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>
+    Array<(event: RecordedEvent, store: ReadStore) => Awaitable<void>>
   >();
   private readonly resolved = new Map<
     string,
-    Array<(event: RecordedEvent, store: ReadStore) => Promise<void>>
+    Array<(event: RecordedEvent, store: ReadStore) => Awaitable<void>>
   >();
   eventsProcessed = 0;
+  /** Events received and not applied yet, applied one at a time in log order by `drain`. */
+  private pending: RecordedEvent[] = [];
+  private draining = false;
+  private stopped = false;
 
   constructor(
     private readonly store: EventStore,
@@ -62,10 +66,34 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     const from = await this.readStore.getCheckpoint(CHECKPOINT);
     this.position$.next(from);
-    this.subscription = this.store
-      .subscribeToAll({ fromPosition: from })
-      .pipe(concatMap((event) => this.apply(event)))
-      .subscribe({ error: (error) => this.options.onError?.(error, undefined as never) });
+    this.stopped = false;
+    // A plain queue rather than concatMap: an inner observable per event cost more than most handlers.
+    this.subscription = this.store.subscribeToAll({ fromPosition: from }).subscribe({
+      next: (event) => {
+        this.pending.push(event);
+        if (!this.draining) void this.drain();
+      },
+      error: (error) => this.options.onError?.(error, undefined as never),
+    });
+  }
+
+  /** Applies queued events in order, one at a time; a failure (the checkpoint write) stops the runner. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length > 0 && !this.stopped) {
+        const events = this.pending;
+        this.pending = [];
+        for (let i = 0; i < events.length && !this.stopped; i += 1) await this.apply(events[i]);
+      }
+    } catch (error) {
+      this.stopped = true;
+      this.pending = [];
+      this.subscription?.unsubscribe();
+      this.options.onError?.(error, undefined as never);
+    } finally {
+      this.draining = false;
+    }
   }
 
   /** Resolves when every event in the log at the time of the call has been projected. */
@@ -88,6 +116,8 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.pending = [];
     this.subscription?.unsubscribe();
     if (this.readStore.durable) await this.readStore.setCheckpoint(CHECKPOINT, this.position);
   }

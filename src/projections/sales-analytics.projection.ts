@@ -9,7 +9,16 @@ import { SALES_ANALYTICS, type SalesAnalyticsDoc } from '../application/analytic
 import type { OrderCancelled, OrderConfirmed } from '../domain/order/order';
 import type { TicketTransferred } from '../domain/ticket/ticket';
 import type { EventCreated, SeatsSold } from '../domain/ticketed-event/events';
-import { seatMovementHandlers, type Data, type Projection, type SeatMovement } from './projection';
+import {
+  andThen,
+  docs,
+  indexedPath,
+  seatMovementHandlers,
+  type Awaitable,
+  type Data,
+  type Projection,
+  type SeatMovement,
+} from './projection';
 
 /**
  * Sales analytics per event (one document per event, for analysts and GET /v1/analytics/events/{id}/sales):
@@ -29,15 +38,23 @@ const MOVES: Record<SeatMovement['type'], { held: number; sold: number; money: n
 /** `2030-08-15T19:05:00Z`: the minute a sale was recorded in. */
 export const minuteOf = (iso: string) => `${iso.slice(0, 16)}:00Z`;
 
-const docs = (store: ReadStore) => store.collection<SalesAnalyticsDoc>(SALES_ANALYTICS);
+const analytics = (store: ReadStore) => store.collection<SalesAnalyticsDoc>(SALES_ANALYTICS);
 
-async function move(
+function move(
   store: ReadStore,
   event: Data<SeatMovement>,
   perSeat: (typeof MOVES)[SeatMovement['type']],
-) {
+): Awaitable<void> {
+  return andThen(docs.get(analytics(store), event.data.eventId), (doc) => book(store, event, perSeat, doc));
+}
+
+function book(
+  store: ReadStore,
+  event: Data<SeatMovement>,
+  perSeat: (typeof MOVES)[SeatMovement['type']],
+  doc: SalesAnalyticsDoc | null,
+): Awaitable<void> {
   const { eventId, seatIds } = event.data;
-  const doc = await docs(store).get(eventId);
   if (!doc || (doc._position ?? -1) >= event.position) return;
   // Seats per tier first (a movement's seats are nearly always in one tier), then one set of paths per tier.
   const seatsPerTier = new Map<number, number>();
@@ -54,9 +71,9 @@ async function move(
   let sold = 0;
   for (const [i, seats] of seatsPerTier) {
     const tier = doc.tiers[i];
-    add(`tiers.${i}.held`, perSeat.held * seats);
-    add(`tiers.${i}.sold`, perSeat.sold * seats);
-    add(`tiers.${i}.revenue_cents`, perSeat.money * tier.price_cents * seats);
+    add(indexedPath('tiers', i, 'held'), perSeat.held * seats);
+    add(indexedPath('tiers', i, 'sold'), perSeat.sold * seats);
+    add(indexedPath('tiers', i, 'revenue_cents'), perSeat.money * tier.price_cents * seats);
     add('totals.held', perSeat.held * seats);
     add('totals.sold', perSeat.sold * seats);
     add('totals.revenue_cents', perSeat.money * tier.price_cents * seats);
@@ -70,23 +87,23 @@ async function move(
     const minute = minuteOf((event as Data<SeatsSold>).data.soldAt);
     const at = doc.per_minute.findIndex((m) => m.minute === minute);
     if (at >= 0) {
-      inc[`per_minute.${at}.sold`] = sold;
-      inc[`per_minute.${at}.revenue_cents`] = revenue;
+      inc[indexedPath('per_minute', at, 'sold')] = sold;
+      inc[indexedPath('per_minute', at, 'revenue_cents')] = revenue;
     } else update.$push = { per_minute: { minute, sold, revenue_cents: revenue } };
   }
-  await docs(store).update(eventId, update, { position: event.position });
+  return docs.update(analytics(store), eventId, update, { position: event.position });
 }
 
-async function count(store: ReadStore, eventId: string, position: number, inc: Record<string, number>) {
-  await docs(store).update(eventId, { $inc: inc }, { position });
+function count(store: ReadStore, eventId: string, position: number, inc: Record<string, number>) {
+  return docs.update(analytics(store), eventId, { $inc: inc }, { position });
 }
 
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
   handlers: {
-    async EventCreated(event: Data<EventCreated>, store) {
+    EventCreated(event: Data<EventCreated>, store) {
       const e = event.data;
-      await docs(store).put({
+      return docs.put(analytics(store), {
         _id: e.eventId,
         _position: event.position,
         event_id: e.eventId,
@@ -116,25 +133,29 @@ export const salesAnalyticsProjection: Projection = {
 
     ...seatMovementHandlers(MOVES, move),
 
-    async OrderConfirmed(event: Data<OrderConfirmed>, store) {
+    OrderConfirmed(event: Data<OrderConfirmed>, store) {
       const { eventId, taxesCents } = event.data;
-      await count(store, eventId, event.position, { 'totals.orders': 1, 'totals.taxes_cents': taxesCents });
+      return count(store, eventId, event.position, { 'totals.orders': 1, 'totals.taxes_cents': taxesCents });
     },
 
-    async OrderCancelled(event: Data<OrderCancelled>, store) {
+    OrderCancelled(event: Data<OrderCancelled>, store) {
       // Only a confirmed order was counted (and its taxes booked); the orders read model knows if it was.
-      const order = await store.collection<OrderDoc>(COLLECTIONS.orders).get(event.data.orderId);
-      if (!order?.confirmed_at) return;
-      await count(store, event.data.eventId, event.position, {
-        'totals.orders': -1,
-        'totals.taxes_cents': -order.taxes_cents,
-        'totals.refunds': 1,
+      const orders = store.collection<OrderDoc>(COLLECTIONS.orders);
+      return andThen(docs.get(orders, event.data.orderId), (order) => {
+        if (!order?.confirmed_at) return;
+        return count(store, event.data.eventId, event.position, {
+          'totals.orders': -1,
+          'totals.taxes_cents': -order.taxes_cents,
+          'totals.refunds': 1,
+        });
       });
     },
 
-    async TicketTransferred(event: Data<TicketTransferred>, store) {
-      const ticket = await store.collection<TicketDoc>(COLLECTIONS.tickets).get(event.data.ticketId);
-      if (ticket) await count(store, ticket.event_id, event.position, { 'totals.transfers': 1 });
+    TicketTransferred(event: Data<TicketTransferred>, store) {
+      const tickets = store.collection<TicketDoc>(COLLECTIONS.tickets);
+      return andThen(docs.get(tickets, event.data.ticketId), (ticket) => {
+        if (ticket) return count(store, ticket.event_id, event.position, { 'totals.transfers': 1 });
+      });
     },
   },
 };

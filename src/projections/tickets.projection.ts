@@ -6,7 +6,7 @@ import type {
   TransferCancelled,
   TransferRequested,
 } from '../domain/ticket/ticket';
-import { fieldSetter, type Data, type Projection } from './projection';
+import { andThen, docs, fieldSetter, inOrder, type Data, type Projection } from './projection';
 
 const setTicket = fieldSetter<TicketDoc>(COLLECTIONS.tickets);
 const setTransfer = fieldSetter<TransferDoc>(COLLECTIONS.transfers);
@@ -18,9 +18,9 @@ const setTransfer = fieldSetter<TransferDoc>(COLLECTIONS.transfers);
 export const ticketsProjection: Projection = {
   name: 'tickets',
   handlers: {
-    async TicketIssued(event: Data<TicketIssued>, store) {
+    TicketIssued(event: Data<TicketIssued>, store) {
       const t = event.data;
-      await store.collection<TicketDoc>(COLLECTIONS.tickets).put({
+      return docs.put(store.collection<TicketDoc>(COLLECTIONS.tickets), {
         _id: t.ticketId,
         _position: event.position,
         ticket_id: t.ticketId,
@@ -45,9 +45,9 @@ export const ticketsProjection: Projection = {
       });
     },
 
-    async TransferRequested(event: Data<TransferRequested>, store) {
+    TransferRequested(event: Data<TransferRequested>, store) {
       const t = event.data;
-      await store.collection<TransferDoc>(COLLECTIONS.transfers).put({
+      const transfer = docs.put(store.collection<TransferDoc>(COLLECTIONS.transfers), {
         _id: t.transferId,
         _position: event.position,
         transfer_id: t.transferId,
@@ -60,33 +60,40 @@ export const ticketsProjection: Projection = {
         new_ticket_id: null,
         created_at: t.requestedAt,
       });
-      await setTicket(store, event, t.ticketId, {
-        transferable: false,
-        pending_transfer: { transfer_id: t.transferId, expires_at: t.expiresAt },
-      });
+      return andThen(transfer, () =>
+        setTicket(store, event, t.ticketId, {
+          transferable: false,
+          pending_transfer: { transfer_id: t.transferId, expires_at: t.expiresAt },
+        }),
+      );
     },
 
-    async TicketTransferred(event: Data<TicketTransferred>, store) {
+    TicketTransferred(event: Data<TicketTransferred>, store) {
       const t = event.data;
-      await setTransfer(store, event, t.transferId, { status: 'ACCEPTED', new_ticket_id: t.newTicketId });
-      await setTicket(store, event, t.ticketId, {
-        status: 'TRANSFERRED',
-        transferable: false,
-        pending_transfer: null,
-        next_ticket_id: t.newTicketId,
-      });
+      return inOrder(
+        () => setTransfer(store, event, t.transferId, { status: 'ACCEPTED', new_ticket_id: t.newTicketId }),
+        () =>
+          setTicket(store, event, t.ticketId, {
+            status: 'TRANSFERRED',
+            transferable: false,
+            pending_transfer: null,
+            next_ticket_id: t.newTicketId,
+          }),
+      );
     },
 
-    async TransferCancelled(event: Data<TransferCancelled>, store) {
+    TransferCancelled(event: Data<TransferCancelled>, store) {
       const t = event.data;
-      await setTransfer(store, event, t.transferId, { status: 'CANCELLED' });
-      // Only an ACTIVE ticket has a transfer to cancel (voiding cancels it first, then voids).
-      await setTicket(store, event, t.ticketId, { transferable: true, pending_transfer: null });
+      return inOrder(
+        () => setTransfer(store, event, t.transferId, { status: 'CANCELLED' }),
+        // Only an ACTIVE ticket has a transfer to cancel (voiding cancels it first, then voids).
+        () => setTicket(store, event, t.ticketId, { transferable: true, pending_transfer: null }),
+      );
     },
 
-    async TicketVoided(event: Data<TicketVoided>, store) {
+    TicketVoided(event: Data<TicketVoided>, store) {
       const t = event.data;
-      await setTicket(store, event, t.ticketId, {
+      return setTicket(store, event, t.ticketId, {
         status: 'VOID',
         transferable: false,
         pending_transfer: null,

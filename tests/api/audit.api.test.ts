@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { replayLog, type ReplayReport } from '../../src/application/audit/replay';
+import type { ReadCollection, ReadDocument, ReadStore } from '../../src/application/ports/read-store';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
 import { allProjections } from '../../src/projections';
@@ -169,6 +170,35 @@ describe('audit, replay and analytics', () => {
     const scoped = await replay({ eventId });
     expect(scoped).toMatchObject({ ok: true, scope: { event_id: eventId }, orders: report.orders });
     expect(scoped.events).toBeLessThan(report.events);
+  });
+
+  it('the rebuild applies events at once on the memory store, into the read models a waiting store gets', async () => {
+    // The memory store answers at once (ReadCollection.now): no projection handler hands back a promise.
+    const projections = allProjections();
+    const probe = new MemoryReadStore();
+    let promises = 0;
+    for (const event of await t.app.store.readAll())
+      for (const projection of projections)
+        for (const type of [event.type, '*']) if (projection.handlers[type]?.(event, probe)) promises += 1;
+    expect(promises).toBe(0);
+
+    const fast = new MemoryReadStore();
+    const report = await replay({ fresh: fast });
+    // Every operation through a promise settled a turn of the event loop later, as on a store without `now`.
+    const slow = new MemoryReadStore();
+    const waited = await replay({ fresh: throughPromises(slow) });
+    expect({ ...waited, duration_ms: 0, events_per_s: 0 }).toEqual({
+      ...report,
+      duration_ms: 0,
+      events_per_s: 0,
+    });
+    const names = await fast.collectionNames();
+    expect(names).toEqual(await slow.collectionNames());
+    expect(names).toEqual(
+      expect.arrayContaining(['audit_seats', 'orders', 'seat_maps', 'tickets', 'transfers']),
+    );
+    for (const name of names)
+      expect(await slow.collection(name).all()).toEqual(await fast.collection(name).all());
   });
 
   it('an auditor follows the purchase from its requests to its tickets by correlation id', async () => {
@@ -413,4 +443,30 @@ function letters(): string {
 
 function email(who: string): string {
   return `${who}-${letters()}@example.test`;
+}
+
+/** The memory store as a store without `now` (MongoDB) is used: each operation runs a turn of the event loop later. */
+function throughPromises(store: MemoryReadStore): ReadStore {
+  const later = <T>(operation: () => Promise<T>) =>
+    new Promise<void>((resolve) => setImmediate(resolve)).then(operation);
+  return {
+    durable: false,
+    collection: <T extends ReadDocument>(name: string): ReadCollection<T> => {
+      const c = store.collection<T>(name);
+      return {
+        get: (id) => later(() => c.get(id)),
+        find: (filter, options) => later(() => c.find(filter, options)),
+        count: (filter) => later(() => c.count(filter)),
+        put: (doc) => later(() => c.put(doc)),
+        update: (id, update, options) => later(() => c.update(id, update, options)),
+        delete: (id) => later(() => c.delete(id)),
+        all: () => later(() => c.all()),
+      };
+    },
+    collectionNames: () => store.collectionNames(),
+    getCheckpoint: (name) => store.getCheckpoint(name),
+    setCheckpoint: (name, position) => store.setCheckpoint(name, position),
+    reset: () => store.reset(),
+    close: () => store.close(),
+  };
 }

@@ -4,6 +4,7 @@ import type {
   Filter,
   FindOptions,
   ReadCollection,
+  ReadCollectionNow,
   ReadDocument,
   ReadStore,
   Update,
@@ -27,13 +28,31 @@ const SKIPPED = Promise.resolve(false);
 class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
   readonly docs = new Map<string, T>();
 
+  /** The port's synchronous face: a rebuild applies events through it without a promise per call. */
+  readonly now: ReadCollectionNow<T> = {
+    get: (id) => this.docs.get(id) ?? null,
+    find: (filter, options) => this.findNow(filter, options),
+    put: (doc) => this.putNow(doc),
+    update: (id, update, options) => this.updateNow(id, update, options),
+    delete: (id) => void this.docs.delete(id),
+  };
+
   get(id: string): Promise<T | null> {
     return Promise.resolve(this.docs.get(id) ?? null);
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    return this.findNow(filter, options);
+  }
+
+  private findNow(filter: Filter, options: FindOptions = {}): T[] {
     const matches = this.matcher(filter);
-    let cursor = new Query({}).find<T>([...this.docs.values()].filter(matches) as never);
+    const found: T[] = [];
+    for (const doc of this.docs.values()) if (matches(doc)) found.push(doc);
+    // Without sort, skip or limit mingo's cursor hands back the same documents in the same order: skip building it
+    // (projections call this per event, e.g. payment attempts on every OrderPlaced).
+    if (!options.sort && !options.skip && options.limit === undefined) return found;
+    let cursor = new Query({}).find<T>(found as never);
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit !== undefined) cursor = cursor.limit(options.limit);
@@ -74,13 +93,17 @@ class MemoryCollection<T extends ReadDocument> implements ReadCollection<T> {
 
   put(doc: T): Promise<void> {
     try {
-      const existing = this.docs.get(doc._id);
-      if (existing && doc._position !== undefined && (existing._position ?? -1) >= doc._position) return DONE;
-      this.docs.set(doc._id, doc); // the store takes ownership of the document it is given
+      this.putNow(doc);
       return DONE;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  private putNow(doc: T): void {
+    const existing = this.docs.get(doc._id);
+    if (existing && doc._position !== undefined && (existing._position ?? -1) >= doc._position) return;
+    this.docs.set(doc._id, doc); // the store takes ownership of the document it is given
   }
 
   update(id: string, update: Update, options?: { position?: number; upsert?: boolean }): Promise<boolean> {
