@@ -76,6 +76,15 @@ function poolOptions(connections: number): Pool.Options {
   return { connections, pipelining: 1, connect: { timeout: 60_000 }, ...KEEP_ALIVE };
 }
 
+/**
+ * The server's node flags as production starts it (`npm start`, the Dockerfile: a larger young generation, see
+ * src/main.ts), plus BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof"; one naming the semi-space replaces ours).
+ */
+function serverNodeArgs(): string[] {
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return extra.some((arg) => arg.includes('semi-space')) ? extra : ['--max-semi-space-size=64', ...extra];
+}
+
 function client(pool: Pool) {
   return async (
     method: 'GET' | 'POST',
@@ -184,7 +193,7 @@ export async function runHttpOnSale(options: HttpOptions) {
       ADMIN_PASSWORD: admin.password,
       WORKERS: String(options.processes ?? 1),
     },
-    (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    serverNodeArgs(),
   ); // e.g. "--cpu-prof" to profile the server
   const pool = new Pool(`http://127.0.0.1:${server.port}`, poolOptions(options.buyers));
   const call = client(pool);
@@ -254,6 +263,7 @@ export async function runHttpOnSale(options: HttpOptions) {
     await openConnections(options.buyers, () => call('GET', '/healthz'));
     const probe = new CpuProbe(server.child);
     const onSaleCpu = await probe.window();
+    const onSaleClientCpu = process.cpuUsage();
     const started = nowMs();
     const buyer = async () => {
       let token = tokens.issue(
@@ -325,6 +335,7 @@ export async function runHttpOnSale(options: HttpOptions) {
     await Promise.all(Array.from({ length: options.buyers }, buyer));
     const elapsedS = (nowMs() - started) / 1000;
     const onSaleCpuUs = await onSaleCpu.end();
+    const onSaleClientCpuUs = cpuMicros(process.cpuUsage(onSaleClientCpu));
     const selloutS = (lastSuccess - started) / 1000;
     const cpuRequests = options.cpuRequests ?? 10_000;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -403,6 +414,19 @@ export async function runHttpOnSale(options: HttpOptions) {
       ceiling_p50_ms: round(ceiling.p50),
       ceiling_samples_req_per_s: samples.map((s) => round(s.reqPerS)),
       ratio_to_ceiling: round(reserveRps / ceiling.reqPerS, 3),
+      // Reserve requests alone (the CPU windows: all 201s, then all 409s, same concurrency and client as the
+      // ceiling) per second, over the ceiling's. The on-sale's ratio above also pays for its seat-map reads and the
+      // buyers' own work on the same two cores.
+      ...(cpuWindows
+        ? {
+            reserve_only_ratio_to_ceiling: round(
+              (cpuWindows.reserve_201.requests_per_s + cpuWindows.reserve_409.requests_per_s) /
+                2 /
+                ceiling.reqPerS,
+              3,
+            ),
+          }
+        : {}),
       // The server's own CPU time per request (process.cpuUsage over each window; steadier than throughput on a
       // shared machine). reserve: the 201 and 409 windows together; onsale: the on-sale window over all its
       // requests (reserves and seat-map reads); ceiling: the median of the bare express windows.
@@ -421,6 +445,13 @@ export async function runHttpOnSale(options: HttpOptions) {
       // Ceiling CPU per request divided by the reserve path's: 1 would be a reserve as cheap as a bare express echo.
       ...(cpuWindows ? { cpu_ratio: round(ceilingCpu / cpuWindows.reserve_cpu_us_per_request, 3) } : {}),
       ceiling_samples_cpu_us_per_request: samples.map((s) => round(s.cpuUsPerRequest, 1)),
+      // The load generator's own CPU per request (this process; the server is another). On a 2-core box it shares
+      // the cores with the server: when it costs as much as the server, throughput measures the client as much as
+      // the server, which is why the server's CPU per request is the headline.
+      client_cpu_us_per_request: {
+        ceiling: round(medianOf(samples.map((s) => s.clientCpuUsPerRequest)), 1),
+        onsale: round(onSaleClientCpuUs / Math.max(1, reserveRequests + viewRequests), 1),
+      },
       ...(cpuWindows ? { cpu_windows: cpuWindows } : {}),
     };
   } catch (error) {
@@ -429,6 +460,8 @@ export async function runHttpOnSale(options: HttpOptions) {
     throw error;
   }
 }
+
+const cpuMicros = (usage: NodeJS.CpuUsage) => usage.user + usage.system;
 
 async function sampleCeiling(options: HttpOptions, windows: number) {
   const samples = [];
@@ -450,11 +483,13 @@ function median<T extends { reqPerS: number }>(samples: T[]): T {
 async function measureCeiling(
   options: HttpOptions,
   seconds: number,
-): Promise<{ reqPerS: number; p50: number; cpuUsPerRequest: number }> {
-  const server = await startProcess(path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'), {
-    PORT: '0',
-    CEILING_BODY_BYTES: '230',
-  });
+): Promise<{ reqPerS: number; p50: number; cpuUsPerRequest: number; clientCpuUsPerRequest: number }> {
+  // The same node flags as the API server: the ratio compares the two stacks, not two heap configurations.
+  const server = await startProcess(
+    path.join(ROOT, 'dist', 'bench', 'lib', 'ceiling-server.js'),
+    { PORT: '0', CEILING_BODY_BYTES: '230' },
+    serverNodeArgs(),
+  );
   const pool = new Pool(`http://127.0.0.1:${server.port}`, poolOptions(options.buyers));
   const call = client(pool);
   const body = {
@@ -468,8 +503,12 @@ async function measureCeiling(
   const started = nowMs() + 1000;
   const until = started + seconds * 1000;
   const probe = new CpuProbe(server.child);
+  let clientCpu: NodeJS.CpuUsage | undefined;
   const cpuWindow = new Promise<{ end(): Promise<number> }>((resolve, reject) =>
-    setTimeout(() => probe.window().then(resolve, reject), 1000),
+    setTimeout(() => {
+      clientCpu = process.cpuUsage();
+      probe.window().then(resolve, reject);
+    }, 1000),
   );
   await Promise.all(
     Array.from({ length: options.buyers }, async () => {
@@ -485,7 +524,13 @@ async function measureCeiling(
   );
   const elapsed = (nowMs() - started) / 1000;
   const cpuUs = await (await cpuWindow).end();
+  const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu));
   await pool.close();
   await stop(server.child);
-  return { reqPerS: count / elapsed, p50: percentiles(latencies).p50, cpuUsPerRequest: cpuUs / count };
+  return {
+    reqPerS: count / elapsed,
+    p50: percentiles(latencies).p50,
+    cpuUsPerRequest: cpuUs / count,
+    clientCpuUsPerRequest: clientCpuUs / count,
+  };
 }
