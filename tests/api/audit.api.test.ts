@@ -201,6 +201,33 @@ describe('audit, replay and analytics', () => {
       expect(await slow.collection(name).all()).toEqual(await fast.collection(name).all());
   });
 
+  it('projections never change the events they are given (the subscribers of the log share one copy of each)', async () => {
+    // The store hands the events it commits to every live subscriber (projections, the bus forwarder) as one object
+    // each: a projection that kept a piece of an event in a document and later changed the document in place would
+    // change the event under the others. Frozen events make any such write throw (modules run in strict mode).
+    const events = (await t.app.store.readAll()).map((event) => deepFreeze(event));
+    const frozen = new MemoryReadStore();
+    const plain = new MemoryReadStore();
+    const projections = allProjections();
+    const again = allProjections();
+    const apply = async (
+      list: typeof projections,
+      event: (typeof events)[number],
+      store: MemoryReadStore,
+    ) => {
+      for (const projection of list)
+        for (const type of [event.type, '*']) await projection.handlers[type]?.(event, store);
+    };
+    for (const event of events) {
+      await apply(projections, event, frozen);
+      await apply(again, structuredClone(event), plain);
+    }
+    const names = await plain.collectionNames();
+    expect(names).toEqual(expect.arrayContaining(['orders', 'seat_maps', 'tickets', 'transfers']));
+    for (const name of names)
+      expect(await frozen.collection(name).all()).toEqual(await plain.collection(name).all());
+  });
+
   it('an auditor follows the purchase from its requests to its tickets by correlation id', async () => {
     const res = await t.call('GET', `/v1/audit/correlations/${purchase.correlationId}`, { token: auditor });
     expect(res.status).toBe(200);
@@ -469,4 +496,13 @@ function throughPromises(store: MemoryReadStore): ReadStore {
     reset: () => store.reset(),
     close: () => store.close(),
   };
+}
+
+/** The value with every object in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
