@@ -61,10 +61,13 @@ describe('accounts and tokens: given events, one request, new events or an error
         });
     });
 
-    it('409 EMAIL_TAKEN for a claimed email, whatever its case; nothing written', async () => {
+    it('409 EMAIL_TAKEN for a registered email, whatever its case; nothing written', async () => {
       const address = email();
       await spec
-        .given({ [emailStream(address)]: [emailClaimed(address, 'someone')] })
+        .given({
+          [emailStream(address)]: [emailClaimed(address, 'someone')],
+          [streams.customer('someone')]: [customerRegistered('someone', address)],
+        })
         .when({
           method: 'POST',
           path: '/v1/auth/register',

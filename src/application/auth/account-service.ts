@@ -92,14 +92,41 @@ export class AccountService {
     return { user_id, email, name, position };
   }
 
-  /** Any account (admin bootstrap, auditors in tests). The email is claimed first, then the account recorded. */
+  /**
+   * Any account (admin bootstrap, auditors in tests). The email is claimed first, then the account recorded. A
+   * registration stopped between the two (a crash) left the email claimed by no account: the next registration of
+   * that email finishes it under the claimed id, so the address is never locked out. Two registrations racing for
+   * one email: the account's stream takes the first, the other is EMAIL_TAKEN.
+   */
   async createUser(input: NewUser, metadata: CommandMetadata): Promise<CreatedUser> {
     const email = normalizeEmail(input.email);
-    const userId = this.ids.uuid();
     const passwordHash = await this.hasher.hash(input.password);
-    const actor = this.actingAs(metadata, userId);
-    await this.emails.execute(emailKey(email), { type: 'ClaimEmail', email, userId }, actor);
-    return this.recordUser(userId, email, input.name, passwordHash, input.role, actor);
+    let userId = this.ids.uuid();
+    try {
+      await this.emails.execute(
+        emailKey(email),
+        { type: 'ClaimEmail', email, userId },
+        this.actingAs(metadata, userId),
+      );
+    } catch (error) {
+      const claim = isEmailTaken(error) ? await this.findClaim(email) : undefined;
+      if (!claim || (await this.findAccount(claim.userId))) throw error;
+      userId = claim.userId;
+    }
+    try {
+      return await this.recordUser(
+        userId,
+        email,
+        input.name,
+        passwordHash,
+        input.role,
+        this.actingAs(metadata, userId),
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'CUSTOMER_EXISTS')
+        throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
+      throw error;
+    }
   }
 
   /** The password grant. Unknown email and wrong password answer the same INVALID_GRANT. */
@@ -279,3 +306,5 @@ export class AccountService {
 function sha256(value: string): string {
   return crypto.createHash('sha256').update(value).digest('hex');
 }
+
+const isEmailTaken = (error: unknown) => error instanceof DomainError && error.code === 'EMAIL_TAKEN';
