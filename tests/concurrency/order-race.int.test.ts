@@ -55,4 +55,32 @@ describe('concurrent orders for one reservation', () => {
     }
     console.log(`late requests answered: ${JSON.stringify(answers)}`);
   });
+  it('a declined card: every request for the reservation answers 402 PAYMENT_DECLINED with the reason', async () => {
+    const admin = await t.adminToken();
+    const { eventId } = await createEvent(t.call, admin, {
+      maxTicketsPerOrder: 8,
+      restrictSingleSeat: false,
+    });
+    for (let round = 0; round < 6; round += 1) {
+      const fan = await t.customerToken();
+      const card = await addCard(t.call, fan.token, 'tok_chargeDeclinedInsufficientFunds');
+      const reservationId = await reserve(t.call, fan.token, eventId, [`s1:B:${round + 1}`]);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.call('POST', '/v1/orders', {
+            token: fan.token,
+            body: { reservation_id: reservationId, payment_method_id: card },
+          }),
+        ),
+      );
+      // One request finds the attempt open and calls the gateway; the others continue it, or come after its end.
+      for (const result of results) {
+        const key = `${result.status} ${result.body.error?.code}`;
+        if (key === '402 PAYMENT_DECLINED')
+          expect(result.body.error.details.reason).toBe('insufficient_funds');
+        else expect(['410 RESERVATION_EXPIRED', '404 RESERVATION_NOT_FOUND']).toContain(key);
+      }
+      expect(results.filter((r) => r.status === 402).length).toBeGreaterThan(0);
+    }
+  });
 });

@@ -244,6 +244,9 @@ export class OrderService {
       fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', {
         order_id: state.placed.orderId,
       });
+    // ... or the gateway declined the attempt we were continuing: the same answer that request got.
+    if (continued?.status === 'DECLINED')
+      fail('PAYMENT_DECLINED', 'Payment declined', { reason: continued.declineReason ?? 'declined' });
     fail('PAYMENT_UNAVAILABLE', 'The payment provider is unavailable; try again shortly');
   }
 

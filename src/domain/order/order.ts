@@ -259,6 +259,8 @@ export type OrderCommand =
 export type PaymentAttemptStatus = 'AUTHORIZING' | 'PLACED' | 'DECLINED' | 'ABANDONED' | 'VOIDED';
 export interface PaymentAttempt extends PaymentAttemptData {
   status: PaymentAttemptStatus;
+  /** The gateway's reason, once DECLINED (what a request continuing the attempt answers with). */
+  declineReason?: string;
 }
 
 /** The idempotency key of an attempt: the first keeps the key orders were authorized with before attempts existed. */
@@ -462,7 +464,7 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
           attempts: [...(state.attempts ?? []), { ...event.data, status: 'AUTHORIZING' }],
         };
       case 'OrderPaymentDeclined':
-        return withAttempt(state, event.data.attempt, 'DECLINED');
+        return withAttempt(state, event.data.attempt, 'DECLINED', { declineReason: event.data.reason });
       case 'OrderPaymentAbandoned':
         return withAttempt(state, event.data.attempt, 'ABANDONED');
       case 'OrderPaymentVoided':
@@ -566,10 +568,15 @@ function attemptIn(
   return found?.status === status ? found : undefined;
 }
 
-function withAttempt(state: OrderState, attempt: number, status: PaymentAttemptStatus): OrderState {
+function withAttempt(
+  state: OrderState,
+  attempt: number,
+  status: PaymentAttemptStatus,
+  more: Pick<PaymentAttempt, 'declineReason'> = {},
+): OrderState {
   return {
     ...state,
-    attempts: (state.attempts ?? []).map((a) => (a.attempt === attempt ? { ...a, status } : a)),
+    attempts: (state.attempts ?? []).map((a) => (a.attempt === attempt ? { ...a, ...more, status } : a)),
   };
 }
 
