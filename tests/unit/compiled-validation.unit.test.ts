@@ -153,6 +153,13 @@ describe('compiled validators', () => {
       expect(names).not.toContain(name);
   });
 
+  it('a repeated __proto__ seat is refused by both paths (ajv indexes unique strings in a plain object)', () => {
+    const input = { event_id: 'e-1', seat_ids: ['__proto__', '__proto__'] };
+    const expected = outcome(() => validateInput(ReserveSeatsDto, input));
+    expect(expected).toMatchObject({ status: 400, code: 'VALIDATION_ERROR' });
+    expect(outcome(() => compileValidator(ReserveSeatsDto)(input))).toEqual(expected);
+  });
+
   it.each(compiled.map((dto) => [dto.name, dto] as const))(
     '%s: the same inputs get the same answers from both paths',
     (_name, dto) => {

@@ -208,11 +208,26 @@ export function compileValidator<T extends object>(
 ): InputValidator<T> {
   const schema = schemaDecides(dto) ? schemaOf(dto) : undefined;
   if (!schema) return (input) => validateInput(dto, input, where);
-  const accepts: ValidateFunction = ajv.compile(schema);
+  const accepts: ValidateFunction = ajv.compile(withSafeUniqueItems(schema));
   return (input) => {
     if (accepts(input)) return Object.assign(new dto(), input);
     return validateInput(dto, input, where);
   };
+}
+
+/**
+ * ajv checks `uniqueItems` on items of a scalar type with a plain object as its index, where `__proto__` is never a
+ * new key: ["__proto__", "__proto__"] would pass. Items wrapped in `allOf` have no declared type, so ajv compares them
+ * pairwise instead (arrays here are short: arrayMaxSize); the items are checked exactly as before.
+ */
+function withSafeUniqueItems(schema: SchemaObject): SchemaObject {
+  const properties = schema.properties as Record<string, SchemaObject> | undefined;
+  if (!properties) return schema;
+  const safe: Record<string, SchemaObject> = {};
+  for (const [name, property] of Object.entries(properties))
+    safe[name] =
+      property.uniqueItems && property.items ? { ...property, items: { allOf: [property.items] } } : property;
+  return { ...schema, properties: safe };
 }
 
 /** Whether compileValidator uses a compiled schema for `dto` (for the tests). */
