@@ -163,7 +163,7 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
     const retried = await call('POST', '/v1/orders', { token, body });
     expect(retried.status).toBe(201);
     expect(retried.body.order_id).toBe(orderId);
-    await pollUntil(call, `/v1/orders/${orderId}`, token, (r) => r.body?.status === 'CONFIRMED');
+    await pollUntil(call, `/v1/orders/${orderId}`, token, (r) => confirmedWithTickets(r.body));
     await stop(scene, 'SIGTERM');
 
     const [authorization, ...others] = gatewayAuthorizations(scene.dataDir);
@@ -267,7 +267,7 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
     const retried = await commit(call);
     expect(retried.status).toBe(201);
     const orderId = retried.body.order_id as string;
-    await pollUntil(call, `/partners/v1/orders/${orderId}`, token, (r) => r.body?.status === 'CONFIRMED');
+    await pollUntil(call, `/partners/v1/orders/${orderId}`, token, (r) => confirmedWithTickets(r.body));
     await stop(scene, 'SIGTERM');
 
     const [authorization, ...others] = gatewayAuthorizations(scene.dataDir);
@@ -298,7 +298,7 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
     const retried = await commit(call);
     expect(retried.status).toBe(201);
     const orderId = retried.body.order_id as string;
-    await pollUntil(call, `/partners/v1/orders/${orderId}`, token, (r) => r.body?.status === 'CONFIRMED');
+    await pollUntil(call, `/partners/v1/orders/${orderId}`, token, (r) => confirmedWithTickets(r.body));
     await stop(scene, 'SIGTERM');
 
     // Two authorizations ever: the first voided, the second (a new attempt, its own key) captured once.
@@ -312,3 +312,11 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
     expect(report.orders).toMatchObject({ confirmed: 1, authorizing: 0 });
   });
 });
+
+/**
+ * Confirmed and its tickets recorded: the order is logged CONFIRMED before its tickets, and a stop in between leaves
+ * a log the audit flags (confirmed_without_tickets) until a restart finishes the saga.
+ */
+function confirmedWithTickets(body: { status?: string; tickets?: unknown[] } | undefined): boolean {
+  return body?.status === 'CONFIRMED' && (body.tickets?.length ?? 0) > 0;
+}
