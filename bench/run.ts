@@ -25,6 +25,7 @@ const USAGE = `Usage: npm run bench [-- options]
   --commands N            commands of the in-process bench (50000)
   --naive-commands N      commands of the naive baseline (2000)
   --orders N              orders of the sagas bench (1000)
+  --saga-warmup N         unmeasured batches of that many orders before the measured one (3)
   --queue-joins N         waiting-room joins (20000)
   --ws-connections N      realtime connections (10000)
   --ws-subscribers N      realtime subscribers of one event (1000)
@@ -48,6 +49,7 @@ function parseArgs(argv: string[]) {
     naiveCommands: 2000,
     orders: 1000,
     sagaPlacers: 50,
+    sagaWarmup: 3,
     json: '',
     skipHttp: false,
     /** Skip the on-sale's second run with WORKERS=2. */
@@ -74,13 +76,15 @@ function parseArgs(argv: string[]) {
       if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${arg} needs a positive integer`);
       return n;
     };
+    const count = () => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`${arg} needs an integer >= 0`);
+      return n;
+    };
     if (arg === '--seats') options.seats = positive();
     else if (arg === '--buyers') options.buyers = positive();
-    else if (arg === '--cpu-requests') {
-      options.cpuRequests = Number(value());
-      if (!Number.isInteger(options.cpuRequests) || options.cpuRequests < 0)
-        throw new UsageError(`${arg} needs an integer >= 0`);
-    } else if (arg === '--stream-events') options.streamEvents = positive();
+    else if (arg === '--cpu-requests') options.cpuRequests = count();
+    else if (arg === '--stream-events') options.streamEvents = positive();
     else if (arg === '--commands') options.commands = positive();
     else if (arg === '--naive-commands') options.naiveCommands = positive();
     else if (arg === '--json') options.json = value();
@@ -89,6 +93,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--skip-inprocess') options.skipInprocess = true;
     else if (arg === '--orders') options.orders = positive();
     else if (arg === '--saga-placers') options.sagaPlacers = positive();
+    else if (arg === '--saga-warmup') options.sagaWarmup = count();
     else if (arg === '--skip-sagas') options.skipSagas = true;
     else if (arg === '--queue-joins') options.queueJoins = positive();
     else if (arg === '--skip-queue-http') options.skipQueueHttp = true;
@@ -163,9 +168,9 @@ async function main() {
   if (!options.skipSagas) {
     const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
     console.error(`Sagas: ${options.orders} orders on the in-process bus and on RabbitMQ...`);
-    const inprocess = await runSagas(options.orders, undefined, options.sagaPlacers);
+    const inprocess = await runSagas(options.orders, undefined, options.sagaPlacers, options.sagaWarmup);
     const rabbit = (await rabbitReachable(url))
-      ? await runSagas(options.orders, url, options.sagaPlacers)
+      ? await runSagas(options.orders, url, options.sagaPlacers, options.sagaWarmup)
       : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
     result.sagas = { inprocess, rabbitmq: rabbit };
   }

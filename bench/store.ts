@@ -3,7 +3,11 @@
  *   npm run bench:store
  * Appends EVENTS events in appends of BATCH_SIZE across STREAMS streams (exact expected revisions, one
  * transaction per append) via appendSync, then reads the whole log back with readAllSync in pages of
- * READ_PAGE (JSON parsing included). Prints one JSON object to stdout.
+ * READ_PAGE (JSON parsing included). Then the sagas' write pattern on a grown store: after BENCH_PREFILL more
+ * one-event streams, GROUP_COMMITS group commits of GROUP_UNITS concurrent appends each (half open a stream with two
+ * events, half add one event to a recent stream), timed per append (wall and this process's CPU). The cost of these
+ * grows with the store (each new stream lands at a random place of the stream index), unlike the first part's.
+ * Prints one JSON object to stdout.
  */
 import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
@@ -17,6 +21,9 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 100);
 const STREAMS = 100;
 const READ_PAGE = 2000;
+const PREFILL = Number(process.env.BENCH_PREFILL ?? 200_000);
+const GROUP_COMMITS = 300;
+const GROUP_UNITS = 100;
 
 function makeBatch(stream: number, batch: number): EventToAppend[] {
   const correlationId = randomUUID();
@@ -28,7 +35,54 @@ function makeBatch(stream: number, batch: number): EventToAppend[] {
   }));
 }
 
-function main(): void {
+/** The sagas' write pattern (see the file comment): microseconds of wall and CPU time per append. */
+async function groupCommitsOnGrownStore(store: SqliteEventStore) {
+  const correlationId = randomUUID();
+  const event = (): EventToAppend => ({
+    id: uuidv7(),
+    type: 'OrderPlaced',
+    data: { orderId: correlationId, seats: [{ seatId: 's1:R1:1', priceCents: 5000 }], totalCents: 5000 },
+    metadata: { correlationId, causationId: correlationId, userId: 'bench', schemaVersion: 1 },
+  });
+  const recent: string[] = [];
+  const fill = store.db.transaction((from: number) => {
+    for (let i = from; i < Math.min(from + 1000, PREFILL); i += 1) {
+      const stream = `order-${randomUUID()}`;
+      store.appendSync(stream, [event()], 'no_stream');
+      recent.push(stream);
+    }
+  });
+  for (let i = 0; i < PREFILL; i += 1000) fill(i);
+  recent.splice(0, Math.max(0, recent.length - 2000));
+
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  for (let c = 0; c < GROUP_COMMITS; c += 1) {
+    const appends: Array<Promise<unknown>> = [];
+    for (let u = 0; u < GROUP_UNITS; u += 1) {
+      if (u % 2 === 0) {
+        const stream = `order-${randomUUID()}`;
+        recent.push(stream);
+        appends.push(store.append(stream, [event(), event()], { expectedRevision: 'no_stream' }));
+      } else {
+        const stream = recent[recent.length - 1 - ((c * GROUP_UNITS + u) % 2000)];
+        appends.push(store.append(stream, [event()]));
+      }
+    }
+    await Promise.all(appends);
+  }
+  const used = process.cpuUsage(cpu);
+  const appends = GROUP_COMMITS * GROUP_UNITS;
+  return {
+    prefill_streams: PREFILL,
+    appends,
+    appends_per_commit: GROUP_UNITS,
+    wall_us_per_append: Math.round(Number(process.hrtime.bigint() - started) / 1000 / appends),
+    cpu_us_per_append: Math.round((used.user + used.system) / appends),
+  };
+}
+
+async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-store-'));
   const store = new SqliteEventStore(path.join(dir, 'events.db'));
   try {
@@ -60,6 +114,7 @@ function main(): void {
     }
     const readSeconds = Number(process.hrtime.bigint() - readStart) / 1e9;
     if (read !== written) throw new Error(`Read ${read} events, wrote ${written}`);
+    const grown = await groupCommitsOnGrownStore(store);
 
     console.log(
       JSON.stringify({
@@ -67,6 +122,7 @@ function main(): void {
         read_events_per_s: Math.round(read / readSeconds),
         events: written,
         batch_size: BATCH_SIZE,
+        group_commits_on_grown_store: grown,
       }),
     );
   } finally {
@@ -75,4 +131,4 @@ function main(): void {
   }
 }
 
-main();
+void main();
