@@ -172,6 +172,30 @@ describe('orders: given events, one request, new events or an error', () => {
       });
   });
 
+  it('410 RESERVATION_EXPIRED naming the decline when the hold was released by a declined payment', async () => {
+    const s = scene({ cardToken: 'tok_chargeDeclined' });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .then({ status: 402, error: { code: 'PAYMENT_DECLINED' }, events: expect.anything() });
+    // The retry (the same card, or any other): the hold is gone, and the answer says why.
+    await spec
+      .given()
+      .when(placeOrder(s.token, s.holdId))
+      .then({
+        status: 410,
+        error: {
+          code: 'RESERVATION_EXPIRED',
+          details: {
+            reservation_id: s.holdId,
+            released_because: 'payment_declined',
+            decline_reason: 'card_declined',
+          },
+        },
+        events: {},
+      });
+  });
+
   it('410 RESERVATION_EXPIRED for a hold past its expiry', async () => {
     const s = scene({ expiresAt: at(-1) });
     await spec

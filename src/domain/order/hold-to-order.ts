@@ -2,7 +2,7 @@ import { fail } from '../shared/errors';
 import { tierOf } from '../ticketed-event/decide';
 import type { TicketedEventState } from '../ticketed-event/state';
 import type { SeatIndex } from '../venue/seat-index';
-import type { OrderSeat, OrderState } from './order';
+import { currentAttempt, type OrderSeat, type OrderState } from './order';
 import { orderTotals, type OrderTotals } from './pricing';
 
 /** What an order of a hold records about it, taken from the event's stream. */
@@ -41,10 +41,24 @@ export function holdToOrder({ event, order, holdId, buyer, now, seats }: HoldToO
   const orderId = order.placed?.orderId ?? event.soldHolds.get(holdId);
   if (orderId !== undefined)
     fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: orderId });
-  if (!hold || hold.expiresAt <= now.getTime())
+  if (!hold || hold.expiresAt <= now.getTime()) {
+    // A hold released because its order's payment was declined did not expire: say so, with the gateway's reason,
+    // so a retry with the same (declined) card is not mistaken for a slow buyer.
+    const declined = !hold ? currentAttempt(order) : undefined;
+    if (declined?.status === 'DECLINED')
+      fail(
+        'RESERVATION_EXPIRED',
+        'The reservation was released when its payment was declined; reserve the seats again',
+        {
+          reservation_id: holdId,
+          released_because: 'payment_declined',
+          decline_reason: declined.declineReason ?? null,
+        },
+      );
     fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', {
       reservation_id: holdId,
     });
+  }
   return {
     eventId: details.eventId,
     eventName: details.name,
