@@ -9,7 +9,7 @@ import { MemoryReadStore } from '../src/infrastructure/readstore/memory/memory-r
 import { allProjections } from '../src/projections';
 
 /**
- * `npm run replay [-- --event <id>] [-- --json]`: reads the whole log in DATA_DIR, rebuilds every read model into
+ * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]`: reads the whole log in DATA_DIR, rebuilds every read model into
  * fresh stores, checks the invariants at every point of the log, and prints a report. Exit code 1 when an
  * invariant is broken (each violation names its stream, revision and events), 2 when the replay itself failed.
  * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time).
@@ -23,14 +23,28 @@ async function main(): Promise<number> {
       event: { type: 'string' },
       json: { type: 'boolean', default: false },
       'expiry-period-ms': { type: 'string' },
+      'fulfillment-grace-ms': { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
     },
   });
   const config = loadConfig();
   const store = new SqliteEventStore(path.join(config.dataDir, 'events.sqlite'));
   // The expiry job runs every EXPIRY_SWEEP_MS; a sweep itself may take up to one more period.
-  const holdExpiryPeriodMs =
-    values['expiry-period-ms'] !== undefined ? Number(values['expiry-period-ms']) : 2 * config.expirySweepMs;
+  const milliseconds = (name: 'expiry-period-ms' | 'fulfillment-grace-ms', fallback: number): number => {
+    const given = values[name];
+    if (given === undefined) return fallback;
+    const ms = Number(given);
+    if (given.trim() === '' || !Number.isInteger(ms) || ms < 0)
+      throw new UsageError(`--${name} needs a whole number of milliseconds, 0 or more (got "${given}")`);
+    return ms;
+  };
+  const holdExpiryPeriodMs = milliseconds('expiry-period-ms', 2 * config.expirySweepMs);
+  // Tickets follow a confirmation within the fulfillment saga's time, or the order watchdog's re-drives after a crash
+  // (each after ORDER_WATCHDOG_AFTER_MS, looked for every ORDER_WATCHDOG_INTERVAL_MS).
+  const fulfillmentGraceMs = milliseconds(
+    'fulfillment-grace-ms',
+    (config.orderWatchdogMaxRedrives + 1) * (config.orderWatchdogAfterMs + config.orderWatchdogIntervalMs),
+  );
   const bar =
     values.json || values['no-progress'] || !process.stderr.isTTY
       ? undefined
@@ -52,6 +66,7 @@ async function main(): Promise<number> {
       fresh: new MemoryReadStore(),
       eventId: values.event,
       holdExpiryPeriodMs,
+      fulfillmentGraceMs,
       onProgress: (position, _head, events) =>
         bar?.update(position, { events, rate: Math.round(events / ((performance.now() - started) / 1000)) }),
     });
@@ -73,6 +88,11 @@ function summary(dataDir: string, r: ReplayReport): string {
         .join(', ') || 'none'
     }`,
     `Seats: ${r.seats.holds} holds, ${r.seats.sales} sales. Orders: ${r.orders.total} (${r.orders.confirmed} confirmed, ${r.orders.cancelled} cancelled, ${r.orders.failed} failed, ${r.orders.pending} in flight; ${r.orders.authorizing} payment attempts open)`,
+    ...(r.orders.ticketsPending.length > 0
+      ? [
+          `Tickets in flight: ${r.orders.ticketsPending.length} confirmed orders await their tickets, confirmed within the fulfillment grace of the log's end (${r.orders.ticketsPending.slice(0, 5).join(', ')}${r.orders.ticketsPending.length > 5 ? ', ...' : ''})`,
+        ]
+      : []),
     `Money: captured ${cents(r.money.capturedCents)}, refunded ${cents(r.money.refundedCents)}, confirmed orders ${cents(r.money.confirmedOrderCents)}`,
     r.comparison === null
       ? 'Live read models: not reachable from here (embedded profile: they live in the server process)'
@@ -94,10 +114,15 @@ function summary(dataDir: string, r: ReplayReport): string {
 
 const cents = (n: number) => (n / 100).toFixed(2);
 
+/** A bad option: said in one line, without a stack trace. */
+class UsageError extends Error {}
+
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error);
+    const usage =
+      error instanceof UsageError || String((error as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
+    console.error(usage ? `npm run replay: ${(error as Error).message}` : error);
     process.exit(2);
   },
 );

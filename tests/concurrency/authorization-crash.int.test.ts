@@ -315,7 +315,8 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
 
 /**
  * Confirmed and its tickets recorded: the order is logged CONFIRMED before its tickets, and a stop in between leaves
- * a log the audit flags (confirmed_without_tickets) until a restart finishes the saga.
+ * a confirmed order without tickets until a restart finishes the saga (`npm run replay` counts it in flight,
+ * `orders.ticketsPending`, within its fulfillment grace). The audit below takes no grace: it wants the tickets.
  */
 function confirmedWithTickets(body: { status?: string; tickets?: unknown[] } | undefined): boolean {
   return body?.status === 'CONFIRMED' && (body.tickets?.length ?? 0) > 0;

@@ -19,6 +19,8 @@ interface OrderLedger {
   returned: boolean;
   placed?: EventRef;
   confirmedBy?: EventRef;
+  /** When OrderConfirmed was recorded (ms): its tickets follow it (the fulfillment saga). */
+  confirmedAtMs?: number;
   captures: EventRef[];
 }
 
@@ -61,6 +63,11 @@ export interface InvariantReport {
     failed: number;
     pending: number;
     missingTickets: string[];
+    /**
+     * Confirmed orders whose tickets the log does not hold yet, confirmed within `fulfillmentGraceMs` of the log's
+     * last event: in flight (the fulfillment saga, or the watchdog after a restart, issues them), not judged.
+     */
+    ticketsPending: string[];
     /** Payment attempts still authorizing, or abandoned with their void still to do (in flight, not judged). */
     authorizing: number;
   };
@@ -76,6 +83,14 @@ export interface AuditOptions {
    * without a fault).
    */
   holdExpiryPeriodMs?: number;
+  /**
+   * How long a confirmed order's tickets may follow its confirmation (the fulfillment saga, re-driven by the order
+   * watchdog after a crash). A confirmed order without tickets is a violation once the log goes on for longer than
+   * this after its confirmation; within it, at the end of the log, it is in flight (`orders.ticketsPending`): a
+   * replay while the server sells, or right after a crash, meets such orders without a fault. Unset: every
+   * confirmed order must have its tickets by the end of the log.
+   */
+  fulfillmentGraceMs?: number;
 }
 
 /**
@@ -83,7 +98,8 @@ export interface AuditOptions {
  * log only):
  * - no seat held or sold twice, no hold sold after it expired (SeatLedger);
  * - a capture belongs to an order placed before it, and an order is captured at most once, for its total;
- * - an order is confirmed only once captured, and (at the end) a confirmed order has one ticket per seat;
+ * - an order is confirmed only once captured, and (at the end, or once fulfillmentGraceMs has passed) a confirmed
+ *   order has one ticket per seat;
  * - money: per event, captured minus refunded equals the revenue of its sold seats less returns, over the
  *   orders that are settled (orders still in flight are counted, not judged);
  * - every authorization is captured or voided once its order is final: a payment attempt ends placed, declined or
@@ -104,8 +120,12 @@ export class LogAuditor {
   readonly violations: Violation[] = [];
   events = 0;
   headPosition = 0;
+  /** The latest recording time seen (ms): how far the log goes on after an event. */
+  private lastRecordedAtMs = 0;
+  private readonly fulfillmentGraceMs: number | undefined;
 
   constructor(options: AuditOptions = {}) {
+    this.fulfillmentGraceMs = options.fulfillmentGraceMs;
     const period = options.holdExpiryPeriodMs;
     this.seats = new SeatLedger(
       period === undefined
@@ -125,6 +145,8 @@ export class LogAuditor {
   apply(event: RecordedEvent): void {
     this.events += 1;
     this.headPosition = event.position;
+    const recordedAtMs = event.recordedAt.getTime();
+    if (recordedAtMs > this.lastRecordedAtMs) this.lastRecordedAtMs = recordedAtMs;
     const seatViolations = this.seats.violations.length;
     this.seats.apply(event);
     // Indexed from the count before: slicing would allocate an (empty) array per event.
@@ -186,6 +208,7 @@ export class LogAuditor {
         const o = this.order(d.orderId);
         o.confirmed = true;
         o.confirmedBy = refOf(event);
+        o.confirmedAtMs = recordedAtMs;
         if (o.captured !== 1)
           this.violate(
             'confirmed_without_capture',
@@ -251,6 +274,7 @@ export class LogAuditor {
     const violations = [...this.violations];
     const problems: string[] = [];
     const missingTickets: string[] = [];
+    const ticketsPending: string[] = [];
     const perEvent: InvariantReport['money']['perEvent'] = {};
     const unsettled = new Map<string, string[]>();
     let capturedCents = 0;
@@ -287,7 +311,8 @@ export class LogAuditor {
       else if (o.confirmed) {
         confirmed += 1;
         confirmedOrderCents += o.totalCents;
-        if (o.ticketsIssued !== o.seats) {
+        if (o.ticketsIssued === 0 && this.ticketsInFlight(o)) ticketsPending.push(id);
+        else if (o.ticketsIssued !== o.seats) {
           missingTickets.push(id);
           const at = o.confirmedBy!;
           violations.push({
@@ -358,10 +383,25 @@ export class LogAuditor {
       headPosition: this.headPosition,
       seats: { holds: this.seats.holds, sales: this.seats.sales, violations: seatViolations },
       money: { capturedCents, refundedCents, confirmedOrderCents, perEvent, problems },
-      orders: { total: this.orders.size, confirmed, cancelled, failed, pending, missingTickets, authorizing },
+      orders: {
+        total: this.orders.size,
+        confirmed,
+        cancelled,
+        failed,
+        pending,
+        missingTickets,
+        ticketsPending,
+        authorizing,
+      },
       violations: violations.sort((a, b) => a.position - b.position),
       ok: violations.length === 0 && problems.length === 0,
     };
+  }
+
+  /** Confirmed without tickets, but recently enough before the log's end that its fulfillment is under way. */
+  private ticketsInFlight(o: OrderLedger): boolean {
+    if (this.fulfillmentGraceMs === undefined || o.confirmedAtMs === undefined) return false;
+    return this.lastRecordedAtMs - o.confirmedAtMs <= this.fulfillmentGraceMs;
   }
 
   private attemptsOf(orderId: string): Map<number, { status: string; at: EventRef }> {
