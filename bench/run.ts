@@ -25,7 +25,8 @@ const USAGE = `Usage: npm run bench [-- options]
   --commands N            commands of the in-process bench (50000)
   --naive-commands N      commands of the naive baseline (2000)
   --orders N              orders of the sagas bench (1000)
-  --saga-warmup N         unmeasured batches of that many orders before the measured one (3)
+  --saga-warmup N         unmeasured batches of that many orders before the measured ones (3)
+  --saga-rounds N         measured batches; the median one is reported (3)
   --queue-joins N         waiting-room joins (20000)
   --ws-connections N      realtime connections (10000)
   --ws-subscribers N      realtime subscribers of one event (1000)
@@ -50,6 +51,7 @@ function parseArgs(argv: string[]) {
     orders: 1000,
     sagaPlacers: 50,
     sagaWarmup: 3,
+    sagaRounds: 3,
     json: '',
     skipHttp: false,
     /** Skip the on-sale's second run with WORKERS=2. */
@@ -94,6 +96,7 @@ function parseArgs(argv: string[]) {
     else if (arg === '--orders') options.orders = positive();
     else if (arg === '--saga-placers') options.sagaPlacers = positive();
     else if (arg === '--saga-warmup') options.sagaWarmup = count();
+    else if (arg === '--saga-rounds') options.sagaRounds = positive();
     else if (arg === '--skip-sagas') options.skipSagas = true;
     else if (arg === '--queue-joins') options.queueJoins = positive();
     else if (arg === '--skip-queue-http') options.skipQueueHttp = true;
@@ -168,9 +171,15 @@ async function main() {
   if (!options.skipSagas) {
     const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
     console.error(`Sagas: ${options.orders} orders on the in-process bus and on RabbitMQ...`);
-    const inprocess = await runSagas(options.orders, undefined, options.sagaPlacers, options.sagaWarmup);
+    const inprocess = await runSagas(
+      options.orders,
+      undefined,
+      options.sagaPlacers,
+      options.sagaWarmup,
+      options.sagaRounds,
+    );
     const rabbit = (await rabbitReachable(url))
-      ? await runSagas(options.orders, url, options.sagaPlacers, options.sagaWarmup)
+      ? await runSagas(options.orders, url, options.sagaPlacers, options.sagaWarmup, options.sagaRounds)
       : { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')}` };
     result.sagas = { inprocess, rabbitmq: rabbit };
   }

@@ -12,7 +12,7 @@ const ORDER = 'order-1';
 function logOf(orderTicketed: boolean, lastEventAfterMs: number): RecordedEvent[] {
   let position = 0;
   const revisions = new Map<string, number>();
-  const event = (streamName: string, type: string, data: Record<string, unknown>, atMs: number) => {
+  const event = (streamName: string, type: string, data: Record<string, unknown>, atMs = T0) => {
     const revision = (revisions.get(streamName) ?? -1) + 1;
     revisions.set(streamName, revision);
     position += 1;
