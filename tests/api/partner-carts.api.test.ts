@@ -3,7 +3,7 @@ import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
 import type { ApiResponse } from '../support/http';
-import { testCard } from '../support/partner';
+import { cartHoldId, testCard } from '../support/partner';
 import { createPartnerClient } from '../support/partner-client';
 import { pollUntil, reserve } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -444,5 +444,43 @@ describe('partner carts over HTTP', () => {
     expect([again.status, again.body.error.code]).toEqual([410, 'CART_CHECKOUT_FAILED']);
     // The seat is free again at once.
     await reserve(t.call, t.mintToken('fan-after-decline'), eventId, [cart.body.seats[0].seat_id]);
+  });
+
+  it('a commit meeting a hold a concurrent commit just lost to a declined card: 410 CART_CHECKOUT_FAILED (PAYMENT_DECLINED), not "expired"', async () => {
+    // An event of its own: the others' seats are taken by the tests above.
+    const { eventId: event } = await createEvent(t.call, admin, { restrictSingleSeat: false });
+    const cart = await createCart({ section_id: 's2', quantity: 1 }, event);
+    expect(cart.status).toBe(201);
+    const cartId = cart.body.cart_id as string;
+    await pay(cartId, testCard('tok_chargeDeclined'), event);
+    // The moment of the race, made to happen: another commit's payment was declined and released the hold, and
+    // this commit arrives before that one recorded the cart's failed checkout.
+    const holdId = await cartHoldId(t.app.store, event, cartId);
+    await expect(
+      t.app.orders.placeHeld(
+        {
+          eventId: event,
+          holdId,
+          buyer: { userId: `cart:${cartId}`, isAdmin: false },
+          card: async () => ({ paymentMethodId: `cart:${cartId}`, cardToken: 'tok_chargeDeclined' }),
+          billingAddress: null,
+          deliveryMethod: 'MOBILE',
+        },
+        systemMetadata(partner, `declined-${cartId}`),
+      ),
+    ).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
+    const res = await commit(cartId, event);
+    expect([res.status, res.body.error.code, res.body.error.details]).toEqual([
+      410,
+      'CART_CHECKOUT_FAILED',
+      { reason: 'PAYMENT_DECLINED' },
+    ]);
+    // The cart remembers why: a later commit answers the same.
+    const again = await commit(cartId, event);
+    expect([again.status, again.body.error.code, again.body.error.details.reason]).toEqual([
+      410,
+      'CART_CHECKOUT_FAILED',
+      'PAYMENT_DECLINED',
+    ]);
   });
 });

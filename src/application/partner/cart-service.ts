@@ -281,8 +281,16 @@ export class CartService {
         if (!order.placed) throw error;
         placed = { order: order.placed, position: begun.position };
       } else {
+        // The hold is gone because a concurrent commit's payment was declined: the checkout failed, it did not expire.
+        const declined =
+          error.code === 'RESERVATION_EXPIRED' && error.details?.released_because === 'payment_declined';
+        const reason = declined ? 'PAYMENT_DECLINED' : error.code;
         if (FINAL_PLACEMENT_ERRORS.has(error.code))
-          await carts.execute(cartId, { type: 'FailCheckout', reason: error.code }, metadata);
+          await carts.execute(cartId, { type: 'FailCheckout', reason }, metadata);
+        if (declined)
+          fail('CART_CHECKOUT_FAILED', 'The commit of this cart failed and its seats were released', {
+            reason,
+          });
         if (error.code === 'RESERVATION_EXPIRED')
           fail('CART_EXPIRED', 'The cart expired: its hold time ran out', { cart_id: cartId });
         // PAYMENT_UNAVAILABLE and the like: the cart stays in checkout; the same commit may be retried.
