@@ -113,7 +113,8 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites, tickets }:
       summary: "An order with its tickets (the caller's own; admins see all)",
       description:
         '`status` moves from `PENDING` to `CONFIRMED` (payment captured, then `tickets` issued) or `FAILED` ' +
-        '(`failure_reason`); a cancelled order is `CANCELLED` with its refund.',
+        '(`failure_reason`); a cancelled order is `CANCELLED` with its refund. `CONFIRMED` always comes with its ' +
+        '`tickets`: until they are recorded the order stays `PENDING` with `payment_status: CAPTURED`.',
       params: { id: 'OrderId' },
       readYourWrites: true,
       responses: { 200: { description: 'The order', schema: Order } },

@@ -37,6 +37,19 @@ export function orderDocOf(placed: OrderPlacedData, position?: number): OrderDoc
   };
 }
 
+/**
+ * The status a buyer is shown. OrderConfirmed is logged before the fulfillment saga records the tickets, so for a
+ * moment (or, after a crash, until a restart finishes the saga) an order is confirmed without tickets: it is shown
+ * PENDING, payment CAPTURED, until its tickets are there. CONFIRMED then always comes with its tickets, as the
+ * seed's order shows it, and a client polling for CONFIRMED can read the tickets at once. The read model keeps the
+ * write side's status (the watchdog finds such orders by it).
+ */
+export function presentedStatus(doc: OrderDoc): { status: OrderDoc['status']; confirmed_at: string | null } {
+  if (doc.status === 'CONFIRMED' && doc.tickets.length === 0)
+    return { status: 'PENDING', confirmed_at: null };
+  return { status: doc.status, confirmed_at: doc.confirmed_at };
+}
+
 /** Where a cancelled order's money is: PROCESSING until the refund (or void) is recorded, then COMPLETED. */
 function refundStatus(doc: OrderDoc): 'PROCESSING' | 'COMPLETED' | null {
   if (doc.status !== 'CANCELLED') return null;
@@ -52,6 +65,7 @@ export async function orderView(
   qr: Pick<QrRenderer, 'base64Png'>,
   statuses: ReadonlyMap<string, TicketDoc['status']> = new Map(),
 ) {
+  const { status, confirmed_at } = presentedStatus(doc);
   return {
     order_id: doc.order_id,
     event: doc.event,
@@ -62,7 +76,7 @@ export async function orderView(
     fees: fromCents(doc.fees_cents),
     taxes: fromCents(doc.taxes_cents),
     total: fromCents(doc.total_cents),
-    status: doc.status,
+    status,
     payment_status: doc.payment_status,
     delivery_method: doc.delivery_method,
     tickets: await Promise.all(
@@ -82,7 +96,7 @@ export async function orderView(
     refund_amount: doc.refund_amount_cents === null ? null : fromCents(doc.refund_amount_cents),
     refund_status: refundStatus(doc),
     created_at: doc.created_at,
-    confirmed_at: doc.confirmed_at,
+    confirmed_at,
     cancelled_at: doc.cancelled_at,
   };
 }

@@ -2,6 +2,7 @@ import { cartTotals, type CartState, type CartStatus } from '../../domain/cart/c
 import { fromCents } from '../../domain/shared/money';
 import type { ReadDocument } from '../ports/read-store';
 import type { OrderDoc, TicketDoc } from '../read-models/documents';
+import { presentedStatus } from '../orders/order-view';
 
 /**
  * The formatters of the partner cart and order resources (what the partner API answers), and the carts read
@@ -92,12 +93,13 @@ export function partnerOrderView(
 ) {
   const seatsById = new Map(doc.seats.map((s) => [s.seat_id, s]));
   const shippingCents = doc.total_cents - doc.subtotal_cents - doc.fees_cents - doc.taxes_cents;
+  const { status, confirmed_at } = presentedStatus(doc);
   return {
     order_id: doc.order_id,
     order_number: orderNumberOf(doc.order_id),
     event_id: doc.event_id,
     event: doc.event,
-    status: doc.status,
+    status,
     payment_status: doc.payment_status,
     shipping_id: doc.delivery_method,
     seats: doc.seats.map((s) => ({ section: s.section, row: s.row, seat: s.seat, seat_id: s.seat_id })),
@@ -122,6 +124,6 @@ export function partnerOrderView(
     }),
     failure_reason: doc.failure_reason,
     created_at: doc.created_at,
-    confirmed_at: doc.confirmed_at,
+    confirmed_at,
   };
 }

@@ -1,0 +1,77 @@
+import { createEvent } from '../support/fixtures';
+import { addCard, pollUntil, reserve } from '../support/purchase';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * OrderConfirmed is logged before the fulfillment saga records the tickets. A buyer (or a partner) polling the order
+ * is shown CONFIRMED only with its tickets: in between, the order is PENDING with its payment CAPTURED. Here the
+ * fulfillment saga is held at its 'before-tickets' step, as a slow or crashed saga would leave it.
+ */
+describe('an order is shown CONFIRMED only with its tickets', () => {
+  let t: TestApp;
+  let release: () => void = () => undefined;
+  let held = false;
+  const ticketsMayGo = new Promise<void>((resolve) => (release = resolve));
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: {
+        sagas: {
+          faults: async (step) => {
+            if (step !== 'before-tickets') return;
+            held = true;
+            await ticketsMayGo;
+          },
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    release();
+    await t?.close();
+  });
+
+  it('confirmed on the write side without tickets: PENDING, payment CAPTURED, no confirmed_at; then CONFIRMED with them', async () => {
+    const admin = await t.adminToken();
+    const { eventId } = await createEvent(t.call, admin, { restrictSingleSeat: false });
+    const fan = await t.customerToken();
+    const card = await addCard(t.call, fan.token);
+    const reservationId = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
+    const placed = await t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: reservationId, payment_method_id: card },
+    });
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.order_id as string;
+
+    // The payment saga confirms the order; the fulfillment saga waits at 'before-tickets'.
+    for (let i = 0; i < 200 && !held; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(held).toBe(true);
+    const log = await t.app.store.readStream(`order-${orderId}`);
+    expect(log.map((e) => e.type)).toContain('OrderConfirmed');
+    expect(log.map((e) => e.type)).not.toContain('TicketsIssued');
+    await t.app.runner.catchUp();
+    const between = await t.call('GET', `/v1/orders/${orderId}`, { token: fan.token });
+    expect(between.status).toBe(200);
+    expect(between.body).toMatchObject({
+      status: 'PENDING',
+      payment_status: 'CAPTURED',
+      confirmed_at: null,
+      tickets: [],
+    });
+    const listed = await t.call('GET', '/v1/orders', { token: fan.token });
+    expect(listed.body.orders.find((o: { order_id: string }) => o.order_id === orderId).status).toBe(
+      'PENDING',
+    );
+
+    release();
+    const done = await pollUntil(
+      t.call,
+      `/v1/orders/${orderId}`,
+      fan.token,
+      (r) => r.body?.status === 'CONFIRMED',
+    );
+    expect(done.body.tickets).toHaveLength(2);
+    expect(done.body.confirmed_at).toEqual(expect.any(String));
+  });
+});
