@@ -25,6 +25,7 @@ const USAGE = `Usage: npm run bench [-- options]
   --commands N            commands of the in-process bench (50000)
   --naive-commands N      commands of the naive baseline (2000)
   --orders N              orders of the sagas bench (1000)
+  --saga-placers N        orders of the sagas bench placed at once (50)
   --saga-warmup N         unmeasured batches of that many orders before the measured ones (3)
   --saga-rounds N         measured batches; the median one is reported (3)
   --queue-joins N         waiting-room joins (20000)
