@@ -9,9 +9,10 @@ import { MemoryReadStore } from '../src/infrastructure/readstore/memory/memory-r
 import { allProjections } from '../src/projections';
 
 /**
- * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]`: reads the whole log in DATA_DIR, rebuilds every read model into
- * fresh stores, checks the invariants at every point of the log, and prints a report. Exit code 1 when an
- * invariant is broken (each violation names its stream, revision and events), 2 when the replay itself failed.
+ * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]`: reads
+ * the whole log in DATA_DIR, rebuilds every read model into fresh stores, checks the invariants at every point of
+ * the log, and prints a report. Exit code 1 when an invariant is broken (each violation names its stream, revision
+ * and events), 2 when the replay itself failed or an option is bad.
  * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time).
  *
  * The embedded profile keeps the live read models in the server's memory, out of this process's reach: the

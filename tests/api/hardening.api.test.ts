@@ -15,7 +15,7 @@ import { seed } from '../../scripts/seed';
 import { startChildServer } from '../support/child-server';
 import { createEvent } from '../support/fixtures';
 import { apiClient } from '../support/http';
-import { addCard, pollUntil, reserve } from '../support/purchase';
+import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -405,10 +405,7 @@ describe('the running service (items 5, 6, 7)', () => {
     const buyer = await t.customerToken();
     const card = await addCard(t.call, buyer.token);
     const reservationId = await reserve(t.call, buyer.token, eventId, ['s1:B:1', 's1:B:2']);
-    const placed = await t.call('POST', '/v1/orders', {
-      token: buyer.token,
-      body: { reservation_id: reservationId, payment_method_id: card },
-    });
+    const placed = await placeOrder(t.call, buyer.token, reservationId, card);
     const orderId = placed.body.order_id as string;
     const done = await pollUntil(
       t.call,

@@ -1,5 +1,5 @@
 import { createEvent } from '../support/fixtures';
-import { addCard, pollUntil, reserve } from '../support/purchase';
+import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -37,10 +37,7 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     const fan = await t.customerToken();
     const card = await addCard(t.call, fan.token);
     const reservationId = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
-    const placed = await t.call('POST', '/v1/orders', {
-      token: fan.token,
-      body: { reservation_id: reservationId, payment_method_id: card },
-    });
+    const placed = await placeOrder(t.call, fan.token, reservationId, card);
     expect(placed.status).toBe(201);
     const orderId = placed.body.order_id as string;
 

@@ -1,5 +1,5 @@
 import { createEvent } from '../support/fixtures';
-import { addCard, pollUntil, reserve } from '../support/purchase';
+import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -30,12 +30,7 @@ describe('concurrent orders for one reservation', () => {
       const seatIds = [`s1:${row}:${first}`, `s1:${row}:${first + 1}`];
       const reservationId = await reserve(t.call, fan.token, eventId, seatIds);
       const results = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          t.call('POST', '/v1/orders', {
-            token: fan.token,
-            body: { reservation_id: reservationId, payment_method_id: card },
-          }),
-        ),
+        Array.from({ length: 6 }, () => placeOrder(t.call, fan.token, reservationId, card)),
       );
       const placed = results.filter((r) => r.status === 201);
       expect(placed).toHaveLength(1);
@@ -66,12 +61,7 @@ describe('concurrent orders for one reservation', () => {
       const card = await addCard(t.call, fan.token, 'tok_chargeDeclinedInsufficientFunds');
       const reservationId = await reserve(t.call, fan.token, eventId, [`s1:B:${round + 1}`]);
       const results = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          t.call('POST', '/v1/orders', {
-            token: fan.token,
-            body: { reservation_id: reservationId, payment_method_id: card },
-          }),
-        ),
+        Array.from({ length: 6 }, () => placeOrder(t.call, fan.token, reservationId, card)),
       );
       // One request finds the attempt open and calls the gateway; the others continue it, or come after its end.
       for (const result of results) {

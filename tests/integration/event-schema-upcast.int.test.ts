@@ -7,7 +7,7 @@ import { replayLog } from '../../src/application/audit/replay';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
 import { allProjections } from '../../src/projections';
-import { addCard, pollUntil, reserve } from '../support/purchase';
+import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp } from '../support/test-app';
 
 /**
@@ -84,10 +84,7 @@ describe('event schema versions: a log written before VenueCreated v2 replays un
       const fan = await t.customerToken('old-hall-fan@example.test');
       const card = await addCard(t.call, fan.token);
       const hold = await reserve(t.call, fan.token, eventId, ['s2:A:1', 's2:A:2']);
-      const order = await t.call('POST', '/v1/orders', {
-        token: fan.token,
-        body: { reservation_id: hold, payment_method_id: card },
-      });
+      const order = await placeOrder(t.call, fan.token, hold, card);
       expect(order.status).toBe(201);
       await pollUntil(
         t.call,

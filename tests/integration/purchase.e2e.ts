@@ -1,6 +1,6 @@
 import { createEvent } from '../support/fixtures';
 import { replaySeats, seatStatuses } from '../support/log-audit';
-import { addCard, pollUntil, reserve } from '../support/purchase';
+import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -130,10 +130,7 @@ export function purchaseEndToEnd(name: string, env: () => Record<string, string>
       const fan = await t.customerToken();
       const card = await addCard(t.call, fan.token, 'tok_chargeDeclined');
       const reservationId = await reserve(t.call, fan.token, eventId, ['s1:B:1', 's1:B:2']);
-      const order = await t.call('POST', '/v1/orders', {
-        token: fan.token,
-        body: { reservation_id: reservationId, payment_method_id: card },
-      });
+      const order = await placeOrder(t.call, fan.token, reservationId, card);
       expect(order.status).toBe(402);
       expect(order.body.error).toMatchObject({
         code: 'PAYMENT_DECLINED',
@@ -169,10 +166,7 @@ export function purchaseEndToEnd(name: string, env: () => Record<string, string>
       const fan = await t.customerToken();
       const card = await addCard(t.call, fan.token);
       const reservationId = await reserve(t.call, fan.token, eventId, ['s2:A:3', 's2:A:4']);
-      const order = await t.call('POST', '/v1/orders', {
-        token: fan.token,
-        body: { reservation_id: reservationId, payment_method_id: card },
-      });
+      const order = await placeOrder(t.call, fan.token, reservationId, card);
       const orderId = order.body.order_id as string;
       await pollUntil(
         t.call,

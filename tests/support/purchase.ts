@@ -41,4 +41,17 @@ export async function reserve(
   return res.body.reservation_id as string;
 }
 
+/** POST /v1/orders for a reservation with a saved card: the answer, whatever it is (callers check it). */
+export function placeOrder(
+  call: ApiCall,
+  token: string,
+  reservationId: string,
+  paymentMethodId: string,
+): Promise<ApiResponse> {
+  return call('POST', '/v1/orders', {
+    token,
+    body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
+  });
+}
+
 export const terminal = (status: string) => ['CONFIRMED', 'FAILED', 'CANCELLED'].includes(status);

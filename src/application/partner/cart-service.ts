@@ -17,6 +17,7 @@
  */
 import { v4 as uuidv4 } from 'uuid';
 import {
+  assertChangeable,
   createdCart,
   type CartCommand,
   type CartEvent,
@@ -287,10 +288,8 @@ export class CartService {
         const reason = declined ? 'PAYMENT_DECLINED' : error.code;
         if (FINAL_PLACEMENT_ERRORS.has(error.code))
           await carts.execute(cartId, { type: 'FailCheckout', reason }, metadata);
-        if (declined)
-          fail('CART_CHECKOUT_FAILED', 'The commit of this cart failed and its seats were released', {
-            reason,
-          });
+        // Answered as the failed checkout now answers every commit (410 CART_CHECKOUT_FAILED with its reason).
+        if (declined) assertChangeable((await carts.read(cartId)).state);
         if (error.code === 'RESERVATION_EXPIRED')
           fail('CART_EXPIRED', 'The cart expired: its hold time ran out', { cart_id: cartId });
         // PAYMENT_UNAVAILABLE and the like: the cart stays in checkout; the same commit may be retried.

@@ -280,7 +280,7 @@ function creationFailed(state: CartState): never {
 }
 
 /** Only an open cart changes: later ones say why not (409 while it moves on, 410 once it is gone). */
-function assertChangeable(state: CartState): void {
+export function assertChangeable(state: CartState): void {
   switch (state.status) {
     case 'OPEN':
       return;
