@@ -3,9 +3,10 @@ import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
- * OrderConfirmed is logged before the fulfillment saga records the tickets. A buyer (or a partner) polling the order
- * is shown CONFIRMED only with its tickets: in between, the order is PENDING with its payment CAPTURED. Here the
- * fulfillment saga is held at its 'before-tickets' step, as a slow or crashed saga would leave it.
+ * The payment saga issues an order's tickets after its capture and confirms the order with them, in one append:
+ * the log never holds a confirmed order without its tickets, and a buyer polling the order sees it PENDING with
+ * its payment CAPTURED until then. Here the saga is held at 'before-tickets', as a slow or crashed saga would
+ * leave it. (Logs of earlier versions do hold such orders; the views show them PENDING too: order-views unit test.)
  */
 describe('an order is shown CONFIRMED only with its tickets', () => {
   let t: TestApp;
@@ -31,7 +32,7 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     await t?.close();
   });
 
-  it('confirmed on the write side without tickets: PENDING, payment CAPTURED, no confirmed_at; then CONFIRMED with them', async () => {
+  it('captured, tickets not issued yet: PENDING, payment CAPTURED, no confirmed_at; then CONFIRMED with its tickets in one append', async () => {
     const admin = await t.adminToken();
     const { eventId } = await createEvent(t.call, admin, { restrictSingleSeat: false });
     const fan = await t.customerToken();
@@ -41,12 +42,12 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     expect(placed.status).toBe(201);
     const orderId = placed.body.order_id as string;
 
-    // The payment saga confirms the order; the fulfillment saga waits at 'before-tickets'.
+    // The payment saga recorded the capture and waits at 'before-tickets'.
     for (let i = 0; i < 200 && !held; i += 1) await new Promise((r) => setTimeout(r, 25));
     expect(held).toBe(true);
     const log = await t.app.store.readStream(`order-${orderId}`);
-    expect(log.map((e) => e.type)).toContain('OrderConfirmed');
-    expect(log.map((e) => e.type)).not.toContain('TicketsIssued');
+    expect(log.map((e) => e.type)).toContain('PaymentCaptured');
+    expect(log.map((e) => e.type)).not.toContain('OrderConfirmed');
     await t.app.runner.catchUp();
     const between = await t.call('GET', `/v1/orders/${orderId}`, { token: fan.token });
     expect(between.status).toBe(200);
@@ -70,5 +71,12 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     );
     expect(done.body.tickets).toHaveLength(2);
     expect(done.body.confirmed_at).toEqual(expect.any(String));
+    // One append: OrderConfirmed and TicketsIssued at consecutive positions, recorded together, nothing after.
+    const after = await t.app.store.readStream(`order-${orderId}`);
+    const [confirmed, issued, ...rest] = after.slice(after.findIndex((e) => e.type === 'OrderConfirmed'));
+    expect([confirmed.type, issued?.type, rest]).toEqual(['OrderConfirmed', 'TicketsIssued', []]);
+    expect(issued.position).toBe(confirmed.position + 1);
+    expect(issued.recordedAt).toEqual(confirmed.recordedAt);
+    expect((issued.data as { tickets: unknown[] }).tickets).toHaveLength(2);
   });
 });

@@ -1,5 +1,7 @@
 import { checkInvariants } from '../../src/application/audit/invariants';
 import type { BusMessage } from '../../src/application/ports/message-bus';
+import { ticketIdFor } from '../../src/application/tickets/ticket-ids';
+import { ticketStream } from '../../src/domain/ticket/ticket';
 import { seatStatuses } from '../support/log-audit';
 import { createEvent } from '../support/fixtures';
 import { addCard, pollUntil, reserve } from '../support/purchase';
@@ -120,7 +122,7 @@ describe('order watchdog', () => {
 
   it('a captured order that never confirms is failed with its refund owed, then refunded, seats back', async () => {
     failing = true;
-    failAt = 'before-confirm'; // captured and recorded, then the confirmation keeps failing
+    failAt = 'before-confirm'; // captured and recorded, tickets issued, then the confirmation keeps failing
     const { orderId, eventId, fan } = await placeStuckOrder();
     const stuck = await t.app.orderProcessor.read(orderId);
     expect(stuck.state).toMatchObject({ status: 'PENDING', paymentStatus: 'CAPTURED' });
@@ -153,6 +155,11 @@ describe('order watchdog', () => {
     await t.app.runner.catchUp();
     const seats = seatStatuses((await t.call('GET', `/v1/events/${eventId}/seats`)).body);
     expect([seats.get('s1:A:1'), seats.get('s1:A:2')]).toEqual(['AVAILABLE', 'AVAILABLE']);
+    // The tickets issued before the confirmation failed are void: no valid barcode for a seat back on sale.
+    for (const seatId of ['s1:A:1', 's1:A:2']) {
+      const ticket = await t.app.store.readStream(ticketStream(ticketIdFor(orderId, seatId)));
+      expect(ticket.map((e) => e.type)).toEqual(['TicketIssued', 'TicketVoided']);
+    }
 
     // Nothing left: no order still owes money, and the log's money reconciles (captured = refunded here).
     failing = false;

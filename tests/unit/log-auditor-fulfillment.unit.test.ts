@@ -1,75 +1,55 @@
 import { LogAuditor, type AuditOptions } from '../../src/application/audit/invariants';
 import type { RecordedEvent } from '../../src/application/ports/event-store';
+import { recordedLog } from '../support/recorded-log';
 
-// A confirmed order's tickets follow its confirmation (the fulfillment saga): the auditor judges a confirmed order
-// without tickets only once the log has gone on past the fulfillment grace, so a replay during an on-sale or just
-// after a crash does not flag orders whose tickets are on their way.
+// In logs of earlier versions a confirmed order's tickets follow its confirmation (the fulfillment saga): the
+// auditor judges a confirmed order without tickets only once the log has gone on past the fulfillment grace, so a
+// replay during an on-sale or just after a crash does not flag orders whose tickets are on their way.
 
 const T0 = Date.parse('2026-06-01T12:00:00.000Z');
 const EVENT = 'ev-1';
 const ORDER = 'order-1';
 
 function logOf(orderTicketed: boolean, lastEventAfterMs: number): RecordedEvent[] {
-  let position = 0;
-  const revisions = new Map<string, number>();
-  const event = (streamName: string, type: string, data: Record<string, unknown>, atMs = T0) => {
-    const revision = (revisions.get(streamName) ?? -1) + 1;
-    revisions.set(streamName, revision);
-    position += 1;
-    return {
-      id: `e${position}`,
-      streamName,
-      type,
-      data,
-      metadata: { correlationId: 'c', causationId: 'c', userId: 'u' },
-      revision,
-      position,
-      recordedAt: new Date(atMs),
-    } as RecordedEvent;
-  };
+  const { log, add } = recordedLog(T0);
   const seatIds = ['s1:A:1', 's1:A:2'];
-  const log = [
-    event(`event-${EVENT}`, 'SeatsHeld', {
-      eventId: EVENT,
-      holdId: 'hold-1',
-      userId: 'u',
-      seatIds,
-      expiresAt: new Date(T0 + 600_000).toISOString(),
-    }),
-    event(`order-${ORDER}`, 'OrderPlaced', {
-      orderId: ORDER,
-      eventId: EVENT,
-      totalCents: 10_900,
-      seats: seatIds.map((seatId) => ({ seatId })),
-    }),
-    event(`order-${ORDER}`, 'PaymentCaptured', { orderId: ORDER, amountCents: 10_900 }),
-    event(`event-${EVENT}`, 'SeatsSold', {
-      eventId: EVENT,
-      holdId: 'hold-1',
-      orderId: ORDER,
-      userId: 'u',
-      seatIds,
-      totalCents: 10_900,
-      soldAt: new Date(T0).toISOString(),
-    }),
-    event(`order-${ORDER}`, 'OrderConfirmed', { orderId: ORDER }),
-  ].map((e, i) => ({ ...e, recordedAt: new Date(T0 + i) }));
-  if (orderTicketed)
-    log.push(event(`order-${ORDER}`, 'TicketsIssued', { orderId: ORDER, tickets: [{}, {}] }, T0 + 10));
+  add(`event-${EVENT}`, 'SeatsHeld', {
+    eventId: EVENT,
+    holdId: 'hold-1',
+    userId: 'u',
+    seatIds,
+    expiresAt: new Date(T0 + 600_000).toISOString(),
+  });
+  add(`order-${ORDER}`, 'OrderPlaced', {
+    orderId: ORDER,
+    eventId: EVENT,
+    totalCents: 10_900,
+    seats: seatIds.map((seatId) => ({ seatId })),
+  });
+  add(`order-${ORDER}`, 'PaymentCaptured', { orderId: ORDER, amountCents: 10_900 });
+  add(`event-${EVENT}`, 'SeatsSold', {
+    eventId: EVENT,
+    holdId: 'hold-1',
+    orderId: ORDER,
+    userId: 'u',
+    seatIds,
+    totalCents: 10_900,
+    soldAt: new Date(T0).toISOString(),
+  });
+  add(`order-${ORDER}`, 'OrderConfirmed', { orderId: ORDER });
+  if (orderTicketed) add(`order-${ORDER}`, 'TicketsIssued', { orderId: ORDER, tickets: [{}, {}] }, T0 + 10);
   // Something else happens later (another buyer's hold): how far the log goes on after the confirmation.
-  log.push(
-    event(
-      `event-${EVENT}`,
-      'SeatsHeld',
-      {
-        eventId: EVENT,
-        holdId: 'hold-2',
-        userId: 'v',
-        seatIds: ['s1:B:1'],
-        expiresAt: new Date(T0 + lastEventAfterMs + 600_000).toISOString(),
-      },
-      T0 + lastEventAfterMs,
-    ),
+  add(
+    `event-${EVENT}`,
+    'SeatsHeld',
+    {
+      eventId: EVENT,
+      holdId: 'hold-2',
+      userId: 'v',
+      seatIds: ['s1:B:1'],
+      expiresAt: new Date(T0 + lastEventAfterMs + 600_000).toISOString(),
+    },
+    T0 + lastEventAfterMs,
   );
   return log;
 }

@@ -19,6 +19,7 @@ import {
   cancel,
   later,
 } from './fixtures/order';
+import { failedRefundDue } from './sagas/order-fixtures';
 
 describe('order decider', () => {
   const order = spec(orderDecider);
@@ -35,8 +36,11 @@ describe('order decider', () => {
     order.given([orderPlaced], ctx).when(place).thenThrows('RESERVATION_ALREADY_ORDERED', { order_id: 'o1' });
   });
 
+  const issued = [{ ticketId: 't1', seatId: 's1:A:1', barcode: '123456789012' }];
+  const confirm = { type: 'ConfirmOrder' as const, tickets: issued };
+
   it('commands on a missing order -> ORDER_NOT_FOUND', () => {
-    order.given([], ctx).when({ type: 'ConfirmOrder' }).thenThrows('ORDER_NOT_FOUND');
+    order.given([], ctx).when(confirm).thenThrows('ORDER_NOT_FOUND');
   });
 
   it('capture is recorded once', () => {
@@ -47,10 +51,23 @@ describe('order decider', () => {
       .thenNothing();
   });
 
-  it('confirmation needs the capture, and happens once', () => {
-    order.given([orderPlaced], ctx).when({ type: 'ConfirmOrder' }).thenThrows('PAYMENT_NOT_CAPTURED');
-    order.given([orderPlaced, captured], ctx).when({ type: 'ConfirmOrder' }).then([confirmed]);
-    order.given([orderPlaced, captured, confirmed], ctx).when({ type: 'ConfirmOrder' }).thenNothing();
+  it('confirmation needs the capture, records the tickets with it, and happens once', () => {
+    order.given([orderPlaced], ctx).when(confirm).thenThrows('PAYMENT_NOT_CAPTURED');
+    order.given([orderPlaced, captured], ctx).when(confirm).then([confirmed, ticketsIssued]);
+    expect(order.given([orderPlaced, captured, confirmed, ticketsIssued]).state()).toMatchObject({
+      status: 'CONFIRMED',
+      tickets: issued,
+    });
+    order.given([orderPlaced, captured, confirmed, ticketsIssued], ctx).when(confirm).thenNothing();
+    // Confirmed by an earlier version, tickets still to come (RecordTickets finishes it): nothing either.
+    order.given([orderPlaced, captured, confirmed], ctx).when(confirm).thenNothing();
+  });
+
+  it('an order that failed while its tickets were issued is not confirmed: ORDER_NOT_PENDING', () => {
+    order
+      .given([orderPlaced, captured, failedRefundDue], ctx)
+      .when(confirm)
+      .thenThrows('ORDER_NOT_PENDING', { status: 'FAILED' });
   });
 
   it('a pending order can fail (authorization voided); a confirmed one cannot', () => {

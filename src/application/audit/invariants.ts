@@ -19,8 +19,13 @@ interface OrderLedger {
   returned: boolean;
   placed?: EventRef;
   confirmedBy?: EventRef;
-  /** When OrderConfirmed was recorded (ms): its tickets follow it (the fulfillment saga). */
+  /**
+   * When OrderConfirmed was recorded (ms). Its tickets come in the same append; in logs of earlier versions they
+   * followed it (the fulfillment saga).
+   */
   confirmedAtMs?: number;
+  /** When the order failed or was cancelled (ms): its tickets are voided by the refund step that follows. */
+  endedAtMs?: number;
   captures: EventRef[];
 }
 
@@ -33,6 +38,7 @@ export interface Violation {
     | 'capture_amount'
     | 'confirmed_without_capture'
     | 'confirmed_without_tickets'
+    | 'ticket_of_ended_order'
     | 'money_per_event'
     | 'hold_outlived_expiry'
     | 'queue_draw_mismatch'
@@ -100,6 +106,8 @@ export interface AuditOptions {
  * - a capture belongs to an order placed before it, and an order is captured at most once, for its total;
  * - an order is confirmed only once captured, and (at the end, or once fulfillmentGraceMs has passed) a confirmed
  *   order has one ticket per seat;
+ * - no ticket of a failed or cancelled order stays valid (its barcode would admit someone to a seat back on sale)
+ *   once the order's refund is recorded, or once fulfillmentGraceMs has passed since it ended;
  * - money: per event, captured minus refunded equals the revenue of its sold seats less returns, over the
  *   orders that are settled (orders still in flight are counted, not judged);
  * - every authorization is captured or voided once its order is final: a payment attempt ends placed, declined or
@@ -117,6 +125,8 @@ export class LogAuditor {
   /** Per waiting room (stream): the pre-queue entries still waiting, until its QueueOpened. */
   private readonly preQueues = new Map<string, Set<string>>();
   private readonly openedRooms = new Set<string>();
+  /** Tickets issued and neither voided nor transferred (a transfer's recipient gets a ticket of their own). */
+  private readonly validTickets = new Map<string, { orderId: string; at: EventRef }>();
   readonly violations: Violation[] = [];
   events = 0;
   headPosition = 0;
@@ -221,13 +231,17 @@ export class LogAuditor {
       case 'OrderFailed': {
         const o = this.order(d.orderId);
         o.failed = true;
+        o.endedAtMs = recordedAtMs;
         if (!d.authorizationVoided && !d.refundDue && o.captured === 0)
           o.failedHoldingAuthorization = refOf(event);
         return;
       }
-      case 'OrderCancelled':
-        this.order(d.orderId).cancelled = true;
+      case 'OrderCancelled': {
+        const o = this.order(d.orderId);
+        o.cancelled = true;
+        o.endedAtMs = recordedAtMs;
         return;
+      }
       case 'RefundCompleted': {
         const o = this.order(d.orderId);
         o.refundCompleted = true;
@@ -236,6 +250,13 @@ export class LogAuditor {
       }
       case 'TicketsIssued':
         this.order(d.orderId).ticketsIssued += d.tickets.length;
+        return;
+      case 'TicketIssued':
+        this.validTickets.set(d.ticketId, { orderId: d.orderId, at: refOf(event) });
+        return;
+      case 'TicketTransferred':
+      case 'TicketVoided':
+        this.validTickets.delete(d.ticketId);
         return;
       case 'SeatsSold':
         this.order(d.orderId).soldCents += d.totalCents;
@@ -370,6 +391,18 @@ export class LogAuditor {
         events: list.slice(0, 10).map(({ o }) => o.placed!),
       });
     }
+    for (const [ticketId, { orderId, at }] of this.validTickets) {
+      const o = this.orders.get(orderId);
+      if (!o || !(o.cancelled || o.failed) || !this.ticketsVoidedBy(o)) continue;
+      violations.push({
+        invariant: 'ticket_of_ended_order',
+        stream: at.stream,
+        revision: at.revision,
+        position: at.position,
+        detail: `ticket ${ticketId} is still valid; its order ${orderId} ${o.cancelled ? 'was cancelled' : 'failed'}`,
+        events: [at, ...(o.placed ? [o.placed] : [])],
+      });
+    }
     for (const v of violations)
       if (
         v.invariant !== 'seat_claimed_twice' &&
@@ -396,6 +429,16 @@ export class LogAuditor {
       violations: violations.sort((a, b) => a.position - b.position),
       ok: violations.length === 0 && problems.length === 0,
     };
+  }
+
+  /**
+   * Whether a failed or cancelled order's tickets must be void by now: its refund is recorded (the refund step
+   * voids them first), or it ended longer than fulfillmentGraceMs before the log's end.
+   */
+  private ticketsVoidedBy(o: OrderLedger): boolean {
+    if (o.refundCompleted) return true;
+    if (this.fulfillmentGraceMs === undefined || o.endedAtMs === undefined) return false;
+    return this.lastRecordedAtMs - o.endedAtMs > this.fulfillmentGraceMs;
   }
 
   /** Confirmed without tickets, but recently enough before the log's end that its fulfillment is under way. */

@@ -118,7 +118,7 @@ export class OrderService {
    * The one way an order is placed, for fans and partner carts alike: the hold checked on its event's stream
    * (holdToOrder), the payment attempt recorded on the order's stream (OrderPaymentAuthorizing), the payment
    * authorized with the attempt's idempotency key (derived from the order id), then PlaceOrder with that attempt;
-   * the payment and fulfillment sagas take it from there. A process killed between the authorization and
+   * the payment saga takes it from there. A process killed between the authorization and
    * PlaceOrder leaves the attempt AUTHORIZING in the log: a retry of the same request continues it (same key, same
    * authorization), and the order watchdog releases it (voids the authorization) if nobody does.
    */

@@ -38,11 +38,11 @@ export function orderDocOf(placed: OrderPlacedData, position?: number): OrderDoc
 }
 
 /**
- * The status a buyer is shown. OrderConfirmed is logged before the fulfillment saga records the tickets, so for a
- * moment (or, after a crash, until a restart finishes the saga) an order is confirmed without tickets: it is shown
- * PENDING, payment CAPTURED, until its tickets are there. CONFIRMED then always comes with its tickets, as the
- * seed's order shows it, and a client polling for CONFIRMED can read the tickets at once. The read model keeps the
- * write side's status (the watchdog finds such orders by it).
+ * The status a buyer is shown. An order is confirmed together with its tickets (one append), but logs of earlier
+ * versions hold orders confirmed first and ticketed after, by the fulfillment saga (or, after a crash, not until the
+ * watchdog finished it): such an order is shown PENDING, payment CAPTURED, until its tickets are there. CONFIRMED
+ * always comes with its tickets, as the seed's order shows it, and a client polling for CONFIRMED can read the
+ * tickets at once. The read model keeps the write side's status (the watchdog finds such orders by it).
  */
 export function presentedStatus(doc: OrderDoc): { status: OrderDoc['status']; confirmed_at: string | null } {
   if (doc.status === 'CONFIRMED' && doc.tickets.length === 0)

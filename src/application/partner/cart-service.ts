@@ -233,7 +233,7 @@ export class CartService {
 
   /**
    * The order of the cart, placed through the consumer order path (OrderService.placeHeld: the hold checked on
-   * the event's stream, the card authorized, OrderPlaced; the payment and fulfillment sagas do the rest).
+   * the event's stream, the card authorized, OrderPlaced; the payment saga does the rest).
    * CartCheckoutStarted comes first, so the cart no longer changes and a delete racing the commit is refused;
    * the order id derives from the hold, so a repeated or concurrent commit continues the same order and answers
    * it again. A refusal that ends the purchase (declined card, lapsed hold) closes the cart (CartCheckoutFailed).

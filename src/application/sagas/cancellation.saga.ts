@@ -3,8 +3,8 @@ import { fault, unexpected, type Saga, type SagaAction } from './saga';
 
 /**
  * Cancellation (on OrderCancelled; the watchdog also drives it for a failed order whose captured payment is
- * owed back): the payment is refunded (or, never captured, the authorization voided), the seats go back on sale
- * and the order's tickets are voided.
+ * owed back): the payment is refunded (or, never captured, the authorization voided), the seats go back on sale,
+ * the order's tickets are voided, and then the refund is recorded: an order shown REFUNDED has nothing left to do.
  */
 export const cancellationSaga: Saga<OrderCancelled['data'], OrderState> = {
   name: 'cancellation',
@@ -32,14 +32,14 @@ export const cancellationSaga: Saga<OrderCancelled['data'], OrderState> = {
         authorizationId: cancelled.authorizationId,
         idempotencyKey: `void:${cancelled.orderId}`,
       },
-      recordRefund(cancelled, null),
       ...release(cancelled, state),
+      recordRefund(cancelled, null),
     ];
   },
 
   react(outcome, cancelled, state) {
     if (outcome.type !== 'Refunded') return unexpected('cancellation', outcome);
-    return [fault('after-refund'), recordRefund(cancelled, outcome.refundId), ...release(cancelled, state)];
+    return [fault('after-refund'), ...release(cancelled, state), recordRefund(cancelled, outcome.refundId)];
   },
 };
 

@@ -1,7 +1,11 @@
 import type { OrderConfirmed, OrderState } from '../../domain/order/order';
-import { fault, unexpected, type Saga } from './saga';
+import { fault, issueTickets, unexpected, type Saga } from './saga';
 
-/** Fulfillment (on OrderConfirmed): the tickets are issued, then recorded on the order. */
+/**
+ * Fulfillment (on OrderConfirmed): the tickets are issued, then recorded on the order. Since the payment saga
+ * confirms an order together with its tickets, this finishes only orders that earlier versions confirmed first
+ * (their logs, or their OrderConfirmed messages still queued); the watchdog drives those.
+ */
 export const fulfillmentSaga: Saga<OrderConfirmed['data'], OrderState> = {
   name: 'fulfillment',
 
@@ -13,21 +17,7 @@ export const fulfillmentSaga: Saga<OrderConfirmed['data'], OrderState> = {
 
   decide(order, state) {
     if (state.tickets.length > 0 || state.status !== 'CONFIRMED') return []; // done before, or cancelled
-    return [
-      fault('before-tickets'),
-      {
-        type: 'IssueTickets',
-        order: {
-          orderId: order.orderId,
-          eventId: order.eventId,
-          userId: order.userId,
-          eventName: order.eventName,
-          eventDate: order.eventDate,
-          venueName: order.venueName,
-          seats: order.seats.map(({ seatId, section, row, seat }) => ({ seatId, section, row, seat })),
-        },
-      },
-    ];
+    return issueTickets(order);
   },
 
   react(outcome, order) {

@@ -15,10 +15,13 @@ import { SagaInterpreter, type TicketIssuer } from './saga-interpreter';
 
 export type { TicketIssuer } from './saga-interpreter';
 
-/** Events the forwarder must put on the bus for these sagas. */
+/**
+ * Events the forwarder must put on the bus for these sagas. Not OrderConfirmed: the payment saga confirms an
+ * order with its tickets, so there is nothing left to fulfil. The fulfillment saga still serves orders confirmed
+ * without tickets by earlier versions (the watchdog drives them) and OrderConfirmed messages already queued.
+ */
 export const SAGA_EVENT_TYPES: ReadonlySet<string> = new Set([
   'OrderPlaced',
-  'OrderConfirmed',
   'OrderCancelled',
   'EventCancelled',
 ]);
@@ -39,8 +42,8 @@ export interface SagaOptions {
   /** Prefix of the queue names (several deployments can share a broker). */
   namespace?: string;
   /**
-   * Test hook: called at named steps (before-sell, after-sell, after-capture, before-confirm, before-tickets,
-   * after-tickets, after-refund); throwing there simulates a crash before the ack, awaiting it a delay.
+   * Test hook: called at named steps (before-sell, after-sell, after-capture, before-tickets, after-tickets,
+   * before-confirm, after-refund); throwing there simulates a crash before the ack, awaiting it a delay.
    */
   faults?: (step: FaultPoint, message: BusMessage) => void | Promise<void>;
 }

@@ -1,10 +1,12 @@
 import type { OrderPlacedData, OrderState } from '../../domain/order/order';
-import { fault, unexpected, type Saga, type SagaAction } from './saga';
+import { fault, issueTickets, unexpected, type Saga, type SagaAction } from './saga';
 
 /**
- * Payment (on OrderPlaced): the seats are sold on the event stream, the authorization captured, the order
- * confirmed. Hold expired or event cancelled before the sale: the authorization is voided and the order fails.
- * Capture declined: the seats go back on sale, the authorization is voided and the order fails.
+ * Payment (on OrderPlaced): the seats are sold on the event stream, the authorization captured (and recorded), the
+ * tickets issued, then the order confirmed together with its tickets (one append: a confirmed order always has
+ * them). Hold expired or event cancelled before the sale: the authorization is voided and the order fails.
+ * Capture declined: the seats go back on sale, the authorization is voided and the order fails. The order failed
+ * while its tickets were being issued (the watchdog gave up on it): those tickets are voided.
  */
 export const paymentSaga: Saga<OrderPlacedData, OrderState> = {
   name: 'payment',
@@ -17,9 +19,11 @@ export const paymentSaga: Saga<OrderPlacedData, OrderState> = {
   },
 
   decide(order, state) {
+    // Failed after its capture (the watchdog gave up): tickets this saga may have issued before must not stay valid.
+    if (state.status === 'FAILED' && capturedOnce(state)) return [voidTickets(order, 'order_failed')];
     if (state.status !== 'PENDING') return []; // done before (a redelivery)
-    // Captured before a crash: only the confirmation is missing.
-    if (state.paymentStatus !== 'AUTHORIZED') return confirm(order);
+    // Captured before a crash: the tickets and the confirmation are left.
+    if (state.paymentStatus !== 'AUTHORIZED') return issueTickets(order);
     return [
       fault('before-sell'),
       {
@@ -53,9 +57,24 @@ export const paymentSaga: Saga<OrderPlacedData, OrderState> = {
             orderId: order.orderId,
             command: { type: 'RecordCapture', captureId: outcome.captureId },
           },
-          ...confirm(order),
+          ...issueTickets(order),
+        ];
+      case 'TicketsIssued':
+        return [
+          fault('after-tickets'),
+          fault('before-confirm'),
+          {
+            type: 'OrderCommand',
+            orderId: order.orderId,
+            command: { type: 'ConfirmOrder', tickets: outcome.tickets },
+            onRefused: 'react',
+          },
         ];
       case 'Refused':
+        // The order failed meanwhile: the tickets just issued are voided (its refund step voids them too).
+        if (outcome.command === 'ConfirmOrder' && outcome.code === 'ORDER_NOT_PENDING')
+          return [voidTickets(order, 'order_failed')];
+        if (outcome.command !== 'SellHold') return unexpected('payment', outcome);
         // The sale was refused (hold expired, event cancelled): nothing was taken.
         return [voidAuthorization(order), failOrder(order, outcome.code)];
       case 'CaptureDeclined':
@@ -66,10 +85,15 @@ export const paymentSaga: Saga<OrderPlacedData, OrderState> = {
   },
 };
 
-const confirm = (order: OrderPlacedData): SagaAction[] => [
-  fault('before-confirm'),
-  { type: 'OrderCommand', orderId: order.orderId, command: { type: 'ConfirmOrder' } },
-];
+/** Whether the order's payment was captured at some point (refunded or owed back since). */
+const capturedOnce = (state: OrderState): boolean => state.captureId !== null;
+
+const voidTickets = (order: OrderPlacedData, reason: string): SagaAction => ({
+  type: 'VoidTickets',
+  orderId: order.orderId,
+  seatIds: order.seats.map((seat) => seat.seatId),
+  reason,
+});
 
 const voidAuthorization = (order: OrderPlacedData): SagaAction => ({
   type: 'VoidAuthorization',

@@ -88,9 +88,13 @@ export class SagaInterpreter {
         if (message) await this.ports.faults?.(action.point, message);
         return undefined;
       case 'OrderCommand':
-        return refusable(action.onRefused, () => orders.execute(action.orderId, action.command, metadata));
+        return refusable(action.onRefused, action.command.type, () =>
+          orders.execute(action.orderId, action.command, metadata),
+        );
       case 'EventCommand':
-        return refusable(action.onRefused, () => events.execute(action.eventId, action.command, metadata));
+        return refusable(action.onRefused, action.command.type, () =>
+          events.execute(action.eventId, action.command, metadata),
+        );
       case 'Capture':
         try {
           const { captureId } = await gateway.capture({
@@ -134,6 +138,7 @@ export class SagaInterpreter {
 
 async function refusable(
   onRefused: OnRefused | undefined,
+  command: string,
   execute: () => Promise<unknown>,
 ): Promise<SagaOutcome | undefined> {
   try {
@@ -141,7 +146,7 @@ async function refusable(
     return undefined;
   } catch (error) {
     if (!(error instanceof DomainError) || onRefused === undefined) throw error;
-    return onRefused === 'react' ? { type: 'Refused', code: error.code } : undefined;
+    return onRefused === 'react' ? { type: 'Refused', command, code: error.code } : undefined;
   }
 }
 

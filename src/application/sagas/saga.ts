@@ -1,4 +1,4 @@
-import type { OrderCommand } from '../../domain/order/order';
+import type { OrderCommand, OrderPlacedData } from '../../domain/order/order';
 import type { ReturnSeats, SellHold } from '../../domain/ticketed-event/decide';
 import type { BusMessage } from '../ports/message-bus';
 
@@ -52,7 +52,8 @@ export type SagaAction =
   | { type: 'Retry'; reason: string };
 
 export type SagaOutcome =
-  | { type: 'Refused'; code: string }
+  /** A command was refused (`onRefused: 'react'`): which command, and the domain's code. */
+  | { type: 'Refused'; command: string; code: string }
   | { type: 'Captured'; captureId: string }
   | { type: 'CaptureDeclined'; reason: string }
   | { type: 'Refunded'; refundId: string }
@@ -77,3 +78,20 @@ export function unexpected(saga: string, outcome: SagaOutcome): never {
 }
 
 export const fault = (point: FaultPoint): SagaAction => ({ type: 'Fault', point });
+
+/** Issue the order's tickets, one per seat (no prices passed on); the 'before-tickets' fault point comes first. */
+export const issueTickets = (order: OrderPlacedData): SagaAction[] => [
+  fault('before-tickets'),
+  {
+    type: 'IssueTickets',
+    order: {
+      orderId: order.orderId,
+      eventId: order.eventId,
+      userId: order.userId,
+      eventName: order.eventName,
+      eventDate: order.eventDate,
+      venueName: order.venueName,
+      seats: order.seats.map(({ seatId, section, row, seat }) => ({ seatId, section, row, seat })),
+    },
+  },
+];

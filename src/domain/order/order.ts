@@ -9,8 +9,9 @@ import { orderTotals } from './pricing';
  * (OrderPaymentDeclined), or abandoned (OrderPaymentAbandoned: no order can be placed with it any more) and then
  * voided at the gateway (OrderPaymentVoided). So no authorization exists that the log does not know about, and
  * whoever finds an attempt unfinished (a retried request, the watchdog, the cart expiry job) can finish or undo it.
- * Once placed, the sagas drive it: seats sold -> payment captured -> CONFIRMED -> tickets issued; or FAILED (hold
- * expired: authorization voided); cancellation -> refund -> seats returned, tickets void.
+ * Once placed, the sagas drive it: seats sold -> payment captured -> tickets issued (on their streams) -> CONFIRMED
+ * with its tickets; or FAILED (hold expired: authorization voided); cancellation -> refund -> seats returned,
+ * tickets void. (Earlier versions confirmed first and recorded the tickets after: RecordTickets finishes those.)
  */
 
 export interface OrderSeat {
@@ -187,8 +188,13 @@ export interface RecordCapture {
   type: 'RecordCapture';
   captureId: string;
 }
+/**
+ * Confirms a captured order together with its tickets, issued just before on their own streams: OrderConfirmed and
+ * TicketsIssued are one append, so the log never holds a confirmed order without its tickets.
+ */
 export interface ConfirmOrder {
   type: 'ConfirmOrder';
+  tickets: Array<{ ticketId: string; seatId: string; barcode: string }>;
 }
 export interface FailOrder {
   type: 'FailOrder';
@@ -357,10 +363,16 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
           },
         ];
       case 'ConfirmOrder':
-        if (state.status !== 'PENDING') return [];
+        if (state.status === 'CONFIRMED') return []; // done before
+        // Failed meanwhile (the watchdog gave up on it): its tickets must not stay valid. The saga voids them.
+        if (state.status !== 'PENDING')
+          fail('ORDER_NOT_PENDING', 'The order ended before it could be confirmed', { status: state.status });
         if (state.paymentStatus !== 'CAPTURED')
           fail('PAYMENT_NOT_CAPTURED', 'An order is confirmed only after its payment is captured');
-        return [{ type: 'OrderConfirmed', data: { ...order, confirmedAt: at } }];
+        return [
+          { type: 'OrderConfirmed', data: { ...order, confirmedAt: at } },
+          { type: 'TicketsIssued', data: { orderId: order.orderId, tickets: command.tickets, issuedAt: at } },
+        ];
       case 'FailOrder': {
         if (state.status !== 'PENDING') return [];
         // A captured payment can no longer be voided: failing the order owes the buyer a refund, which the

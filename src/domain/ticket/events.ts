@@ -1,9 +1,10 @@
 import type { DomainEvent } from '../shared/decider';
 
 /**
- * Tickets. One stream per ticket, `ticket-{ticketId}`: issued once (by the fulfillment saga), transferred at
- * most once (a transfer reissues the seat as a NEW ticket on its own stream, with a new barcode: the old
- * barcode dies with the old ticket), voided by the cancellation saga.
+ * Tickets. One stream per ticket, `ticket-{ticketId}`: issued once (by the payment saga, before its order is
+ * confirmed), transferred at most once (a transfer reissues the seat as a NEW ticket on its own stream, with a new
+ * barcode: the old barcode dies with the old ticket), voided by the cancellation saga (or by the payment saga,
+ * when its order failed before it could be confirmed).
  *
  * A transfer is a small protocol on the old ticket: RequestTransfer (owner) -> AcceptTransfer (the account
  * whose email the owner named) or CancelTransfer (owner). Pending transfers expire lazily at `expiresAt`;

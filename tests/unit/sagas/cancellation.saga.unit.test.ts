@@ -30,19 +30,19 @@ describe('cancellation saga', () => {
       .then([{ type: 'Refund', captureId: 'cap_1', amountCents: 24800, idempotencyKey: 'refund:o1' }]);
   });
 
-  it('refunded: recorded, then the seats go back and the tickets are voided', () => {
+  it('refunded: the seats go back and the tickets are voided, then the refund is recorded (REFUNDED = all done)', () => {
     cancellation
       .given(orderAfter(orderPlaced, captured, confirmed, ticketsIssued, cancelled))
       .when(afterCapture)
       .after({ type: 'Refunded', refundId: 're_1' })
       .then([
         { type: 'Fault', point: 'after-refund' },
+        ...release,
         {
           type: 'OrderCommand',
           orderId: 'o1',
           command: { type: 'RecordRefund', refundId: 're_1', voided: false },
         },
-        ...release,
       ]);
   });
 
@@ -54,12 +54,12 @@ describe('cancellation saga', () => {
       .when(busMessage('OrderCancelled', cancelledData(null)))
       .then([
         { type: 'VoidAuthorization', authorizationId: 'auth_1', idempotencyKey: 'void:o1' },
+        ...release,
         {
           type: 'OrderCommand',
           orderId: 'o1',
           command: { type: 'RecordRefund', refundId: null, voided: true },
         },
-        ...release,
       ]);
   });
 

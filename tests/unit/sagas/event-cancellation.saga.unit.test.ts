@@ -67,7 +67,7 @@ describe('event cancellation saga', () => {
     eventCancellation
       .given({ orders: [] })
       .when(message)
-      .after({ type: 'Refused', code: 'X' })
+      .after({ type: 'Refused', command: 'CancelOrder', code: 'X' })
       .thenThrows(/does not expect outcome Refused/);
   });
 });

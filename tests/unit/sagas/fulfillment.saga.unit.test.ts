@@ -5,6 +5,7 @@ import {
   cancelled,
   captured,
   confirmed,
+  issueTicketsOfPlaced,
   orderPlaced,
   placed,
   tickets,
@@ -19,24 +20,7 @@ describe('fulfillment saga', () => {
     fulfillment
       .given(orderAfter(orderPlaced, captured, confirmed))
       .when(message)
-      .then([
-        { type: 'Fault', point: 'before-tickets' },
-        {
-          type: 'IssueTickets',
-          order: {
-            orderId: 'o1',
-            eventId: 'e1',
-            userId: 'u1',
-            eventName: 'Show',
-            eventDate: '2030-06-01T20:00:00.000Z',
-            venueName: 'Hall',
-            seats: [
-              { seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1' },
-              { seatId: 's1:A:2', section: 'Floor', row: 'A', seat: '2' },
-            ],
-          },
-        },
-      ]);
+      .then(issueTicketsOfPlaced);
   });
 
   it('tickets issued: record them on the order', () => {

@@ -1,3 +1,4 @@
+import type { SagaAction } from '../../../src/application/sagas/saga';
 import type { OrderEvent, OrderPlacedData } from '../../../src/domain/order/order';
 
 /** One order of two seats, and the events its stream can hold, for the saga specs. */
@@ -72,3 +73,23 @@ export const refunded: OrderEvent = {
   type: 'RefundCompleted',
   data: { orderId: 'o1', refundId: 're_1', amountCents: 24800, voided: false, refundedAt: at },
 };
+
+/** The tickets of `placed` issued: one per seat, no prices passed on, after the 'before-tickets' fault point. */
+export const issueTicketsOfPlaced: SagaAction[] = [
+  { type: 'Fault', point: 'before-tickets' },
+  {
+    type: 'IssueTickets',
+    order: {
+      orderId: 'o1',
+      eventId: 'e1',
+      userId: 'u1',
+      eventName: 'Show',
+      eventDate: '2030-06-01T20:00:00.000Z',
+      venueName: 'Hall',
+      seats: [
+        { seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1' },
+        { seatId: 's1:A:2', section: 'Floor', row: 'A', seat: '2' },
+      ],
+    },
+  },
+];

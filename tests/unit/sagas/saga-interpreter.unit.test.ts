@@ -66,7 +66,11 @@ function scriptedSaga(first: SagaAction[], next: (outcome: SagaOutcome) => SagaA
 }
 
 const message = busMessage('Test', { id: 'o1' });
-const confirm: SagaAction = { type: 'OrderCommand', orderId: 'o1', command: { type: 'ConfirmOrder' } };
+const confirm: SagaAction = {
+  type: 'OrderCommand',
+  orderId: 'o1',
+  command: { type: 'ConfirmOrder', tickets: [] },
+};
 const sell: SagaAction = {
   type: 'EventCommand',
   eventId: 'e1',
@@ -99,7 +103,7 @@ describe('saga interpreter', () => {
       { type: 'VoidAuthorization', authorizationId: 'a1', idempotencyKey: 'void:o1' },
     ]);
     await new SagaInterpreter(ports).run(saga, message, null);
-    expect(outcomes).toEqual([{ type: 'Refused', code: 'HOLD_EXPIRED' }]);
+    expect(outcomes).toEqual([{ type: 'Refused', command: 'SellHold', code: 'HOLD_EXPIRED' }]);
     expect(calls).toEqual(['event e1 SellHold', 'void void:o1']);
   });
 
