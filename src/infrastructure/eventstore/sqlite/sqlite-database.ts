@@ -27,7 +27,8 @@ export function openSqlite(file: string): Database.Database {
   // Checkpoint every ~40 MB of WAL rather than SQLite's default 4 MB: a checkpoint copies the WAL's pages into the
   // database and syncs both, and an index page rewritten by many commits is copied once per checkpoint. On a
   // store of 200,000 events this cut the write cost per append from ~80 to ~55 us (bench/results/issue-14).
-  // The WAL file is cut back to 64 MB after a checkpoint, so a burst does not keep its disk space.
+  // The WAL file is cut back to 64 MB after a checkpoint, so a burst does not keep its disk space. The event store
+  // checkpoints its file from a worker thread far more often (WalCheckpointer): this is then only the backstop.
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');

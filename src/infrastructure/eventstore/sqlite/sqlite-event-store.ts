@@ -16,6 +16,7 @@ import {
 import { upcast } from '../../../application/events/event-schemas';
 import { openSqlite } from './sqlite-database';
 import { SqliteGroupCommit } from './sqlite-group-commit';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /**
  * A stored event as SQLite hands it over: a tuple (`.raw()`), in EVENT_COLUMNS order. Rows as arrays cost about
@@ -82,9 +83,13 @@ export class SqliteEventStore implements EventStore {
   /** Events of the transaction in progress: they join the tail when it commits, and are dropped if it fails. */
   private uncommitted: RecordedEvent[] = [];
 
+  /** Checkpoints the file beside the appends (a file this store opened itself). */
+  private readonly checkpointer?: WalCheckpointer;
+
   constructor(fileOrDb: string | Database.Database) {
     this.ownsDb = typeof fileOrDb === 'string';
     this.db = typeof fileOrDb === 'string' ? openSqlite(fileOrDb) : fileOrDb;
+    if (typeof fileOrDb === 'string' && !this.db.memory) this.checkpointer = new WalCheckpointer(fileOrDb);
     this.db.exec(SCHEMA);
     this.stmt = {
       lastRevision: this.db.prepare<[string], { revision: number }>(
@@ -375,6 +380,8 @@ export class SqliteEventStore implements EventStore {
     this.groupCommit.close();
     this.closed = true;
     this.appended$.complete();
+    // The checkpointer's connection first: the last connection to close folds the WAL into the file.
+    await this.checkpointer?.close();
     if (this.ownsDb) this.db.close();
   }
 
