@@ -1,5 +1,6 @@
 import { createEvent } from '../support/fixtures';
 import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
+import { sagaHeldAt } from '../support/held-saga';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -10,25 +11,17 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 describe('an order is shown CONFIRMED only with its tickets', () => {
   let t: TestApp;
-  let release: () => void = () => undefined;
-  let held = false;
-  const ticketsMayGo = new Promise<void>((resolve) => (release = resolve));
+  const saga = sagaHeldAt('before-tickets');
 
   beforeAll(async () => {
     t = await startTestApp({
       overrides: {
-        sagas: {
-          faults: async (step) => {
-            if (step !== 'before-tickets') return;
-            held = true;
-            await ticketsMayGo;
-          },
-        },
+        sagas: { faults: saga.faults },
       },
     });
   });
   afterAll(async () => {
-    release();
+    saga.release();
     await t?.close();
   });
 
@@ -43,8 +36,7 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     const orderId = placed.body.order_id as string;
 
     // The payment saga recorded the capture and waits at 'before-tickets'.
-    for (let i = 0; i < 200 && !held; i += 1) await new Promise((r) => setTimeout(r, 25));
-    expect(held).toBe(true);
+    expect(await saga.untilHeld()).toBe(true);
     const log = await t.app.store.readStream(`order-${orderId}`);
     expect(log.map((e) => e.type)).toContain('PaymentCaptured');
     expect(log.map((e) => e.type)).not.toContain('OrderConfirmed');
@@ -62,7 +54,7 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
       'PENDING',
     );
 
-    release();
+    saga.release();
     const done = await pollUntil(
       t.call,
       `/v1/orders/${orderId}`,
