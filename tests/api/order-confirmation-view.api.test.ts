@@ -1,5 +1,4 @@
-import { createEvent } from '../support/fixtures';
-import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
+import { orderTwoSeats, pollUntil } from '../support/purchase';
 import { sagaHeldAt } from '../support/held-saga';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -26,14 +25,7 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
   });
 
   it('captured, tickets not issued yet: PENDING, payment CAPTURED, no confirmed_at; then CONFIRMED with its tickets in one append', async () => {
-    const admin = await t.adminToken();
-    const { eventId } = await createEvent(t.call, admin, { restrictSingleSeat: false });
-    const fan = await t.customerToken();
-    const card = await addCard(t.call, fan.token);
-    const reservationId = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
-    const placed = await placeOrder(t.call, fan.token, reservationId, card);
-    expect(placed.status).toBe(201);
-    const orderId = placed.body.order_id as string;
+    const { orderId, fan } = await orderTwoSeats(t);
 
     // The payment saga recorded the capture and waits at 'before-tickets'.
     expect(await saga.untilHeld()).toBe(true);

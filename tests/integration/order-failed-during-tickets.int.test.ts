@@ -1,8 +1,7 @@
 import { checkInvariants } from '../../src/application/audit/invariants';
 import { ticketIdFor } from '../../src/application/tickets/ticket-ids';
 import { ticketStream } from '../../src/domain/ticket/ticket';
-import { createEvent } from '../support/fixtures';
-import { addCard, placeOrder, pollUntil, reserve } from '../support/purchase';
+import { orderTwoSeats, pollUntil } from '../support/purchase';
 import { sagaHeldAt } from '../support/held-saga';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -31,15 +30,7 @@ describe('an order that fails while its tickets are being issued', () => {
   });
 
   it('is not confirmed; the saga voids its tickets; the refund follows; the log stays consistent', async () => {
-    const admin = await t.adminToken();
-    const { eventId } = await createEvent(t.call, admin, { restrictSingleSeat: false });
-    const fan = await t.customerToken();
-    const card = await addCard(t.call, fan.token);
-    const seats = ['s1:A:1', 's1:A:2'];
-    const reservationId = await reserve(t.call, fan.token, eventId, seats);
-    const placed = await placeOrder(t.call, fan.token, reservationId, card);
-    expect(placed.status).toBe(201);
-    const orderId = placed.body.order_id as string;
+    const { orderId, seats, fan } = await orderTwoSeats(t);
 
     expect(await saga.untilHeld()).toBe(true);
     const ticketIds = seats.map((seatId) => ticketIdFor(orderId, seatId));

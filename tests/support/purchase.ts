@@ -1,4 +1,6 @@
+import { createEvent } from './fixtures';
 import type { ApiCall, ApiResponse } from './http';
+import type { TestApp } from './test-app';
 
 /** Polls a GET until `done(body)` or the deadline. */
 export async function pollUntil<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -55,3 +57,18 @@ export function placeOrder(
 }
 
 export const terminal = (status: string) => ['CONFIRMED', 'FAILED', 'CANCELLED'].includes(status);
+
+/** A new fan orders seats A1 and A2 of a new event with a saved card; throws unless the order is placed (201). */
+export async function orderTwoSeats(
+  t: Pick<TestApp, 'call' | 'adminToken' | 'customerToken'>,
+): Promise<{ orderId: string; eventId: string; seats: string[]; fan: { token: string; userId: string } }> {
+  const admin = await t.adminToken();
+  const { eventId } = await createEvent(t.call, admin, { restrictSingleSeat: false });
+  const fan = await t.customerToken();
+  const card = await addCard(t.call, fan.token);
+  const seats = ['s1:A:1', 's1:A:2'];
+  const reservationId = await reserve(t.call, fan.token, eventId, seats);
+  const placed = await placeOrder(t.call, fan.token, reservationId, card);
+  if (placed.status !== 201) throw new Error(`order: ${placed.status} ${placed.text}`);
+  return { orderId: placed.body.order_id as string, eventId, seats, fan };
+}

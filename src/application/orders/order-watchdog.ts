@@ -109,7 +109,9 @@ const WATCHDOG_USER = 'saga:watchdog';
  * OrderPlaced, exactly as before attempts were recorded.
  *
  * The read models only nominate candidates (cheap queries by status and age); what to do is read from the
- * order's own stream, so a stale read model can at worst cost a no-op re-drive.
+ * order's own stream, so a stale read model can at worst cost a no-op re-drive. Read afresh, not from this
+ * process's cache: another process (WORKERS > 1, or the version that ran before an upgrade) may have moved the
+ * order on, and the step to drive is decided by where it really is.
  */
 export class OrderWatchdog {
   redrivenTotal = 0;
@@ -248,7 +250,7 @@ export class OrderWatchdog {
   }
 
   private async check(orderId: string): Promise<'redriven' | 'failed' | 'done'> {
-    const before = stuckAt((await this.orders.read(orderId)).state);
+    const before = stuckAt((await this.orders.readFresh(orderId)).state);
     if (!before) {
       this.attempts.delete(orderId); // finished meanwhile (the read model lagged)
       return 'done';
@@ -263,12 +265,12 @@ export class OrderWatchdog {
     } catch (err) {
       this.logger.warn({ err, orderId, step: before, attempt }, 'order watchdog: re-drive failed');
     }
-    if (!stuckAt((await this.orders.read(orderId)).state)) this.attempts.delete(orderId);
+    if (!stuckAt((await this.orders.readFresh(orderId)).state)) this.attempts.delete(orderId);
     return 'redriven';
   }
 
   private async redrive(orderId: string, step: Stuck, attempt: number): Promise<void> {
-    const { state } = await this.orders.read(orderId);
+    const { state } = await this.orders.readFresh(orderId);
     const placed = state.placed!;
     const message = (type: string, data: unknown): BusMessage => ({
       id: `watchdog:${orderId}:${step}:${attempt}`,
@@ -299,7 +301,7 @@ export class OrderWatchdog {
 
   /** Ends an order that re-driving could not finish, through the deciders, leaving no money or seat behind. */
   private async failCleanly(orderId: string): Promise<'failed' | 'done'> {
-    const { state } = await this.orders.read(orderId);
+    const { state } = await this.orders.readFresh(orderId);
     const step = stuckAt(state);
     if (!step) return 'done';
     const plan = giveUp(state);

@@ -363,7 +363,16 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
           },
         ];
       case 'ConfirmOrder':
-        if (state.status === 'CONFIRMED') return []; // done before
+        if (state.status === 'CONFIRMED')
+          // Done before; or confirmed without its tickets by an earlier version (which recorded them after): these.
+          return state.tickets.length > 0
+            ? []
+            : [
+                {
+                  type: 'TicketsIssued',
+                  data: { orderId: order.orderId, tickets: command.tickets, issuedAt: at },
+                },
+              ];
         // Failed meanwhile (the watchdog gave up on it): its tickets must not stay valid. The saga voids them.
         if (state.status !== 'PENDING')
           fail('ORDER_NOT_PENDING', 'The order ended before it could be confirmed', { status: state.status });
