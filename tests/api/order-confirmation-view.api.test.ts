@@ -55,6 +55,8 @@ describe('an order is shown CONFIRMED only with its tickets', () => {
     );
     expect(done.body.tickets).toHaveLength(2);
     expect(done.body.confirmed_at).toEqual(expect.any(String));
+    const tickets = await t.call('GET', `/v1/tickets?order_id=${orderId}`, { token: fan.token });
+    expect(tickets.body.tickets.map((x: { status: string }) => x.status)).toEqual(['ACTIVE', 'ACTIVE']);
     // One append: OrderConfirmed and TicketsIssued at consecutive positions, recorded together, nothing after.
     const after = await t.app.store.readStream(`order-${orderId}`);
     const [confirmed, issued, ...rest] = after.slice(after.findIndex((e) => e.type === 'OrderConfirmed'));

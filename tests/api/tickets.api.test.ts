@@ -25,6 +25,7 @@ import { createLogger } from '../../src/infrastructure/logging/logger';
 import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
 import { QrCodeRenderer } from '../../src/infrastructure/tickets/qr-code-renderer';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { COLLECTIONS, type OrderDoc } from '../../src/application/read-models/documents';
 import { apiClient, type ApiCall } from '../support/http';
 
 const NOW = '2030-03-01T12:00:00.000Z';
@@ -44,6 +45,7 @@ describe('tickets and transfers over HTTP', () => {
   let baseUrl: string;
   let call: ApiCall;
   let orderCounter = 0;
+  let readStore: MemoryReadStore;
 
   const user = (name: string) => {
     const email = `${name}@example.com`;
@@ -55,8 +57,17 @@ describe('tickets and transfers over HTTP', () => {
   const bob = user('bob');
   const carol = user('carol');
 
-  const order = (over: Partial<OrderToFulfil> = {}): OrderToFulfil => ({
-    orderId: `order-${++orderCounter}`,
+  /** A confirmed order's tickets to issue (its holder is shown tickets only of a confirmed order). */
+  const order = (over: Partial<OrderToFulfil> = {}): OrderToFulfil => {
+    const orderId = over.orderId ?? `order-${++orderCounter}`;
+    // What the orders projection holds of it: only the status matters to the tickets' reads.
+    void readStore
+      .collection<OrderDoc>(COLLECTIONS.orders)
+      .put({ _id: orderId, order_id: orderId, status: 'CONFIRMED' } as OrderDoc);
+    return toFulfil(orderId, over);
+  };
+  const toFulfil = (orderId: string, over: Partial<OrderToFulfil>): OrderToFulfil => ({
+    orderId,
     eventId: 'event-1',
     userId: alice.userId,
     eventName: 'Taylor Swift - Eras Tour',
@@ -86,7 +97,7 @@ describe('tickets and transfers over HTTP', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-api-'));
     store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
-    const readStore = new MemoryReadStore();
+    readStore = new MemoryReadStore();
     service = new TicketService({
       tickets: createTicketProcessor(store, clock),
       barcodes: createBarcodeProcessor(store),
@@ -168,6 +179,24 @@ describe('tickets and transfers over HTTP', () => {
     await service.issueForOrder(o, meta);
     const res = await call('GET', `/v1/tickets?order_id=${o.orderId}`, { token: alice.token });
     expect(res.body.tickets).toHaveLength(2);
+  });
+
+  it('tickets of an order not confirmed (yet, or ever) are not shown: an empty list, 404 by id and download', async () => {
+    const o = toFulfil('order-pending', {});
+    const pending = { _id: o.orderId, order_id: o.orderId, status: 'PENDING' } as OrderDoc;
+    await readStore.collection<OrderDoc>(COLLECTIONS.orders).put(pending);
+    const [ticket] = await issue(o);
+    const listed = await call('GET', `/v1/tickets?order_id=${o.orderId}`, { token: alice.token });
+    expect([listed.status, listed.body.tickets]).toEqual([200, []]);
+    expect((await call('GET', `/v1/tickets/${ticket.ticketId}`, { token: alice.token })).status).toBe(404);
+    expect((await download(alice.token, ticket.ticketId)).status).toBe(404);
+    // Once the order is confirmed, they are.
+    await readStore
+      .collection<OrderDoc>(COLLECTIONS.orders)
+      .update(o.orderId, { $set: { status: 'CONFIRMED' } });
+    const shown = await call('GET', `/v1/tickets?order_id=${o.orderId}`, { token: alice.token });
+    expect(shown.body.tickets).toHaveLength(2);
+    expect((await call('GET', `/v1/tickets/${ticket.ticketId}`, { token: alice.token })).status).toBe(200);
   });
 
   it('400 without order_id, 401 without a token', async () => {

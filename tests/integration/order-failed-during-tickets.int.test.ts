@@ -38,6 +38,19 @@ describe('an order that fails while its tickets are being issued', () => {
       expect((await t.app.store.readStream(ticketStream(ticketId))).map((e) => e.type)).toEqual([
         'TicketIssued',
       ]);
+    // Issued, but the order is not confirmed: its holder is shown no ticket yet (by order, by id, as a download).
+    await t.app.runner.catchUp();
+    const notShown = async () => {
+      const listed = await t.call('GET', `/v1/tickets?order_id=${orderId}`, { token: fan.token });
+      expect([listed.status, listed.body.tickets]).toEqual([200, []]);
+      for (const ticketId of ticketIds) {
+        expect((await t.call('GET', `/v1/tickets/${ticketId}`, { token: fan.token })).status).toBe(404);
+        expect((await t.call('GET', `/v1/tickets/${ticketId}/download`, { token: fan.token })).status).toBe(
+          404,
+        );
+      }
+    };
+    await notShown();
 
     // The order fails meanwhile, its captured payment owed back (what the watchdog's give-up records).
     await t.app.orderProcessor.execute(
@@ -73,6 +86,7 @@ describe('an order that fails while its tickets are being issued', () => {
       (r) => r.body?.status === 'FAILED' && r.body.payment_status === 'REFUNDED',
     );
     expect(done.body.tickets).toEqual([]);
+    await notShown(); // nor ever, the order having failed
     const report = await checkInvariants(t.app.store);
     expect(report.violations).toEqual([]);
     expect(report.money.problems).toEqual([]);

@@ -34,7 +34,7 @@ export function ticketRoutes({
       summary: "The caller's tickets of one order, by section, row and seat",
       description:
         'After a transfer the sender still sees the old ticket (`TRANSFERRED`) and the recipient sees the new one. ' +
-        "Someone else's order answers an empty list.",
+        "Someone else's order, or one not confirmed (yet, or ever), answers an empty list.",
       readYourWrites: true,
       query: ListTicketsQueryDto,
       invalid: '`order_id` missing, empty, repeated or too long, or unknown query parameters',
@@ -52,6 +52,7 @@ export function ticketRoutes({
       path: '/:id',
       operationId: 'getTicket',
       summary: "One of the caller's tickets",
+      description: 'A ticket of an order not confirmed (yet, or ever) is answered as a missing one (404).',
       params: { id: 'TicketId' },
       readYourWrites: true,
       responses: { 200: { description: 'The ticket', schema: Ticket } },

@@ -3,7 +3,7 @@ import { normalizeEmail } from '../../domain/customer/customer';
 import { TRANSFER_START_WINDOW_MS } from '../../domain/order/order';
 import { DomainError, fail } from '../../domain/shared/errors';
 import { ticketDecider, type TicketEvent, type TransferRequested } from '../../domain/ticket/ticket';
-import { COLLECTIONS, type TicketDoc, type TransferDoc } from '../read-models/documents';
+import { COLLECTIONS, type OrderDoc, type TicketDoc, type TransferDoc } from '../read-models/documents';
 import { getCaughtUp } from '../read-models/caught-up';
 import type { CommandMetadata } from '../shared/command-metadata';
 import type { CommandOutcome } from '../shared/stream-command-processor';
@@ -69,6 +69,7 @@ export class TicketService extends TicketFulfillment {
       await this.deps.catchUp();
       docs = await collection.find(filter);
     }
+    if (docs.length > 0 && !(await this.orderConfirmed(orderId))) return [];
     const ordered = [...docs].sort(
       (a, b) =>
         compare(a.section, b.section) ||
@@ -232,8 +233,24 @@ export class TicketService extends TicketFulfillment {
   private async visibleTicket(userId: string, ticketId: string): Promise<TicketDoc> {
     const collection = this.deps.readStore.collection<TicketDoc>(COLLECTIONS.tickets);
     const doc = await getCaughtUp(collection, ticketId, this.deps.catchUp);
-    if (!doc || doc.owner_user_id !== userId) return ticketNotFound();
+    if (!doc || doc.owner_user_id !== userId || !(await this.orderConfirmed(doc.order_id)))
+      return ticketNotFound();
     return doc;
+  }
+
+  /**
+   * Tickets are shown once their order was confirmed: the payment saga issues them a moment before it confirms
+   * the order, and voids them if the order fails instead. A cancelled order was confirmed first (its tickets stay
+   * visible, void).
+   */
+  private async orderConfirmed(orderId: string): Promise<boolean> {
+    const orders = this.deps.readStore.collection<OrderDoc>(COLLECTIONS.orders);
+    const confirmed = (order: OrderDoc | null) =>
+      order?.status === 'CONFIRMED' || order?.status === 'CANCELLED';
+    if (confirmed(await orders.get(orderId))) return true;
+    // Confirmed just now (its tickets come first in the log): once more after the read models caught up.
+    await this.deps.catchUp();
+    return confirmed(await orders.get(orderId));
   }
 
   /** Which ticket a transfer id belongs to (a fact fixed when the transfer was requested). */
