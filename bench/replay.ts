@@ -8,7 +8,8 @@
  * measures, on the same log:
  * - reading and parsing alone (readAllSync in pages of LOG_PAGE_SIZE, as the replay reads): the ceiling;
  * - the invariant check alone (checkInvariants);
- * - `npm run replay`'s work: invariants at every point and every read model rebuilt into a fresh memory store.
+ * - `npm run replay`'s work: invariants at every point and every read model rebuilt into a fresh memory store, spread
+ *   over the machine's cores (replayInThreads: each thread reads the log itself), and in one thread (replayLog).
  * Prints one JSON object and writes it to bench/results/replay-<timestamp>.json.
  */
 import fs from 'node:fs';
@@ -17,12 +18,14 @@ import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { checkInvariants } from '../src/application/audit/invariants';
 import { replayLog } from '../src/application/audit/replay';
+import { replayInThreads } from '../src/composition/replay/replay-in-threads';
 import { LOG_PAGE_SIZE } from '../src/application/audit/seat-ledger';
 import type { EventToAppend } from '../src/application/ports/event-store';
 import { ticketIdFor } from '../src/application/tickets/ticket-ids';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MemoryReadStore } from '../src/infrastructure/readstore/memory/memory-read-store';
 import { allProjections } from '../src/projections';
+import { round } from './lib/stats';
 
 const TARGET = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const ROWS = 100;
@@ -278,7 +281,8 @@ function writeLog(store: SqliteEventStore): number {
 async function main(): Promise<void> {
   const kept = process.env.BENCH_REPLAY_LOG;
   const dir = kept ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'bench-replay-'));
-  const store = new SqliteEventStore(kept ?? path.join(dir!, 'events.sqlite'));
+  const file = kept ?? path.join(dir!, 'events.sqlite');
+  const store = new SqliteEventStore(file);
   try {
     let t0 = performance.now();
     let events = await store.headPosition();
@@ -307,25 +311,33 @@ async function main(): Promise<void> {
       throw new Error(`the bench log breaks an invariant: ${JSON.stringify(invariants.violations[0])}`);
     console.error(`invariants alone: ${Math.round(invariants.events / invariantsS)} events/s`);
 
-    const report = await replayLog({
+    const oneThread = await replayLog({
       store,
       projections: allProjections(),
       fresh: new MemoryReadStore(),
       holdExpiryPeriodMs: 1000,
     });
-    if (!report.ok)
-      throw new Error(
-        `replay found problems: ${JSON.stringify(report.violations[0] ?? report.projection_errors[0])}`,
-      );
-    console.error(`replay (invariants + every read model): ${report.events_per_s} events/s`);
+    const report = await replayInThreads({ file, holdExpiryPeriodMs: 1000 });
+    for (const r of [oneThread, report])
+      if (!r.ok)
+        throw new Error(
+          `replay found problems: ${JSON.stringify(r.violations[0] ?? r.projection_errors[0])}`,
+        );
+    console.error(`replay (invariants + every read model), one thread: ${oneThread.events_per_s} events/s`);
+    console.error(`replay in ${report.threads} threads: ${report.events_per_s} events/s`);
 
     const result = {
       when: new Date().toISOString(),
       events,
       read_and_parse_events_per_s: Math.round(read / readS),
       invariants_only_events_per_s: Math.round(invariants.events / invariantsS),
+      // npm run replay's figure: spread over `replay_threads` threads.
       replay_events_per_s: report.events_per_s,
       replay_ms: report.duration_ms,
+      replay_threads: report.threads,
+      replay_to_read_and_parse: round(report.events_per_s / (read / readS)),
+      replay_one_thread_events_per_s: oneThread.events_per_s,
+      replay_one_thread_ms: oneThread.duration_ms,
       read_models: report.read_models,
       node: process.version,
       cpus: os.cpus().length,

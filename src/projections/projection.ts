@@ -16,6 +16,10 @@ import type { SeatsHeld, HoldReleased, SeatsSold, SeatsReturned } from '../domai
  */
 export interface Projection {
   name: string;
+  /** The other read models whose documents its handlers read (a replay in threads keeps them together). */
+  reads?: readonly string[];
+  /** Relative cost of folding an on-sale log (1 when unsaid): spreads read models over replay threads. */
+  replayWeight?: number;
   handlers: Partial<Record<string, (event: RecordedEvent<any>, store: ReadStore) => Awaitable<void>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 

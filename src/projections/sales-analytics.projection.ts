@@ -100,6 +100,7 @@ function count(store: ReadStore, eventId: string, position: number, inc: Record<
 
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
+  reads: ['orders', 'tickets'],
   handlers: {
     EventCreated(event: Data<EventCreated>, store) {
       const e = event.data;

@@ -109,6 +109,7 @@ export function createSeatMapProjection(): Projection {
 
   return {
     name: 'seat-maps',
+    reads: ['catalog'], // the venue's layout
     handlers: {
       EventCreated(event: Data<EventCreated>, store) {
         const venues = store.collection<VenueDoc>(COLLECTIONS.venues);

@@ -18,6 +18,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 const run = promisify(execFile);
 const REPLAY = path.join(__dirname, '../../dist/scripts/replay.js');
+/** The worker threads run compiled code: the threaded replay is tested from the build. */
+const THREADED = path.join(__dirname, '../../dist/src/composition/replay/replay-in-threads.js');
 
 describe('audit, replay and analytics', () => {
   let t: TestApp;
@@ -170,6 +172,34 @@ describe('audit, replay and analytics', () => {
     const scoped = await replay({ eventId });
     expect(scoped).toMatchObject({ ok: true, scope: { event_id: eventId }, orders: report.orders });
     expect(scoped.events).toBeLessThan(report.events);
+  });
+
+  it('spread over threads (the compiled replay), the same report, and read models equal to the live ones', async () => {
+    await quiet();
+    const { replayInThreads } = (await import(
+      THREADED
+    )) as typeof import('../../src/composition/replay/replay-in-threads');
+    const file = path.join(t.dataDir, 'events.sqlite');
+    const progress: number[] = [];
+    const [inThreads, inOne] = await Promise.all([
+      replayInThreads({
+        file,
+        threads: 2,
+        live: t.app.readStore,
+        holdExpiryPeriodMs: 1000,
+        onProgress: (position) => progress.push(position),
+      }),
+      replay({ live: t.app.readStore }),
+    ]);
+    expect(inThreads.threads).toBe(2);
+    expect(inThreads.comparison).toEqual({ equal: true, collections: [] });
+    const timing = ({ duration_ms, events_per_s, threads, ...rest }: ReplayReport) => rest; // eslint-disable-line @typescript-eslint/no-unused-vars
+    expect(timing(inThreads)).toEqual(timing(inOne));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[progress.length - 1]).toBe(inOne.headPosition);
+    // Scoped to the event, too.
+    const scoped = await replayInThreads({ file, threads: 2, eventId, holdExpiryPeriodMs: 1000 });
+    expect(timing(scoped)).toEqual(timing(await replay({ eventId })));
   });
 
   it('the rebuild applies events at once on the memory store, into the read models a waiting store gets', async () => {
@@ -381,6 +411,28 @@ describe('audit, replay and analytics', () => {
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ ok: true, violations: [], events: await t.app.store.headPosition() });
     expect(report.events_per_s).toBeGreaterThan(0);
+    // One thread or several: the same report.
+    const one = JSON.parse(
+      (
+        await run('node', [REPLAY, '--json', '--threads', '1'], {
+          env: { ...process.env, DATA_DIR: t.dataDir },
+        })
+      ).stdout,
+    );
+    const two = JSON.parse(
+      (
+        await run('node', [REPLAY, '--json', '--threads', '2'], {
+          env: { ...process.env, DATA_DIR: t.dataDir },
+        })
+      ).stdout,
+    );
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    const timing = ({ duration_ms, events_per_s, threads, ...rest }: Record<string, unknown>) => rest; // eslint-disable-line @typescript-eslint/no-unused-vars
+    expect(timing(two)).toEqual(timing(one));
+    for (const bad of ['0', 'two', '1.5', ''])
+      await expect(
+        run('node', [REPLAY, '--threads', bad], { env: { ...process.env, DATA_DIR: t.dataDir } }),
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--threads needs a whole number') });
   });
 
   it('a forged double sale makes replay exit non-zero and name the stream, revision and events', async () => {

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  compare,
+  eventsPerSecond,
+  replayLog,
+  type ReplayOptions,
+  type ReplayReport,
+} from '../../application/audit/replay';
+import { shareOut, type ReplayShare } from '../../application/audit/replay-shares';
+import type { ReadDocument, ReadStore } from '../../application/ports/read-store';
+import { openSqlite } from '../../infrastructure/eventstore/sqlite/sqlite-database';
+import { SqliteEventStore } from '../../infrastructure/eventstore/sqlite/sqlite-event-store';
+import { MemoryReadStore } from '../../infrastructure/readstore/memory/memory-read-store';
+import { allProjections } from '../../projections';
+
+/** What a share's thread is asked to do (its workerData). */
+export interface ShareRequest {
+  file: string;
+  share: ReplayShare;
+  upTo: number;
+  eventId?: string;
+  holdExpiryPeriodMs?: number;
+  fulfillmentGraceMs?: number;
+  /** Send the rebuilt documents back (a caller that keeps or compares them). */
+  documents: boolean;
+}
+
+export type WorkerMessage =
+  | { kind: 'progress'; position: number; events: number }
+  | { kind: 'done'; report: ReplayReport; documents?: Record<string, ReadDocument[]> }
+  | { kind: 'failed'; message: string };
+
+export interface ThreadedReplayOptions extends Pick<
+  ReplayOptions,
+  'eventId' | 'holdExpiryPeriodMs' | 'fulfillmentGraceMs' | 'onProgress' | 'live'
+> {
+  /** The embedded event store's file. */
+  file: string;
+  /** Threads to spread the work over; default: the machine's cores. 1 replays in this thread. */
+  threads?: number;
+  /** Given: the rebuilt documents are put there (the threads send them back); needed for `live`. */
+  fresh?: ReadStore;
+}
+
+/** The compiled worker; absent when running from the TypeScript sources (the tests' transpiler), see below. */
+const WORKER = path.join(__dirname, 'replay-worker.js');
+
+/**
+ * `npm run replay` on several cores. Every read model depends only on the log (and on the read models it
+ * `reads`), so the work splits into shares (shareOut): the invariant check and the read models, spread over
+ * threads by their weight. Each thread reads the whole log itself, from its own connection: reading and parsing
+ * are paid once per thread, but the folding, most of a replay's cost, runs side by side. The same report as
+ * replayLog's, from the same prefix of the log (every thread stops at the head seen when the replay started).
+ */
+export async function replayInThreads(options: ThreadedReplayOptions): Promise<ReplayReport> {
+  const threads = Math.max(1, Math.floor(options.threads ?? os.availableParallelism()));
+  const projections = allProjections();
+  if (threads === 1 || !fs.existsSync(WORKER)) return replayHere(options, projections);
+
+  const started = performance.now();
+  const head = await readHead(options.file);
+  const fresh = options.fresh ?? (options.live ? new MemoryReadStore() : undefined);
+  const shares = shareOut(projections, threads);
+  const progress = shares.map(() => ({ position: 0, events: 0 }));
+  const workers: Worker[] = [];
+  const results = await Promise.all(
+    shares.map((share, i) =>
+      runShare(
+        workers,
+        {
+          file: options.file,
+          share,
+          upTo: head,
+          eventId: options.eventId,
+          holdExpiryPeriodMs: options.holdExpiryPeriodMs,
+          fulfillmentGraceMs: options.fulfillmentGraceMs,
+          documents: fresh !== undefined,
+        },
+        (position, events) => {
+          progress[i] = { position, events };
+          // The replay is as far as its slowest share.
+          const slowest = progress.reduce((a, b) => (b.position < a.position ? b : a));
+          options.onProgress?.(slowest.position, head, slowest.events);
+        },
+      ),
+    ),
+  ).catch(async (error: unknown) => {
+    await Promise.all(workers.map((worker) => worker.terminate())); // the other shares' work is moot
+    throw error;
+  });
+  const durationMs = performance.now() - started;
+
+  if (fresh)
+    for (const { documents } of results)
+      for (const [name, docs] of Object.entries(documents ?? {}))
+        for (const doc of docs) await fresh.collection(name).put(doc);
+  const checked = results[shares.findIndex((share) => share.invariants)].report;
+  const readModels: Record<string, number> = {};
+  for (const { report } of results) Object.assign(readModels, report.read_models);
+  const errors = results.flatMap(({ report }) => report.projection_errors);
+  const comparison = options.live && fresh && !options.eventId ? await compare(fresh, options.live) : null;
+  return {
+    ...checked,
+    ok: checked.ok && errors.length === 0 && (comparison?.equal ?? true),
+    duration_ms: Math.round(durationMs),
+    events_per_s: eventsPerSecond(checked.events, durationMs),
+    threads: shares.length,
+    read_models: Object.fromEntries(Object.entries(readModels).sort(([a], [b]) => a.localeCompare(b))),
+    projection_errors: errors,
+    comparison,
+  };
+}
+
+/** One thread: the classic replay, on a store of its own. */
+async function replayHere(
+  options: ThreadedReplayOptions,
+  projections: ReturnType<typeof allProjections>,
+): Promise<ReplayReport> {
+  const store = new SqliteEventStore(options.file);
+  try {
+    return await replayLog({ ...options, store, projections, fresh: options.fresh ?? new MemoryReadStore() });
+  } finally {
+    await store.close();
+  }
+}
+
+async function readHead(file: string): Promise<number> {
+  const db = openSqlite(file);
+  try {
+    return await new SqliteEventStore(db).headPosition();
+  } finally {
+    db.close();
+  }
+}
+
+function runShare(
+  workers: Worker[],
+  request: ShareRequest,
+  onProgress: (position: number, events: number) => void,
+): Promise<Extract<WorkerMessage, { kind: 'done' }>> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER, { workerData: request });
+    workers.push(worker);
+    let settled = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'progress') return onProgress(message.position, message.events);
+      settled = true;
+      if (message.kind === 'done') resolve(message);
+      else reject(new Error(`a replay thread failed: ${message.message}`));
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`a replay thread ended (exit code ${code}) before its report`));
+    });
+  });
+}
