@@ -14,8 +14,11 @@ export interface LiveHold {
   userId: string;
   expiresAtMs: number;
   dueAtMs: number;
-  /** The connections that got its notice (weakly held: a closed connection is not kept for the hold's sake). */
-  told: WeakSet<object>;
+  /**
+   * The connections that got its notice (weakly held: a closed connection is not kept for the hold's sake). Made at
+   * the first notice: most holds end before theirs, and a WeakSet per hold was a visible cost of every reservation.
+   */
+  told?: WeakSet<object>;
 }
 
 interface Entry {
@@ -39,13 +42,7 @@ export class HoldExpiryNotices {
     if (this.holds.has(holdId)) return;
     const expiresAtMs = expiresAt.getTime();
     if (!Number.isFinite(expiresAtMs)) return;
-    const hold = {
-      holdId,
-      userId,
-      expiresAtMs,
-      dueAtMs: expiresAtMs - this.leadMs,
-      told: new WeakSet<object>(),
-    };
+    const hold: LiveHold = { holdId, userId, expiresAtMs, dueAtMs: expiresAtMs - this.leadMs };
     this.holds.set(holdId, hold);
     let mine = this.byUser.get(userId);
     if (!mine) this.byUser.set(userId, (mine = new Set()));
@@ -93,6 +90,7 @@ export class HoldExpiryNotices {
 
   /** Records that `connection` gets the notice of `hold`: false when it already had it (one per connection). */
   tell(hold: LiveHold, connection: object): boolean {
+    hold.told ??= new WeakSet<object>();
     if (hold.told.has(connection)) return false;
     hold.told.add(connection);
     return true;
