@@ -170,7 +170,8 @@ function writeLog(store: SqliteEventStore): number {
               metadata: meta(`expiry-${lapsed}`, 'expiry-job'),
             },
           ]);
-          // A purchase: hold, order placed, seats sold, captured, confirmed, tickets.
+          // A purchase as the API and the payment saga write it today: hold, payment attempt, order placed, seats
+          // sold, capture recorded, tickets issued, then the confirmation with the order's tickets in one append.
           const holdId = uuidv7();
           const orderId = uuidv7();
           const c = `req-${orderId}`;
@@ -219,6 +220,25 @@ function writeLog(store: SqliteEventStore): number {
             billingAddress: null,
             placedAt: at(),
           };
+          w.append(`order-${orderId}`, [
+            {
+              type: 'OrderPaymentAuthorizing',
+              data: {
+                orderId,
+                holdId,
+                eventId,
+                userId,
+                attempt: 1,
+                amountCents: total,
+                currency: 'USD',
+                paymentMethodId: 'pm',
+                cardToken: 'tok_visa',
+                idempotencyKey: `auth-${orderId}-1`,
+                requestedAt: at(),
+              },
+              metadata: meta(c, userId),
+            },
+          ]);
           w.append(`order-${orderId}`, [{ type: 'OrderPlaced', data: placed, metadata: meta(c, userId) }]);
           w.append(stream, [
             {
@@ -237,16 +257,6 @@ function writeLog(store: SqliteEventStore): number {
               type: 'PaymentCaptured',
               data: { orderId, captureId: `cap-${orderId}`, amountCents: total, capturedAt: at() },
               metadata: meta(c, 'saga:payment'),
-            },
-            {
-              type: 'OrderConfirmed',
-              data: { ...placed, confirmedAt: at() },
-              metadata: meta(c, 'saga:payment'),
-            },
-            {
-              type: 'TicketsIssued',
-              data: { orderId, tickets, issuedAt: at() },
-              metadata: meta(c, 'saga:fulfillment'),
             },
           ]);
           for (const [i, ticket] of tickets.entries())
@@ -270,9 +280,22 @@ function writeLog(store: SqliteEventStore): number {
                   previousTicketId: null,
                   issuedAt: at(),
                 },
-                metadata: meta(c, 'saga:fulfillment'),
+                metadata: meta(c, 'saga:payment'),
               },
             ]);
+          const confirmedAt = at();
+          w.append(`order-${orderId}`, [
+            {
+              type: 'OrderConfirmed',
+              data: { ...placed, confirmedAt },
+              metadata: meta(c, 'saga:payment'),
+            },
+            {
+              type: 'TicketsIssued',
+              data: { orderId, tickets, issuedAt: confirmedAt },
+              metadata: meta(c, 'saga:payment'),
+            },
+          ]);
         }
   }
   return w.events;

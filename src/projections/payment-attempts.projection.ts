@@ -17,8 +17,6 @@ const set = fieldSetter<PaymentAttemptDoc>(PAYMENT_ATTEMPTS);
 /** Open payment attempts (see PaymentAttemptDoc): what the order watchdog looks at for authorizations to release. */
 export const paymentAttemptsProjection: Projection = {
   name: 'payment-attempts',
-  // One small document per attempt: folding it cost no measurable time in `npm run bench:replay`.
-  replayWeight: 0.1,
   handlers: {
     OrderPaymentAuthorizing(event: Data<OrderPaymentAuthorizing>, store) {
       const { orderId, attempt, requestedAt } = event.data;
