@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { pollUntil } from '../support/purchase';
 import { createPartnerClient } from '../support/partner-client';
-import { redisSuite } from '../support/redis';
+import { deleteRedisKeys, redisSuite } from '../support/redis';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -104,10 +103,7 @@ redisSuite('partner quota on Redis', (url) => {
     await a?.close();
     await b?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-    const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(url, prefix);
   });
 
   it('two processes count against one budget', async () => {

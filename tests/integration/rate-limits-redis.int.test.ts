@@ -20,9 +20,12 @@ redisSuite('rate limits on Redis', (url) => {
     redis = new Redis(url, { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    try {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect(); // also when Redis is gone: a client left reconnecting keeps jest from exiting
+    }
   });
 
   const reserve = (instance: TestApp, token: string) =>

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { ConsumeOptions, MessageBus } from '../../src/application/ports/message-bus';
@@ -8,6 +8,7 @@ import {
   RabbitMqBus,
   RabbitMqBusOptions,
 } from '../../src/infrastructure/bus/rabbitmq/rabbitmq-bus';
+import { asError, CHECK_TIMEOUT_MS, serviceSuite, type NeededService } from './service-suite';
 
 /** Broker the RabbitMQ suites use. */
 export function amqpUrl(): string {
@@ -19,71 +20,37 @@ export function redactUrl(url: string): string {
   return url.replace(/^(amqps?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
-const CHECK_TIMEOUT_MS = 3_000;
-
 /** true if an AMQP connection to `url` can be opened (and is closed again), otherwise the error why not. */
-export async function rabbitAvailable(url: string): Promise<boolean | Error> {
+export async function rabbitAvailable(url: string): Promise<true | Error> {
   try {
     const connection = await amqp.connect(url, { timeout: CHECK_TIMEOUT_MS });
     connection.on('error', () => undefined);
     await connection.close();
     return true;
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    return asError(error);
   }
 }
 
-/**
- * Same check, synchronously (in a child node process), for deciding at collection time which tests to register:
- * jest collects tests synchronously, so an async check cannot decide that.
- */
-export function rabbitAvailableSync(url: string): true | Error {
-  const script = `
-    const amqp = require(${JSON.stringify(require.resolve('amqplib'))});
-    amqp.connect(process.env.CHECK_URL, { timeout: ${CHECK_TIMEOUT_MS} })
-      .then((c) => { c.on('error', () => {}); return c.close(); })
-      .then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });`;
-  const result = spawnSync(process.execPath, ['-e', script], {
-    env: { ...process.env, CHECK_URL: url },
-    encoding: 'utf8',
-    timeout: CHECK_TIMEOUT_MS + 5_000,
-  });
-  if (result.status === 0) return true;
-  if (result.error) return result.error;
-  return new Error(result.stderr.trim() || `connection check exited with ${result.status ?? result.signal}`);
-}
-
-/**
- * Registers `register(url)`'s tests if RabbitMQ is reachable. If it is not: with CI=true they are registered anyway
- * and fail in beforeAll with the reason; otherwise one line is logged and a single skipped test
- * naming the reason is registered instead.
- */
-export function rabbitMqSuite(title: string, register: (url: string) => void): void {
+const rabbitMq = (): NeededService => {
   const url = amqpUrl();
-  const shown = redactUrl(url);
-  if (process.env.CI === 'true') {
-    beforeAll(async () => {
-      const available = await rabbitAvailable(url);
-      if (available !== true) {
-        const reason = available instanceof Error ? available.message : 'unknown reason';
-        throw new Error(
-          `${title}: RabbitMQ not reachable at ${shown} (CI=true, so this fails instead of skipping): ${reason}`,
-        );
-      }
-    });
-    register(url);
-    return;
-  }
-  const available = rabbitAvailableSync(url);
-  if (available === true) {
-    register(url);
-    return;
-  }
-  console.log(
-    `${title} skipped: RabbitMQ not reachable at ${shown} (${available.message}); start it or set AMQP_URL to run it`,
-  );
-  // A skipped test (not a passing placeholder), so the report shows that nothing ran here.
-  test.skip(`${title}: RabbitMQ not reachable at ${shown}`, () => undefined);
+  return {
+    name: 'RabbitMQ',
+    urlVariable: 'AMQP_URL',
+    url,
+    shown: redactUrl(url),
+    check: rabbitAvailable,
+    checkScript: `
+      const amqp = require(${JSON.stringify(require.resolve('amqplib'))});
+      amqp.connect(process.env.CHECK_URL, { timeout: ${CHECK_TIMEOUT_MS} })
+        .then((c) => { c.on('error', () => {}); return c.close(); })
+        .then(() => process.exit(0), (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });`,
+  };
+};
+
+/** Registers `register(url)`'s tests if RabbitMQ is reachable (see serviceSuite). */
+export function rabbitMqSuite(title: string, register: (url: string) => void): void {
+  serviceSuite(rabbitMq(), title, register);
 }
 
 /** Logger for tests: keeps entries instead of printing them. */

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { asError, CHECK_TIMEOUT_MS, serviceSuite, type NeededService } from './service-suite';
 
 /** The Redis the shared rate-limit tests use. */
 export function redisUrl(): string {
@@ -7,8 +7,6 @@ export function redisUrl(): string {
 }
 
 const redact = (url: string) => url.replace(/^(rediss?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
-const CHECK_TIMEOUT_MS = 3_000;
-
 async function redisAvailable(url: string): Promise<true | Error> {
   const client = new Redis(url, {
     lazyConnect: true,
@@ -21,56 +19,42 @@ async function redisAvailable(url: string): Promise<true | Error> {
     await client.ping();
     return true;
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    return asError(error);
   } finally {
     client.disconnect();
   }
 }
 
-/** The same check in a child process: jest registers tests synchronously. */
-function redisAvailableSync(url: string): true | Error {
-  const script = `
-    const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
-    const c = new Redis(process.env.CHECK_URL, { lazyConnect: true, connectTimeout: ${CHECK_TIMEOUT_MS}, maxRetriesPerRequest: 0 });
-    c.on('error', () => {});
-    c.connect().then(() => c.ping()).then(() => { c.disconnect(); process.exit(0); },
-      (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });`;
-  const result = spawnSync(process.execPath, ['-e', script], {
-    env: { ...process.env, CHECK_URL: url },
-    encoding: 'utf8',
-    timeout: CHECK_TIMEOUT_MS + 5_000,
-  });
-  if (result.status === 0) return true;
-  if (result.error) return result.error;
-  return new Error(result.stderr.trim() || `connection check exited with ${result.status ?? result.signal}`);
+const redis = (): NeededService => {
+  const url = redisUrl();
+  return {
+    name: 'Redis',
+    urlVariable: 'REDIS_URL',
+    url,
+    shown: redact(url),
+    check: redisAvailable,
+    checkScript: `
+      const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
+      const c = new Redis(process.env.CHECK_URL, { lazyConnect: true, connectTimeout: ${CHECK_TIMEOUT_MS}, maxRetriesPerRequest: 0 });
+      c.on('error', () => {});
+      c.connect().then(() => c.ping()).then(() => { c.disconnect(); process.exit(0); },
+        (e) => { process.stderr.write(String(e && e.message || e)); process.exit(1); });`,
+  };
+};
+
+/** Registers `register(url)`'s tests when Redis answers (see serviceSuite). */
+export function redisSuite(title: string, register: (url: string) => void): void {
+  serviceSuite(redis(), title, register);
 }
 
-/**
- * Registers `register(url)`'s tests when Redis answers. Under CI=true they are registered anyway and fail in
- * beforeAll with the reason (the CI script starts Redis); elsewhere one line is printed and a skipped test naming
- * the reason stands in for them.
- */
-export function redisSuite(title: string, register: (url: string) => void): void {
-  const url = redisUrl();
-  const shown = redact(url);
-  if (process.env.CI === 'true') {
-    beforeAll(async () => {
-      const available = await redisAvailable(url);
-      if (available !== true)
-        throw new Error(
-          `${title}: Redis not reachable at ${shown} (CI=true, so this fails instead of skipping): ${available.message}`,
-        );
-    });
-    register(url);
-    return;
+/** Deletes a test's keys (by prefix); the client is closed even when Redis is gone (else it keeps jest running). */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
   }
-  const available = redisAvailableSync(url);
-  if (available === true) {
-    register(url);
-    return;
-  }
-  console.log(
-    `${title} skipped: Redis not reachable at ${shown} (${available.message}); start it or set REDIS_URL to run it`,
-  );
-  test.skip(`${title}: Redis not reachable at ${shown}`, () => undefined);
 }
