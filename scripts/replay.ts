@@ -10,7 +10,7 @@ import { loadConfig } from '../src/infrastructure/config/config';
  * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]
  * [-- --threads N]`: reads the whole log in DATA_DIR, rebuilds every read model into fresh stores, checks the
  * invariants at every point of the log, and prints a report. The work is spread over --threads threads (default:
- * the machine's cores; 1 replays in one thread), each reading the log itself. Exit code 1 when an invariant is broken (each violation names its stream, revision
+ * the machine's cores for a log of 100,000 events or more; 1 replays in one thread), each reading the log itself. Exit code 1 when an invariant is broken (each violation names its stream, revision
  * and events), 2 when the replay itself failed or an option is bad.
  * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time).
  *

@@ -411,6 +411,8 @@ describe('audit, replay and analytics', () => {
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ ok: true, violations: [], events: await t.app.store.headPosition() });
     expect(report.events_per_s).toBeGreaterThan(0);
+    // A log this small replays in one thread unless told otherwise: starting threads would cost more.
+    expect(report.threads).toBe(1);
     // One thread or several: the same report.
     const one = JSON.parse(
       (
@@ -448,7 +450,7 @@ describe('audit, replay and analytics', () => {
         totalCents: 100,
       }),
     ]);
-    const failed = await run('node', [REPLAY, '--json'], {
+    const failed = await run('node', [REPLAY, '--json', '--threads', '2'], {
       env: { ...process.env, DATA_DIR: t.dataDir },
     }).catch((e) => e);
     expect(failed.code).toBe(1);
@@ -495,7 +497,7 @@ describe('audit, replay and analytics', () => {
         position: forged.position,
       }),
     );
-    const failed = await run('node', [REPLAY, '--json'], {
+    const failed = await run('node', [REPLAY, '--json', '--threads', '2'], {
       env: { ...process.env, DATA_DIR: t.dataDir },
     }).catch((e) => e);
     expect(failed.code).toBe(1);

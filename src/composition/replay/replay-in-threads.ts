@@ -39,11 +39,20 @@ export interface ThreadedReplayOptions extends Pick<
 > {
   /** The embedded event store's file. */
   file: string;
-  /** Threads to spread the work over; default: the machine's cores. 1 replays in this thread. */
+  /**
+   * Threads to spread the work over; 1 replays in this thread. Default: the machine's cores for a log of
+   * THREADS_FROM_EVENTS events or more, else 1.
+   */
   threads?: number;
   /** Given: the rebuilt documents are put there (the threads send them back); needed for `live`. */
   fresh?: ReadStore;
 }
+
+/**
+ * Below this many events a replay takes about as long as starting its threads (each loads the code anew, ~0.3 s):
+ * one thread does it sooner.
+ */
+export const THREADS_FROM_EVENTS = 100_000;
 
 /** The compiled worker; absent when running from the TypeScript sources (the tests' transpiler), see below. */
 const WORKER = path.join(__dirname, 'replay-worker.js');
@@ -56,12 +65,15 @@ const WORKER = path.join(__dirname, 'replay-worker.js');
  * replayLog's, from the same prefix of the log (every thread stops at the head seen when the replay started).
  */
 export async function replayInThreads(options: ThreadedReplayOptions): Promise<ReplayReport> {
-  const threads = Math.max(1, Math.floor(options.threads ?? os.availableParallelism()));
-  const projections = allProjections();
-  if (threads === 1 || !fs.existsSync(WORKER)) return replayHere(options, projections);
-
   const started = performance.now();
   const head = await readHead(options.file);
+  const threads = Math.max(
+    1,
+    Math.floor(options.threads ?? (head >= THREADS_FROM_EVENTS ? os.availableParallelism() : 1)),
+  );
+  const projections = allProjections();
+  if (threads === 1 || !fs.existsSync(WORKER)) return replayHere({ ...options, upTo: head }, projections);
+
   const fresh = options.fresh ?? (options.live ? new MemoryReadStore() : undefined);
   const shares = shareOut(projections, threads);
   const progress = shares.map(() => ({ position: 0, events: 0 }));
@@ -116,7 +128,7 @@ export async function replayInThreads(options: ThreadedReplayOptions): Promise<R
 
 /** One thread: the classic replay, on a store of its own. */
 async function replayHere(
-  options: ThreadedReplayOptions,
+  options: ThreadedReplayOptions & { upTo: number },
   projections: ReturnType<typeof allProjections>,
 ): Promise<ReplayReport> {
   const store = new SqliteEventStore(options.file);
