@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { printSkip } from './service-suite';
 
 /**
  * Where the EventStoreDB and MongoDB contract suites get a server: the URL in the environment, else a container
@@ -50,7 +51,7 @@ export function serverSuite(
   }
   const available = containerRuntimeSync();
   if (available !== true) {
-    console.log(
+    printSkip(
       `${title} skipped: ${envVar} is not set and testcontainers found no container runtime (${available.message.slice(0, 120)})`,
     );
     test.skip(`${title}: no ${envVar} and no container runtime`, () => undefined);

@@ -56,10 +56,18 @@ export function serviceSuite(service: NeededService, title: string, register: (u
     register(service.url);
     return;
   }
-  console.log(
+  printSkip(
     `${title} skipped: ${unreachable} (${available.message}); start it or set ${service.urlVariable} to run it`,
   );
   test.skip(`${title}: ${unreachable}`, () => undefined);
+}
+
+/**
+ * Why a suite is skipped, as one line on stderr: jest drops the console output of a suite whose tests are all
+ * skipped when it runs several files, so console.log would never show it.
+ */
+export function printSkip(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** An error as an Error (a check's catch gets anything). */
