@@ -1,6 +1,6 @@
 import { orderTwoSeats, pollUntil } from '../support/purchase';
-import { sagaHeldAt } from '../support/held-saga';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { appWithSagaHeldAt } from '../support/held-saga';
+import type { TestApp } from '../support/test-app';
 
 /**
  * The payment saga issues an order's tickets after its capture and confirms the order with them, in one append:
@@ -10,19 +10,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 describe('an order is shown CONFIRMED only with its tickets', () => {
   let t: TestApp;
-  const saga = sagaHeldAt('before-tickets');
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      overrides: {
-        sagas: { faults: saga.faults },
-      },
-    });
-  });
-  afterAll(async () => {
-    saga.release();
-    await t?.close();
-  });
+  const saga = appWithSagaHeldAt('before-tickets', (app) => (t = app));
 
   it('captured, tickets not issued yet: PENDING, payment CAPTURED, no confirmed_at; then CONFIRMED with its tickets in one append', async () => {
     const { orderId, fan } = await orderTwoSeats(t);

@@ -1,6 +1,6 @@
 import { checkInvariants } from '../../src/application/audit/invariants';
 import type { RecordedEvent } from '../../src/application/ports/event-store';
-import { sagaHeldAt } from '../support/held-saga';
+import { appWithSagaHeldAt } from '../support/held-saga';
 import { orderTwoSeats, pollUntil } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -42,14 +42,7 @@ const confirmedWithTickets = (t: TestApp, orderId: string, token: string) =>
 describe('orders confirmed without tickets by an earlier version', () => {
   describe('with the payment saga still in flight', () => {
     let t: TestApp;
-    const saga = sagaHeldAt('before-tickets');
-    beforeAll(async () => {
-      t = await startTestApp({ overrides: { sagas: { faults: saga.faults } } });
-    });
-    afterAll(async () => {
-      saga.release();
-      await t?.close();
-    });
+    const saga = appWithSagaHeldAt('before-tickets', (app) => (t = app));
 
     it("the saga's confirmation records the tickets on the confirmed order", async () => {
       const { orderId, fan } = await orderAwaitingTickets(t, saga.untilHeld);

@@ -2,8 +2,8 @@ import { checkInvariants } from '../../src/application/audit/invariants';
 import { ticketIdFor } from '../../src/application/tickets/ticket-ids';
 import { ticketStream } from '../../src/domain/ticket/ticket';
 import { orderTwoSeats, pollUntil } from '../support/purchase';
-import { sagaHeldAt } from '../support/held-saga';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { appWithSagaHeldAt } from '../support/held-saga';
+import type { TestApp } from '../support/test-app';
 
 /**
  * The payment saga issues an order's tickets, then confirms the order with them. If the order fails in between
@@ -13,20 +13,10 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 describe('an order that fails while its tickets are being issued', () => {
   let t: TestApp;
-  const saga = sagaHeldAt('before-confirm');
-
-  beforeAll(async () => {
-    t = await startTestApp({
-      // The watchdog sweeps only when the test says so, and then takes any order stuck for 100 ms.
-      env: { ORDER_WATCHDOG_AFTER_MS: '100', ORDER_WATCHDOG_INTERVAL_MS: '3600000' },
-      overrides: {
-        sagas: { faults: saga.faults },
-      },
-    });
-  });
-  afterAll(async () => {
-    saga.release();
-    await t?.close();
+  // The watchdog sweeps only when the test says so, and then takes any order stuck for 100 ms.
+  const saga = appWithSagaHeldAt('before-confirm', (app) => (t = app), {
+    ORDER_WATCHDOG_AFTER_MS: '100',
+    ORDER_WATCHDOG_INTERVAL_MS: '3600000',
   });
 
   it('is not confirmed; the saga voids its tickets; the refund follows; the log stays consistent', async () => {

@@ -1,4 +1,5 @@
 import type { FaultPoint } from '../../src/application/sagas/saga';
+import { startTestApp, type TestApp } from './test-app';
 
 /**
  * A saga step that waits at one fault point until released, as a slow or stalled saga would: pass `faults` to the
@@ -21,4 +22,27 @@ export function sagaHeldAt(point: FaultPoint) {
     },
     release: () => release(),
   };
+}
+
+/**
+ * A test app whose payment saga is held at `point` (sagaHeldAt), started before the suite's tests and closed after
+ * them (the saga released first, so nothing waits on the gate). `started` receives the app; the held saga is
+ * returned.
+ */
+export function appWithSagaHeldAt(
+  point: FaultPoint,
+  started: (app: TestApp) => void,
+  env?: Record<string, string>,
+): ReturnType<typeof sagaHeldAt> {
+  const saga = sagaHeldAt(point);
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ env, overrides: { sagas: { faults: saga.faults } } });
+    started(app);
+  });
+  afterAll(async () => {
+    saga.release();
+    await app?.close();
+  });
+  return saga;
 }
