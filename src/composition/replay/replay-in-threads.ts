@@ -126,24 +126,29 @@ export async function replayInThreads(options: ThreadedReplayOptions): Promise<R
   };
 }
 
-/** One thread: the classic replay, on a store of its own. */
-async function replayHere(
+/** One thread: the classic replay. */
+function replayHere(
   options: ThreadedReplayOptions & { upTo: number },
   projections: ReturnType<typeof allProjections>,
 ): Promise<ReplayReport> {
-  const store = new SqliteEventStore(options.file);
-  try {
-    return await replayLog({ ...options, store, projections, fresh: options.fresh ?? new MemoryReadStore() });
-  } finally {
-    await store.close();
-  }
+  return readingLog(options.file, (store) =>
+    replayLog({ ...options, store, projections, fresh: options.fresh ?? new MemoryReadStore() }),
+  );
 }
 
-async function readHead(file: string): Promise<number> {
+const readHead = (file: string): Promise<number> => readingLog(file, (store) => store.headPosition());
+
+/**
+ * `use` on the store of a connection of its own, closed after: a replay only reads, so without the store's
+ * checkpoint thread (the server, if it runs, checkpoints the file).
+ */
+export async function readingLog<T>(file: string, use: (store: SqliteEventStore) => Promise<T>): Promise<T> {
   const db = openSqlite(file);
+  const store = new SqliteEventStore(db);
   try {
-    return await new SqliteEventStore(db).headPosition();
+    return await use(store);
   } finally {
+    await store.close();
     db.close();
   }
 }

@@ -1,11 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { replayLog, type ReplayReport } from '../../application/audit/replay';
 import type { ReadDocument } from '../../application/ports/read-store';
-import { openSqlite } from '../../infrastructure/eventstore/sqlite/sqlite-database';
-import { SqliteEventStore } from '../../infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MemoryReadStore } from '../../infrastructure/readstore/memory/memory-read-store';
 import { allProjections } from '../../projections';
-import type { ShareRequest, WorkerMessage } from './replay-in-threads';
+import { readingLog, type ShareRequest, type WorkerMessage } from './replay-in-threads';
 
 /**
  * One share of a replay in threads (see replay-in-threads.ts): reads the whole log from its own connection to the
@@ -14,13 +12,10 @@ import type { ShareRequest, WorkerMessage } from './replay-in-threads';
  */
 async function run(request: ShareRequest): Promise<void> {
   const post = (message: WorkerMessage) => parentPort!.postMessage(message);
-  // A connection of its own, without the store's checkpoint thread: this thread only reads.
-  const db = openSqlite(request.file);
-  const store = new SqliteEventStore(db);
   const fresh = new MemoryReadStore();
-  try {
-    const wanted = new Set(request.share.projections);
-    const report: ReplayReport = await replayLog({
+  const wanted = new Set(request.share.projections);
+  const report: ReplayReport = await readingLog(request.file, (store) =>
+    replayLog({
       store,
       projections: allProjections().filter((p) => wanted.has(p.name)),
       fresh,
@@ -30,17 +25,14 @@ async function run(request: ShareRequest): Promise<void> {
       holdExpiryPeriodMs: request.holdExpiryPeriodMs,
       fulfillmentGraceMs: request.fulfillmentGraceMs,
       onProgress: (position, _head, events) => post({ kind: 'progress', position, events }),
-    });
-    let documents: Record<string, ReadDocument[]> | undefined;
-    if (request.documents) {
-      documents = {};
-      for (const name of await fresh.collectionNames()) documents[name] = await fresh.collection(name).all();
-    }
-    post({ kind: 'done', report, documents });
-  } finally {
-    await store.close();
-    db.close();
+    }),
+  );
+  let documents: Record<string, ReadDocument[]> | undefined;
+  if (request.documents) {
+    documents = {};
+    for (const name of await fresh.collectionNames()) documents[name] = await fresh.collection(name).all();
   }
+  post({ kind: 'done', report, documents });
 }
 
 run(workerData as ShareRequest).catch((error: unknown) =>
