@@ -1,4 +1,3 @@
-import { v5 as uuidv5 } from 'uuid';
 import { holdToOrder } from '../../domain/order/hold-to-order';
 import {
   currentAttempt,
@@ -19,6 +18,7 @@ import {
 } from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, OrderDoc, TicketDoc } from '../read-models/documents';
+import { derivedId } from '../shared/derived-ids';
 import { getCaughtUp } from '../read-models/caught-up';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
 import type { CommandMetadata } from '../shared/command-metadata';
@@ -32,9 +32,12 @@ const authorizeRequest = (attempt: PaymentAttemptData) => ({
   idempotencyKey: attempt.idempotencyKey,
 });
 
-/** Order ids derive from reservation ids: one reservation can never become two orders, even when raced. */
+/**
+ * Order ids derive from reservation ids: one reservation can never become two orders, even when raced. Time-ordered
+ * for a time-ordered reservation id, the v5 id of old for an older one (see derivedId). Never change the namespace.
+ */
 const ORDER_NAMESPACE = '6f1c5a52-8d7e-4b7e-9a51-3c2f0e4d9b10';
-export const orderIdFor = (reservationId: string) => uuidv5(reservationId, ORDER_NAMESPACE);
+export const orderIdFor = (reservationId: string) => derivedId(reservationId, reservationId, ORDER_NAMESPACE);
 
 export interface PaymentMethodLookup {
   find(

@@ -33,7 +33,7 @@ export class ReservationService {
   ) {}
 
   async reserve(eventId: string, userId: string, seatIds: string[], metadata: CommandMetadata) {
-    const holdId = this.ids.uuid();
+    const holdId = this.ids.timeOrdered(); // its order and tickets inherit its time prefix (derivedId)
     const outcome = await this.ticketedEvents.execute(
       eventId,
       { type: 'HoldSeats', holdId, userId, seatIds, holdSeconds: this.holdSeconds },
