@@ -6,7 +6,9 @@
  * READ_PAGE (JSON parsing included). Then the sagas' write pattern on a grown store: after BENCH_PREFILL more
  * one-event streams, GROUP_COMMITS group commits of GROUP_UNITS concurrent appends each (half open a stream with two
  * events, half add one event to a recent stream), timed per append (wall and this process's CPU). The cost of these
- * grows with the store (each new stream lands at a random place of the stream index), unlike the first part's.
+ * grows with the store when each new stream lands at a random place of the stream index (v4 ids, as orders and
+ * tickets had), unlike the first part's; so the pattern runs twice, on a store of its own each: with random stream
+ * ids, then with time-ordered ones (`_time_ordered`: v7 ids, as holds now have and their orders and tickets inherit).
  * Prints one JSON object to stdout.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventToAppend, ExpectedRevision } from '../src/application/ports/event-store';
 import { SqliteEventStore } from '../src/infrastructure/eventstore/sqlite/sqlite-event-store';
+import { RandomIds } from '../src/infrastructure/ids/random-ids';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 100);
@@ -35,8 +38,22 @@ function makeBatch(stream: number, batch: number): EventToAppend[] {
   }));
 }
 
-/** The sagas' write pattern (see the file comment): microseconds of wall and CPU time per append. */
-async function groupCommitsOnGrownStore(store: SqliteEventStore) {
+/**
+ * The sagas' write pattern (see the file comment) on a store of its own, new streams named by `newId`:
+ * microseconds of wall and CPU time per append.
+ */
+async function groupCommitsOnGrownStore(newId: () => string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-store-grown-'));
+  const store = new SqliteEventStore(path.join(dir, 'events.db'));
+  try {
+    return await groupCommits(store, newId);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function groupCommits(store: SqliteEventStore, newId: () => string) {
   const correlationId = randomUUID();
   const event = (): EventToAppend => ({
     id: uuidv7(),
@@ -47,7 +64,7 @@ async function groupCommitsOnGrownStore(store: SqliteEventStore) {
   const recent: string[] = [];
   const fill = store.db.transaction((from: number) => {
     for (let i = from; i < Math.min(from + 1000, PREFILL); i += 1) {
-      const stream = `order-${randomUUID()}`;
+      const stream = `order-${newId()}`;
       store.appendSync(stream, [event()], 'no_stream');
       recent.push(stream);
     }
@@ -61,7 +78,7 @@ async function groupCommitsOnGrownStore(store: SqliteEventStore) {
     const appends: Array<Promise<unknown>> = [];
     for (let u = 0; u < GROUP_UNITS; u += 1) {
       if (u % 2 === 0) {
-        const stream = `order-${randomUUID()}`;
+        const stream = `order-${newId()}`;
         recent.push(stream);
         appends.push(store.append(stream, [event(), event()], { expectedRevision: 'no_stream' }));
       } else {
@@ -114,7 +131,9 @@ async function main(): Promise<void> {
     }
     const readSeconds = Number(process.hrtime.bigint() - readStart) / 1e9;
     if (read !== written) throw new Error(`Read ${read} events, wrote ${written}`);
-    const grown = await groupCommitsOnGrownStore(store);
+    const grown = await groupCommitsOnGrownStore(randomUUID);
+    const ids = new RandomIds();
+    const grownTimeOrdered = await groupCommitsOnGrownStore(() => ids.timeOrdered());
 
     console.log(
       JSON.stringify({
@@ -123,6 +142,7 @@ async function main(): Promise<void> {
         events: written,
         batch_size: BATCH_SIZE,
         group_commits_on_grown_store: grown,
+        group_commits_on_grown_store_time_ordered: grownTimeOrdered,
       }),
     );
   } finally {
