@@ -239,8 +239,9 @@ export function applicationModule(
         IDS.clock,
         IDS.projections,
         IDS.partnerCaptcha,
+        IDS.ids,
       ],
-      (carts, ticketedEvents, seatIndexes, orders, orderProcessor, readStore, clock, runner, captcha) =>
+      (carts, ticketedEvents, seatIndexes, orders, orderProcessor, readStore, clock, runner, captcha, ids) =>
         new CartService({
           carts,
           ticketedEvents,
@@ -249,6 +250,7 @@ export function applicationModule(
           orderProcessor,
           readStore,
           clock,
+          ids,
           holdSeconds: () => config.partnerHoldSeconds,
           catchUp: catchUp(runner),
           // P1's verifier: the solution must be the partner's, current, unexpired and unused (it is spent here).

@@ -456,6 +456,7 @@ describe('partner carts over HTTP', () => {
     // The moment of the race, made to happen: another commit's payment was declined and released the hold, and
     // this commit arrives before that one recorded the cart's failed checkout.
     const holdId = await cartHoldId(t.app.store, event, cartId);
+    expect(holdId[14]).toBe('7'); // time-ordered, as a fan's: its order and tickets inherit its time (derivedId)
     await expect(
       t.app.orders.placeHeld(
         {

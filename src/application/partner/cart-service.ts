@@ -32,6 +32,7 @@ import { partnerFlagsOf as partnerFlags } from '../../domain/ticketed-event/part
 import { shippingOptionById, shippingOptionsOf } from '../../domain/ticketed-event/shipping';
 import { orderIdFor, type OrderService } from '../orders/order-service';
 import type { OrderProcessor } from '../orders/order-processor';
+import type { IdGenerator } from '../ports/id-generator';
 import type { Clock } from '../ports/clock';
 import type { ReadStore } from '../ports/read-store';
 import { getCaughtUp } from '../read-models/caught-up';
@@ -79,6 +80,8 @@ export interface CartServiceDependencies {
   orderProcessor: OrderProcessor;
   readStore: ReadStore;
   clock: Clock;
+  /** Hold ids are time-ordered, as a fan's are: the cart's order and tickets inherit their time (derivedId). */
+  ids: IdGenerator;
   /** How long a partner's cart holds its seats (seconds). */
   holdSeconds: (partnerId: string) => number | Promise<number>;
   /** Waits until projections reached the log's head (an order id just given out may not be projected yet). */
@@ -123,7 +126,7 @@ export class CartService {
     }
 
     const cartId = request.cartId ?? uuidv4();
-    const holdId = uuidv4();
+    const holdId = this.deps.ids.timeOrdered();
     const holdSeconds = await this.deps.holdSeconds(partnerId);
     // The intent first: a hold whose holder is `cart:{id}` always has a cart stream to find it by (a creation cut
     // short after the hold can then be deleted, and is failed by the expiry job, which releases the seats).
