@@ -18,10 +18,10 @@ import {
 } from '../ports/payment-gateway';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, OrderDoc, TicketDoc } from '../read-models/documents';
-import { derivedId } from '../shared/derived-ids';
 import { getCaughtUp } from '../read-models/caught-up';
 import type { Actor, ReservationService } from '../reservations/reservation-service';
 import type { CommandMetadata } from '../shared/command-metadata';
+import { derivedId } from '../shared/derived-ids';
 import type { OrderProcessor } from './order-processor';
 
 /** The gateway request of an attempt: always the same for the same attempt, so its key answers the same thing. */
