@@ -7,6 +7,7 @@ import { createEvent } from '../support/fixtures';
 import { replaySeats } from '../support/log-audit';
 import { addCard, pollUntil, reserve } from '../support/purchase';
 import { rabbitmqctlAvailable, rabbitMqSuite } from '../support/rabbitmq';
+import { printSkip } from '../support/service-suite';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -96,15 +97,14 @@ rabbitMqSuite('sagas on RabbitMQ under crashes', (url) => {
     expect(dead.map((m) => m.id)).toContain(id);
   }, 60_000);
 
-  // Without rabbitmqctl the broker cannot be restarted: the skipped test says why in its own title.
+  // Without rabbitmqctl the broker cannot be restarted: the skipped test says why in its own title, and on stderr
+  // (jest's default reporter does not list skipped tests' titles).
   const brokerControl: typeof it = rabbitmqctlAvailable()
     ? it
-    : (((title: string, fn?: jest.ProvidesCallback, timeout?: number) =>
-        it.skip(
-          `${title} (skipped: rabbitmqctl is not available on this machine)`,
-          fn,
-          timeout,
-        )) as typeof it);
+    : (((title: string, fn?: jest.ProvidesCallback, timeout?: number) => {
+        printSkip(`${title}: skipped, rabbitmqctl is not available on this machine`);
+        return it.skip(`${title} (skipped: rabbitmqctl is not available on this machine)`, fn, timeout);
+      }) as typeof it);
 
   brokerControl(
     'a broker restart in the middle of 100 orders: every order terminal, nothing doubled',
