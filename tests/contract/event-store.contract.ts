@@ -193,6 +193,39 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(withNoStream.actual).toBe(1);
         expect((await store.readStream(stream)).map((e) => e.id)).toEqual(batch.map((e) => e.id));
       });
+
+      test('a batch whose first id is stored in another stream is a conflict there, whatever it expects, and writes nothing', async () => {
+        const elsewhere = streamName('idem-elsewhere');
+        const stream = streamName('idem-here');
+        const batch = events(2);
+        await store.append(elsewhere, batch, { expectedRevision: 'no_stream' });
+        for (const expected of ['no_stream', 'any'] as const) {
+          const error = await appendError(store, stream, batch, expected);
+          expect(error.streamName).toBe(stream);
+          expect(error.actual).toBe('no_stream');
+        }
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+
+      test('concurrent retries and new appends settle each on its own: retries answer as before, new ones are written', async () => {
+        const streams = Array.from({ length: 6 }, (_, i) => streamName(`idem-mixed-${i}`));
+        const batches = streams.map(() => events(2));
+        const firsts = await Promise.all(
+          streams.map((s, i) => store.append(s, batches[i], { expectedRevision: 'no_stream' })),
+        );
+        // Started together: each retry of an earlier append beside a new append to the same stream.
+        const outcomes = await Promise.all(
+          streams.flatMap((s, i) => [
+            store.append(s, batches[i], { expectedRevision: 'no_stream' }),
+            store.append(s, events(1), { expectedRevision: 1 }),
+          ]),
+        );
+        streams.forEach((_, i) => {
+          expect(outcomes[2 * i]).toEqual(firsts[i]);
+          expect(outcomes[2 * i + 1].nextExpectedRevision).toBe(2);
+        });
+        for (const s of streams) expect(await store.readStream(s)).toHaveLength(3);
+      });
     });
 
     describe('readStream', () => {

@@ -135,7 +135,8 @@ export class OrderService {
     // nothing appended here would catch that (the order goes to the order stream, not the event's).
     const [{ state: event }, { state: order }] = await Promise.all([
       this.ticketedEvents.readFresh(eventId),
-      this.orders.readFresh(orderId),
+      // Kept: the order's commands follow at once (a hold that cannot be ordered is refused before any).
+      this.orders.readFresh(orderId, { keep: true }),
     ]);
     const seats = event.details && (await this.seatIndexes.get(event.details.venueId));
     if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');

@@ -156,10 +156,11 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
    * The state as the store has it now, for queries: another process may have appended since the state was
    * cached (commands need no such check: their append carries the expected revision). Costs one short read
    * when the cache is current. A stream not cached yet is loaded without being cached, so lookups of made-up
-   * ids (an unknown email) do not fill the cache.
+   * ids (an unknown email) do not fill the cache; `keep` caches it all the same, for a caller about to send the
+   * stream commands (they then decide on the state read here, with no second read).
    */
-  async readFresh(id: string): Promise<{ state: State; revision: number }> {
-    const slot = this.slots.get(id);
+  async readFresh(id: string, options: { keep?: boolean } = {}): Promise<{ state: State; revision: number }> {
+    const slot = options.keep ? this.slot(id) : this.slots.get(id);
     const cached = slot?.cached;
     if (slot && cached) {
       // Mid-batch the cache also folds events being appended; still, another process may have appended since

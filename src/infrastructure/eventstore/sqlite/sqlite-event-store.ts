@@ -168,7 +168,8 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     if (events.length === 0) {
       const current = this.stmt.lastRevision.get(stream)?.revision;
-      this.checkExpected(stream, expected, current);
+      if (!expectationHolds(expected, current))
+        throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
       return { nextExpectedRevision: current ?? -1, position: this.headSync() };
     }
     let result: AppendResult;
@@ -183,11 +184,15 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
+  /**
+   * Writes one append inside the current transaction. The usual append costs no lookup beyond its expected
+   * revision's: a retried append (its first event id already stored) is found by the event_id key refusing the
+   * first insert, not by a lookup before every append; and 'no_stream' is checked by the (stream_name, revision)
+   * key refusing revision 0 (a stream exists exactly when it has a revision 0).
+   */
   private appendInTx(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
-    const replay = this.idempotentReplay(stream, events, expected);
-    if (replay) return replay;
-    const current = this.stmt.lastRevision.get(stream)?.revision;
-    this.checkExpected(stream, expected, current);
+    const current = expected === 'no_stream' ? undefined : this.stmt.lastRevision.get(stream)?.revision;
+    if (!expectationHolds(expected, current)) return this.retriedOrConflict(stream, events, expected);
     let revision = current ?? -1;
     let position = 0;
     const now = Date.now();
@@ -198,7 +203,14 @@ export class SqliteEventStore implements EventStore {
       revision += 1;
       const data = JSON.stringify(event.data);
       const metadata = JSON.stringify(event.metadata);
-      const info = this.stmt.insert.run(stream, revision, event.id, event.type, data, metadata, now);
+      let info: Database.RunResult;
+      try {
+        info = this.stmt.insert.run(stream, revision, event.id, event.type, data, metadata, now);
+      } catch (error) {
+        // Refused before anything of this append was written: a retry, or the stream is not where expected.
+        if (i === 0 && isUniqueViolation(error)) return this.retriedOrConflict(stream, events, expected);
+        throw error;
+      }
       position = Number(info.lastInsertRowid);
       // Parsed back from what was stored, as a read would: subscribers get their own copy of the payload.
       recorded[i] = upcast({
@@ -217,18 +229,16 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: revision, position };
   }
 
-  /** If the first event's id is already stored in this stream, the whole append was done before: answer as then. */
-  private idempotentReplay(
-    stream: string,
-    events: EventToAppend[],
-    expected: ExpectedRevision,
-  ): AppendResult | undefined {
+  /**
+   * The append cannot go where it was expected. If its first event's id is already stored in this stream, the
+   * whole append was done before (a retry): answered as then. Otherwise it is a conflict.
+   */
+  private retriedOrConflict(stream: string, events: EventToAppend[], expected: ExpectedRevision): AppendResult {
     const first = this.stmt.byId.get(events[0].id);
-    if (!first) return undefined;
-    const found = events.map((e) => this.stmt.byId.get(e.id));
-    const complete = found.every(
-      (row, i) => row && row.stream_name === stream && row.revision === first.revision + i,
-    );
+    const found = first ? events.map((e) => this.stmt.byId.get(e.id)) : [];
+    const complete =
+      first !== undefined &&
+      found.every((row, i) => row && row.stream_name === stream && row.revision === first.revision + i);
     if (!complete) {
       throw new WrongExpectedVersionError(
         stream,
@@ -238,15 +248,6 @@ export class SqliteEventStore implements EventStore {
     }
     const last = found[found.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position };
-  }
-
-  private checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && current === undefined) ||
-      (expected === 'stream_exists' && current !== undefined) ||
-      (typeof expected === 'number' && current === expected);
-    if (!ok) throw new WrongExpectedVersionError(stream, expected, current ?? 'no_stream');
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -389,6 +390,19 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new Error('Event store is closed');
   }
 }
+
+function expectationHolds(expected: ExpectedRevision, current: number | undefined): boolean {
+  return (
+    expected === 'any' ||
+    (expected === 'no_stream' && current === undefined) ||
+    (expected === 'stream_exists' && current !== undefined) ||
+    (typeof expected === 'number' && current === expected)
+  );
+}
+
+/** SQLite refused a row for a UNIQUE key (event_id, or stream_name and revision). */
+const isUniqueViolation = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 
 /** Rows come back in their current schema version (old payloads upcast: see event-schemas.ts). */
 function toRecordedEvents(rows: EventRow[]): RecordedEvent[] {
