@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { of } from 'rxjs';
 import type {
   AppendResult,
@@ -187,6 +188,63 @@ describe('StreamCommandProcessor', () => {
       await write;
       expect(seenMeanwhile).toBe(100);
       expect((await processor.read('n4')).state.total).toBe(101);
+    });
+  });
+
+  describe('readFresh while an append is committed but not yet answered', () => {
+    const added = (by: number): EventToAppend => ({
+      id: randomUUID(),
+      type: 'Added',
+      data: { by },
+      metadata: { ...meta, schemaVersion: 1 },
+    });
+    /** The store, with appends that resolve only when `release` is called, after their commit. */
+    function heldAnswers(inner: EventStore) {
+      const held: Array<() => void> = [];
+      const store: EventStore = Object.assign(Object.create(inner) as EventStore, {
+        append: async (...args: Parameters<EventStore['append']>) => {
+          const result = await inner.append(...args);
+          await new Promise<void>((resolve) => held.push(resolve));
+          return result;
+        },
+      });
+      const committed = async () => {
+        while (held.length === 0) await new Promise((r) => setImmediate(r));
+      };
+      return { store, committed, release: () => held.splice(0).forEach((resolve) => resolve()) };
+    }
+
+    it('answers the cached state, which folds that append, without reloading the stream', async () => {
+      const { store: slow, committed, release } = heldAnswers(store);
+      const processor = new StreamCommandProcessor(slow, definition);
+      const first = processor.execute('f', { by: 1 }, meta);
+      await committed();
+      release();
+      await first;
+      const pending = processor.execute('f', { by: 2 }, meta);
+      await committed(); // in the store, not yet answered
+      const reloads = processor.stats.reloads;
+      const fresh = await processor.readFresh('f');
+      expect(fresh).toEqual({ state: { total: 3 }, revision: 1 });
+      expect(processor.stats.reloads).toBe(reloads);
+      release();
+      await pending;
+    });
+
+    it('reads the stream when another writer appended after that append', async () => {
+      const { store: slow, committed, release } = heldAnswers(store);
+      const processor = new StreamCommandProcessor(slow, definition);
+      const first = processor.execute('g', { by: 1 }, meta);
+      await committed();
+      release();
+      await first;
+      const pending = processor.execute('g', { by: 2 }, meta);
+      await committed();
+      await store.append('counter-g', [added(40)], { expectedRevision: 1 }); // another process, after ours
+      const fresh = await processor.readFresh('g');
+      expect(fresh).toEqual({ state: { total: 43 }, revision: 2 });
+      release();
+      await pending;
     });
   });
 });

@@ -91,6 +91,11 @@ interface StreamSlot<Command, Event, State> {
   /** Commands of the batch being decided and appended now. */
   inFlight: number;
   cached?: CachedState<State>;
+  /**
+   * The append under way, if any: written after `revision`, its first event `firstEventId`, `count` events. Once
+   * committed, the store shows them before their append is answered: readFresh tells them from another process's.
+   */
+  appending?: { revision: number; firstEventId: string; count: number };
 }
 
 /**
@@ -165,11 +170,19 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     if (slot && cached) {
       // Mid-batch the cache also folds events being appended; still, another process may have appended since
       // (WORKERS > 1), and then the store's state is read below (not cached: the batch's append will conflict).
-      const newer = await this.store.readStream(this.definition.streamName(id), {
-        fromRevision: cached.revision + 1,
-        maxCount: 1,
-      });
-      if (newer.length === 0) return { state: cached.state, revision: cached.revision };
+      const { revision } = cached;
+      const appending = slot.appending?.revision === revision ? slot.appending : undefined;
+      const stream = this.definition.streamName(id);
+      const newer = await this.store.readStream(stream, { fromRevision: revision + 1, maxCount: 1 });
+      if (newer.length === 0) return { state: cached.state, revision };
+      // The batch under way is committed, not yet answered: the cache folds it, unless more came after it.
+      if (appending && newer[0].id === appending.firstEventId) {
+        const after = await this.store.readStream(stream, {
+          fromRevision: revision + 1 + appending.count,
+          maxCount: 1,
+        });
+        if (after.length === 0) return { state: cached.state, revision: revision + appending.count };
+      }
     }
     const loaded = await this.load(id);
     if (
@@ -308,11 +321,14 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       }
       try {
         const expectedRevision = cached.revision < 0 ? 'no_stream' : cached.revision;
+        slot.appending = { revision: cached.revision, firstEventId: toAppend[0].id, count: toAppend.length };
         // A retry after a conflict is written at once: another process is writing to this stream right now.
-        const result = await this.store.append(stream, toAppend, {
-          expectedRevision,
-          immediate: attempt > 0,
-        });
+        const result = await this.store
+          .append(stream, toAppend, {
+            expectedRevision,
+            immediate: attempt > 0,
+          })
+          .finally(() => (slot.appending = undefined));
         this.stats.appends += 1;
         cached.revision = result.nextExpectedRevision;
         if (assumed) slot.cached = cached; // proven new: newer than anything a read cached meanwhile
