@@ -154,17 +154,18 @@ export async function runSagas(
       cold ??= round(orders / allS);
     }
     const profile = await startProfile();
-    const stats = app.store instanceof SqliteEventStore ? app.store.groupCommit.stats : undefined;
+    const sqlite = app.store instanceof SqliteEventStore ? app.store : undefined;
     const measuredRuns = [];
     for (let r = warmupRounds; r < rounds; r += 1) {
       const batch = holds.slice(r * orders, (r + 1) * orders);
-      const before = stats && { ...stats };
+      const before = sqlite?.commitStats;
       const cpuBefore = process.cpuUsage();
       const { placedS, allS, placeLatencies } = await placeRound(batch, r * orders);
       const cpu = process.cpuUsage(cpuBefore);
       // This batch's group commits (the counters go on growing through the next batches).
-      const commits = stats &&
-        before && { commits: stats.commits - before.commits, units: stats.units - before.units };
+      const after = sqlite?.commitStats;
+      const commits = before &&
+        after && { commits: after.commits - before.commits, units: after.units - before.units };
       measuredRuns.push({ batch, placedS, allS, placeLatencies, cpu, commits });
     }
     const profileFile = await profile?.stop(amqpUrl ? 'rabbitmq' : 'inprocess');

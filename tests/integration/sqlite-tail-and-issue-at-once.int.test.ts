@@ -234,13 +234,13 @@ describe("issueForOrder: an order's tickets and barcodes in one atomic append", 
   test('first issue: one commit unit for all streams; a redelivery records nothing and answers the same', async () => {
     // The processor has cached the first ticket as not issued: written around it, that must not stay.
     expect((await tickets.read(ticketIdFor('o-1', 's1:A:1'))).state.exists).toBe(false);
-    const units = store.groupCommit.stats.units;
+    const units = store.commitStats.units;
     const issued = await service.issueForOrder(order('o-1'), meta);
     expect((await tickets.read(ticketIdFor('o-1', 's1:A:1'))).state).toMatchObject({
       exists: true,
       barcode: issued[0].barcode,
     });
-    expect(store.groupCommit.stats.units - units).toBe(1);
+    expect(store.commitStats.units - units).toBe(1);
     expect(issued.map((t) => t.barcode)).toEqual(issued.map((t) => barcodeCandidate(t.ticketId, 0)));
     const log = await store.readAll();
     expect(log.map((e) => [e.streamName, e.type])).toEqual(
