@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { checkInvariants } from '../../src/application/audit/invariants';
 import type { RecordedEvent } from '../../src/application/ports/event-store';
+import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { appWithSagaHeldAt } from '../support/held-saga';
 import { orderTwoSeats, pollUntil } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -16,18 +18,29 @@ async function legacyConfirm(t: TestApp, orderId: string): Promise<void> {
   const log = await t.app.store.readStream(stream);
   const placed = log.find((e) => e.type === 'OrderPlaced') as RecordedEvent<Record<string, unknown>>;
   expect(log.map((e) => e.type)).toContain('PaymentCaptured');
-  await t.app.store.append(
-    stream,
-    [
-      {
-        id: `legacy-confirm-${orderId}`,
-        type: 'OrderConfirmed',
-        data: { ...placed.data, confirmedAt: new Date().toISOString() },
-        metadata: { correlationId: orderId, causationId: 'legacy', userId: 'saga:payment', schemaVersion: 1 },
-      },
-    ],
-    { expectedRevision: log[log.length - 1].revision },
-  );
+  // On a connection of its own to the file, as the earlier version's process had.
+  const earlier = new SqliteEventStore(path.join(t.dataDir, 'events.sqlite'));
+  try {
+    await earlier.append(
+      stream,
+      [
+        {
+          id: `legacy-confirm-${orderId}`,
+          type: 'OrderConfirmed',
+          data: { ...placed.data, confirmedAt: new Date().toISOString() },
+          metadata: {
+            correlationId: orderId,
+            causationId: 'legacy',
+            userId: 'saga:payment',
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: log[log.length - 1].revision },
+    );
+  } finally {
+    await earlier.close();
+  }
 }
 
 async function orderAwaitingTickets(t: TestApp, untilHeld: () => Promise<boolean>) {

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createCustomerProcessor } from '../../src/application/customer/customer-processors';
 import { PaymentMethodService } from '../../src/application/payments/payment-method-service';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
@@ -129,16 +132,31 @@ describe('PaymentMethodService', () => {
     );
   });
 
-  it('sees methods added by another process (another service over the same store) right away', async () => {
-    await register('u1');
-    expect(await service.list('u1')).toEqual([]); // caches the stream's state
-    const other = new PaymentMethodService(createCustomerProcessor(store, clock), gateway, new RandomIds());
-    const added = await other.add('u1', { type: 'CARD', card_token: 'tok_visa' }, meta);
-    expect(await service.find('u1', added.payment_method_id)).toMatchObject({ cardToken: 'tok_visa' });
-    // and writes from the stale instance still land after the other's
-    const second = await service.add('u1', { type: 'CARD', card_token: 'tok_mastercard' }, meta);
-    expect(second.is_default).toBe(false);
-    expect((await other.list('u1')).map((m) => m.card_brand)).toEqual(['Visa', 'Mastercard']);
+  it('sees methods added by another process (its own connection to the same file) right away', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payment-methods-'));
+    const file = path.join(dir, 'events.sqlite');
+    await store.close();
+    store = new SqliteEventStore(file); // closed after the test, as every test's store
+    service = new PaymentMethodService(createCustomerProcessor(store, clock), gateway, new RandomIds());
+    const elsewhere = new SqliteEventStore(file);
+    try {
+      await register('u1');
+      expect(await service.list('u1')).toEqual([]); // caches the stream's state
+      const other = new PaymentMethodService(
+        createCustomerProcessor(elsewhere, clock),
+        gateway,
+        new RandomIds(),
+      );
+      const added = await other.add('u1', { type: 'CARD', card_token: 'tok_visa' }, meta);
+      expect(await service.find('u1', added.payment_method_id)).toMatchObject({ cardToken: 'tok_visa' });
+      // and writes from the stale instance still land after the other's
+      const second = await service.add('u1', { type: 'CARD', card_token: 'tok_mastercard' }, meta);
+      expect(second.is_default).toBe(false);
+      expect((await other.list('u1')).map((m) => m.card_brand)).toEqual(['Visa', 'Mastercard']);
+    } finally {
+      await elsewhere.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('removes a method; removing it again is PAYMENT_METHOD_NOT_FOUND', async () => {

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { of } from 'rxjs';
 import type {
   AppendResult,
@@ -202,6 +205,8 @@ describe('StreamCommandProcessor', () => {
     function heldAnswers(inner: EventStore) {
       const held: Array<() => void> = [];
       const store: EventStore = Object.assign(Object.create(inner) as EventStore, {
+        // Hidden, so that readFresh reads the stream, as with a store that cannot tell (the mark: below).
+        externalWriteMark: undefined,
         append: async (...args: Parameters<EventStore['append']>) => {
           const result = await inner.append(...args);
           await new Promise<void>((resolve) => held.push(resolve));
@@ -244,6 +249,55 @@ describe('StreamCommandProcessor', () => {
       const fresh = await processor.readFresh('g');
       expect(fresh).toEqual({ state: { total: 43 }, revision: 2 });
       release();
+      await pending;
+    });
+  });
+
+  describe("the store's externalWriteMark", () => {
+    let dir: string;
+    let file: SqliteEventStore;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'processor-mark-'));
+      file = new SqliteEventStore(path.join(dir, 'events.sqlite'));
+    });
+    afterEach(async () => {
+      await file.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('readFresh reads nothing while no other connection wrote, and reads once one did', async () => {
+      const processor = new StreamCommandProcessor(file, definition);
+      await processor.execute('h', { by: 1 }, meta);
+      await processor.execute('h', { by: 2 }, meta); // its own appends leave the mark as it was
+      const reads = jest.spyOn(file, 'readStream');
+      await nextTurn();
+      expect(await processor.readFresh('h')).toEqual({ state: { total: 3 }, revision: 1 });
+      expect(reads).not.toHaveBeenCalled();
+
+      const other = new SqliteEventStore(path.join(dir, 'events.sqlite')); // another process's connection
+      try {
+        await other.append(
+          'counter-h',
+          [{ id: randomUUID(), type: 'Added', data: { by: 40 }, metadata: { ...meta, schemaVersion: 1 } }],
+          { expectedRevision: 1 },
+        );
+      } finally {
+        await other.close();
+      }
+      await nextTurn();
+      expect(await processor.readFresh('h')).toEqual({ state: { total: 43 }, revision: 2 });
+      expect(reads).toHaveBeenCalled();
+    });
+
+    it('a stream forgotten while a batch holds it is read by the next readFresh', async () => {
+      const processor = new StreamCommandProcessor(file, definition);
+      await processor.execute('i', { by: 1 }, meta);
+      const pending = processor.execute('i', { by: 2 }, meta); // the slot is busy: forget keeps its state
+      processor.forget('i');
+      const reads = jest.spyOn(file, 'readStream');
+      await processor.readFresh('i');
+      expect(reads).toHaveBeenCalled();
       await pending;
     });
   });

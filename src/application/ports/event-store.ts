@@ -115,6 +115,13 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeOptions): Observable<RecordedEvent>;
   /** Position of the newest event in the log (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * A number that changes whenever another writer (another process, another connection) may have appended since
+   * it was last read, and never for this store's own appends: while it stays the same, a state folded from this
+   * store's reads and appends is still current, with no read to prove it. Only stores that can tell cheaply have it
+   * (SQLite: `PRAGMA data_version`); without it, callers read.
+   */
+  externalWriteMark?(): number;
   close(): Promise<void>;
 }
 

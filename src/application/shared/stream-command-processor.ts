@@ -83,6 +83,8 @@ interface CachedState<State> {
   revision: number; // -1: no stream yet
   snapshotRevision: number;
   snapshotAt: number;
+  /** The store's externalWriteMark when this state was last known current (undefined: never checked). */
+  externalMark?: number;
 }
 
 interface StreamSlot<Command, Event, State> {
@@ -160,7 +162,8 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
   /**
    * The state as the store has it now, for queries: another process may have appended since the state was
    * cached (commands need no such check: their append carries the expected revision). Costs one short read
-   * when the cache is current. A stream not cached yet is loaded without being cached, so lookups of made-up
+   * when the cache is current, and none while the store's externalWriteMark says no other writer wrote since the
+   * cache was last known current (streams written around this processor on the same store must be `forget`-ed). A stream not cached yet is loaded without being cached, so lookups of made-up
    * ids (an unknown email) do not fill the cache; `keep` caches it all the same, for a caller about to send the
    * stream commands (they then decide on the state read here, with no second read).
    */
@@ -168,13 +171,20 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
     const slot = options.keep ? this.slot(id) : this.slots.get(id);
     const cached = slot?.cached;
     if (slot && cached) {
+      // No other writer since the cache was last known current: nothing can have changed it.
+      const mark = this.store.externalWriteMark?.();
+      if (mark !== undefined && cached.externalMark === mark)
+        return { state: cached.state, revision: cached.revision };
       // Mid-batch the cache also folds events being appended; still, another process may have appended since
       // (WORKERS > 1), and then the store's state is read below (not cached: the batch's append will conflict).
       const { revision } = cached;
       const appending = slot.appending?.revision === revision ? slot.appending : undefined;
       const stream = this.definition.streamName(id);
       const newer = await this.store.readStream(stream, { fromRevision: revision + 1, maxCount: 1 });
-      if (newer.length === 0) return { state: cached.state, revision };
+      if (newer.length === 0) {
+        cached.externalMark = mark;
+        return { state: cached.state, revision };
+      }
       // The batch under way is committed, not yet answered: the cache folds it, unless more came after it.
       if (appending && newer[0].id === appending.firstEventId) {
         const after = await this.store.readStream(stream, {
@@ -207,11 +217,13 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
   /**
    * A stream was written around this processor (several streams in one atomic append): drop its cached state, so
    * the next command or read loads it. A stream in use by a batch keeps it: that batch's append, with the expected
-   * revision, finds out.
+   * revision, finds out, and the next readFresh reads the stream (a write on this store's own connection leaves
+   * externalWriteMark as it was).
    */
   forget(id: string): void {
     const slot = this.slots.get(id);
     if (slot && !slot.draining && slot.queue.length === 0) this.slots.delete(id);
+    else if (slot?.cached) slot.cached.externalMark = undefined;
   }
 
   /** Forget cached state (tests; or after an operator repaired a stream). */
@@ -389,6 +401,8 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
 
   private async load(id: string): Promise<CachedState<State>> {
     this.stats.reloads += 1;
+    // Taken before reading: a write by another process during the read changes it, and the next check reads.
+    const externalMark = this.store.externalWriteMark?.();
     const stream = this.definition.streamName(id);
     const { decider, snapshots } = this.definition;
     let state = decider.initialState();
@@ -412,7 +426,7 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
       }
       if (page.length < this.options.loadPageSize) break;
     }
-    return { state, revision, snapshotRevision, snapshotAt: 0 };
+    return { state, revision, snapshotRevision, snapshotAt: 0, externalMark };
   }
 
   /** Folds into `cached` what other processes appended after it; true when there was anything. */
