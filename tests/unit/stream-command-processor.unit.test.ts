@@ -60,6 +60,20 @@ describe('StreamCommandProcessor', () => {
     expect(await store.readStream('counter-a')).toHaveLength(100);
   });
 
+  it('appends its events with time-ordered ids (UUID v7 stamped with the time), so they sit together in the id index', async () => {
+    const processor = new StreamCommandProcessor(store, definition);
+    const before = Date.now();
+    await Promise.all(Array.from({ length: 20 }, () => processor.execute('t', { by: 1 }, meta)));
+    const ids = (await store.readStream('counter-t')).map((e) => e.id);
+    expect(new Set(ids).size).toBe(20);
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
   it('a refused command fails alone; the rest of its batch is written', async () => {
     const processor = new StreamCommandProcessor(store, definition);
     const outcomes = await Promise.allSettled([

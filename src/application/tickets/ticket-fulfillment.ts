@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid';
 import { normalizeEmail } from '../../domain/customer/customer';
 import type { TicketTransferFacts } from '../../domain/order/order';
 import type { DomainEvent } from '../../domain/shared/decider';
@@ -27,6 +26,7 @@ import type { CommandOutcome } from '../shared/stream-command-processor';
 import { barcodeCandidate, barcodeStream, claimBarcode, type BarcodeProcessor } from './barcodes';
 import { ticketIdFor } from './ticket-ids';
 import type { TicketProcessor } from './ticket-processor';
+import { timeOrderedUuid } from '../shared/time-ordered-ids';
 
 export const DEFAULT_TRANSFER_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -154,7 +154,7 @@ export class TicketFulfillment {
     if (!store.appendMany || order.seats.length === 0) return undefined;
     const now = clock.now();
     const toAppend = (event: DomainEvent): EventToAppend => ({
-      id: uuidv7(),
+      id: timeOrderedUuid(),
       type: event.type,
       data: event.data,
       metadata: { ...metadata, schemaVersion: currentSchemaVersion(event.type) },
