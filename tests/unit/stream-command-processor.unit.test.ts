@@ -233,37 +233,38 @@ describe('StreamCommandProcessor', () => {
       return { store, committed, release: () => held.splice(0).forEach((resolve) => resolve()) };
     }
 
-    it('answers the cached state, which folds that append, without reloading the stream', async () => {
+    /** A processor over such a store whose stream `id` holds 1, with a second command (2) committed, not answered. */
+    async function secondAppendCommitted(id: string) {
       const { store: slow, committed, release } = heldAnswers(store);
       const processor = new StreamCommandProcessor(slow, definition);
-      const first = processor.execute('f', { by: 1 }, meta);
+      const first = processor.execute(id, { by: 1 }, meta);
       await committed();
       release();
       await first;
-      const pending = processor.execute('f', { by: 2 }, meta);
+      const pending = processor.execute(id, { by: 2 }, meta);
       await committed(); // in the store, not yet answered
+      const answer = async () => {
+        release();
+        await pending;
+      };
+      return { processor, answer };
+    }
+
+    it('answers the cached state, which folds that append, without reloading the stream', async () => {
+      const { processor, answer } = await secondAppendCommitted('f');
       const reloads = processor.stats.reloads;
       const fresh = await processor.readFresh('f');
       expect(fresh).toEqual({ state: { total: 3 }, revision: 1 });
       expect(processor.stats.reloads).toBe(reloads);
-      release();
-      await pending;
+      await answer();
     });
 
     it('reads the stream when another writer appended after that append', async () => {
-      const { store: slow, committed, release } = heldAnswers(store);
-      const processor = new StreamCommandProcessor(slow, definition);
-      const first = processor.execute('g', { by: 1 }, meta);
-      await committed();
-      release();
-      await first;
-      const pending = processor.execute('g', { by: 2 }, meta);
-      await committed();
+      const { processor, answer } = await secondAppendCommitted('g');
       await store.append('counter-g', [added(40)], { expectedRevision: 1 }); // another process, after ours
       const fresh = await processor.readFresh('g');
       expect(fresh).toEqual({ state: { total: 43 }, revision: 2 });
-      release();
-      await pending;
+      await answer();
     });
   });
 
