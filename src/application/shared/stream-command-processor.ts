@@ -163,8 +163,9 @@ export class StreamCommandProcessor<Command, Event extends DomainEvent, State, C
    * The state as the store has it now, for queries: another process may have appended since the state was
    * cached (commands need no such check: their append carries the expected revision). Costs one short read
    * when the cache is current, and none while the store's externalWriteMark says no other writer wrote since the
-   * cache was last known current (streams written around this processor on the same store must be `forget`-ed). A stream not cached yet is loaded without being cached, so lookups of made-up
-   * ids (an unknown email) do not fill the cache; `keep` caches it all the same, for a caller about to send the
+   * cache was last known current (streams written around this processor on the same store must be `forget`-ed).
+   * A stream not cached yet is loaded without being cached, so lookups of made-up ids (an unknown email) do not
+   * fill the cache; `keep` caches it all the same, for a caller about to send the
    * stream commands (they then decide on the state read here, with no second read).
    */
   async readFresh(id: string, options: { keep?: boolean } = {}): Promise<{ state: State; revision: number }> {
