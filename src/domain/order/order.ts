@@ -342,8 +342,7 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
           });
         const { type: _type, paymentAttempt: _attempt, ...data } = command;
         // Added to the fresh rest object, not spread into another: in the running service `{...data, placedAt}`
-        // gave every order's data a hidden class of its own (5,946 for 6,000 orders in the saga bench's heap), so
-        // every reader of an order's data (projections, sagas, serializing) missed its inline caches.
+        // gave every order's data a hidden class of its own (5,946 for the 6,000 orders cached in the saga bench).
         return [{ type: 'OrderPlaced', data: Object.assign(data, { placedAt: at }) }];
       }
     }
