@@ -32,6 +32,11 @@ export function openSqlite(file: string): Database.Database {
   db.pragma('wal_autocheckpoint = 10000');
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');
+  // Temporary data in memory: above all the statement journals of the group commit's savepoints (each unit of work
+  // runs in one, see SqliteGroupCommit), which SQLite otherwise writes to a temporary file, page by page: 13,947
+  // writes in the saga bench, beside 47,000 WAL frames. Only a rollback to a savepoint reads them, and a crash
+  // loses nothing by them: the WAL alone makes a commit durable.
+  db.pragma('temp_store = MEMORY');
   if (!inMemory) restrictToOwner(file);
   return db;
 }
