@@ -19,11 +19,34 @@ export interface ReplayedCredentials {
 }
 
 /**
+ * How long a claimed key stays its request's before another may take it over: longer than any request runs, so
+ * only a process that died (or a request that hung) gives its key up this way.
+ */
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+/** How often a request waiting for the same key in another process looks again. */
+const WAIT_POLL_MS = 25;
+
+/** Resolves when `done` does, or after `ms`; its timer never keeps the process alive. */
+function settledOrAfter(ms: number, done?: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void done?.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
  * Idempotency-Key: the first answer (success or client error) to a keyed request is stored and returned
- * again for every retry with the same key and body. Concurrent retries wait for the first to finish.
- * Keys are scoped per user; 5xx answers are not stored, so a retry after an outage tries again.
+ * again for every retry with the same key and body. The key is claimed in the shared store before the request
+ * runs, so a retry sent at the same time waits for the first to finish, in this process or in another one
+ * (WORKERS > 1): a keyed command runs once. Keys are scoped per user; 5xx answers are not stored (the claim is
+ * released), so a retry after an outage tries again.
  */
 export function idempotent(store: IdempotencyStore, credentials?: ReplayedCredentials): RequestHandler {
+  // Requests of this process holding a key: a retry here wakes when they end instead of polling the store.
   const inFlight = new Map<string, Promise<void>>();
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
@@ -47,25 +70,50 @@ export function idempotent(store: IdempotencyStore, credentials?: ReplayedCreden
       .createHash('sha256')
       .update(JSON.stringify(req.body ?? null))
       .digest('base64url');
-    while (inFlight.has(scoped)) await inFlight.get(scoped);
-    const stored = await store.get(scoped);
-    if (stored) {
-      if (stored.fingerprint !== fingerprint) {
-        return next(
-          new ApiError(
-            422,
-            'IDEMPOTENCY_KEY_REUSED',
-            'This Idempotency-Key was used with a different request body',
-          ),
-        );
+    const reused = () =>
+      new ApiError(
+        422,
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different request body',
+      );
+
+    let token: string;
+    for (;;) {
+      const here = inFlight.get(scoped);
+      // Bounded: a request that never answers keeps its claim only for the lease.
+      if (here) await settledOrAfter(IDEMPOTENCY_LEASE_MS, here);
+      const claim = await store.claim(scoped, fingerprint, IDEMPOTENCY_LEASE_MS);
+      if (claim.outcome === 'claimed') {
+        token = claim.token;
+        break;
       }
+      if (claim.outcome === 'running') {
+        if (claim.fingerprint !== fingerprint) return next(reused());
+        if (!inFlight.has(scoped)) await settledOrAfter(WAIT_POLL_MS); // another process runs it
+        continue;
+      }
+      const stored = claim.response;
+      if (stored.fingerprint !== fingerprint) return next(reused());
       for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(stored.status).json(credentials ? credentials.replayed(stored.body, req) : stored.body);
       return;
     }
+
     let finished!: () => void;
     inFlight.set(scoped, new Promise<void>((resolve) => (finished = resolve)));
+    let settled = false;
+    const settle = (work: () => Promise<void>) => {
+      if (settled) return;
+      settled = true;
+      // A store that fails here leaves the claim to its lease; the answer itself has gone out either way.
+      void work()
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight.delete(scoped);
+          finished();
+        });
+    };
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (res.statusCode < 500) {
@@ -75,15 +123,15 @@ export function idempotent(store: IdempotencyStore, credentials?: ReplayedCreden
           if (value !== undefined) headers[name] = String(value);
         }
         const kept = credentials ? credentials.stored(body, res) : body;
-        void store.put(scoped, { status: res.statusCode, body: kept, headers, fingerprint }).finally(done);
-      } else done();
+        settle(() => store.put(scoped, { status: res.statusCode, body: kept, headers, fingerprint }));
+      } else settle(() => store.release(scoped, token));
       return json(body);
     };
-    const done = () => {
-      inFlight.delete(scoped);
-      finished();
-    };
-    res.on('close', done);
+    res.on('close', () => {
+      // Answered without a JSON body (nothing to replay): the key is free again. A client that hung up before
+      // any answer does not free it: its request still runs, and its answer is stored when it comes.
+      if (res.writableFinished) settle(() => store.release(scoped, token));
+    });
     next();
   };
 }
