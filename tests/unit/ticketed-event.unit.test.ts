@@ -226,6 +226,32 @@ describe('HoldSeats', () => {
       .thenThrows('SEATS_UNAVAILABLE', { seat_ids: ['s1:A:2'], reason: 'Held by another user' });
   });
 
+  test("the buyer's own held or bought seats are refused as theirs, not as another user's", () => {
+    event
+      .given([...onSale(), liveHold('h-mine', 'u1', ['s1:A:1', 's1:A:2'])], ctx())
+      .when(hold('h1', 'u1', ['s1:A:2', 's1:A:3']))
+      .thenThrows('SEATS_UNAVAILABLE', { seat_ids: ['s1:A:2'], reason: 'Already held by you' });
+    event
+      .given(
+        [
+          ...onSale(),
+          liveHold('h-mine', 'u1', ['s1:B:1', 's1:B:2']),
+          seatsSold('h-mine', 'o-mine', 'u1', ['s1:B:1', 's1:B:2']),
+        ],
+        ctx(),
+      )
+      .when(hold('h1', 'u1', ['s1:B:2', 's1:A:3']))
+      .thenThrows('SEATS_UNAVAILABLE', { seat_ids: ['s1:B:2'], reason: 'Already purchased by you' });
+    // Someone else's seat among them: the answer is about that one.
+    event
+      .given(
+        [...onSale(), liveHold('h-mine', 'u1', ['s1:A:1']), liveHold('h-other', 'u2', ['s1:A:2'])],
+        ctx(),
+      )
+      .when(hold('h1', 'u1', ['s1:A:1', 's1:A:2']))
+      .thenThrows('SEATS_UNAVAILABLE', { seat_ids: ['s1:A:1', 's1:A:2'], reason: 'Held by another user' });
+  });
+
   test('a sold seat fails with SEATS_UNAVAILABLE, reason already purchased', () => {
     event
       .given(

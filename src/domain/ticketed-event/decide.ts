@@ -196,10 +196,17 @@ function holdSeats(
 
   const taken = command.seatIds.filter((id) => !isSeatFree(state, id, nowMs));
   if (taken.length > 0) {
-    const sold = taken.some((id) => state.seats.get(id)?.status === 'SOLD');
+    // Said of the seats someone else has, if any: a buyer retrying their own hold is told it is theirs.
+    const others = taken.filter((id) => state.seats.get(id)?.userId !== command.userId);
+    const sold = (others.length > 0 ? others : taken).some((id) => state.seats.get(id)?.status === 'SOLD');
+    const whose = others.length > 0 ? 'another user' : 'you';
     fail('SEATS_UNAVAILABLE', 'The selected seats are no longer available', {
       seat_ids: taken,
-      reason: sold ? 'Already purchased by another user' : 'Held by another user',
+      reason: sold
+        ? `Already purchased by ${whose}`
+        : others.length > 0
+          ? 'Held by another user'
+          : 'Already held by you',
     });
   }
 
