@@ -255,6 +255,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     analytics: deps.analytics,
     accounts: deps.accounts,
     readYourWrites: ryw,
+    idempotent: keyed,
   };
   mount(v1, '/admin', adminAuditorRoutes(auditDeps));
   mount(v1, '/admin', adminApiKeyRoutes({ apiKeys: deps.apiKeys, readYourWrites: ryw }));

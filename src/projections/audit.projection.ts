@@ -25,8 +25,9 @@ import {
  * event's position (a replayed event changes nothing).
  *
  * A seat's history: the moves of the seat on its event's stream (held, released with the reason, sold, returned),
- * the events of every order that bought it (placed, captured, confirmed, cancelled, refunded, tickets issued)
- * and the events of every ticket issued for it (issued, transfer requested, transferred, cancelled, voided).
+ * the events of every order that bought it (placed, captured, confirmed, cancelled, refunded, tickets issued;
+ * an order event that names one ticket, a transfer started, only under that ticket's seat) and the events of
+ * every ticket issued for it (issued, transfer requested, transferred, cancelled, voided).
  */
 const SEAT_MOVES: ReadonlyArray<SeatMovement['type']> = [
   'SeatsHeld',
@@ -90,13 +91,12 @@ function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
     });
     return andThen(put, () => ({ eventId, seatIds: [seatId] }));
   }
-  if (TICKET_EVENTS.includes(event.type) && typeof data.ticketId === 'string') {
-    const tickets = store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets);
-    return andThen(docs.get(tickets, data.ticketId), (ticket) =>
-      ticket ? { eventId: ticket.event_id, seatIds: [ticket.seat_id] } : undefined,
-    );
-  }
-  if (event.streamName.startsWith('order-') && typeof data.orderId === 'string') {
+  const ofOrder = event.streamName.startsWith('order-');
+  // A ticket's events, and an order's events about one of its tickets (TicketTransferStarted): that ticket's seat
+  // only, never the order's other seats.
+  if ((ofOrder || TICKET_EVENTS.includes(event.type)) && typeof data.ticketId === 'string')
+    return seatOfTicket(store, data.ticketId);
+  if (ofOrder && typeof data.orderId === 'string') {
     // Any other event of an order stream (captured, confirmed, failed, cancelled, refunded, tickets issued).
     const orders = store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders);
     return andThen(docs.get(orders, data.orderId), (order) =>
@@ -104,6 +104,14 @@ function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
     );
   }
   return undefined;
+}
+
+/** The seat a ticket is for, as its TicketIssued recorded it (a ticket is issued before anything names it). */
+function seatOfTicket(store: ReadStore, ticketId: string): Awaitable<Seats> {
+  const tickets = store.collection<AuditTicketDoc>(AUDIT_COLLECTIONS.tickets);
+  return andThen(docs.get(tickets, ticketId), (ticket) =>
+    ticket ? { eventId: ticket.event_id, seatIds: [ticket.seat_id] } : undefined,
+  );
 }
 
 export const auditProjection: Projection = {

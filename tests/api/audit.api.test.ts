@@ -357,6 +357,117 @@ describe('audit, replay and analytics', () => {
     expect(page.body.next_position).toBe(5);
   });
 
+  it("an order event that names one ticket (a transfer started) is in that ticket's seat history only", async () => {
+    const history = async (seatId: string) =>
+      (
+        await t.call('GET', `/v1/audit/events/${eventId}/seats/${seatId}`, { token: auditor })
+      ).body.events.map((e: { type: string }) => e.type);
+    // The purchase bought s1:A:1 and s1:A:2; only the s1:A:1 ticket was transferred.
+    expect(await history(soldSeat)).toEqual(
+      expect.arrayContaining(['OrderConfirmed', 'TicketTransferStarted', 'TransferRequested']),
+    );
+    const other = await history('s1:A:2');
+    expect(other).toEqual(expect.arrayContaining(['SeatsSold', 'OrderConfirmed', 'TicketIssued']));
+    expect(other).not.toContain('TicketTransferStarted');
+    expect(other).not.toContain('TransferRequested');
+  });
+
+  it('a seat is found only by the id its seat map lists: another spelling of it is 404 SEAT_NOT_FOUND, as for reserve', async () => {
+    const sold = await t.call('GET', `/v1/audit/events/${eventId}/seats/${soldSeat}`, { token: auditor });
+    expect(sold.status).toBe(200);
+    expect(sold.body.events.length).toBeGreaterThan(0);
+    const spellings = [
+      's1:A:01',
+      's1:A:1e0',
+      's1:A:0x1',
+      's1:A:%2B1',
+      's1:A:1.0',
+      's1:A:%201',
+      's1:A:1%20',
+      's1:A:0',
+      's1:A:-1',
+      's1:A:11',
+      's1:A:',
+    ];
+    for (const seat of spellings) {
+      const res = await t.call('GET', `/v1/audit/events/${eventId}/seats/${seat}`, { token: auditor });
+      expect({ seat, status: res.status, body: res.body }).toEqual({
+        seat,
+        status: 404,
+        body: {
+          error: {
+            code: 'SEAT_NOT_FOUND',
+            message: expect.any(String),
+            details: { seat_id: decodeURIComponent(seat) },
+            request_id: expect.any(String),
+            timestamp: expect.any(String),
+          },
+        },
+      });
+    }
+    // What a reservation answers for the same id.
+    const reserved = await t.call('POST', '/v1/seats/reserve', {
+      token: customer.token,
+      body: { event_id: eventId, seat_ids: ['s1:A:01'] },
+    });
+    expect([reserved.status, reserved.body.error.code]).toEqual([404, 'SEAT_NOT_FOUND']);
+  });
+
+  it('the log answers next_position null on the page that ends it, with or without a type, and only there', async () => {
+    await quiet();
+    const head = await t.app.store.headPosition();
+    const log = async (query: string) => {
+      const res = await t.call('GET', `/v1/audit/log?${query}`, { token: auditor });
+      expect(res.status).toBe(200);
+      return {
+        positions: res.body.events.map((e: { position: number }) => e.position),
+        next: res.body.next_position,
+      };
+    };
+    expect(await log(`limit=3&from_position=${head - 3}`)).toEqual({
+      positions: [head - 2, head - 1, head],
+      next: null,
+    });
+    expect(await log(`limit=3&from_position=${head - 4}`)).toEqual({
+      positions: [head - 3, head - 2, head - 1],
+      next: head - 1,
+    });
+    expect(await log(`limit=3&from_position=${head - 1}`)).toEqual({ positions: [head], next: null });
+    expect(await log(`limit=3&from_position=${head}`)).toEqual({ positions: [], next: null });
+
+    // Of one type: the two sales, then other events up to the head.
+    const both = await log('type=SeatsSold&limit=2');
+    expect(both.positions).toHaveLength(2);
+    expect(both.next).toBeNull();
+    const first = await log('type=SeatsSold&limit=1');
+    expect(first.positions).toEqual([both.positions[0]]);
+    expect(first.next).toEqual(expect.any(Number));
+    expect(first.next).toBeLessThan(both.positions[1]);
+    expect(await log(`type=SeatsSold&limit=1&from_position=${first.next}`)).toEqual({
+      positions: [both.positions[1]],
+      next: null,
+    });
+  });
+
+  it('POST /v1/admin/auditors keeps to Idempotency-Key: a retry answers the same 201, another body 422', async () => {
+    const headers = { 'idempotency-key': `auditor-${letters()}` };
+    const body = { email: email('keyed'), password: 'auditor-password-2', name: 'Kay Keyed' };
+    const first = await t.call('POST', '/v1/admin/auditors', { token: admin, headers, body });
+    expect(first.status).toBe(201);
+    const again = await t.call('POST', '/v1/admin/auditors', { token: admin, headers, body });
+    expect([again.status, again.body]).toEqual([201, first.body]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const other = await t.call('POST', '/v1/admin/auditors', {
+      token: admin,
+      headers,
+      body: { ...body, email: email('other') },
+    });
+    expect([other.status, other.body.error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    // Without the key, the same body asks for a second account.
+    const unkeyed = await t.call('POST', '/v1/admin/auditors', { token: admin, body });
+    expect([unkeyed.status, unkeyed.body.error.code]).toEqual([409, 'EMAIL_TAKEN']);
+  });
+
   it('analytics: sold and held per tier, revenue, fees, taxes, orders, refunds, transfers, per minute', async () => {
     const res = await t.call('GET', `/v1/analytics/events/${eventId}/sales`, { token: auditor });
     expect(res.status).toBe(200);

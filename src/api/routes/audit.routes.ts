@@ -20,6 +20,8 @@ export interface AuditRouteDeps {
   analytics: SalesAnalytics;
   accounts: AccountService;
   readYourWrites: RequestHandler;
+  /** Idempotency-Key on `POST /v1/admin/auditors` (the app's one keyed-request handler). */
+  idempotent: RequestHandler;
 }
 
 /** Auditors and analysts read; admins may too. Customers and partners get 403. */
@@ -166,8 +168,8 @@ export function analyticsRoutes({ analytics, readYourWrites }: AuditRouteDeps): 
 }
 
 /** `POST /v1/admin/auditors`: an admin creates an auditor account. */
-export function adminAuditorRoutes({ accounts }: AuditRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'admin', auth: 'admin', noStore: true });
+export function adminAuditorRoutes({ accounts, idempotent }: AuditRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'admin', auth: 'admin', noStore: true, idempotent });
 
   op(
     router,
@@ -177,6 +179,7 @@ export function adminAuditorRoutes({ accounts }: AuditRouteDeps): ApiRouter {
       operationId: 'createAuditor',
       summary: 'Create an auditor account (role `auditor`: reads /v1/audit and /v1/analytics)',
       body: RegisterDto,
+      idempotent: true,
       responses: { 201: { description: 'The account was created', schema: AuditAccount } },
       errors: { 409: ['The email already has an account', ['EMAIL_TAKEN']] },
     },

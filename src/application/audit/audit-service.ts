@@ -53,23 +53,30 @@ export class AuditService {
     };
   }
 
-  /** The global log after `fromPosition` (exclusive), optionally of one event type, scanning a bounded window. */
+  /**
+   * The global log after `fromPosition` (exclusive), optionally of one event type, scanning a bounded window.
+   * One event past the page is looked for (limit + 1), so `next` is null exactly when the page ends the log (or,
+   * with a type, when no later event of that type exists).
+   */
   async log(options: { fromPosition?: number; limit?: number; type?: string }): Promise<AuditPage> {
     const limit = options.limit ?? 100;
+    const { type } = options;
     let from = options.fromPosition ?? 0;
     const found: RecordedEvent[] = [];
     let scanned = 0;
-    const page = options.type ? 5000 : limit;
+    const chunk = type ? 5000 : limit + 1;
     for (;;) {
-      const events = await this.store.readAll({ fromPosition: from, maxCount: page });
+      const events = await this.store.readAll({ fromPosition: from, maxCount: chunk });
       for (const event of events) {
+        if (!type || event.type === type) {
+          // One more after a full page: there is a next page, and it starts after the last event scanned.
+          if (found.length === limit) return { events: found.map(auditEvent), next: from };
+          found.push(event);
+        }
         scanned += 1;
         from = event.position;
-        if (options.type && event.type !== options.type) continue;
-        found.push(event);
-        if (found.length === limit) return { events: found.map(auditEvent), next: from };
       }
-      if (events.length < page) return { events: found.map(auditEvent), next: null };
+      if (events.length < chunk) return { events: found.map(auditEvent), next: null };
       // A rare type in a long log: answer what the window held, and where to go on.
       if (scanned >= AUDIT_SCAN_BOUND) return { events: found.map(auditEvent), next: from };
     }
@@ -96,13 +103,19 @@ export class AuditService {
     return this.indexed(AUDIT_COLLECTIONS.correlations, correlationId, options);
   }
 
+  /**
+   * Whether the event's seat map lists this very id: the ids a reservation takes are the venue's (its SeatIndex),
+   * which are the ones the seat map lists. Only that canonical form is a seat: `s1:A:01`, `s1:A:1e0` or
+   * `s1:A:1.0` parse to the same number but name no seat, as `POST /v1/seats/reserve` answers for them too.
+   */
   private async seatExists(eventId: string, seatId: string): Promise<boolean> {
     const { sectionId, row, number } = parseSeatId(seatId);
     const section = await this.readStore
       .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
       .get(seatMapDocId(eventId, sectionId));
     const seats = section?.rows.find((r) => r.row === row)?.seats;
-    return Boolean(seats && Number.isInteger(number) && number >= 1 && number <= seats.length);
+    // Seat n is listed at n - 1; a number that is no index (NaN, 1.5, -1, past the row) finds nothing.
+    return seats?.[number - 1]?.seat_id === seatId;
   }
 
   private async indexed(
