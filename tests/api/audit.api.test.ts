@@ -28,7 +28,9 @@ describe('audit, replay and analytics', () => {
   let auditor: string;
   let customer: { token: string; userId: string };
   let eventId: string;
-  const purchase = { correlationId: `purchase-${letters()}`, orderId: '' };
+  // The client's X-Correlation-Id; the log keeps it scoped to its caller (`{user id}:{id}`), echoed back.
+  const chosenCorrelation = `purchase-${letters()}`;
+  const purchase = { correlationId: '', orderId: '' };
   const soldSeat = 's1:A:1';
 
   const confirmed = (orderId: string, token: string) =>
@@ -82,7 +84,7 @@ describe('audit, replay and analytics', () => {
     const fan = customer;
     const card = await addCard(t.call, fan.token);
     // The purchase the auditor follows: one correlation id from the hold to the tickets.
-    const headers = { 'x-correlation-id': purchase.correlationId };
+    const headers = { 'x-correlation-id': chosenCorrelation };
     const held = await t.call('POST', '/v1/seats/reserve', {
       token: fan.token,
       headers,
@@ -95,6 +97,11 @@ describe('audit, replay and analytics', () => {
       body: { reservation_id: held.body.reservation_id, payment_method_id: card },
     });
     expect(order.status).toBe(201);
+    purchase.correlationId = `${fan.userId}:${chosenCorrelation}`;
+    expect([held, order].map((r) => r.headers.get('x-correlation-id'))).toEqual([
+      purchase.correlationId,
+      purchase.correlationId,
+    ]);
     purchase.orderId = order.body.order_id;
     const done = await confirmed(purchase.orderId, fan.token);
 

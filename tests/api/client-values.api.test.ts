@@ -38,13 +38,14 @@ describe('card data and unsafe ids, whatever the door', () => {
   let t: TestApp;
   let admin: string;
   let fan: string;
+  let fanId: string;
   let event: EventFixture;
   const reserve = () => ({ event_id: event.eventId, seat_ids: ['s1:A:1'] });
 
   beforeAll(async () => {
     t = await startTestApp();
     admin = await t.adminToken();
-    fan = (await t.customerToken()).token;
+    ({ token: fan, userId: fanId } = await t.customerToken());
     event = await createEvent(t.call, admin, { name: 'Doors Night' });
   });
   afterAll(() => t.close());
@@ -154,7 +155,7 @@ describe('card data and unsafe ids, whatever the door', () => {
     expectEnvelope(read, 400, code);
   });
 
-  it('safe ids are kept: the X-Request-Id is echoed and the correlation id lands in the event metadata', async () => {
+  it('safe ids are kept: the X-Request-Id is echoed, the correlation id lands in the event metadata scoped to its caller', async () => {
     const res = await t.call('POST', '/v1/seats/reserve', {
       token: fan,
       body: { event_id: event.eventId, seat_ids: ['s1:B:1'] },
@@ -166,8 +167,36 @@ describe('card data and unsafe ids, whatever the door', () => {
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe('req.2026-12-01:0001');
+    const correlation = `${fanId}:corr-1`;
+    expect(res.headers.get('x-correlation-id')).toBe(correlation);
     const events = await t.app.container.get<EventStore>(EVENT_STORE).readAll();
-    expect(events.some((e) => e.metadata.correlationId === 'corr-1')).toBe(true);
+    expect(events.filter((e) => e.metadata.correlationId === correlation).map((e) => e.type)).toEqual([
+      'SeatsHeld',
+    ]);
+    expect(events.some((e) => e.metadata.correlationId === 'corr-1')).toBe(false);
+  });
+
+  it("a client-chosen correlation or request id never files one user's events under another's", async () => {
+    // Pairs from a row's end, so no hold leaves a single seat between two.
+    const reserveAs = (token: string, first: number, headers: Record<string, string>) =>
+      t.call('POST', '/v1/seats/reserve', {
+        token,
+        body: { event_id: event.eventId, seat_ids: [`s2:A:${first}`, `s2:A:${first + 1}`] },
+        headers,
+      });
+    const other = t.mintToken('someone-else');
+    const mine = await reserveAs(fan, 1, { 'x-correlation-id': 'purchase-7', 'x-request-id': 'r-7' });
+    const theirs = await reserveAs(other, 3, { 'x-correlation-id': 'purchase-7' });
+    const copied = await reserveAs(other, 5, { 'x-request-id': 'r-7' });
+    expect([mine, theirs, copied].map((r) => [r.status, r.body.error?.code])).toEqual(
+      Array(3).fill([201, undefined]),
+    );
+    const ids = [mine, theirs, copied].map((r) => r.headers.get('x-correlation-id'));
+    expect(new Set(ids).size).toBe(3);
+    expect(ids).toEqual([`${fanId}:purchase-7`, 'someone-else:purchase-7', 'someone-else:r-7']);
+    // Without either header the server's own request id is the correlation, as before.
+    const plain = await reserveAs(fan, 7, {});
+    expect(plain.headers.get('x-correlation-id')).toBe(plain.headers.get('x-request-id'));
   });
 
   it('client values echoed in an error are cut short: field names, paths, ids', async () => {

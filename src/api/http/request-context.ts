@@ -5,14 +5,29 @@ import type { CommandMetadata } from '../../application/shared/command-metadata'
 export function commandMetadata(req: Request): CommandMetadata {
   // Both headers were checked for a safe id shape (and card data) by the requestId middleware.
   const sessionId = req.get('x-session-id');
+  const userId = req.auth?.sub ?? 'anonymous';
+  const correlationId = correlationOf(req, userId);
+  req.res?.setHeader('X-Correlation-Id', correlationId);
   return {
-    correlationId: req.get('x-correlation-id') ?? req.requestId,
+    correlationId,
     causationId: req.requestId,
-    userId: req.auth?.sub ?? 'anonymous',
+    userId,
     requestId: req.requestId,
     ...(sessionId ? { sessionId } : {}),
     ...(req.apiKey ? { apiKeyId: req.apiKey.keyId } : {}),
   };
+}
+
+/**
+ * The correlation id a request's events carry (echoed in X-Correlation-Id): the client's X-Correlation-Id (else the
+ * X-Request-Id it chose) scoped to the caller as `{user id}:{id}`, or the request id the server made up. Taken as
+ * sent, a client-chosen id let anyone file their events under another buyer's purchase (or request), and an auditor
+ * following that purchase found them there.
+ */
+function correlationOf(req: Request, userId: string): string {
+  const chosen =
+    req.get('x-correlation-id') ?? (req.get('x-request-id') === req.requestId ? req.requestId : undefined);
+  return chosen === undefined ? req.requestId : `${userId}:${chosen}`;
 }
 
 /** Every command response says where in the log it wrote, so the client can read its own writes. */
