@@ -1,24 +1,31 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ReplayReport } from '../src/application/audit/replay';
 import { replayInThreads } from '../src/composition/replay/replay-in-threads';
-import { loadConfig } from '../src/infrastructure/config/config';
+import {
+  checkEventKnown,
+  checkLogFile,
+  oneLine,
+  ReplayInputError,
+  replaySettings,
+} from '../src/composition/replay/replay-input';
 
 /**
  * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]
  * [-- --threads N]`: reads the whole log in DATA_DIR, rebuilds every read model into fresh stores, checks the
  * invariants at every point of the log, and prints a report. The work is spread over --threads threads (default:
  * the machine's cores for a log of 100,000 events or more; 1 replays in one thread), each reading the log itself. Exit code 1 when an invariant is broken (each violation names its stream, revision
- * and events), 2 when the replay itself failed or an option is bad.
- * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time).
+ * and events), 2 when the replay itself failed, an option is bad, the log is not there or not readable, or --event
+ * names an event the log does not know: one line on stderr (nothing on stdout, --json or not), never a stack.
+ * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time), and
+ * it creates nothing: not the data directory, the file or the JWT secret the server would.
  *
  * The embedded profile keeps the live read models in the server's memory, out of this process's reach: the
  * comparison with live read models runs where they are reachable (in-process, see replayLog's `live`).
  */
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     options: {
       event: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -27,21 +34,29 @@ async function main(): Promise<number> {
       'no-progress': { type: 'boolean', default: false },
       threads: { type: 'string' },
     },
+    tokens: true,
   });
-  const config = loadConfig();
-  const file = path.join(config.dataDir, 'events.sqlite');
+  // parseArgs keeps the last of an option given twice: `--event a --event b` would replay b alone, silently.
+  const withValues = tokens.filter((t) => t.kind === 'option' && t.value !== undefined).map((t) => t.rawName);
+  const twice = withValues.find((name, i) => withValues.indexOf(name) !== i);
+  if (twice) throw new ReplayInputError(`${twice} is given more than once`);
+  if (values.event !== undefined && values.event.trim() === '')
+    throw new ReplayInputError('--event needs an event id (got an empty one)');
+  const config = replaySettings();
   // The expiry job runs every EXPIRY_SWEEP_MS; a sweep itself may take up to one more period.
   const milliseconds = (name: 'expiry-period-ms' | 'fulfillment-grace-ms', fallback: number): number => {
     const given = values[name];
     if (given === undefined) return fallback;
     const ms = Number(given);
     if (given.trim() === '' || !Number.isInteger(ms) || ms < 0)
-      throw new UsageError(`--${name} needs a whole number of milliseconds, 0 or more (got "${given}")`);
+      throw new ReplayInputError(
+        `--${name} needs a whole number of milliseconds, 0 or more (got "${given}")`,
+      );
     return ms;
   };
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && (values.threads!.trim() === '' || !Number.isInteger(threads) || threads < 1))
-    throw new UsageError(`--threads needs a whole number, 1 or more (got "${values.threads}")`);
+    throw new ReplayInputError(`--threads needs a whole number, 1 or more (got "${values.threads}")`);
   const holdExpiryPeriodMs = milliseconds('expiry-period-ms', 2 * config.expirySweepMs);
   // Tickets follow a confirmation within the fulfillment saga's time, or the order watchdog's re-drives after a crash
   // (each after ORDER_WATCHDOG_AFTER_MS, looked for every ORDER_WATCHDOG_INTERVAL_MS).
@@ -49,6 +64,8 @@ async function main(): Promise<number> {
     'fulfillment-grace-ms',
     (config.orderWatchdogMaxRedrives + 1) * (config.orderWatchdogAfterMs + config.orderWatchdogIntervalMs),
   );
+  const { file } = config;
+  checkLogFile(config);
   const bar =
     values.json || values['no-progress'] || !process.stderr.isTTY
       ? undefined
@@ -63,6 +80,7 @@ async function main(): Promise<number> {
   let report: ReplayReport;
   let barShown = false;
   try {
+    if (values.event !== undefined) await checkEventKnown(file, values.event);
     report = await replayInThreads({
       file,
       threads,
@@ -75,6 +93,11 @@ async function main(): Promise<number> {
         bar?.update(position, { events, rate: Math.round(events / ((performance.now() - started) / 1000)) });
       },
     });
+  } catch (error) {
+    // The file was an SQLite database, but is damaged further in, or locked.
+    if (String((error as { code?: unknown })?.code).startsWith('SQLITE_'))
+      throw new ReplayInputError(`cannot read the event log ${file}: ${(error as Error).message}`);
+    throw error;
   } finally {
     bar?.stop();
   }
@@ -118,15 +141,11 @@ function summary(dataDir: string, r: ReplayReport): string {
 
 const cents = (n: number) => (n / 100).toFixed(2);
 
-/** A bad option: said in one line, without a stack trace. */
-class UsageError extends Error {}
-
 main().then(
   (code) => process.exit(code),
-  (error) => {
-    const usage =
-      error instanceof UsageError || String((error as { code?: unknown })?.code).startsWith('ERR_PARSE_ARGS');
-    console.error(usage ? `npm run replay: ${(error as Error).message}` : error);
+  (error: unknown) => {
+    // One line, never a stack: a bad option, a missing or unreadable log, an unknown event, a failed thread.
+    console.error(`npm run replay: ${oneLine(error)}`);
     process.exit(2);
   },
 );

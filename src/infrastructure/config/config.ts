@@ -93,9 +93,26 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   return value;
 }
 
+/** The data directory (DATA_DIR, default ./data), resolved; nothing is created. */
+export const dataDirOf = (env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.DATA_DIR || './data');
+
+/**
+ * The expiry job's and the order watchdog's timings, read without side effects: `npm run replay`'s tolerances follow
+ * from them, and a replay creates nothing (loadConfig creates the data directory and the JWT secret).
+ */
+export function jobTimings(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
+    orderWatchdogAfterMs: intFrom(env, 'ORDER_WATCHDOG_AFTER_MS', 30_000, 100),
+    orderWatchdogIntervalMs: intFrom(env, 'ORDER_WATCHDOG_INTERVAL_MS', 5_000, 50),
+    orderWatchdogMaxRedrives: intFrom(env, 'ORDER_WATCHDOG_MAX_REDRIVES', 3, 1),
+  };
+}
+
 /** Reads the environment; every setting has a default so `npm start` needs none. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const dataDir = dataDirOf(env);
   ensurePrivateDataDir(dataDir);
   const rateLimits = (env.RATE_LIMITS ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(rateLimits))
@@ -124,11 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     requireApiKey: onOff(env, 'REQUIRE_API_KEY', false),
     backendConnectTimeoutMs: intFrom(env, 'BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100),
     bodyLimit: env.BODY_LIMIT || '100kb',
-    expirySweepMs: intFrom(env, 'EXPIRY_SWEEP_MS', 1000, 10),
+    ...jobTimings(env),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
-    orderWatchdogAfterMs: intFrom(env, 'ORDER_WATCHDOG_AFTER_MS', 30_000, 100),
-    orderWatchdogIntervalMs: intFrom(env, 'ORDER_WATCHDOG_INTERVAL_MS', 5_000, 50),
-    orderWatchdogMaxRedrives: intFrom(env, 'ORDER_WATCHDOG_MAX_REDRIVES', 3, 1),
     trustProxy: trustProxy(env.TRUST_PROXY),
     metricsToken: metricsToken(env.METRICS_TOKEN),
     queueAdmissionMs: intFrom(env, 'QUEUE_ADMISSION_MS', 1000, 10),

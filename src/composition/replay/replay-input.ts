@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, dataDirOf, jobTimings } from '../../infrastructure/config/config';
+import { readingLog } from './replay-in-threads';
+
+/**
+ * What `npm run replay` reads before it replays, checked without changing anything: a replay only reads, so it
+ * neither creates the data directory, the event store's file nor the JWT secret (loadConfig does all three, for the
+ * server), and it refuses, in one line, a log it cannot read or an event the log does not know.
+ */
+
+/** A replay that cannot start (a bad option, a log that is not there or not readable): one line, exit code 2. */
+export class ReplayInputError extends Error {}
+
+/** The settings a replay needs, read by loadConfig's own readers (same names, defaults and bounds). */
+export interface ReplaySettings {
+  dataDir: string;
+  /** The embedded event store's file in dataDir. */
+  file: string;
+  expirySweepMs: number;
+  orderWatchdogAfterMs: number;
+  orderWatchdogIntervalMs: number;
+  orderWatchdogMaxRedrives: number;
+}
+
+export function replaySettings(env: NodeJS.ProcessEnv = process.env): ReplaySettings {
+  const dataDir = dataDirOf(env);
+  return { dataDir, file: path.join(dataDir, 'events.sqlite'), ...jobTimings(env) };
+}
+
+/** The first bytes of every SQLite database file. */
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * The event store's file is there, a file, readable and an SQLite database: else a ReplayInputError naming the file
+ * (nothing is created or changed). A database damaged further in is found by the replay itself (a SqliteError).
+ */
+export function checkLogFile(settings: ReplaySettings, env: NodeJS.ProcessEnv = process.env): void {
+  const { dataDir, file } = settings;
+  const missing = (why: string) => {
+    const hints = [
+      ...(env.DATA_DIR ? [] : ['DATA_DIR is not set: ./data is the default']),
+      ...(env.EVENTSTORE_URL
+        ? ['EVENTSTORE_URL is set, but replay reads only the embedded SQLite log in DATA_DIR']
+        : []),
+    ];
+    return new ReplayInputError(
+      `no event log at ${file}: ${why}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}`,
+    );
+  };
+  const stat = (target: string) => {
+    try {
+      return fs.statSync(target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENOTDIR') throw missing(`a part of ${target} is not a directory`);
+      throw new ReplayInputError(`cannot read ${target} (${code ?? String(error)})`);
+    }
+  };
+  const dir = stat(dataDir);
+  if (!dir) throw missing(`the directory ${dataDir} does not exist`);
+  if (!dir.isDirectory()) throw missing(`${dataDir} is not a directory`);
+  const log = stat(file);
+  if (!log) throw missing('the file does not exist');
+  if (!log.isFile()) throw new ReplayInputError(`${file} is not an event log: it is not a regular file`);
+  let header: Buffer;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      header = Buffer.alloc(SQLITE_HEADER.length);
+      header = header.subarray(0, fs.readSync(fd, header, 0, header.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    throw new ReplayInputError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  // Empty: not a file the server wrote (it creates its tables at once), and opening it would write them.
+  if (header.length === 0) throw new ReplayInputError(`${file} is not an event log: the file is empty`);
+  if (header.toString('latin1') !== SQLITE_HEADER)
+    throw new ReplayInputError(`${file} is not an event log: not an SQLite database`);
+}
+
+/** The log holds the event's stream (`event-{id}`): else `--event` names an event it does not know. */
+export async function checkEventKnown(file: string, eventId: string): Promise<void> {
+  const first = await readingLog(file, (store) => store.readStream(`event-${eventId}`, { maxCount: 1 }));
+  if (first.length === 0)
+    throw new ReplayInputError(
+      `--event ${eventId}: the log in ${file} has no such event (no event-${eventId} stream)`,
+    );
+}
+
+/**
+ * An error said in one line, without a stack: its message (a thread's failure carries the thread's stack: its
+ * `at` lines are dropped; parseArgs' hints on lines of their own are joined). Errors that are not expected ones (a
+ * bug) also give their class.
+ */
+export function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const message = error.message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('at '))
+    .join(' ');
+  const code = String((error as { code?: unknown }).code);
+  const expected =
+    error instanceof ReplayInputError ||
+    error instanceof ConfigError ||
+    code.startsWith('ERR_PARSE_ARGS') ||
+    code.startsWith('SQLITE_') ||
+    'syscall' in error;
+  return expected ? message : `${error.name}: ${message}`;
+}

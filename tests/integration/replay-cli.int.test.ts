@@ -1,0 +1,258 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { oneLine, replaySettings } from '../../src/composition/replay/replay-input';
+import { loadConfig } from '../../src/infrastructure/config/config';
+import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
+
+/**
+ * `npm run replay` (the compiled script, as `npm run replay` runs it) refuses what it cannot audit with exit code 2
+ * and one line on stderr, never a stack and never a clean-looking report: an event the log does not know, an empty
+ * or repeated --event, a data directory or event store file that is not there (and it creates neither), a file
+ * that is not an event log. A typo must not pass for a clean audit.
+ */
+/** TEST_SERVER_DIST: another build's output (see startChildServer), when dist/ is being rebuilt by someone else. */
+const REPLAY = path.join(
+  process.env.TEST_SERVER_DIST ?? path.join(__dirname, '../../dist'),
+  'scripts',
+  'replay.js',
+);
+const EVENT_ID = 'ev-replay-cli';
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function replay(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [REPLAY, ...args], {
+      env: { ...process.env, EVENTSTORE_URL: '', DATA_DIR: dataDir, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Refused: exit code 2, nothing on stdout, one line on stderr holding `message`, no stack. */
+function expectRefused(run: Run, message: string | RegExp): void {
+  expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 2, stdout: '' });
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toContain('    at ');
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+}
+
+/** A small log: a hold on EVENT_ID and its release, and a customer. */
+async function writeLog(file: string): Promise<void> {
+  const store = new SqliteEventStore(file);
+  const now = new Date().toISOString();
+  const metadata = { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 };
+  try {
+    await store.append(`event-${EVENT_ID}`, [
+      {
+        id: 'replay-cli-1',
+        type: 'SeatsHeld',
+        data: {
+          eventId: EVENT_ID,
+          holdId: 'h1',
+          userId: 'u',
+          seatIds: ['s1:A:1'],
+          heldAt: now,
+          expiresAt: new Date(Date.now() + 600_000).toISOString(),
+          subtotalCents: 100,
+          feesCents: 10,
+        },
+        metadata,
+      },
+      {
+        id: 'replay-cli-2',
+        type: 'HoldReleased',
+        data: { eventId: EVENT_ID, holdId: 'h1', seatIds: ['s1:A:1'], reason: 'released', releasedAt: now },
+        metadata,
+      },
+    ]);
+    await store.append('customer-u', [
+      {
+        id: 'replay-cli-3',
+        type: 'CustomerRegistered',
+        data: { userId: 'u', email: 'u@example.test', passwordHash: 'h', name: 'U' },
+        metadata,
+      },
+    ]);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('npm run replay: what it cannot audit is refused (exit 2, one line)', () => {
+  let root: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-replay-cli-'));
+    dataDir = path.join(root, 'data');
+    fs.mkdirSync(dataDir);
+    await writeLog(path.join(dataDir, 'events.sqlite'));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('an event the log knows replays clean (exit 0); one it does not know is refused, with --json too', async () => {
+    const known = await replay(dataDir, ['--json', '--event', EVENT_ID]);
+    expect(known.status).toBe(0);
+    expect(JSON.parse(known.stdout)).toMatchObject({ ok: true, events: 2, scope: { event_id: EVENT_ID } });
+
+    const runs = await Promise.all(
+      [
+        ['--event', 'nope'],
+        ['--event', 'nope', '--json'],
+        ['--event=nope', '--threads', '2'],
+      ].map((args) => replay(dataDir, args)),
+    );
+    for (const run of runs) expectRefused(run, /--event nope: .* has no such event \(no event-nope stream\)/);
+    // Another stream's id is not an event either.
+    expectRefused(await replay(dataDir, ['--event', 'u']), 'no event-u stream');
+  });
+
+  it('an empty --event, or --event given twice, is a usage error, not a replay of the whole log', async () => {
+    const runs = await Promise.all(
+      [['--event', ''], ['--event='], ['--event', '  '], ['--json', '--event', '']].map((args) =>
+        replay(dataDir, args),
+      ),
+    );
+    for (const run of runs) expectRefused(run, '--event needs an event id');
+    expectRefused(
+      await replay(dataDir, ['--event', 'nope', '--event', EVENT_ID]),
+      '--event is given more than once',
+    );
+    expectRefused(
+      await replay(dataDir, ['--threads', '1', '--threads=2']),
+      '--threads is given more than once',
+    );
+  });
+
+  it('bad options: one line each (parseArgs hints joined), never a stack', async () => {
+    expectRefused(await replay(dataDir, ['--bogus']), "Unknown option '--bogus'");
+    expectRefused(await replay(dataDir, ['--event', '--json']), /argument is ambiguous\. Did you forget/);
+    expectRefused(await replay(dataDir, ['--threads=-1']), '--threads needs a whole number');
+    expectRefused(await replay(dataDir, ['stray']), "Unexpected argument 'stray'");
+    expectRefused(await replay(dataDir, [], { EXPIRY_SWEEP_MS: 'x' }), 'EXPIRY_SWEEP_MS must be an integer');
+  });
+
+  it('a DATA_DIR that does not exist: refused, naming the file looked for, and nothing is created', async () => {
+    const missing = path.join(root, 'does-not-exist');
+    for (const run of await Promise.all([replay(missing), replay(missing, ['--json'])]))
+      expectRefused(
+        run,
+        `no event log at ${path.join(missing, 'events.sqlite')}: the directory ${missing} does not exist`,
+      );
+    expect(fs.existsSync(missing)).toBe(false);
+    // Where the log is kept in EventStoreDB, the line says replay reads only the embedded one.
+    expectRefused(
+      await replay(missing, [], { EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }),
+      'EVENTSTORE_URL is set, but replay reads only the embedded SQLite log',
+    );
+    expect(fs.existsSync(missing)).toBe(false);
+
+    // A directory without the file: left as it was (no events.sqlite, no jwt-secret).
+    const empty = path.join(root, 'empty');
+    fs.mkdirSync(empty);
+    expectRefused(
+      await replay(empty),
+      `no event log at ${path.join(empty, 'events.sqlite')}: the file does not exist`,
+    );
+    expect(fs.readdirSync(empty)).toEqual([]);
+  });
+
+  it('a DATA_DIR that is a file, and event store files that are no event log: refused, without a stack', async () => {
+    const file = path.join(root, 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    expectRefused(await replay(file), `${file} is not a directory`);
+
+    const corrupt = path.join(root, 'corrupt');
+    fs.mkdirSync(corrupt);
+    fs.writeFileSync(path.join(corrupt, 'events.sqlite'), 'this is a text file, not a database\n');
+    const runs = await Promise.all([[], ['--json'], ['--threads', '2']].map((args) => replay(corrupt, args)));
+    for (const run of runs) expectRefused(run, 'is not an event log: not an SQLite database');
+    expect(fs.readdirSync(corrupt)).toEqual(['events.sqlite']);
+
+    // An SQLite header with garbage behind it: SQLite's own refusal, in one line naming the file.
+    const damaged = path.join(root, 'damaged');
+    fs.mkdirSync(damaged);
+    fs.writeFileSync(path.join(damaged, 'events.sqlite'), `SQLite format 3\0${'garbage'.repeat(20)}`);
+    expectRefused(
+      await replay(damaged),
+      `cannot read the event log ${path.join(damaged, 'events.sqlite')}: file is not a database`,
+    );
+
+    const empty = path.join(root, 'empty-file');
+    fs.mkdirSync(empty);
+    fs.writeFileSync(path.join(empty, 'events.sqlite'), '');
+    expectRefused(await replay(empty), 'is not an event log: the file is empty');
+  });
+});
+
+describe('replay settings and errors', () => {
+  it('reads the settings as loadConfig does, without creating anything', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-replay-settings-'));
+    try {
+      const dataDir = path.join(root, 'data');
+      const pick = (env: NodeJS.ProcessEnv) => {
+        const s = replaySettings(env);
+        expect(fs.existsSync(dataDir)).toBe(false);
+        return s;
+      };
+      for (const env of [
+        { DATA_DIR: dataDir },
+        {
+          DATA_DIR: dataDir,
+          EXPIRY_SWEEP_MS: '20',
+          ORDER_WATCHDOG_AFTER_MS: '200',
+          ORDER_WATCHDOG_INTERVAL_MS: '60',
+          ORDER_WATCHDOG_MAX_REDRIVES: '7',
+        },
+      ]) {
+        const settings = pick(env);
+        const config = loadConfig(env); // creates the directory and its secret: done last
+        expect(settings).toEqual({
+          dataDir: config.dataDir,
+          file: path.join(config.dataDir, 'events.sqlite'),
+          expirySweepMs: config.expirySweepMs,
+          orderWatchdogAfterMs: config.orderWatchdogAfterMs,
+          orderWatchdogIntervalMs: config.orderWatchdogIntervalMs,
+          orderWatchdogMaxRedrives: config.orderWatchdogMaxRedrives,
+        });
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+      for (const [name, value] of [
+        ['EXPIRY_SWEEP_MS', '9'],
+        ['ORDER_WATCHDOG_AFTER_MS', 'x'],
+        ['ORDER_WATCHDOG_INTERVAL_MS', '1.5'],
+        ['ORDER_WATCHDOG_MAX_REDRIVES', '0'],
+      ]) {
+        const env = { DATA_DIR: dataDir, [name]: value };
+        expect(() => replaySettings(env)).toThrow(`${name} must be an integer`);
+        expect(() => loadConfig(env)).toThrow(`${name} must be an integer`);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("oneLine: a thread's failure without its stack; an unexpected error with its class", () => {
+    const thread = new Error(
+      'a replay thread failed: SqliteError: database disk image is malformed\n    at Statement.all (x.js:1:2)\n    at run (y.js:3:4)',
+    );
+    expect(oneLine(thread)).toBe(
+      'Error: a replay thread failed: SqliteError: database disk image is malformed',
+    );
+    expect(oneLine(new TypeError('x is undefined'))).toBe('TypeError: x is undefined');
+    expect(oneLine(Object.assign(new Error("ENOENT: no such file, open 'f'"), { syscall: 'open' }))).toBe(
+      "ENOENT: no such file, open 'f'",
+    );
+  });
+});
