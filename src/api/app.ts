@@ -197,13 +197,19 @@ export function buildHttpApp(deps: HttpDependencies): Express {
     },
     limit: { name: 'authenticated', handler: limit('authenticated') },
   });
-  const auth = authRoutes({ accounts: deps.accounts, partners: deps.partners, authLimit: limit('auth') });
+  const auth = authRoutes({
+    accounts: deps.accounts,
+    partners: deps.partners,
+    authLimit: limit('auth'),
+    idempotent: keyed,
+  });
   mount(v1, '/auth', auth);
   const catalogDeps = {
     catalog: deps.catalog,
     queries: deps.queries,
     limits: { search: limit('search'), eventDetails: limit('eventDetails'), seatMap: limit('seatMap') },
     readYourWrites: ryw,
+    idempotent: keyed,
   };
   mount(v1, '/admin', adminCatalogRoutes(catalogDeps));
   mount(v1, '/events', eventRoutes(catalogDeps));
@@ -259,7 +265,7 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   };
   mount(v1, '/admin', adminAuditorRoutes(auditDeps));
   mount(v1, '/admin', adminApiKeyRoutes({ apiKeys: deps.apiKeys, readYourWrites: ryw }));
-  mount(v1, '/admin', adminPartnerRoutes({ partners: deps.partners }));
+  mount(v1, '/admin', adminPartnerRoutes({ partners: deps.partners, idempotent: keyed }));
   mount(v1, '/audit', auditRoutes(auditDeps));
   mount(v1, '/analytics', analyticsRoutes(auditDeps));
 

@@ -72,6 +72,28 @@ describe('catalog over HTTP: customers find', () => {
     expect(typeof seats.body.last_updated).toBe('string');
   });
 
+  it('a retried admin create with its Idempotency-Key makes one venue, answered again', async () => {
+    const body = {
+      name: 'Retry Hall',
+      city: 'Springfield',
+      state: 'IL',
+      country: 'US',
+      sections: [{ name: 'Main', rows: [{ row: 'A', seats: 4 }] }],
+    };
+    const send = (key: string, name = body.name) =>
+      t.call('POST', '/v1/admin/venues', {
+        token: admin,
+        body: { ...body, name },
+        headers: { 'idempotency-key': key },
+      });
+    const [first, again] = [await send('venue-1'), await send('venue-1')];
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.venue_id).toBe(first.body.venue_id);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const other = await send('venue-1', 'Another Hall');
+    expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+  });
+
   it('unpublished events are invisible to customers but visible to admins', async () => {
     const { eventId, position } = await createEvent(t.call, admin, {
       name: 'Secret Show',

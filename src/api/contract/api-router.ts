@@ -222,6 +222,9 @@ const AUTH: Record<Auth, RequestHandler | undefined> = {
   admin: requireRole('admin'),
 };
 
+/** A router's middleware left out (a router mounted on its own, e.g. without the app's idempotency store). */
+export const passThrough: RequestHandler = (_req, _res, next) => next();
+
 export function apiRouter(options: RouterOptions): ApiRouter {
   // Paths are matched exactly as declared: `/partners/v1/Events` is no operation (404), never a second way in.
   const router = Router({ caseSensitive: true }) as ApiRouter;

@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Response } from 'express';
 import type { AccountService, TokenResponse } from '../../application/auth/account-service';
-import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import { apiRouter, op, passThrough, type ApiRouter } from '../contract/api-router';
 import { ApiError, unauthorized } from '../http/api-error';
 import { DomainError } from '../../domain/shared/errors';
 import type { PartnerService } from '../../application/partner/partner-service';
@@ -23,11 +23,18 @@ export interface AuthRouteDeps {
   partners?: PartnerGrants;
   /** Rate limit for registration and token requests (password guessing). */
   authLimit: RequestHandler;
+  /** Idempotency-Key on registration (a retried sign-up answers its 201 again, not EMAIL_TAKEN). */
+  idempotent?: RequestHandler;
 }
 
 /** Accounts and tokens; mounted at /v1/auth and /oauth. */
-export function authRoutes({ accounts, partners, authLimit }: AuthRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'auth', noStore: true, limiters: { auth: authLimit } });
+export function authRoutes({
+  accounts,
+  partners,
+  authLimit,
+  idempotent = passThrough,
+}: AuthRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'auth', noStore: true, limiters: { auth: authLimit }, idempotent });
   // OAuth clients send token requests form-encoded (RFC 6749 section 4.1.3). The app parses and guards those bodies
   // with the JSON ones; the router parses (a no-op once the body is read) and guards again, so it is safe mounted
   // on its own too.
@@ -40,6 +47,7 @@ export function authRoutes({ accounts, partners, authLimit }: AuthRouteDeps): Ap
       path: '/register',
       operationId: 'register',
       summary: 'Create a customer account',
+      idempotent: true,
       rateLimit: 'auth',
       body: RegisterDto,
       responses: {

@@ -31,11 +31,18 @@ export interface CatalogRouteDeps {
   queries: CatalogQueries;
   limits: { search: RequestHandler; eventDetails: RequestHandler; seatMap: RequestHandler };
   readYourWrites: RequestHandler;
+  /** Idempotency-Key on the admin's POSTs (a retried create makes no second venue or event). */
+  idempotent: RequestHandler;
 }
 
 /** Admin: venues and events. */
-export function adminCatalogRoutes({ catalog, queries, readYourWrites }: CatalogRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'admin', auth: 'admin', readYourWrites });
+export function adminCatalogRoutes({
+  catalog,
+  queries,
+  readYourWrites,
+  idempotent,
+}: CatalogRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'admin', auth: 'admin', readYourWrites, idempotent });
   const noEvent: ErrorSpec = { 404: ['No such event', ['EVENT_NOT_FOUND']] };
 
   op(
@@ -46,6 +53,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
       operationId: 'createVenue',
       summary: 'Create a venue with its seating layout',
       body: CreateVenueDto,
+      idempotent: true,
       invalid:
         'Bad layout: missing or unknown fields, rows of 0/negative/fractional seats, a section or row named twice, more than 200,000 seats',
       responses: { 201: { description: 'The venue, with section ids and capacity', schema: Venue } },
@@ -63,6 +71,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
       method: 'post',
       path: '/events',
       operationId: 'createEvent',
+      idempotent: true,
       summary: 'Create a ticketed event (unpublished: invisible to customers until published)',
       body: CreateEventDto,
       invalid:
@@ -152,6 +161,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
       method: 'post',
       path: '/events/:id/publish',
       operationId: 'publishEvent',
+      idempotent: true,
       summary: 'Publish an event (idempotent): it becomes visible to search, details and seat maps',
       params: { id: 'EventId' },
       contended: true,
@@ -170,6 +180,7 @@ export function adminCatalogRoutes({ catalog, queries, readYourWrites }: Catalog
       method: 'post',
       path: '/events/:id/cancel',
       operationId: 'cancelEvent',
+      idempotent: true,
       summary: 'Cancel an event: its seats are gone for good and its orders are refunded',
       params: { id: 'EventId' },
       body: CancelEventDto,

@@ -132,6 +132,7 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites, tickets }:
       method: 'post',
       path: '/:id/cancel',
       operationId: 'cancelOrder',
+      idempotent: true,
       summary:
         'Cancel a confirmed order before its event starts: full refund, tickets voided, seats back on sale',
       description:

@@ -1,6 +1,7 @@
 import type { PartnerAccess } from '../../application/partner/partner-directory';
 import type { PartnerService } from '../../application/partner/partner-service';
-import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import type { RequestHandler } from 'express';
+import { apiRouter, op, passThrough, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import { CreatePartnerDto } from '../dto/partner.dto';
 import { answerCommand, commandMetadata, pathParam } from '../http/request-context';
@@ -8,6 +9,8 @@ import { PartnerClient, PartnerClientWithSecret } from '../schemas/partner.schem
 
 export interface PartnerAdminRouteDeps {
   partners: PartnerService;
+  /** Idempotency-Key on the site key's rotation (the client secret's is answered once, never kept). */
+  idempotent?: RequestHandler;
 }
 
 /** A partner client as admins see it: everything but the secret (which is kept only as a hash). */
@@ -34,9 +37,9 @@ const noPartner: ErrorSpec = { 404: ['No such partner client', ['PARTNER_NOT_FOU
 const revoked: ErrorSpec = { 409: ['The client was revoked (for good)', ['PARTNER_REVOKED']] };
 
 /** Admin: partner clients of the Partner API (mounted at /v1/admin). */
-export function adminPartnerRoutes({ partners }: PartnerAdminRouteDeps): ApiRouter {
+export function adminPartnerRoutes({ partners, idempotent = passThrough }: PartnerAdminRouteDeps): ApiRouter {
   // Answers carry client secrets: never cached.
-  const router = apiRouter({ tag: 'admin', auth: 'admin', noStore: true });
+  const router = apiRouter({ tag: 'admin', auth: 'admin', noStore: true, idempotent });
 
   op(
     router,
@@ -117,6 +120,7 @@ export function adminPartnerRoutes({ partners }: PartnerAdminRouteDeps): ApiRout
       method: 'post',
       path: '/partners/:id/rotate-site-key',
       operationId: 'rotatePartnerSiteKey',
+      idempotent: true,
       summary: 'A new captcha site key: challenges made under the old one no longer verify',
       params: { id: 'PartnerId' },
       responses: { 200: { description: 'The client, with its new site key', schema: PartnerClient } },

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { PaymentMethodService } from '../../application/payments/payment-method-service';
-import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import { apiRouter, op, passThrough, type ApiRouter } from '../contract/api-router';
 import { AddPaymentMethodDto } from '../dto/payment-method.dto';
 import { currentUser } from '../http/auth';
 import { answerCommand, commandMetadata, pathParam, setLogPosition } from '../http/request-context';
@@ -11,8 +11,6 @@ export interface PaymentMethodRouteDeps {
   /** Idempotency-Key support for POST (optional: without it a retried POST saves the card twice). */
   idempotent?: RequestHandler;
 }
-
-const passThrough: RequestHandler = (_req, _res, next) => next();
 
 /** The caller's saved cards; mounted at /v1/payment-methods. Every route acts on the token's own account only. */
 export function paymentMethodRoutes({

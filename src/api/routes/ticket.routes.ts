@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { TicketService } from '../../application/tickets/ticket-service';
-import { apiRouter, op, type ApiRouter } from '../contract/api-router';
+import { apiRouter, op, passThrough, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import { ListTicketsQueryDto, TransferTicketDto } from '../dto/ticket.dto';
 import { currentUser } from '../http/auth';
@@ -14,7 +14,6 @@ export interface TicketRouteDeps {
   idempotent?: RequestHandler;
 }
 
-const passThrough: RequestHandler = (_req, _res, next) => next();
 const ticketNotFound: ErrorSpec = { 404: ["No such ticket, or someone else's", ['TICKET_NOT_FOUND']] };
 
 /** `/v1/tickets`: the caller's tickets, their QR codes, and transfers out. */
@@ -132,8 +131,8 @@ export function ticketRoutes({
 }
 
 /** `/v1/transfers`: the recipient accepts, the sender cancels. */
-export function transferRoutes({ tickets }: TicketRouteDeps): ApiRouter {
-  const router = apiRouter({ tag: 'transfers', auth: 'bearer', noStore: true });
+export function transferRoutes({ tickets, idempotent = passThrough }: TicketRouteDeps): ApiRouter {
+  const router = apiRouter({ tag: 'transfers', auth: 'bearer', noStore: true, idempotent });
 
   op(
     router,
@@ -141,6 +140,7 @@ export function transferRoutes({ tickets }: TicketRouteDeps): ApiRouter {
       method: 'post',
       path: '/:id/accept',
       operationId: 'acceptTransfer',
+      idempotent: true,
       summary: "Accept a ticket transfer addressed to the caller's email",
       description:
         'The old ticket turns `TRANSFERRED` and a new ticket with a new barcode is issued to the caller. Accepting again ' +
