@@ -73,6 +73,13 @@ describe('reservations over HTTP: validation, expiry job, idempotency, read your
     expect(second.status).toBe(201);
     expect(second.body).toEqual(first.body);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
+    // The same request with its fields in another order is the same request.
+    const reordered = await t.call('POST', '/v1/seats/reserve', {
+      token: fan,
+      body: { seat_ids: ['s1:B:1', 's1:B:2'], event_id: eventId },
+      headers: key,
+    });
+    expect([reordered.status, reordered.body.reservation_id]).toEqual([201, first.body.reservation_id]);
     const other = await reserve(fan, eventId, ['s1:B:5', 's1:B:6'], key);
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');

@@ -26,6 +26,18 @@ export const IDEMPOTENCY_LEASE_MS = 60_000;
 /** How often a request waiting for the same key in another process looks again. */
 const WAIT_POLL_MS = 25;
 
+/**
+ * A body as JSON with every object's keys sorted: the same request with its fields in another order is the same
+ * request (a client library may serialize them in any order), not a reused key.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 /** Resolves when `done` does, or after `ms`; its timer never keeps the process alive. */
 function settledOrAfter(ms: number, done?: Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -68,7 +80,7 @@ export function idempotent(store: IdempotencyStore, credentials?: ReplayedCreden
       .digest('base64url');
     const fingerprint = crypto
       .createHash('sha256')
-      .update(JSON.stringify(req.body ?? null))
+      .update(canonicalJson(req.body ?? null))
       .digest('base64url');
     const reused = () =>
       new ApiError(
