@@ -111,7 +111,10 @@ describe('API keys', () => {
     });
     expect(registered.status).toBe(201);
 
-    const caused = await t.call('GET', `/v1/audit/correlations/signup-${key.key_id}`, {
+    // The request id the client chose, scoped to its caller (anonymous here).
+    const correlation = registered.headers.get('x-correlation-id');
+    expect(correlation).toBe(`anonymous:signup-${key.key_id}`);
+    const caused = await t.call('GET', `/v1/audit/correlations/${correlation}`, {
       token: admin,
       headers: { 'x-min-log-position': registered.headers.get('x-log-position')! },
     });
