@@ -94,6 +94,34 @@ describe('catalog over HTTP: customers find', () => {
     expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
 
+  it("a cancelled event's seat map shows every seat unavailable, and its old ETag no longer matches", async () => {
+    const { eventId } = await createEvent(t.call, admin, { name: 'Called Off' });
+    const before = await t.call('GET', `/v1/events/${eventId}/seats`);
+    expect(before.status).toBe(200);
+    const tag = before.headers.get('etag')!;
+    const statuses = (res: typeof before) =>
+      new Set(
+        res.body.sections.flatMap((s: { rows: Array<{ seats: Array<{ status: string }> }> }) =>
+          s.rows.flatMap((r) => r.seats.map((seat) => seat.status)),
+        ),
+      );
+    expect(statuses(before)).toEqual(new Set(['AVAILABLE']));
+    const cancel = await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} });
+    expect(cancel.status).toBe(200);
+    const after = await t.call('GET', `/v1/events/${eventId}/seats`, {
+      headers: { 'if-none-match': tag, 'x-min-log-position': cancel.headers.get('x-log-position')! },
+    });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(tag);
+    expect(statuses(after)).toEqual(new Set(['UNAVAILABLE']));
+    const available = await t.call('GET', `/v1/events/${eventId}/seats?status=AVAILABLE`);
+    expect(
+      available.body.sections.every((s: { rows: Array<{ seats: unknown[] }> }) =>
+        s.rows.every((r) => r.seats.length === 0),
+      ),
+    ).toBe(true);
+  });
+
   it('unpublished events are invisible to customers but visible to admins', async () => {
     const { eventId, position } = await createEvent(t.call, admin, {
       name: 'Secret Show',

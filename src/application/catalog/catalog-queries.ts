@@ -156,7 +156,8 @@ export class CatalogQueries {
       doc,
       filter,
       sections,
-      version: `m${newest}-${sections.length}-${fnv1a(filterKey)}`,
+      // A cancellation changes the event's document, not its sections': it changes the tag too.
+      version: `m${newest}-${sections.length}-${fnv1a(filterKey)}${cancelled(doc) ? '-x' : ''}`,
       cacheKey: `${doc.event_id}|${filterKey}`,
     };
   }
@@ -169,7 +170,8 @@ export class CatalogQueries {
    */
   seatMapJson(read: SeatMapRead): string {
     const { doc, filter, sections, cacheKey } = read;
-    const version = sections.map((s) => s._position ?? 0).join(',');
+    const gone = cancelled(doc);
+    const version = `${sections.map((s) => s._position ?? 0).join(',')}${gone ? '-x' : ''}`;
     const cached = this.seatMapCache.get(cacheKey);
     if (cached && cached.version === version) return cached.json;
     let lastUpdated = doc.created_at;
@@ -179,10 +181,13 @@ export class CatalogQueries {
         section_id: section.section_id,
         name: section.name,
         tier_id: section.tier_id,
-        rows: section.rows.map((row) => ({
-          row: row.row,
-          seats: filter.status ? row.seats.filter((seat) => seat.status === filter.status) : row.seats,
-        })),
+        rows: section.rows.map((row) => {
+          const seats = gone ? row.seats.map(unavailable) : row.seats;
+          return {
+            row: row.row,
+            seats: filter.status ? seats.filter((seat) => seat.status === filter.status) : seats,
+          };
+        }),
       };
     });
     const json = JSON.stringify({ event_id: doc.event_id, sections: shaped, last_updated: lastUpdated });
@@ -198,6 +203,14 @@ export interface SeatMapFilter {
   section?: string;
   status?: string;
 }
+
+/**
+ * A cancelled event's seats are gone for good (reserving one answers 410 SEATS_GONE): its seat map shows every seat
+ * UNAVAILABLE, whatever its document last said (the refunds put sold seats back as AVAILABLE).
+ */
+const cancelled = (doc: EventDoc) => doc.status === 'CANCELLED';
+const unavailable = <S extends { status: string }>(seat: S): S =>
+  seat.status === 'UNAVAILABLE' ? seat : { ...seat, status: 'UNAVAILABLE' };
 
 /** A seat map read from the read models but not yet shaped (see CatalogQueries.readSeatMap). */
 export interface SeatMapRead {
