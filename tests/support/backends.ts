@@ -69,3 +69,21 @@ export function serverSuite(
     return server.url;
   });
 }
+
+/** A suite against MongoDB: the server at MONGO_URL, or one testcontainers starts (see serverSuite). */
+export function mongoSuite(title: string, register: (url: () => string) => void): void {
+  serverSuite(
+    title,
+    'MONGO_URL',
+    async () => {
+      // Loaded only where a container is started: the suites that run against MONGO_URL never need it.
+      const { MongoDBContainer } = await import('@testcontainers/mongodb');
+      const container = await new MongoDBContainer(MONGO_IMAGE).start();
+      return {
+        url: `${container.getConnectionString()}?directConnection=true`,
+        stop: async () => void (await container.stop()),
+      };
+    },
+    register,
+  );
+}
