@@ -13,7 +13,7 @@ import { SqliteCheckpointStore } from '../infrastructure/checkpoints/sqlite-chec
 import { SystemClock } from '../infrastructure/clock/system-clock';
 import type { AppConfig } from '../infrastructure/config/config';
 import { EventStoreDbEventStore } from '../infrastructure/eventstore/eventstoredb/eventstoredb-event-store';
-import { openSqlite } from '../infrastructure/eventstore/sqlite/sqlite-database';
+import { embeddedLogFile, openSqlite } from '../infrastructure/eventstore/sqlite/sqlite-database';
 import { SqliteEventStore } from '../infrastructure/eventstore/sqlite/sqlite-event-store';
 import { MongoIdempotencyStore } from '../infrastructure/idempotency/mongo-idempotency-store';
 import { SqliteIdempotencyStore } from '../infrastructure/idempotency/sqlite-idempotency-store';
@@ -94,7 +94,7 @@ export function storageProfile(
               }),
             (store) => store.headPosition(),
           )
-        : new SqliteEventStore(path.join(config.dataDir, 'events.sqlite'));
+        : new SqliteEventStore(embeddedLogFile(config.dataDir));
       opened.push(eventStore);
       const mongo = config.mongoUrl
         ? await connectBackend('MongoDB', config.mongoUrl, timeout, () =>

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { ConfigError, dataDirOf, jobTimings } from '../../infrastructure/config/config';
+import { embeddedLogFile } from '../../infrastructure/eventstore/sqlite/sqlite-database';
 import { readingLog } from './replay-in-threads';
 
 /**
@@ -13,19 +13,12 @@ import { readingLog } from './replay-in-threads';
 export class ReplayInputError extends Error {}
 
 /** The settings a replay needs, read by loadConfig's own readers (same names, defaults and bounds). */
-export interface ReplaySettings {
-  dataDir: string;
-  /** The embedded event store's file in dataDir. */
-  file: string;
-  expirySweepMs: number;
-  orderWatchdogAfterMs: number;
-  orderWatchdogIntervalMs: number;
-  orderWatchdogMaxRedrives: number;
-}
+export type ReplaySettings = ReturnType<typeof replaySettings>;
 
-export function replaySettings(env: NodeJS.ProcessEnv = process.env): ReplaySettings {
+export function replaySettings(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = dataDirOf(env);
-  return { dataDir, file: path.join(dataDir, 'events.sqlite'), ...jobTimings(env) };
+  /** `file`: the embedded event store's file in dataDir. */
+  return { dataDir, file: embeddedLogFile(dataDir), ...jobTimings(env) };
 }
 
 /** The first bytes of every SQLite database file. */

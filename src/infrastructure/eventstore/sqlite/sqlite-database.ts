@@ -2,6 +2,9 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The embedded event store's file in a data directory (the server writes it, `npm run replay` reads it). */
+export const embeddedLogFile = (dataDir: string): string => path.join(dataDir, 'events.sqlite');
+
 /** The database and SQLite's side files: all hold password and token hashes, so all are owner-only. */
 export const SQLITE_SIDE_FILES = ['', '-wal', '-shm', '-journal'] as const;
 
