@@ -120,6 +120,16 @@ describe('catalog over HTTP: customers find', () => {
         s.rows.every((r) => r.seats.length === 0),
       ),
     ).toBe(true);
+    // Every count a buyer sees agrees with the map: nothing left to get.
+    const details = await t.call('GET', `/v1/events/${eventId}`);
+    expect(details.body.sale_info.status).toBe('CANCELLED');
+    expect(details.body.total_capacity).toBeGreaterThan(0);
+    expect(details.body.available_seats).toBe(0);
+    expect(
+      details.body.pricing_tiers.map((tier: { available_seats: number }) => tier.available_seats),
+    ).toEqual(details.body.pricing_tiers.map(() => 0));
+    const found = await t.call('GET', `/v1/events/search?query=${encodeURIComponent('Called Off')}`);
+    expect(found.body.events.map((e: { available_seats: number }) => e.available_seats)).toEqual([0]);
   });
 
   it('unpublished events are invisible to customers but visible to admins', async () => {

@@ -194,6 +194,58 @@ describe('partner events', () => {
     expect(after.body.sections[0].available_seats).toBe(20);
   });
 
+  it('details keep their ETag through holds (they show no seat counts); a cancellation changes it', async () => {
+    const { eventId } = await createEvent(t.call, admin, {
+      name: 'Steady',
+      date: DATE,
+      generalSaleStart: GENERAL_SALE,
+    });
+    const first = await get(`/partners/v1/events/${eventId}`);
+    expect(first.status).toBe(200);
+    const tag = first.headers.get('etag')!;
+    const fan = await t.customerToken();
+    await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
+    const held = Number(await t.app.store.headPosition());
+    const again = await t.call('GET', `/partners/v1/events/${eventId}`, {
+      token: partner.token,
+      headers: { 'if-none-match': tag, 'x-min-log-position': String(held) },
+    });
+    expect(again.status).toBe(304);
+    const cancel = await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} });
+    expect(cancel.status).toBe(200);
+    const cancelled = await t.call('GET', `/partners/v1/events/${eventId}`, {
+      token: partner.token,
+      headers: { 'if-none-match': tag, 'x-min-log-position': cancel.headers.get('x-log-position')! },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    expect(cancelled.headers.get('etag')).not.toBe(tag);
+  });
+
+  it("a cancelled event's availability is 0 everywhere, as its seat map shows", async () => {
+    const { eventId } = await createEvent(t.call, admin, {
+      name: 'Off',
+      date: DATE,
+      generalSaleStart: GENERAL_SALE,
+    });
+    const fan = await t.customerToken();
+    await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
+    const cancel = await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} });
+    expect(cancel.status).toBe(200);
+    const res = await get(
+      `/partners/v1/events/${eventId}/availability`,
+      Number(cancel.headers.get('x-log-position')),
+    );
+    expect(res.status).toBe(200);
+    const counts = [
+      res.body.available_seats,
+      ...res.body.price_levels.map((p: { available_seats: number }) => p.available_seats),
+      ...res.body.sections.map((s: { available_seats: number }) => s.available_seats),
+    ];
+    expect(counts).toEqual(counts.map(() => 0));
+    expect(res.body.sections.map((s: { capacity: number }) => s.capacity)).toEqual([20, 8]);
+  });
+
   it('an event recorded before the partner flags existed is listed, with the defaults', async () => {
     const venue = await t.call('POST', '/v1/admin/venues', {
       token: admin,

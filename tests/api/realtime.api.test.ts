@@ -108,6 +108,25 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
     expect(watcher.frames.filter(isUpdate('Balcony'))).toHaveLength(1);
   });
 
+  it("a cancellation drops every section's count to 0, and a later subscriber is told 0, as the seat map shows", async () => {
+    const { eventId } = await createEvent(t.call, admin);
+    const watcher = await open(t.mintToken('watcher-of-a-cancellation'));
+    watcher.send({ type: 'subscribe', event_id: eventId });
+    await watcher.next(isUpdate('Balcony', 8));
+    const cancel = await t.call('POST', `/v1/admin/events/${eventId}/cancel`, { token: admin, body: {} });
+    expect(cancel.status).toBe(200);
+    await watcher.next(isUpdate('Floor', 0));
+    await watcher.next(isUpdate('Balcony', 0));
+    expect(await seatMapCounts(t, eventId, cancel.headers.get('x-log-position')!)).toEqual({
+      Floor: 0,
+      Balcony: 0,
+    });
+    const late = await open(t.mintToken('late-watcher'));
+    late.send({ type: 'subscribe', event_id: eventId });
+    await late.next(isUpdate('Floor', 0));
+    await late.next(isUpdate('Balcony', 0));
+  });
+
   it('unsubscribe stops the updates; an unknown or unpublished event is an error frame', async () => {
     const { eventId } = await createEvent(t.call, admin);
     const draft = await createEvent(t.call, admin, { publish: false });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 
 /**
@@ -47,4 +48,12 @@ function namesVersion(condition: string, version: string): boolean {
     if (tag === '*' || tag === quoted || tag === `W/${quoted}`) return true;
   }
   return false;
+}
+
+/**
+ * A version made from the answer itself, for a small answer whose read model moves for changes it does not show
+ * (the partner event details: the event document's position moves with every hold, its counts are not shown).
+ */
+export function contentVersion(answer: unknown): string {
+  return `c${createHash('sha256').update(JSON.stringify(answer)).digest('base64url').slice(0, 27)}`;
 }

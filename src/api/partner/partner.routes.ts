@@ -5,7 +5,7 @@ import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { ErrorSpec } from '../contract/common';
 import { PartnerEventsQueryDto } from '../dto/partner.dto';
 import { ApiError } from '../http/api-error';
-import { answeredNotModified } from '../http/conditional-get';
+import { answeredNotModified, contentVersion } from '../http/conditional-get';
 import { pathParam } from '../http/request-context';
 import {
   PartnerAvailability,
@@ -96,8 +96,9 @@ export function partnerRoutes({ captcha, events, readYourWrites }: PartnerRouteD
     async (req, res) => {
       const doc = await events.find(pathParam(req, 'id'));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
-      if (answeredNotModified(req, res, events.version(doc), 'private')) return;
-      res.json(events.details(doc));
+      const details = events.details(doc);
+      if (answeredNotModified(req, res, contentVersion(details), 'private')) return;
+      res.json(details);
     },
   );
 

@@ -80,7 +80,7 @@ export class CatalogQueries {
         on_sale_date: onSaleDate(doc),
         price_range: priceRange(doc),
         availability: this.saleStatus(doc),
-        available_seats: doc.available_seats,
+        available_seats: sellable(doc, doc.available_seats),
         image_url: null,
       })),
       pagination: { page: criteria.page, per_page: criteria.perPage, total },
@@ -112,7 +112,7 @@ export class CatalogQueries {
         price: fromCents(t.price_cents),
         fees: fromCents(t.fees_cents),
         total: fromCents(t.price_cents + t.fees_cents),
-        available_seats: t.available_seats,
+        available_seats: sellable(doc, t.available_seats),
         capacity: t.capacity,
       })),
       sale_info: {
@@ -124,7 +124,7 @@ export class CatalogQueries {
       restrict_single_seat: doc.restrict_single_seat,
       queue: doc.queue,
       total_capacity: doc.total_capacity,
-      available_seats: doc.available_seats,
+      available_seats: sellable(doc, doc.available_seats),
     };
   }
 
@@ -208,7 +208,14 @@ export interface SeatMapFilter {
  * A cancelled event's seats are gone for good (reserving one answers 410 SEATS_GONE): its seat map shows every seat
  * UNAVAILABLE, whatever its document last said (the refunds put sold seats back as AVAILABLE).
  */
-const cancelled = (doc: EventDoc) => doc.status === 'CANCELLED';
+const cancelled = (doc: Pick<EventDoc, 'status'>) => doc.status === 'CANCELLED';
+
+/**
+ * Seats a buyer can still get, as every count shown to buyers and partners says it: none once the event is
+ * cancelled (its seat map shows them all UNAVAILABLE; the refunds put the read model's counters back up).
+ */
+export const sellable = (doc: Pick<EventDoc, 'status'>, count: number): number =>
+  cancelled(doc) ? 0 : count;
 const unavailable = <S extends { status: string }>(seat: S): S =>
   seat.status === 'UNAVAILABLE' ? seat : { ...seat, status: 'UNAVAILABLE' };
 

@@ -1,5 +1,5 @@
 import { fromCents } from '../../domain/shared/money';
-import type { CatalogQueries, SaleStatus } from '../catalog/catalog-queries';
+import { sellable, type CatalogQueries, type SaleStatus } from '../catalog/catalog-queries';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, type EventDoc, type SeatMapSectionDoc } from '../read-models/documents';
 
@@ -93,11 +93,6 @@ export class PartnerEventQueries {
     };
   }
 
-  /** The version of `details()`: the event document's log position and its sale status (which the clock moves). */
-  version(doc: EventDoc): string {
-    return this.catalog.eventVersion(doc);
-  }
-
   /**
    * The documents availability is counted from, and their version, without counting: a partner that already holds
    * this version is answered 304 before the seats are counted. The version is the event document's log position
@@ -120,10 +115,10 @@ export class PartnerEventQueries {
     const tiers = new Map(doc.pricing_tiers.map((t) => [t.tier_id, t]));
     return {
       event_id: doc.event_id,
-      available_seats: doc.available_seats,
+      available_seats: sellable(doc, doc.available_seats),
       price_levels: doc.pricing_tiers.map((tier) => ({
         ...priceLevel(tier),
-        available_seats: tier.available_seats,
+        available_seats: sellable(doc, tier.available_seats),
         capacity: tier.capacity,
       })),
       sections: sections.map((section) => {
@@ -140,7 +135,7 @@ export class PartnerEventQueries {
           name: section.name,
           tier_id: section.tier_id,
           price: tier ? fromCents(tier.price_cents) : null,
-          available_seats: tier ? available : 0,
+          available_seats: tier ? sellable(doc, available) : 0,
           capacity,
         };
       }),

@@ -56,8 +56,11 @@ const SEAT_MOVEMENTS: ReadonlySet<string> = new Set<TicketedEventEvent['type']>(
 
 const QUEUE_EVENTS: ReadonlySet<string> = new Set(QUEUE_EVENT_TYPES);
 
+/** A cancellation takes every seat of the event off sale: each watched section's count drops to 0 (see sellable). */
+const CANCELLATION: TicketedEventEvent['type'] = 'EventCancelled';
+
 /** The event types the hub follows: hand them to events$ after the seat-map projection has applied them. */
-export const REALTIME_EVENT_TYPES: readonly string[] = [...SEAT_MOVEMENTS, ...QUEUE_EVENTS];
+export const REALTIME_EVENT_TYPES: readonly string[] = [...SEAT_MOVEMENTS, CANCELLATION, ...QUEUE_EVENTS];
 
 interface SectionKey {
   eventId: string;
@@ -238,6 +241,12 @@ export class RealtimeHub implements SessionHost {
     if (QUEUE_EVENTS.has(event.type)) {
       const eventId = roomOfStream(event.streamName);
       if (eventId !== undefined) this.roomChanged$.next(eventId);
+      return;
+    }
+    if (event.type === CANCELLATION) {
+      const { eventId } = event.data as { eventId: string };
+      for (const sectionId of this.counts.get(eventId)?.sections.keys() ?? [])
+        this.dirty$.next({ eventId, sectionId });
       return;
     }
     if (!SEAT_MOVEMENTS.has(event.type)) return;

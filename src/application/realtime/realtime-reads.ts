@@ -5,6 +5,7 @@ import {
   type SeatMapSectionDoc,
   seatMapDocId,
 } from '../read-models/documents';
+import { sellable } from '../catalog/catalog-queries';
 import type { ReadStore } from '../ports/read-store';
 
 export interface SectionCount {
@@ -28,17 +29,27 @@ export class RealtimeReads {
 
   /** Every section of the event, in venue order. */
   async sections(eventId: string): Promise<SectionCount[]> {
-    const docs = await this.readStore
-      .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
-      .find({ event_id: eventId }, { sort: { index: 1 } });
-    return docs.map(countOf);
+    const [event, docs] = await Promise.all([
+      this.event(eventId),
+      this.readStore
+        .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
+        .find({ event_id: eventId }, { sort: { index: 1 } }),
+    ]);
+    return docs.map((doc) => countOf(doc, event));
   }
 
   async section(eventId: string, sectionId: string): Promise<SectionCount | undefined> {
-    const doc = await this.readStore
-      .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
-      .get(seatMapDocId(eventId, sectionId));
-    return doc ? countOf(doc) : undefined;
+    const [event, doc] = await Promise.all([
+      this.event(eventId),
+      this.readStore
+        .collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps)
+        .get(seatMapDocId(eventId, sectionId)),
+    ]);
+    return doc ? countOf(doc, event) : undefined;
+  }
+
+  private event(eventId: string): Promise<EventDoc | null> {
+    return this.readStore.collection<EventDoc>(COLLECTIONS.events).get(eventId);
   }
 
   /** Holds not released, sold nor expired at `now` (the reservations read model). */
@@ -54,8 +65,13 @@ export class RealtimeReads {
   }
 }
 
-function countOf(doc: SeatMapSectionDoc): SectionCount {
+/** The section's count as its seat map shows it (none left once the event is cancelled). */
+function countOf(doc: SeatMapSectionDoc, event: EventDoc | null): SectionCount {
   let available = 0;
   for (const row of doc.rows) for (const seat of row.seats) if (seat.status === 'AVAILABLE') available += 1;
-  return { sectionId: doc.section_id, name: doc.name, availableSeats: available };
+  return {
+    sectionId: doc.section_id,
+    name: doc.name,
+    availableSeats: event ? sellable(event, available) : available,
+  };
 }
