@@ -300,6 +300,27 @@ describe('audit, replay and analytics', () => {
     // Card references are redacted in what the auditor sees.
     const placed = res.body.events.find((e: { type: string }) => e.type === 'OrderPlaced');
     expect(placed.data.cardToken).toBe('[REDACTED]');
+    // So are the tickets' barcodes (whoever holds one gets in), in the events and in their claims' stream names.
+    const barcodes = await Promise.all(
+      res.body.events
+        .filter((e: { type: string }) => e.type === 'TicketIssued')
+        .map(async (e: { stream: string; revision: number; data: { barcode: string } }) => {
+          expect(e.data.barcode).toBe('[REDACTED]');
+          const [recorded] = await t.app.store.readStream(e.stream, {
+            fromRevision: e.revision,
+            maxCount: 1,
+          });
+          return (recorded.data as { barcode?: string }).barcode;
+        }),
+    );
+    expect(barcodes.length).toBeGreaterThan(0);
+    const shown = JSON.stringify(res.body);
+    for (const barcode of barcodes) {
+      expect(typeof barcode).toBe('string');
+      expect(shown).not.toContain(barcode);
+    }
+    const claims = res.body.events.filter((e: { stream: string }) => e.stream.startsWith('barcode-'));
+    expect(claims.map((e: { stream: string }) => e.stream)).toEqual(claims.map(() => 'barcode-[REDACTED]'));
   });
 
   it("a seat's history: hold, sale, the order's events, its ticket's transfer", async () => {

@@ -2,10 +2,13 @@ import type { RecordedEvent } from '../ports/event-store';
 
 /**
  * What auditors may not see, decided in one place: every field holding a secret or a hash of one (password
- * hashes, refresh-token hashes, client secrets) and the payment gateway's card references. Matched by field
- * name at any depth, so a new event with a `...Hash` or `...Secret` field is redacted without a change here.
+ * hashes, refresh-token hashes, client secrets), the payment gateway's card references, and tickets' barcodes
+ * (whoever holds one gets in at the door). Matched by field name at any depth, so a new event with a `...Hash`,
+ * `...Secret` or `...Barcode` field is redacted without a change here.
  */
-const SECRET_FIELD = /(hash|secret|password|cardtoken|accesstoken|refreshtoken|apikey)$/i;
+const SECRET_FIELD = /(hash|secret|password|cardtoken|accesstoken|refreshtoken|apikey|barcode)$/i;
+/** Streams named by a secret: each barcode's claim (`barcode-{barcode}`). */
+const SECRET_STREAM = /^(barcode-).+$/s;
 export const REDACTED = '[REDACTED]';
 
 export function redact(value: unknown): unknown {
@@ -30,7 +33,7 @@ export interface AuditEvent {
 
 export function auditEvent(event: RecordedEvent): AuditEvent {
   return {
-    stream: event.streamName,
+    stream: event.streamName.replace(SECRET_STREAM, `$1${REDACTED}`),
     type: event.type,
     data: redact(event.data),
     metadata: redact(event.metadata) as Record<string, unknown>,
