@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     return ms;
   };
   const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && (values.threads!.trim() === '' || !Number.isInteger(threads) || threads < 1))
+  if (threads !== undefined && (!/^\d+$/.test(values.threads!) || threads < 1))
     throw new ReplayInputError(`--threads needs a whole number, 1 or more (got "${values.threads}")`);
   const holdExpiryPeriodMs = milliseconds('expiry-period-ms', 2 * config.expirySweepMs);
   // Tickets follow a confirmation within the fulfillment saga's time, or the order watchdog's re-drives after a crash

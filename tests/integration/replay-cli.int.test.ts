@@ -138,7 +138,8 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
   it('bad options: one line each (parseArgs hints joined), never a stack', async () => {
     expectRefused(await replay(dataDir, ['--bogus']), "Unknown option '--bogus'");
     expectRefused(await replay(dataDir, ['--event', '--json']), /argument is ambiguous\. Did you forget/);
-    expectRefused(await replay(dataDir, ['--threads=-1']), '--threads needs a whole number');
+    for (const threads of ['-1', '1e3', '0x10', ' 2', '2.0'])
+      expectRefused(await replay(dataDir, [`--threads=${threads}`]), '--threads needs a whole number');
     expectRefused(await replay(dataDir, ['stray']), "Unexpected argument 'stray'");
     expectRefused(await replay(dataDir, [], { EXPIRY_SWEEP_MS: 'x' }), 'EXPIRY_SWEEP_MS must be an integer');
   });

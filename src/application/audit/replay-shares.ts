@@ -20,7 +20,6 @@ export const INVARIANTS_REPLAY_WEIGHT = 2;
  * when there is less to spread.
  */
 export function shareOut(projections: readonly ReplayProjection[], threads: number): ReplayShare[] {
-  const count = Math.max(1, Math.floor(threads));
   const order = new Map(projections.map((p, i) => [p.name, i]));
   // Union-find over `reads`: each group is replayed by one share.
   const root = projections.map((_, i) => i);
@@ -47,6 +46,8 @@ export function shareOut(projections: readonly ReplayProjection[], threads: numb
   units.push({ weight: INVARIANTS_REPLAY_WEIGHT, first: -1, invariants: true, members: [] });
   units.sort((a, b) => b.weight - a.weight || a.first - b.first);
 
+  // More threads than units of work would only idle (and a huge --threads would allocate that many shares).
+  const count = Math.min(Math.max(1, Math.floor(threads)), units.length);
   const shares = Array.from({ length: count }, () => ({
     weight: 0,
     invariants: false,
