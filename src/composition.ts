@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { buildHttpApp } from './api/app';
 import { Metrics } from './api/http/metrics';
 import { bearerAuthentication } from './api/http/auth';
+import { answerClientError } from './api/http/client-error';
 import { RealtimeServer } from './api/realtime/realtime-server';
 import type { RealtimeHub } from './application/realtime/realtime-hub';
 import type { AccountService } from './application/auth/account-service';
@@ -309,6 +310,8 @@ export async function createApplication(
       }
       await realtime.start(); // after the catch-up: the live holds are in the read model
       server = http.createServer(httpApp);
+      // What node's parser refuses (headers over 16 KB, not HTTP) is answered in the error envelope too.
+      server.on('clientError', answerClientError);
       realtimeServer.attach(server);
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {

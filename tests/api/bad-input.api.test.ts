@@ -1,3 +1,4 @@
+import net from 'node:net';
 import jwt from 'jsonwebtoken';
 import { createEvent } from '../support/fixtures';
 import type { ApiResponse } from '../support/http';
@@ -403,6 +404,66 @@ describe('bad input over HTTP: specific 4xx, always the error envelope, never 5x
     expect(answered).toHaveLength(CASES.length);
     expect(answered.filter((a) => a.status >= 500)).toEqual([]);
     expect(answered.every((a) => a.status >= 400 && a.status < 500)).toBe(true);
+  });
+});
+
+describe("what node's HTTP parser refuses, in the error envelope too", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const parserCase = (status: number, code: string): BadCase => ({
+    name: code,
+    method: 'GET',
+    path: '/',
+    status,
+    code,
+  });
+  /** Sends raw bytes and reads the whole answer (the server closes the connection after a refusal). */
+  const raw = (bytes: string): Promise<ApiResponse> =>
+    new Promise((resolve, reject) => {
+      const { port } = new URL(t.baseUrl);
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(bytes));
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head, body] = text.split('\r\n\r\n');
+        const [statusLine, ...lines] = head.split('\r\n');
+        const headers = new Headers(
+          lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+        );
+        resolve({
+          status: Number(statusLine.split(' ')[1]),
+          headers,
+          body: JSON.parse(body),
+          text: body,
+        } as ApiResponse);
+      });
+    });
+
+  it('431 HEADERS_TOO_LARGE for headers over 16 KB (a 20 KB token, a 20 KB query string)', async () => {
+    const token = 'x'.repeat(20_000);
+    expectEnvelope(
+      await raw(`GET /v1/events/search HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`),
+      parserCase(431, 'HEADERS_TOO_LARGE'),
+    );
+    expectEnvelope(
+      await raw(`GET /v1/events/search?query=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      parserCase(431, 'HEADERS_TOO_LARGE'),
+    );
+  });
+
+  it('400 BAD_REQUEST for bytes that are not HTTP; the server goes on serving', async () => {
+    expectEnvelope(await raw('HELLO THERE\r\n\r\n'), parserCase(400, 'BAD_REQUEST'));
+    expectEnvelope(
+      await raw('GET / HTTP/1.1\r\nHost: x\r\nBad Header Name: 1\r\n\r\n'),
+      parserCase(400, 'BAD_REQUEST'),
+    );
+    expect((await t.call('GET', '/healthz')).status).toBe(200);
   });
 });
 
