@@ -223,6 +223,7 @@ export function applicationModule(
           readStore,
           clock,
           catchUp(runner),
+          config.checkoutGraceSeconds,
         ),
     );
 

@@ -8,6 +8,7 @@ import {
   type AuditTicketDoc,
 } from '../application/audit/audit-index';
 import type { OrderPlaced } from '../domain/order/order';
+import type { HoldExtended } from '../domain/ticketed-event/events';
 import type { TicketIssued } from '../domain/ticket/ticket';
 import {
   andThen,
@@ -24,13 +25,15 @@ import {
  * the events it names, not a scan of a log of millions. Positions are appended with `$push`, guarded by the
  * event's position (a replayed event changes nothing).
  *
- * A seat's history: the moves of the seat on its event's stream (held, released with the reason, sold, returned),
+ * A seat's history: the moves of the seat on its event's stream (held, extended for an order's
+ * checkout, released with the reason, sold, returned),
  * the events of every order that bought it (placed, captured, confirmed, cancelled, refunded, tickets issued;
  * an order event that names one ticket, a transfer started, only under that ticket's seat) and the events of
  * every ticket issued for it (issued, transfer requested, transferred, cancelled, voided).
  */
-const SEAT_MOVES: ReadonlyArray<SeatMovement['type']> = [
+const SEAT_MOVES: ReadonlyArray<SeatMovement['type'] | HoldExtended['type']> = [
   'SeatsHeld',
+  'HoldExtended',
   'HoldReleased',
   'SeatsSold',
   'SeatsReturned',

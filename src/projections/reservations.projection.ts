@@ -1,4 +1,4 @@
-import type { HoldReleased, SeatsHeld, SeatsSold } from '../domain/ticketed-event/events';
+import type { HoldExtended, HoldReleased, SeatsHeld, SeatsSold } from '../domain/ticketed-event/events';
 import { docs, fieldSetter, type Data, type Projection } from './projection';
 import { COLLECTIONS, ReservationDoc } from '../application/read-models/documents';
 import { RELEASED_STATUS, reservationDocOf } from '../application/reservations/reservation-view';
@@ -14,6 +14,10 @@ export const reservationsProjection: Projection = {
         store.collection<ReservationDoc>(COLLECTIONS.reservations),
         reservationDocOf(event.data, event.position),
       );
+    },
+    HoldExtended(event: Data<HoldExtended>, store) {
+      const { holdId, expiresAt } = event.data;
+      return setReservation(store, event, holdId, { expires_at: expiresAt });
     },
     HoldReleased(event: Data<HoldReleased>, store) {
       const { holdId, reason, releasedAt } = event.data;

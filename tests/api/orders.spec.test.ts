@@ -136,6 +136,45 @@ describe('orders: given events, one request, new events or an error', () => {
     expect(response.text).not.toContain('tok_visa');
   });
 
+  it('201 with less than the checkout grace left: the hold is first extended to now + 120 s (HoldExtended), once', async () => {
+    const s = scene({ expiresAt: at(30) });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .then({
+        status: 201,
+        body: expect.objectContaining({ status: 'PENDING', payment_status: 'AUTHORIZED' }),
+        events: (res) => ({
+          [streams.event(s.eventId)]: [
+            {
+              type: 'HoldExtended',
+              data: {
+                eventId: s.eventId,
+                holdId: s.holdId,
+                orderId: res.body.order_id,
+                userId: s.userId,
+                seatIds: s.seatIds,
+                expiresAt: at(120),
+                extendedAt: NOW,
+              },
+            },
+          ],
+          [streams.order(res.body.order_id)]: [
+            { type: 'OrderPaymentAuthorizing', data: expect.objectContaining({ holdId: s.holdId }) },
+            { type: 'OrderPlaced', data: expect.objectContaining({ reservationId: s.holdId }) },
+          ],
+        }),
+      });
+  });
+
+  it('400 INVALID_PAYMENT_METHOD near the end of the hold extends nothing', async () => {
+    const s = scene({ expiresAt: at(30) });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId, 'pm-not-mine'))
+      .thenError(400, 'INVALID_PAYMENT_METHOD');
+  });
+
   it('402 PAYMENT_DECLINED records the declined attempt, no order, and releases the hold at once (order_failed)', async () => {
     const s = scene({ cardToken: 'tok_chargeDeclined' });
     await spec

@@ -186,10 +186,12 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
     expect(report.orders).toMatchObject({ confirmed: 1, pending: 0, authorizing: 0 });
   });
 
-  it('a fan who never retries: after the restart the watchdog voids the authorization; the hold expires normally', async () => {
-    const { scene, eventId, token, orderId } = await fanOrderKilled({ HOLD_SECONDS: '12' });
+  it('a fan who never retries: after the restart the watchdog voids the authorization; the hold expires when its checkout grace ends', async () => {
+    // 12 s left when the order was placed, under the 15 s grace: the checkout extended the hold to placement + 15 s.
+    const grace = { HOLD_SECONDS: '12', CHECKOUT_GRACE_SECONDS: '15' };
+    const { scene, eventId, token, orderId } = await fanOrderKilled(grace);
     const call = await start(scene, {
-      HOLD_SECONDS: '12',
+      ...grace,
       ORDER_WATCHDOG_AFTER_MS: '500',
       ORDER_WATCHDOG_INTERVAL_MS: '100',
     });
@@ -217,6 +219,14 @@ describe('SIGKILL between the authorization and the order (compiled server, rest
       'OrderPaymentVoided',
     ]);
     expect(log[2].data).toMatchObject({ authorizationId: voided.authorizationId });
+    const seatLog = (await readLog(scene.dataDir)).filter((e) => e.streamName === `event-${eventId}`);
+    const extended = seatLog.find((e) => e.type === 'HoldExtended')!;
+    const released = seatLog.find((e) => e.type === 'HoldReleased')!;
+    expect(released.data).toMatchObject({ reason: 'expired' });
+    const { expiresAt } = extended.data as { expiresAt: string };
+    expect(Date.parse((released.data as { releasedAt: string }).releasedAt)).toBeGreaterThanOrEqual(
+      Date.parse(expiresAt),
+    );
     expect(scene.server!.output()).toContain('voided the authorization of a payment attempt');
     const report = await audit(scene.dataDir);
     expect(report.violations).toEqual([]);

@@ -28,7 +28,7 @@ describe('realtime client messages', () => {
 describe('hold expiry notices', () => {
   const LEAD = 60_000;
 
-  it('a hold is due once, from LEAD before its expiry until it expires, and never after a removal', () => {
+  it('a hold is due once per expiry, from LEAD before it until it expires, and never after a removal', () => {
     const command = fc.oneof(
       fc.record({
         kind: fc.constant('add' as const),
@@ -36,6 +36,12 @@ describe('hold expiry notices', () => {
         lifetime: fc.integer({ min: 1, max: 200_000 }),
       }),
       fc.record({ kind: fc.constant('remove' as const), hold: fc.integer({ min: 0, max: 9 }) }),
+      // An order's checkout extended the hold (HoldExtended).
+      fc.record({
+        kind: fc.constant('extend' as const),
+        hold: fc.integer({ min: 0, max: 9 }),
+        lifetime: fc.integer({ min: 1, max: 200_000 }),
+      }),
       fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 90_000 }) }),
     );
     fc.assert(
@@ -66,6 +72,14 @@ describe('hold expiry notices', () => {
           } else if (c.kind === 'remove' && model.has(id)) {
             model.get(id)!.removed = true;
             notices.remove(id);
+          } else if (c.kind === 'extend' && model.has(id) && !model.get(id)!.removed) {
+            const known = model.get(id)!;
+            // Only a live hold is extended, and only later (else nothing changes).
+            if (now < known.expiresAt && now + c.lifetime > known.expiresAt) {
+              known.expiresAt = now + c.lifetime;
+              known.told = false; // a new expiry: a new notice
+            }
+            notices.extend(id, new Date(now + c.lifetime));
           } else if (c.kind === 'advance') now += c.ms;
           check();
         }

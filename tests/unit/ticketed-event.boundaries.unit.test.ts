@@ -193,6 +193,98 @@ describe('holds at exactly their expiry', () => {
   });
 });
 
+describe("an order's checkout near the end of its hold", () => {
+  const expiresAt = shift(NOW, 540); // liveHold's
+  const seatIds = ['s1:A:1', 's1:A:2'];
+  const checkout = { type: 'ExtendHoldForCheckout', holdId: 'h1', orderId: 'o1', graceSeconds: 120 } as const;
+  const extended = (at: string) => ({
+    type: 'HoldExtended' as const,
+    data: {
+      eventId: 'evt-1',
+      holdId: 'h1',
+      orderId: 'o1',
+      userId: 'u1',
+      seatIds,
+      expiresAt: shift(at, 120),
+      extendedAt: at,
+    },
+  });
+  const history = () => [...onSale(), liveHold('h1', 'u1', seatIds)];
+
+  test('a hold with more than the grace left is not extended', () => {
+    event
+      .given(history(), ctx(shift(expiresAt, -121)))
+      .when(checkout)
+      .then([]);
+  });
+
+  test('a hold with less left lasts until now + grace, so the sale after its first expiry succeeds', () => {
+    const at = shift(expiresAt, -30);
+    event
+      .given(history(), ctx(at))
+      .when(checkout)
+      .then([extended(at)]);
+    event
+      .given([...history(), extended(at)], ctx(shift(expiresAt, 60)))
+      .when({ type: 'SellHold', holdId: 'h1', orderId: 'o1', totalCents: 12345 })
+      .then([seatsSold('h1', 'o1', 'u1', seatIds, shift(expiresAt, 60))]);
+  });
+
+  test('meanwhile nobody else gets the seats, and the expiry job leaves the hold until its new expiry', () => {
+    const at = shift(expiresAt, -30);
+    const given = [...history(), extended(at)];
+    event
+      .given(given, ctx(shift(expiresAt, 1)))
+      .when(hold('h2', 'u2', ['s1:A:1']))
+      .thenThrows('SEATS_UNAVAILABLE');
+    event
+      .given(given, ctx(shift(at, 119.999)))
+      .when({ type: 'ExpireHolds' })
+      .then([]);
+    event
+      .given(given, ctx(shift(at, 120)))
+      .when({ type: 'ExpireHolds' })
+      .then([holdReleased('h1', 'u1', seatIds, 'expired', shift(at, 120))]);
+  });
+
+  test('once per hold: a second checkout does not extend it again', () => {
+    const at = shift(expiresAt, -30);
+    event
+      .given([...history(), extended(at)], ctx(shift(at, 110)))
+      .when(checkout)
+      .then([]);
+  });
+
+  test('an expired or released hold, or a cancelled event, cannot be extended', () => {
+    event
+      .given(history(), ctx(expiresAt))
+      .when(checkout)
+      .thenThrows('RESERVATION_EXPIRED', { reservation_id: 'h1' });
+    event
+      .given([...history(), holdReleased('h1', 'u1', seatIds, 'released', NOW)], ctx())
+      .when(checkout)
+      .thenThrows('RESERVATION_EXPIRED');
+    event
+      .given([...history(), eventCancelled(NOW)], ctx())
+      .when(checkout)
+      .thenThrows('SEATS_GONE');
+  });
+
+  test('a snapshot keeps the extended expiry and that the hold was extended', () => {
+    const at = shift(expiresAt, -30);
+    const folded = event.given([...history(), extended(at)]).state();
+    const restored = ticketedEventSnapshots.fromSnapshot(
+      JSON.parse(JSON.stringify(ticketedEventSnapshots.toSnapshot(folded))),
+    );
+    expect(restored.holds.get('h1')).toEqual(folded.holds.get('h1'));
+    expect(restored.holds.get('h1')).toMatchObject({
+      checkoutOrderId: 'o1',
+      expiresAt: Date.parse(shift(at, 120)),
+    });
+    expect(restored.seats.get('s1:A:1')?.expiresAt).toBe(Date.parse(shift(at, 120)));
+  });
+});
+
 describe('the selection', () => {
   test('an empty selection fails with VALIDATION_ERROR on seat_ids', () => {
     event
@@ -434,6 +526,7 @@ describe('event types, and decisions that need a seat index', () => {
       EventPublished: true,
       EventCancelled: true,
       SeatsHeld: true,
+      HoldExtended: true,
       HoldReleased: true,
       SeatsSold: true,
       SeatsReturned: true,

@@ -163,7 +163,10 @@ export class LogAuditor {
     for (let i = seatViolations; i < this.seats.violations.length; i += 1) {
       const v = this.seats.violations[i];
       this.violations.push({
-        invariant: v.problem === 'sold_after_expiry' ? 'hold_outlived_expiry' : 'seat_claimed_twice',
+        invariant:
+          v.problem === 'sold_after_expiry' || v.problem === 'extended_after_expiry'
+            ? 'hold_outlived_expiry'
+            : 'seat_claimed_twice',
         stream: v.stream,
         revision: v.revision,
         position: v.position,

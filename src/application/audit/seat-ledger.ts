@@ -36,7 +36,8 @@ export interface SeatViolation {
     | 'sold_while_taken'
     | 'sold_without_hold'
     | 'released_by_stranger'
-    | 'sold_after_expiry';
+    | 'sold_after_expiry'
+    | 'extended_after_expiry';
   detail: string;
   /** The offending event, then the event that had claimed the seat (when there was one). */
   events: EventRef[];
@@ -109,6 +110,24 @@ export class SeatLedger {
             );
           owners.set(seatId, { holdId: data.holdId, status: 'HELD', by });
         }
+        return;
+      }
+      case 'HoldExtended': {
+        // An order's checkout near the hold's end: the hold now lasts longer. Only a live hold may be extended.
+        const hold = this.holdsOf(data.eventId).get(data.holdId);
+        const extendedAt = Date.parse((data as { extendedAt?: string }).extendedAt ?? '');
+        if (!hold || !(extendedAt < hold.expiresAt))
+          this.violate(
+            event,
+            data.eventId,
+            data.seatIds[0] ?? '',
+            'extended_after_expiry',
+            hold
+              ? `hold ${data.holdId} expired at ${new Date(hold.expiresAt).toISOString()}`
+              : 'no live hold',
+            hold?.by,
+          );
+        else hold.expiresAt = Math.max(hold.expiresAt, Date.parse(data.expiresAt ?? ''));
         return;
       }
       case 'HoldReleased': {

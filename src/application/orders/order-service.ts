@@ -1,4 +1,5 @@
 import { holdToOrder } from '../../domain/order/hold-to-order';
+import { checkoutExtends } from '../../domain/ticketed-event/decide';
 import {
   currentAttempt,
   type OrderPlacedData,
@@ -83,6 +84,8 @@ export class OrderService {
     private readonly readStore: ReadStore,
     private readonly clock: Clock,
     private readonly catchUp: () => Promise<unknown>,
+    /** See ExtendHoldForCheckout: an order placed near the end of its hold extends it by this, once. */
+    private readonly checkoutGraceSeconds = 120,
   ) {}
 
   /**
@@ -140,20 +143,23 @@ export class OrderService {
     ]);
     const seats = event.details && (await this.seatIndexes.get(event.details.venueId));
     if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');
-    const { eventId: _same, ...held } = holdToOrder({
-      event,
-      order,
-      holdId,
-      buyer: actor,
-      now: this.clock.now(),
-      seats,
-    });
+    const now = this.clock.now();
+    const { eventId: _same, ...held } = holdToOrder({ event, order, holdId, buyer: actor, now, seats });
     const shippingCents = input.shippingCents ?? 0;
     const orderable = shippingCents
       ? { ...held, shippingCents, totalCents: held.totalCents + shippingCents }
       : held;
 
     const method = await input.card();
+    // Near its end, the hold is extended before the card is authorized (a payment method that is not the caller's
+    // extends nothing): the authorization and the payment saga may outlast the hold, and its seats must still be
+    // this order's when the saga sells them.
+    if (checkoutExtends(event.holds.get(holdId)!, now.getTime(), this.checkoutGraceSeconds))
+      await this.ticketedEvents.execute(
+        eventId,
+        { type: 'ExtendHoldForCheckout', holdId, orderId, graceSeconds: this.checkoutGraceSeconds },
+        metadata,
+      );
     const attempt = await this.authorizationAttempt(
       orderId,
       {

@@ -1,7 +1,8 @@
 /**
  * Which live holds are due a `reservation_expiring` notice: a hold is due `leadMs` before it expires, gets at most
  * one notice per connection of its owner (one open at the due time, or one opened later inside the notice period),
- * and none once released or sold. Kept from the log (SeatsHeld adds, HoldReleased/SeatsSold remove); time is
+ * and none once released or sold. Kept from the log (SeatsHeld adds, HoldExtended moves, HoldReleased/SeatsSold
+ * remove); time is
  * whatever the caller passes, so a test clock drives it.
  *
  * A min-heap of (time, hold) entries with lazy deletion: each hold pushes one entry for its due time and one for its
@@ -24,6 +25,8 @@ export interface LiveHold {
 interface Entry {
   at: number;
   holdId: string;
+  /** The hold's expiry the entry was made for: an entry of an earlier expiry (see extend) is skipped. */
+  expiresAtMs: number;
 }
 
 export class HoldExpiryNotices {
@@ -47,8 +50,20 @@ export class HoldExpiryNotices {
     let mine = this.byUser.get(userId);
     if (!mine) this.byUser.set(userId, (mine = new Set()));
     mine.add(holdId);
-    this.push({ at: hold.dueAtMs, holdId });
-    this.push({ at: expiresAtMs, holdId });
+    this.push({ at: hold.dueAtMs, holdId, expiresAtMs });
+    this.push({ at: expiresAtMs, holdId, expiresAtMs });
+  }
+
+  /** An order's checkout moved the hold's expiry later (HoldExtended): due again before the new one. */
+  extend(holdId: string, expiresAt: Date): void {
+    const hold = this.holds.get(holdId);
+    const expiresAtMs = expiresAt.getTime();
+    if (!hold || !(expiresAtMs > hold.expiresAtMs)) return;
+    hold.expiresAtMs = expiresAtMs;
+    hold.dueAtMs = expiresAtMs - this.leadMs;
+    hold.told = undefined; // a new expiry: each connection is told of it
+    this.push({ at: hold.dueAtMs, holdId, expiresAtMs });
+    this.push({ at: expiresAtMs, holdId, expiresAtMs });
   }
 
   /** Released or sold: no notice any more. */
@@ -68,9 +83,9 @@ export class HoldExpiryNotices {
   due(nowMs: number): LiveHold[] {
     const due: LiveHold[] = [];
     while (this.heap.length > 0 && this.heap[0].at <= nowMs) {
-      const { holdId } = this.pop()!;
+      const { holdId, expiresAtMs } = this.pop()!;
       const hold = this.holds.get(holdId);
-      if (!hold) continue;
+      if (!hold || hold.expiresAtMs !== expiresAtMs) continue;
       // Its expiry entry (at >= its due entry) pops once it has expired: a hold is listed at most once.
       if (nowMs >= hold.expiresAtMs) this.remove(holdId);
       else due.push(hold);

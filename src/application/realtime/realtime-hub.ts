@@ -1,6 +1,6 @@
 import { filter, type Observable, Subject, Subscription } from 'rxjs';
 import { QUEUE_EVENT_TYPES } from '../../domain/queue/events';
-import type { SeatsHeldData, TicketedEventEvent } from '../../domain/ticketed-event/events';
+import type { HoldExtended, SeatsHeldData, TicketedEventEvent } from '../../domain/ticketed-event/events';
 import type { Clock } from '../ports/clock';
 import type { RecordedEvent } from '../ports/event-store';
 import { roomOfStream } from '../queue/queue-processor';
@@ -56,11 +56,19 @@ const SEAT_MOVEMENTS: ReadonlySet<string> = new Set<TicketedEventEvent['type']>(
 
 const QUEUE_EVENTS: ReadonlySet<string> = new Set(QUEUE_EVENT_TYPES);
 
+/** An order's checkout moved a hold's expiry: its reservation_expiring notice moves with it. */
+const EXTENSION: TicketedEventEvent['type'] = 'HoldExtended';
+
 /** A cancellation takes every seat of the event off sale: each watched section's count drops to 0 (see sellable). */
 const CANCELLATION: TicketedEventEvent['type'] = 'EventCancelled';
 
 /** The event types the hub follows: hand them to events$ after the seat-map projection has applied them. */
-export const REALTIME_EVENT_TYPES: readonly string[] = [...SEAT_MOVEMENTS, CANCELLATION, ...QUEUE_EVENTS];
+export const REALTIME_EVENT_TYPES: readonly string[] = [
+  ...SEAT_MOVEMENTS,
+  EXTENSION,
+  CANCELLATION,
+  ...QUEUE_EVENTS,
+];
 
 interface SectionKey {
   eventId: string;
@@ -257,6 +265,11 @@ export class RealtimeHub implements SessionHost {
       // A hold shorter than the notice period is told at once.
       if (Date.parse(held.expiresAt) - this.deps.options.expiringNoticeSeconds * 1000 <= this.nowMs())
         this.tick();
+    } else if (event.type === 'HoldExtended') {
+      // The notice follows the hold: due again before its new expiry (an order's checkout extended it).
+      const extended = event.data as HoldExtended['data'];
+      this.notices.extend(extended.holdId, new Date(extended.expiresAt));
+      return;
     } else if ((event.type === 'HoldReleased' || event.type === 'SeatsSold') && data.holdId) {
       this.notices.remove(data.holdId);
     }

@@ -14,6 +14,7 @@ import {
   initialTicketedEventState,
   isSeatFree,
   ticketsOfUser,
+  type Hold,
   type TicketedEventState,
 } from './state';
 
@@ -78,6 +79,18 @@ export interface ReleaseHold {
 export interface ExpireHolds {
   type: 'ExpireHolds';
 }
+/**
+ * An order's checkout of its hold: placing an order takes time (the card's authorization, the payment saga's
+ * queue, a restart after a crash), and a hold that ran out meanwhile failed an order its buyer had been told was
+ * accepted. A hold with less than `graceSeconds` left is given until now + graceSeconds, once per hold: time to
+ * finish one checkout, not a way to keep seats.
+ */
+export interface ExtendHoldForCheckout {
+  type: 'ExtendHoldForCheckout';
+  holdId: string;
+  orderId: string;
+  graceSeconds: number;
+}
 export interface SellHold {
   type: 'SellHold';
   holdId: string;
@@ -96,6 +109,7 @@ export type TicketedEventCommand =
   | HoldBestAvailable
   | ReleaseHold
   | ExpireHolds
+  | ExtendHoldForCheckout
   | SellHold
   | ReturnSeats;
 
@@ -136,6 +150,8 @@ export const ticketedEventDecider: Decider<
         return releaseHold(command, state, context);
       case 'ExpireHolds':
         return expiredHolds(state, context.now.getTime(), () => true);
+      case 'ExtendHoldForCheckout':
+        return extendHoldForCheckout(command, state, context);
       case 'SellHold':
         return sellHold(command, state, context);
       case 'ReturnSeats':
@@ -304,6 +320,41 @@ function releaseHold(
     fail('RESERVATION_NOT_FOUND', 'Reservation not found');
   const reason = hold.expiresAt <= context.now.getTime() ? 'expired' : command.reason;
   return [released(state, hold.holdId, reason, context.now)];
+}
+
+/** Whether an order's checkout of `hold` at `nowMs` extends it (see ExtendHoldForCheckout). */
+export function checkoutExtends(hold: Hold, nowMs: number, graceSeconds: number): boolean {
+  return hold.checkoutOrderId === undefined && hold.expiresAt - nowMs < graceSeconds * 1000;
+}
+
+function extendHoldForCheckout(
+  command: ExtendHoldForCheckout,
+  state: TicketedEventState,
+  context: TicketedEventContext,
+): TicketedEventEvent[] {
+  if (state.soldHolds.get(command.holdId) === command.orderId) return []; // sold already: nothing to extend
+  const hold = state.holds.get(command.holdId);
+  const nowMs = context.now.getTime();
+  if (state.status === 'CANCELLED') fail('SEATS_GONE', 'The event was cancelled');
+  if (!hold || hold.expiresAt <= nowMs)
+    fail('RESERVATION_EXPIRED', 'The reservation has expired; reserve the seats again', {
+      reservation_id: command.holdId,
+    });
+  if (!checkoutExtends(hold, nowMs, command.graceSeconds)) return [];
+  return [
+    {
+      type: 'HoldExtended',
+      data: {
+        eventId: state.details!.eventId,
+        holdId: hold.holdId,
+        orderId: command.orderId,
+        userId: hold.userId,
+        seatIds: hold.seatIds,
+        expiresAt: new Date(nowMs + command.graceSeconds * 1000).toISOString(),
+        extendedAt: context.now.toISOString(),
+      },
+    },
+  ];
 }
 
 function sellHold(

@@ -77,6 +77,23 @@ export type HoldReleased = DomainEvent<
   }
 >;
 
+/**
+ * An order's checkout began near the end of its hold: the hold now lasts until `expiresAt` (see
+ * ExtendHoldForCheckout), so the order's payment saga still finds it.
+ */
+export type HoldExtended = DomainEvent<
+  'HoldExtended',
+  {
+    eventId: string;
+    holdId: string;
+    orderId: string;
+    userId: string;
+    seatIds: string[];
+    expiresAt: string;
+    extendedAt: string;
+  }
+>;
+
 /** A hold became sold seats, paid for by an order. */
 export type SeatsSold = DomainEvent<
   'SeatsSold',
@@ -98,13 +115,21 @@ export type SeatsReturned = DomainEvent<
 >;
 
 export type TicketedEventEvent =
-  EventCreated | EventPublished | EventCancelled | SeatsHeld | HoldReleased | SeatsSold | SeatsReturned;
+  | EventCreated
+  | EventPublished
+  | EventCancelled
+  | SeatsHeld
+  | HoldExtended
+  | HoldReleased
+  | SeatsSold
+  | SeatsReturned;
 
 export const TICKETED_EVENT_TYPES: ReadonlyArray<TicketedEventEvent['type']> = [
   'EventCreated',
   'EventPublished',
   'EventCancelled',
   'SeatsHeld',
+  'HoldExtended',
   'HoldReleased',
   'SeatsSold',
   'SeatsReturned',

@@ -22,6 +22,8 @@ export interface Hold {
   /** The prices SeatsHeld recorded: what an order of this hold is charged (before tax). */
   subtotalCents: Cents;
   feesCents: Cents;
+  /** The order whose checkout extended the hold (HoldExtended), once: a hold is extended at most once. */
+  checkoutOrderId?: string;
 }
 
 export interface TicketedEventState {
@@ -83,6 +85,18 @@ export function evolveTicketedEvent(
       let mine = state.holdsByUser.get(userId);
       if (!mine) state.holdsByUser.set(userId, (mine = new Set()));
       mine.add(holdId);
+      return state;
+    }
+    case 'HoldExtended': {
+      const { holdId, orderId } = event.data;
+      const hold = state.holds.get(holdId);
+      if (!hold) return state;
+      hold.expiresAt = Date.parse(event.data.expiresAt);
+      hold.checkoutOrderId = orderId;
+      for (const seatId of hold.seatIds) {
+        const claim = state.seats.get(seatId);
+        if (claim?.holdId === holdId && claim.status === 'HELD') claim.expiresAt = hold.expiresAt;
+      }
       return state;
     }
     case 'HoldReleased': {
@@ -191,6 +205,8 @@ export const ticketedEventSnapshots: Snapshotting<TicketedEventState> = {
           feesCents: hold.feesCents,
         },
       });
+      if (hold.checkoutOrderId !== undefined)
+        state.holds.get(hold.holdId)!.checkoutOrderId = hold.checkoutOrderId;
     }
     for (const [orderId, userId, holdId, seatIds] of snapshot.sold) {
       evolveTicketedEvent(state, {

@@ -13,6 +13,11 @@ export interface AppConfig {
   holdSeconds: number;
   /** How long a partner cart holds its seats (PARTNER_HOLD_SECONDS, default HOLD_SECONDS). */
   partnerHoldSeconds: number;
+  /**
+   * An order placed with less than this left on its hold extends the hold to now + this, once
+   * (CHECKOUT_GRACE_SECONDS; 0: never), so its payment still finds the seats.
+   */
+  checkoutGraceSeconds: number;
   /** Commands pending on an event's stream above which partner cart calls answer 202 polling (PARTNER_POLLING_QUEUE_DEPTH). */
   partnerPollingQueueDepth: number;
   rateLimits: boolean;
@@ -126,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminPassword: env.ADMIN_PASSWORD || undefined,
     holdSeconds: intFrom(env, 'HOLD_SECONDS', 600, 1),
     partnerHoldSeconds: intFrom(env, 'PARTNER_HOLD_SECONDS', intFrom(env, 'HOLD_SECONDS', 600, 1), 1),
+    checkoutGraceSeconds: intFrom(env, 'CHECKOUT_GRACE_SECONDS', 120),
     partnerPollingQueueDepth: intFrom(env, 'PARTNER_POLLING_QUEUE_DEPTH', 200, 1),
     rateLimits: rateLimits === 'on',
     logLevel: env.LOG_LEVEL || 'info',
