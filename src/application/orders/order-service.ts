@@ -180,16 +180,23 @@ export class OrderService {
       if (error instanceof PaymentDeclinedError) {
         // A declined payment ends the purchase attempt: recorded on the order's stream (no authorization
         // exists), then the seats go back on sale at once.
-        await this.orders.execute(
+        const declined = await this.orders.execute(
           orderId,
           { type: 'RecordPaymentDeclined', attempt: attempt.attempt, reason: error.reason },
           metadata,
         );
-        await this.ticketedEvents.execute(
-          eventId,
-          { type: 'ReleaseHold', holdId, reason: 'order_failed' },
-          metadata,
-        );
+        // Unless a concurrent request moved the order on meanwhile (it abandoned this attempt for another card, or
+        // placed the order): the hold is that request's now, and releasing it would fail an order answered 201.
+        const ours =
+          declined.events.length > 0 ||
+          (await this.orders.read(orderId)).state.attempts?.find((a) => a.attempt === attempt.attempt)
+            ?.status === 'DECLINED';
+        if (ours)
+          await this.ticketedEvents.execute(
+            eventId,
+            { type: 'ReleaseHold', holdId, reason: 'order_failed' },
+            metadata,
+          );
         throw new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
       }
       // The attempt stays AUTHORIZING: a retry continues it with the same key; the watchdog ends it otherwise.
