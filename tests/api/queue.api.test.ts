@@ -408,6 +408,24 @@ describe('the waiting room over HTTP', () => {
     expect((await reserve(fan.token, plain, ['s1:A:1', 's1:A:2'])).status).toBe(201);
   });
 
+  it('a 403 QUEUE_REQUIRED is not kept under its Idempotency-Key: the same key with the turn runs the command', async () => {
+    const eventId = await queuedEvent();
+    const fan = member();
+    const turn = await readyTurn(eventId, fan.token, 'fan-phone');
+    const key = { 'idempotency-key': 'reserve-once-1' };
+    const refused = await reserve(fan.token, eventId, ['s1:A:1', 's1:A:2'], key);
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'QUEUE_REQUIRED']);
+    const held = await reserve(fan.token, eventId, ['s1:A:1', 's1:A:2'], {
+      ...key,
+      'x-queue-access-token': turn.access_token,
+      'x-device-id': 'fan-phone',
+    });
+    expect(held.status).toBe(201);
+    // From then on the key answers that 201, whoever retries it with the same body.
+    const replayed = await reserve(fan.token, eventId, ['s1:A:1', 's1:A:2'], key);
+    expect([replayed.status, replayed.body.reservation_id]).toEqual([201, held.body.reservation_id]);
+  });
+
   it('two access tokens of different users (bearer and X-Queue-Access-Token) are refused', async () => {
     const eventId = await queuedEvent();
     const fan = member();

@@ -164,7 +164,9 @@ export const PARAMETERS = {
     in: 'header',
     description:
       'Makes retries safe: 1-128 letters, digits or `. _ : -`, scoped to the caller. Otherwise 400 `INVALID_IDEMPOTENCY_KEY` ' +
-      '(400 `RAW_CARD_DATA_REJECTED` when it holds a card-number shape, such as 16 digits in a row).',
+      '(400 `RAW_CARD_DATA_REJECTED` when it holds a card-number shape, such as 16 digits in a row). The first ' +
+      'answer is kept and given again to a retry with the same key and body (another body: 422); 5xx answers and ' +
+      'refusals of who is asking or when (401, 403, 429) are not kept, so a retry with the same key runs again.',
     schema: { type: 'string', pattern: '^[A-Za-z0-9.:_-]{1,128}$' },
   },
 } satisfies Record<string, ParameterObject>;

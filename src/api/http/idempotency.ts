@@ -51,11 +51,17 @@ function settledOrAfter(ms: number, done?: Promise<void>): Promise<void> {
 }
 
 /**
+ * Refusals of who is asking or when, not answers of the command (401, 403 such as QUEUE_REQUIRED before the
+ * buyer's turn, 429): a retry with the same key once the caller may go ahead must run the command.
+ */
+const NOT_KEPT: ReadonlySet<number> = new Set([401, 403, 429]);
+
+/**
  * Idempotency-Key: the first answer (success or client error) to a keyed request is stored and returned
  * again for every retry with the same key and body. The key is claimed in the shared store before the request
  * runs, so a retry sent at the same time waits for the first to finish, in this process or in another one
- * (WORKERS > 1): a keyed command runs once. Keys are scoped per user; 5xx answers are not stored (the claim is
- * released), so a retry after an outage tries again.
+ * (WORKERS > 1): a keyed command runs once. Keys are scoped per user; 5xx answers and the refusals in NOT_KEPT are
+ * not stored (the claim is released), so a retry after an outage, or once the caller may go ahead, tries again.
  */
 export function idempotent(store: IdempotencyStore, credentials?: ReplayedCredentials): RequestHandler {
   // Requests of this process holding a key: a retry here wakes when they end instead of polling the store.
@@ -128,7 +134,7 @@ export function idempotent(store: IdempotencyStore, credentials?: ReplayedCreden
     };
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      if (res.statusCode < 500) {
+      if (res.statusCode < 500 && !NOT_KEPT.has(res.statusCode)) {
         const headers: Record<string, string> = {};
         for (const name of REPLAYED_HEADERS) {
           const value = res.getHeader(name);
