@@ -12,7 +12,7 @@ import {
 } from '../application/customer/customer-processors';
 import { LogForwarder } from '../application/messaging/log-forwarder';
 import { createOrderProcessor } from '../application/orders/order-processor';
-import { OrderService } from '../application/orders/order-service';
+import { OrderService, orderUnderWay } from '../application/orders/order-service';
 import { OrderWatchdog } from '../application/orders/order-watchdog';
 import { PaymentMethodService } from '../application/payments/payment-method-service';
 import { ReservationService } from '../application/reservations/reservation-service';
@@ -167,9 +167,17 @@ export function applicationModule(
     provide(
       bind,
       IDS.reservationService,
-      [IDS.ticketedEvents, IDS.readStore, IDS.clock, IDS.ids, IDS.projections],
-      (events, readStore, clock, ids, runner) =>
-        new ReservationService(events, readStore, clock, ids, config.holdSeconds, catchUp(runner)),
+      [IDS.ticketedEvents, IDS.readStore, IDS.clock, IDS.ids, IDS.projections, IDS.orders],
+      (events, readStore, clock, ids, runner, orders) =>
+        new ReservationService(
+          events,
+          readStore,
+          clock,
+          ids,
+          config.holdSeconds,
+          catchUp(runner),
+          orderUnderWay(orders),
+        ),
     );
     provide(
       bind,

@@ -1,8 +1,10 @@
+import { orderIdFor } from '../../src/application/orders/order-service';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import {
   apiSpecification,
   eventCancelled,
   eventCreated,
+  orderPlaced,
   publishedEvent,
   seatsHeld,
   streams,
@@ -317,6 +319,41 @@ describe('reservations: given events, one request, new events or an error', () =
         .given(publishedEvent(e), { [streams.event(e)]: [held(e, `h-${e}`, 'owner', ['s2:A:7', 's2:A:8'])] })
         .when({ method: 'DELETE', path: `/v1/reservations/h-${e}`, token: spec.t.mintToken('someone-else') })
         .thenError(404, 'RESERVATION_NOT_FOUND');
+    });
+
+    it('a hold whose order is placed and not yet paid is 409 RESERVATION_ALREADY_ORDERED naming the order; it stays held', async () => {
+      const e = eventId();
+      const holdId = `h-${e}`;
+      const orderId = orderIdFor(holdId);
+      const placed = {
+        orderId,
+        userId: 'payer',
+        eventId: e,
+        reservationId: holdId,
+        eventName: 'The Test Tour',
+        eventDate: '2030-08-15T19:00:00.000Z',
+        venueName: 'Test Arena',
+        seats: [
+          { seatId: 's1:B:7', section: 'Floor', row: 'B', seat: '7', priceCents: 15000, feesCents: 2250 },
+        ],
+        subtotalCents: 15000,
+        feesCents: 2250,
+        taxesCents: 1350,
+        totalCents: 18600,
+        paymentMethodId: 'pm-1',
+        cardToken: 'tok_visa',
+        authorizationId: 'auth-1',
+        deliveryMethod: 'MOBILE',
+        billingAddress: null,
+        placedAt: at(-5),
+      };
+      await spec
+        .given(publishedEvent(e), {
+          [streams.event(e)]: [held(e, holdId, 'payer', ['s1:B:7'])],
+          [streams.order(orderId)]: [orderPlaced(placed)],
+        })
+        .when({ method: 'DELETE', path: `/v1/reservations/${holdId}`, token: spec.t.mintToken('payer') })
+        .thenError(409, 'RESERVATION_ALREADY_ORDERED', { order_id: orderId });
     });
 
     it('a sold hold is 409 RESERVATION_ALREADY_ORDERED', async () => {

@@ -126,7 +126,10 @@ export function reservationRoutes({ reservations, readYourWrites }: ReservationR
       responses: { 204: { description: 'Released; the seats are available again' } },
       errors: {
         ...notFound,
-        409: ['The hold was paid for: cancel the order instead', ['RESERVATION_ALREADY_ORDERED']],
+        409: [
+          'The hold has an order (paid for, or being paid for): cancel the order instead',
+          ['RESERVATION_ALREADY_ORDERED'],
+        ],
       },
     },
     async (req, res) => {

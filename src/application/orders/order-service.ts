@@ -40,6 +40,17 @@ const authorizeRequest = (attempt: PaymentAttemptData) => ({
 const ORDER_NAMESPACE = '6f1c5a52-8d7e-4b7e-9a51-3c2f0e4d9b10';
 export const orderIdFor = (reservationId: string) => derivedId(reservationId, reservationId, ORDER_NAMESPACE);
 
+/**
+ * The order under way for a hold (placed, not failed), read afresh from its order stream: a buyer's release of the
+ * hold is refused while there is one (ReleaseHold.orderId).
+ */
+export const orderUnderWay =
+  (orders: OrderProcessor) =>
+  async (holdId: string): Promise<string | undefined> => {
+    const { state } = await orders.readFresh(orderIdFor(holdId));
+    return state.placed && state.status !== 'FAILED' ? state.placed.orderId : undefined;
+  };
+
 export interface PaymentMethodLookup {
   find(
     userId: string,

@@ -30,6 +30,8 @@ export class ReservationService {
     private readonly holdSeconds: number,
     /** Waits until projections reached the log's head; used before answering 404 for an id just written. */
     private readonly catchUp: () => Promise<unknown>,
+    /** The order under way for a hold (placed, not failed), read from its order stream; none by default. */
+    private readonly orderUnderWay: (holdId: string) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   async reserve(eventId: string, userId: string, seatIds: string[], metadata: CommandMetadata) {
@@ -66,6 +68,7 @@ export class ReservationService {
     metadata: CommandMetadata,
   ): Promise<{ position: number }> {
     const { event_id: eventId } = await this.get(reservationId, actor);
+    const orderId = await this.orderUnderWay(reservationId);
     const { position } = await this.ticketedEvents.execute(
       eventId,
       {
@@ -73,6 +76,7 @@ export class ReservationService {
         holdId: reservationId,
         reason: 'released',
         ...(actor.isAdmin ? {} : { userId: actor.userId }),
+        ...(orderId !== undefined ? { orderId } : {}),
       },
       metadata,
     );

@@ -74,6 +74,11 @@ export interface ReleaseHold {
   reason: 'released' | 'order_failed';
   /** The customer asking, when it is one: only the holder may release a hold. */
   userId?: string;
+  /**
+   * The order under way for this hold, as its order stream shows it (placed, not failed): a release by its buyer is
+   * refused then (cancel the order instead), or the order answered 201 would fail for want of its seats.
+   */
+  orderId?: string;
 }
 /** The expiry job: release every hold that expired by now. */
 export interface ExpireHolds {
@@ -318,6 +323,18 @@ function releaseHold(
   if (!hold) return []; // already released, or expired and cleaned: nothing to release
   if (command.userId !== undefined && command.userId !== hold.userId)
     fail('RESERVATION_NOT_FOUND', 'Reservation not found');
+  if (
+    command.reason === 'released' &&
+    command.orderId !== undefined &&
+    hold.expiresAt > context.now.getTime()
+  )
+    fail(
+      'RESERVATION_ALREADY_ORDERED',
+      'This reservation has an order being paid for; cancel the order instead',
+      {
+        order_id: command.orderId,
+      },
+    );
   const reason = hold.expiresAt <= context.now.getTime() ? 'expired' : command.reason;
   return [released(state, hold.holdId, reason, context.now)];
 }
