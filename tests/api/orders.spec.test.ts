@@ -177,7 +177,7 @@ describe('orders: given events, one request, new events or an error', () => {
 
   it('402 PAYMENT_DECLINED records the declined attempt, no order, and releases the hold at once (order_failed)', async () => {
     const s = scene({ cardToken: 'tok_chargeDeclined' });
-    await spec
+    const { response, appended } = await spec
       .given(...s.given)
       .when(placeOrder(s.token, s.holdId))
       .then({
@@ -209,6 +209,13 @@ describe('orders: given events, one request, new events or an error', () => {
           ],
         },
       });
+    // Like any command's answer, it says where it wrote: a read with it sees the hold released.
+    expect(response.headers.get('x-log-position')).toBe(String(Math.max(...appended.map((e) => e.position))));
+    const hold = await spec.t.call('GET', `/v1/reservations/${s.holdId}`, {
+      token: s.token,
+      headers: { 'x-min-log-position': response.headers.get('x-log-position')! },
+    });
+    expect(hold.body.status).toBe('RELEASED');
   });
 
   it('410 RESERVATION_EXPIRED naming the decline when the hold was released by a declined payment', async () => {

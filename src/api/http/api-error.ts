@@ -110,7 +110,9 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 export function fromDomainError(error: DomainError): ApiError {
-  return new ApiError(STATUS_BY_CODE[error.code] ?? 422, error.code, error.message, error.details);
+  const headers: Record<string, string> =
+    error.logPosition === undefined ? {} : { 'X-Log-Position': String(error.logPosition) };
+  return new ApiError(STATUS_BY_CODE[error.code] ?? 422, error.code, error.message, error.details, headers);
 }
 
 export const notFound = (what: string, code = 'NOT_FOUND') => new ApiError(404, code, `${what} not found`);

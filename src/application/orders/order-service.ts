@@ -202,13 +202,16 @@ export class OrderService {
           declined.events.length > 0 ||
           (await this.orders.read(orderId)).state.attempts?.find((a) => a.attempt === attempt.attempt)
             ?.status === 'DECLINED';
-        if (ours)
-          await this.ticketedEvents.execute(
-            eventId,
-            { type: 'ReleaseHold', holdId, reason: 'order_failed' },
-            metadata,
-          );
-        throw new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
+        const released = ours
+          ? await this.ticketedEvents.execute(
+              eventId,
+              { type: 'ReleaseHold', holdId, reason: 'order_failed' },
+              metadata,
+            )
+          : undefined;
+        const refusal = new DomainError('PAYMENT_DECLINED', 'Payment declined', { reason: error.reason });
+        refusal.logPosition = Math.max(declined.position, released?.position ?? 0);
+        throw refusal;
       }
       // The attempt stays AUTHORIZING: a retry continues it with the same key; the watchdog ends it otherwise.
       if (error instanceof PaymentGatewayUnavailableError)

@@ -5,6 +5,11 @@
 export class DomainError extends Error {
   readonly code: string;
   readonly details: Record<string, unknown>;
+  /**
+   * Where in the log a refused request nonetheless wrote (a declined payment records the decline and releases the
+   * hold): answered as X-Log-Position, so the client can read those writes like any command's.
+   */
+  logPosition?: number;
 
   constructor(code: string, message: string, details: Record<string, unknown> = {}) {
     // A refusal is an answer, not a bug: no stack trace. Capturing one for every 409 of an on-sale showed up
