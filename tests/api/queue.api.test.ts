@@ -408,6 +408,21 @@ describe('the waiting room over HTTP', () => {
     expect((await reserve(fan.token, plain, ['s1:A:1', 's1:A:2'])).status).toBe(201);
   });
 
+  it('a USED turn that has run out grants nothing more: no access token, access_granted false', async () => {
+    const eventId = await queuedEvent();
+    const fan = member();
+    const turn = await readyTurn(eventId, fan.token, 'fan-phone');
+    const held = await reserve(turn.access_token, eventId, ['s1:A:1', 's1:A:2'], {
+      'x-device-id': 'fan-phone',
+    });
+    expect(held.status).toBe(201);
+    clock.advance(Date.parse(turn.expires_at) - clock.now().getTime());
+    const ended = await status(turn.queueToken);
+    expect(ended.body).toMatchObject({ status: 'USED', access_granted: false });
+    expect(ended.body.access_token).toBeUndefined();
+    expect(ended.body.poll_interval_seconds).toBeGreaterThan(5);
+  });
+
   it('a 403 QUEUE_REQUIRED is not kept under its Idempotency-Key: the same key with the turn runs the command', async () => {
     const eventId = await queuedEvent();
     const fan = member();

@@ -262,8 +262,8 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
       summary: 'Where a waiting-room entry stands; when its turn has come, the access token to reserve with',
       description:
         'Rate limited per queue entry (2 per minute, the seed\'s "Queue Users: Status check"): poll every ' +
-        '`poll_interval_seconds`. While `READY` or `USED`, each answer carries an `access_token` that expires at ' +
-        '`expires_at`, the end of the turn.',
+        '`poll_interval_seconds`. While the turn runs (`READY`, or `USED` until its end), each answer carries an ' +
+        '`access_token` that expires at `expires_at`, the end of the turn; after it, `access_granted` is false.',
       query: QueueStatusQueryDto,
       rateLimit: 'queueStatus',
       // Counted per entry (the token is checked first: a bad one is 401 without being counted).

@@ -94,7 +94,8 @@ export function queueEntryView(
       MIN_POLL_SECONDS,
       MAX_POLL_SECONDS,
     );
-  } else if (status === 'READY' || status === 'USED') {
+  } else if ((status === 'READY' || status === 'USED') && entry.expiresAt > nowMs) {
+    // A turn still running (a USED one whose time ran out stays USED, with no access left to give).
     view.pollIntervalSeconds = MIN_POLL_SECONDS;
     view.accessExpiresAt = new Date(entry.expiresAt);
   }
