@@ -109,6 +109,23 @@ export class TicketService extends TicketFulfillment {
     const transferId = randomUUID();
     const now = this.deps.clock.now().getTime();
     const expiresAt = new Date(now + this.transferTtlSeconds * 1000).toISOString();
+    const request = {
+      type: 'RequestTransfer' as const,
+      transferId,
+      fromUserId: userId,
+      recipientEmail,
+      recipientName: input.recipient_name.trim(),
+      expiresAt,
+    };
+    // What the ticket would refuse (a transfer already pending, a used or void ticket) is refused before anything
+    // is started on the order: a started transfer holds off the order's cancellation for a while.
+    try {
+      const { state: ticket } = await this.deps.tickets.readFresh(ticketId);
+      ticketDecider.decide(request, ticket, { now: new Date(now) });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'FORBIDDEN') return ticketNotFound();
+      throw error;
+    }
     // First on the order: a cancelled order starts no transfer, and a cancellation racing this request sees
     // it (the ticket then records the request only within the window the order counts it as open).
     const started = await this.deps.orders.execute(
@@ -123,19 +140,7 @@ export class TicketService extends TicketFulfillment {
     ).toISOString();
     let outcome: CommandOutcome<TicketEvent>;
     try {
-      outcome = await this.deps.tickets.execute(
-        ticketId,
-        {
-          type: 'RequestTransfer',
-          transferId,
-          fromUserId: userId,
-          recipientEmail,
-          recipientName: input.recipient_name.trim(),
-          expiresAt,
-          notAfter,
-        },
-        metadata,
-      );
+      outcome = await this.deps.tickets.execute(ticketId, { ...request, notAfter }, metadata);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'FORBIDDEN') return ticketNotFound();
       throw error;
