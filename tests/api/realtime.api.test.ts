@@ -250,6 +250,8 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
       [{ type: 'subscribe', event_id: 42 }, 'INVALID_MESSAGE'],
       [{ type: 'subscribe', event_id: '../../etc' }, 'INVALID_MESSAGE'],
       [{ type: 'subscribe', event_id: eventId, extra: true }, 'INVALID_MESSAGE'],
+      // A repeated key is refused, as in HTTP bodies (it was settled by the last one).
+      [`{"type":"subscribe","event_id":"${eventId}","event_id":"other"}`, 'INVALID_MESSAGE'],
       [Buffer.from([1, 2, 3]), 'BINARY_NOT_SUPPORTED'],
       [JSON.stringify({ type: 'subscribe', event_id: eventId, pad: 'x'.repeat(5000) }), 'MESSAGE_TOO_LARGE'],
     ];
@@ -296,6 +298,8 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
       [realtimeUrl(t.baseUrl, queueAccess), 403, 'FORBIDDEN'],
       [`${realtimeUrl(t.baseUrl, t.mintToken('curious'))}&token=again`, 400, 'VALIDATION_ERROR'],
       [realtimeUrl(t.baseUrl, t.mintToken('lost'), '/v1/elsewhere'), 404, 'ROUTE_NOT_FOUND'],
+      // Card data in the query string, as on every other route.
+      [realtimeUrl(t.baseUrl, '4242424242424242'), 400, 'RAW_CARD_DATA_REJECTED'],
     ];
     for (const [url, status, code] of refusals) {
       const res = await refusedUpgrade(url);

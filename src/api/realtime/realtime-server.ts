@@ -14,7 +14,8 @@ import type { RealtimeConfig } from '../../infrastructure/config/config';
 import { ApiError } from '../http/api-error';
 import type { BearerAuthentication } from '../http/auth';
 import { verifyApiKey, type ApiKeyLookup } from '../http/api-keys';
-import { isSafeClientId } from '../http/card-data-guard';
+import { findRawCardDataInRequest, isSafeClientId, RAW_CARD_DATA_MESSAGE } from '../http/card-data-guard';
+import { findDuplicateKey } from '../http/strict-json';
 import { REALTIME_PATH, realtimeApiKey, realtimePrincipal, realtimeQuery } from './realtime-auth';
 
 export type RealtimeServerOptions = Pick<
@@ -118,6 +119,10 @@ export class RealtimeServer {
     }
     if (url.pathname !== REALTIME_PATH)
       return refuse(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}`));
+    // Card data in the query string is refused here as on every other route (before the token is even read).
+    const cardField = findRawCardDataInRequest({ query: Object.fromEntries(url.searchParams) });
+    if (cardField !== undefined)
+      return refuse(new ApiError(400, 'RAW_CARD_DATA_REJECTED', RAW_CARD_DATA_MESSAGE, { field: cardField }));
     const query = realtimeQuery(url.searchParams);
     if (query instanceof ApiError) return refuse(query);
     // The calling application first, as the /v1 pipeline checks it before the route reads the token.
@@ -215,6 +220,13 @@ export class RealtimeServer {
         : Buffer.from(data);
     if (bytes.length > maxMessageBytes)
       return session.refuse('MESSAGE_TOO_LARGE', `A message may have at most ${maxMessageBytes} bytes`);
+    // Read as HTTP bodies are: a repeated key is refused, not settled by whichever came last.
+    const repeated = findDuplicateKey(bytes);
+    if (repeated !== undefined)
+      return session.refuse(
+        'INVALID_MESSAGE',
+        `A message must not repeat a key ("${repeated.slice(0, 32)}")`,
+      );
     void session.receive(bytes.toString('utf8'));
   }
 
