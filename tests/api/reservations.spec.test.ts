@@ -5,6 +5,7 @@ import {
   eventCancelled,
   eventCreated,
   orderPlaced,
+  placedOrderData,
   publishedEvent,
   seatsHeld,
   streams,
@@ -325,28 +326,14 @@ describe('reservations: given events, one request, new events or an error', () =
       const e = eventId();
       const holdId = `h-${e}`;
       const orderId = orderIdFor(holdId);
-      const placed = {
-        orderId,
-        userId: 'payer',
-        eventId: e,
-        reservationId: holdId,
-        eventName: 'The Test Tour',
-        eventDate: '2030-08-15T19:00:00.000Z',
-        venueName: 'Test Arena',
-        seats: [
-          { seatId: 's1:B:7', section: 'Floor', row: 'B', seat: '7', priceCents: 15000, feesCents: 2250 },
-        ],
-        subtotalCents: 15000,
-        feesCents: 2250,
-        taxesCents: 1350,
-        totalCents: 18600,
-        paymentMethodId: 'pm-1',
-        cardToken: 'tok_visa',
-        authorizationId: 'auth-1',
-        deliveryMethod: 'MOBILE',
-        billingAddress: null,
-        placedAt: at(-5),
-      };
+      const placed = placedOrderData(
+        { orderId, userId: 'payer', eventId: e, reservationId: holdId, placedAt: at(-5) },
+        {
+          seats: [
+            { seatId: 's1:B:7', section: 'Floor', row: 'B', seat: '7', priceCents: 15000, feesCents: 2250 },
+          ],
+        },
+      );
       await spec
         .given(publishedEvent(e), {
           [streams.event(e)]: [held(e, holdId, 'payer', ['s1:B:7'])],

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { OrderPlacedData } from '../../src/domain/order/order';
 import type { TicketDetails } from '../../src/domain/ticket/ticket';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import {
@@ -7,6 +6,7 @@ import {
   emailClaimed,
   orderConfirmed,
   orderPlaced,
+  placedOrderData,
   streams,
   ticketIssued,
   type ApiSpecification,
@@ -36,28 +36,16 @@ describe('tickets and transfers: given events, one request, new events or an err
     const orderId = `tk-spec-order-${k}`;
     const ticketId = `tk-spec-ticket-${k}`;
     const eventDate = options.eventDate ?? EVENT_DATE;
-    const placed: OrderPlacedData = {
-      orderId,
-      userId: alice.userId,
-      eventId: `tk-spec-event-${k}`,
-      reservationId: `tk-spec-hold-${k}`,
-      eventName: 'The Test Tour',
-      eventDate,
-      venueName: 'Test Arena',
-      seats: [
-        { seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1', priceCents: 15000, feesCents: 2250 },
-      ],
-      subtotalCents: 15000,
-      feesCents: 2250,
-      taxesCents: 1350,
-      totalCents: 18600,
-      paymentMethodId: 'pm-1',
-      cardToken: 'tok_visa',
-      authorizationId: `auth-${k}`,
-      deliveryMethod: 'MOBILE',
-      billingAddress: null,
-      placedAt: at(-3600),
-    };
+    const placed = placedOrderData(
+      {
+        orderId,
+        userId: alice.userId,
+        eventId: `tk-spec-event-${k}`,
+        reservationId: `tk-spec-hold-${k}`,
+        placedAt: at(-3600),
+      },
+      { eventDate, authorizationId: `auth-${k}` },
+    );
     const details: TicketDetails = {
       ticketId,
       orderId,

@@ -334,6 +334,28 @@ export function paymentMethodAdded(
   });
 }
 
+/** An order of one Floor seat (s1:A:1) at the test prices, placed by `userId` for `reservationId`. */
+export const placedOrderData = (
+  ids: Pick<OrderPlacedData, 'orderId' | 'userId' | 'eventId' | 'reservationId' | 'placedAt'>,
+  over: Partial<OrderPlacedData> = {},
+): OrderPlacedData => ({
+  ...ids,
+  eventName: 'The Test Tour',
+  eventDate: '2030-08-15T19:00:00.000Z',
+  venueName: 'Test Arena',
+  seats: [{ seatId: 's1:A:1', section: 'Floor', row: 'A', seat: '1', priceCents: 15000, feesCents: 2250 }],
+  subtotalCents: 15000,
+  feesCents: 2250,
+  taxesCents: 1350,
+  totalCents: 18600,
+  paymentMethodId: 'pm-1',
+  cardToken: 'tok_visa',
+  authorizationId: `auth-${ids.orderId}`,
+  deliveryMethod: 'MOBILE',
+  billingAddress: null,
+  ...over,
+});
+
 export const orderPlaced = (data: OrderPlacedData): OrderEvent => ev({ type: 'OrderPlaced', data });
 
 export const orderConfirmed = (data: OrderPlacedData, confirmedAt: string): OrderEvent =>
