@@ -26,3 +26,20 @@ describe('WORKERS', () => {
     expect(workerSlot({ [WORKER_SLOT_ENV]: '1' })).toBeUndefined();
   });
 });
+
+describe('CHECKOUT_GRACE_SECONDS', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-grace-config-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const load = (grace?: string) =>
+    loadConfig({ DATA_DIR: dataDir, ...(grace === undefined ? {} : { CHECKOUT_GRACE_SECONDS: grace }) });
+
+  it('is 120 by default; 0 turns the extension off', () => {
+    expect(load().checkoutGraceSeconds).toBe(120);
+    expect(load('0').checkoutGraceSeconds).toBe(0);
+    expect(load('300').checkoutGraceSeconds).toBe(300);
+  });
+
+  it.each(['-1', '1.5', 'soon'])('refuses %j with a configuration error', (value) => {
+    expect(() => load(value)).toThrow(/^CHECKOUT_GRACE_SECONDS must be an integer >= 0/);
+  });
+});
