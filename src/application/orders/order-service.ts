@@ -156,6 +156,8 @@ export class OrderService {
     if (!seats) fail('EVENT_NOT_FOUND', 'Event not found');
     const now = this.clock.now();
     const { eventId: _same, ...held } = holdToOrder({ event, order, holdId, buyer: actor, now, seats });
+    // Read now: the state is the processor's, folded in place by commands that run while this request waits.
+    const extend = checkoutExtends(event.holds.get(holdId)!, now.getTime(), this.checkoutGraceSeconds);
     const shippingCents = input.shippingCents ?? 0;
     const orderable = shippingCents
       ? { ...held, shippingCents, totalCents: held.totalCents + shippingCents }
@@ -165,7 +167,7 @@ export class OrderService {
     // Near its end, the hold is extended before the card is authorized (a payment method that is not the caller's
     // extends nothing): the authorization and the payment saga may outlast the hold, and its seats must still be
     // this order's when the saga sells them.
-    if (checkoutExtends(event.holds.get(holdId)!, now.getTime(), this.checkoutGraceSeconds))
+    if (extend)
       await this.ticketedEvents.execute(
         eventId,
         { type: 'ExtendHoldForCheckout', holdId, orderId, graceSeconds: this.checkoutGraceSeconds },
