@@ -1,13 +1,10 @@
-import { replayLog } from '../../src/application/audit/replay';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { DomainError } from '../../src/domain/shared/errors';
 import { orderIdFor } from '../../src/application/orders/order-service';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
-import { allProjections } from '../../src/projections';
 import { cartHoldId, testCard } from '../support/partner';
 import { createPartnerClient } from '../support/partner-client';
 import { createEvent } from '../support/fixtures';
-import { replaySeats } from '../support/log-audit';
+import { replayAgainstLive, replaySeats } from '../support/log-audit';
 import { pollUntil } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -153,12 +150,7 @@ describe('partner carts under concurrency', () => {
 
     // The whole log replays with every invariant holding and read models equal to the live ones.
     await t.app.runner.catchUp(10_000);
-    const report = await replayLog({
-      store: t.app.store,
-      projections: allProjections(),
-      fresh: new MemoryReadStore(),
-      live: t.app.readStore,
-    });
+    const report = await replayAgainstLive(t.app);
     expect(report.violations).toEqual([]);
     expect(report.projection_errors).toEqual([]);
     expect(report.comparison).toEqual({ equal: true, collections: [] });

@@ -3,11 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { currentSchemaVersion, upcast } from '../../src/application/events/event-schemas';
-import { replayLog } from '../../src/application/audit/replay';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
-import { allProjections } from '../../src/projections';
 import { addCard, pollUntil, reserve, placeOrder } from '../support/purchase';
+import { replayAgainstLive } from '../support/log-audit';
 import { startTestApp } from '../support/test-app';
 
 /**
@@ -102,12 +100,7 @@ describe('event schema versions: a log written before VenueCreated v2 replays un
       expect(fromLog.data).toEqual({ ...v1Venue, capacity: 28 });
 
       // The whole log (old and new events) replays into read models equal to the live ones, with no violation.
-      const report = await replayLog({
-        store: t.app.store,
-        projections: allProjections(),
-        fresh: new MemoryReadStore(),
-        live: t.app.readStore,
-      });
+      const report = await replayAgainstLive(t.app);
       expect(report.violations).toEqual([]);
       expect(report.comparison).toEqual({ equal: true, collections: [] });
       expect(report.ok).toBe(true);

@@ -1,15 +1,12 @@
 import { checkInvariants } from '../../src/application/audit/invariants';
-import { replayLog } from '../../src/application/audit/replay';
 import { orderIdFor } from '../../src/application/orders/order-service';
 import type { PaymentGateway } from '../../src/application/ports/payment-gateway';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import type { TestPaymentGateway } from '../../src/infrastructure/payments/test-payment-gateway';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
-import { allProjections } from '../../src/projections';
 import { createEvent } from '../support/fixtures';
 import type { ApiResponse } from '../support/http';
-import { seatStatuses } from '../support/log-audit';
+import { replayAgainstLive, seatStatuses } from '../support/log-audit';
 import { cartHoldId, testCard } from '../support/partner';
 import { createPartnerClient } from '../support/partner-client';
 import { addCard, pollUntil, reserve } from '../support/purchase';
@@ -335,12 +332,7 @@ describe('a crash between the authorization and the order', () => {
     expect(report.violations).toEqual([]);
     expect(report.orders.authorizing).toBe(0);
     expect(report.ok).toBe(true);
-    const replay = await replayLog({
-      store: t.app.store,
-      projections: allProjections(),
-      fresh: new MemoryReadStore(),
-      live: t.app.readStore,
-    });
+    const replay = await replayAgainstLive(t.app);
     expect(replay.comparison).toEqual({ equal: true, collections: [] });
     expect(replay.ok).toBe(true);
   });

@@ -1,11 +1,8 @@
-import { replayLog } from '../../src/application/audit/replay';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
-import { allProjections } from '../../src/projections';
 import { toApiError } from '../../src/api/http/middleware';
 import { ConcurrencyConflictError } from '../../src/application/shared/stream-command-processor';
 import { createEvent } from '../support/fixtures';
-import { seatStatuses } from '../support/log-audit';
+import { replayAgainstLive, seatStatuses } from '../support/log-audit';
 import { addCard, pollUntil, reserve } from '../support/purchase';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -73,13 +70,7 @@ describe('payment saga when the hold expired meanwhile', () => {
     // The replay's invariants hold on this log (the sale came before the extended expiry), and the read models it
     // rebuilds, the reservation's extended expiry included, are the live ones.
     await t.app.runner.catchUp(10_000);
-    const report = await replayLog({
-      store: t.app.store,
-      projections: allProjections(),
-      fresh: new MemoryReadStore(),
-      live: t.app.readStore,
-      holdExpiryPeriodMs: 1000,
-    });
+    const report = await replayAgainstLive(t.app, { holdExpiryPeriodMs: 1000 });
     expect(report.violations).toEqual([]);
     expect(report.comparison).toEqual({ equal: true, collections: [] });
     expect(report.ok).toBe(true);
