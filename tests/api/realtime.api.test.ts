@@ -1,10 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- frames and bodies are whatever the server sent */
 import type { OpenAPIObject } from 'openapi3-ts/oas30';
 import { ACCESS_TOKENS, type AccessTokens } from '../../src/application/ports/access-tokens';
+import type { PaymentGateway } from '../../src/application/ports/payment-gateway';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { contractChecker, type ContractChecker } from '../support/contract';
 import { createEvent } from '../support/fixtures';
+import { addCard } from '../support/purchase';
 import { openRealtime, realtimeUrl, refusedUpgrade, type RealtimeClient } from '../support/realtime-client';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -45,6 +47,7 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
   let checker: ContractChecker;
   let admin: string;
   const clients: RealtimeClient[] = [];
+  let authorizationGate = Promise.resolve();
 
   const open = async (token: string, options = {}) => {
     const client = await openRealtime(t.baseUrl, doc, token, options);
@@ -59,6 +62,17 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
       clock,
       // The expiry notices are checked by hand (tick) after moving the clock, never by the timer.
       env: { HOLD_SECONDS: String(HOLD_SECONDS), REALTIME_TICK_MS: '3600000' },
+      overrides: {
+        // A card's authorization waits while the test holds its gate (an order kept unsold).
+        gateway: (inner: PaymentGateway) => {
+          const gated = Object.create(inner) as PaymentGateway;
+          gated.authorize = async (request) => {
+            await authorizationGate;
+            return inner.authorize(request);
+          };
+          return gated;
+        },
+      },
     });
     admin = await t.adminToken();
     doc = (await t.call('GET', '/openapi.json')).body;
@@ -326,6 +340,40 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
       'UPGRADE_REQUIRED',
       'websocket',
     ]);
+  });
+
+  it('reservation_expiring follows a checkout that extended the hold: not at the old time, at the new one', async () => {
+    const { eventId } = await createEvent(t.call, admin);
+    const fan = await t.customerToken();
+    const card = await addCard(t.call, fan.token);
+    const watcher = await open(fan.token);
+    const held = await reserve(fan.token, eventId, ['s2:A:3', 's2:A:4']);
+    expect(held.status).toBe(201);
+    const oldExpiry = Date.parse(held.body.expires_at);
+    clock.set(new Date(oldExpiry - 100_000));
+    let authorize: () => void = () => undefined;
+    authorizationGate = new Promise<void>((resolve) => (authorize = resolve));
+    // Placed with 100 s left: the checkout extends the hold to now + 120 s; its authorization waits (not sold yet).
+    const ordering = t.call('POST', '/v1/orders', {
+      token: fan.token,
+      body: { reservation_id: held.body.reservation_id, payment_method_id: card },
+    });
+    await eventually(async () =>
+      (await t.app.store.readStream(`event-${eventId}`)).some((e) => e.type === 'HoldExtended'),
+    );
+    await t.app.runner.catchUp(5000);
+    clock.set(new Date(oldExpiry - 50_000)); // past the old notice time (60 s before the old expiry)
+    expect(t.app.realtime.tick()).toBe(0);
+    clock.set(new Date(oldExpiry - 40_000)); // 60 s before the new expiry
+    expect(t.app.realtime.tick()).toBe(1);
+    expect(await watcher.next((f) => f.type === 'reservation_expiring')).toEqual({
+      type: 'reservation_expiring',
+      reservation_id: held.body.reservation_id,
+      expires_in_seconds: 60,
+    });
+    authorize();
+    authorizationGate = Promise.resolve();
+    expect((await ordering).status).toBe(201);
   });
 
   it('a hold made with less than the notice period left is told at once', async () => {

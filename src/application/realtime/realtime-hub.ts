@@ -257,6 +257,12 @@ export class RealtimeHub implements SessionHost {
         this.dirty$.next({ eventId, sectionId });
       return;
     }
+    if (event.type === EXTENSION) {
+      // The notice follows the hold: due again before its new expiry. No seat changed hands: no count to push.
+      const extended = event.data as HoldExtended['data'];
+      this.notices.extend(extended.holdId, new Date(extended.expiresAt));
+      return;
+    }
     if (!SEAT_MOVEMENTS.has(event.type)) return;
     const data = event.data as { eventId: string; seatIds: string[]; holdId?: string; userId: string };
     if (event.type === 'SeatsHeld') {
@@ -265,11 +271,6 @@ export class RealtimeHub implements SessionHost {
       // A hold shorter than the notice period is told at once.
       if (Date.parse(held.expiresAt) - this.deps.options.expiringNoticeSeconds * 1000 <= this.nowMs())
         this.tick();
-    } else if (event.type === 'HoldExtended') {
-      // The notice follows the hold: due again before its new expiry (an order's checkout extended it).
-      const extended = event.data as HoldExtended['data'];
-      this.notices.extend(extended.holdId, new Date(extended.expiresAt));
-      return;
     } else if ((event.type === 'HoldReleased' || event.type === 'SeatsSold') && data.holdId) {
       this.notices.remove(data.holdId);
     }
