@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ReplayReport } from '../src/application/audit/replay';
-import { replayInThreads } from '../src/composition/replay/replay-in-threads';
+import { readHead, replayInThreads, replayThreadCount } from '../src/composition/replay/replay-in-threads';
 import {
   checkEventKnown,
   checkLogFile,
@@ -66,6 +68,13 @@ async function main(): Promise<number> {
   );
   const { file } = config;
   checkLogFile(config);
+  // Threads folding side by side on every core: V8's parallel and concurrent GC helpers then only take turns with
+  // them (measured on 2 cores: 7.1-7.4 s against 7.6-8.2 s for a 1M-event log). The flag is the process's, set at
+  // its start: this run hands over to one started with it. One thread keeps the helpers (7% faster with them).
+  const head = await readHead(file).catch((error: unknown) => Promise.reject(unreadable(file, error)));
+  const replayThreads = replayThreadCount(head, threads);
+  if (replayThreads > 1 && !process.execArgv.includes(SINGLE_THREADED_GC))
+    return rerunWith(SINGLE_THREADED_GC);
   const bar =
     values.json || values['no-progress'] || !process.stderr.isTTY
       ? undefined
@@ -83,7 +92,7 @@ async function main(): Promise<number> {
     if (values.event !== undefined) await checkEventKnown(file, values.event);
     report = await replayInThreads({
       file,
-      threads,
+      threads: replayThreads,
       eventId: values.event,
       holdExpiryPeriodMs,
       fulfillmentGraceMs,
@@ -94,10 +103,7 @@ async function main(): Promise<number> {
       },
     });
   } catch (error) {
-    // The file was an SQLite database, but is damaged further in, or locked.
-    if (String((error as { code?: unknown })?.code).startsWith('SQLITE_'))
-      throw new ReplayInputError(`cannot read the event log ${file}: ${(error as Error).message}`);
-    throw error;
+    throw unreadable(file, error);
   } finally {
     bar?.stop();
   }
@@ -140,6 +146,24 @@ function summary(dataDir: string, r: ReplayReport): string {
 }
 
 const cents = (n: number) => (n / 100).toFixed(2);
+
+/** An SQLite error (the file was a database, but is damaged further in, or locked) as one line naming the file. */
+function unreadable(file: string, error: unknown): unknown {
+  if (!String((error as { code?: unknown })?.code).startsWith('SQLITE_')) return error;
+  return new ReplayInputError(`cannot read the event log ${file}: ${(error as Error).message}`);
+}
+
+const SINGLE_THREADED_GC = '--single-threaded-gc';
+
+/** This same run (arguments, environment, terminal) in a node started with `flag`; its exit code is ours. */
+function rerunWith(flag: string): number {
+  const run = spawnSync(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  if (run.error) throw run.error;
+  // Killed by a signal (Ctrl-C reaches both processes): the shell's convention, 128 + its number.
+  return run.status ?? 128 + (run.signal ? (os.constants.signals[run.signal] ?? 0) : 0);
+}
 
 main().then(
   (code) => process.exit(code),

@@ -118,6 +118,61 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     expectRefused(await replay(dataDir, ['--event', 'u']), 'no event-u stream');
   });
 
+  it('in several threads (a run handed to a node with single-threaded GC): the same report and exit codes as in one', async () => {
+    const comparable = (run: Run) => {
+      const { duration_ms, events_per_s, threads, ...report } = JSON.parse(run.stdout) as Record<
+        string,
+        unknown
+      >;
+      return { status: run.status, threads, report, durations: [typeof duration_ms, typeof events_per_s] };
+    };
+    const [one, two] = await Promise.all(
+      [
+        ['--json', '--threads', '1'],
+        ['--json', '--threads', '2'],
+      ].map((args) => replay(dataDir, args)),
+    );
+    const threaded = comparable(two);
+    expect(threaded).toEqual({ ...comparable(one), threads: 2 });
+    expect(threaded).toMatchObject({ status: 0, report: { ok: true, events: 3 } });
+
+    // A seat held twice: exit code 1 and the violation on stdout, through the second process as in one.
+    const forged = path.join(root, 'forged');
+    fs.mkdirSync(forged);
+    fs.copyFileSync(path.join(dataDir, 'events.sqlite'), path.join(forged, 'events.sqlite'));
+    const store = new SqliteEventStore(path.join(forged, 'events.sqlite'));
+    const hold = (id: string, holdId: string) => ({
+      id,
+      type: 'SeatsHeld',
+      data: {
+        eventId: EVENT_ID,
+        holdId,
+        userId: 'u',
+        seatIds: ['s1:A:2'],
+        heldAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        subtotalCents: 100,
+        feesCents: 10,
+      },
+      metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
+    });
+    await store.append(`event-${EVENT_ID}`, [hold('forged-1', 'h2'), hold('forged-2', 'h3')], 1);
+    await store.close();
+    const runs = await Promise.all(
+      [
+        ['--threads', '1'],
+        ['--threads', '2'],
+        ['--json', '--threads', '2'],
+      ].map((args) => replay(forged, args)),
+    );
+    for (const run of runs) expect(run.status).toBe(1);
+    expect(runs[1].stdout).toContain('VIOLATION');
+    expect(JSON.parse(runs[2].stdout)).toMatchObject({ ok: false, threads: 2 });
+    expect(runs[1].stdout.replace(/in \d+ ms: \d+ events\/s \(\d threads?\)/, '')).toBe(
+      runs[0].stdout.replace(/in \d+ ms: \d+ events\/s \(\d threads?\)/, ''),
+    );
+  });
+
   it('an empty --event, or --event given twice, is a usage error, not a replay of the whole log', async () => {
     const runs = await Promise.all(
       [['--event', ''], ['--event='], ['--event', '  '], ['--json', '--event', '']].map((args) =>

@@ -67,10 +67,7 @@ const WORKER = path.join(__dirname, 'replay-worker.js');
 export async function replayInThreads(options: ThreadedReplayOptions): Promise<ReplayReport> {
   const started = performance.now();
   const head = await readHead(options.file);
-  const threads = Math.max(
-    1,
-    Math.floor(options.threads ?? (head >= THREADS_FROM_EVENTS ? os.availableParallelism() : 1)),
-  );
+  const threads = replayThreadCount(head, options.threads);
   const projections = allProjections();
   if (threads === 1 || !fs.existsSync(WORKER)) return replayHere({ ...options, upTo: head }, projections);
 
@@ -136,7 +133,12 @@ function replayHere(
   );
 }
 
-const readHead = (file: string): Promise<number> => readingLog(file, (store) => store.headPosition());
+/** The threads a replay of a log of `head` events uses: `requested`, else the cores from THREADS_FROM_EVENTS on. */
+export function replayThreadCount(head: number, requested?: number): number {
+  return Math.max(1, Math.floor(requested ?? (head >= THREADS_FROM_EVENTS ? os.availableParallelism() : 1)));
+}
+
+export const readHead = (file: string): Promise<number> => readingLog(file, (store) => store.headPosition());
 
 /**
  * `use` on the store of a connection of its own, closed after: a replay only reads, so without the store's
