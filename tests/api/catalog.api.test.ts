@@ -114,6 +114,8 @@ describe('catalog over HTTP: customers find', () => {
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(tag);
     expect(statuses(after)).toEqual(new Set(['UNAVAILABLE']));
+    // The cancellation is the map's last change.
+    expect(after.body.last_updated > before.body.last_updated).toBe(true);
     const available = await t.call('GET', `/v1/events/${eventId}/seats?status=AVAILABLE`);
     expect(
       available.body.sections.every((s: { rows: Array<{ seats: unknown[] }> }) =>

@@ -121,6 +121,19 @@ describe('conditional reads: ETag, If-None-Match, 304', () => {
     expect(wholeAgain.status).toBe(200);
   });
 
+  it("another event's tag never names this event's answer, even for a section neither has", async () => {
+    const other = await createEvent(t.call, admin, { restrictSingleSeat: false });
+    await t.app.runner.waitFor(other.position, 5000);
+    for (const query of ['?section=nowhere', '?section=nowhere&status=AVAILABLE', '', '?section=s1']) {
+      const theirs = await get(`/v1/events/${other.eventId}/seats${query}`);
+      const ours = await get(`/v1/events/${eventId}/seats${query}`, {
+        'if-none-match': theirs.headers.get('etag')!,
+      });
+      expect([query, ours.status]).toEqual([query, 200]);
+      expect(ours.body.event_id).toBe(eventId);
+    }
+  });
+
   it('event details: 304 without building, a new tag after a hold and when the clock opens the sale', async () => {
     const queries = resolve(t.app.container, IDS.catalogQueries);
     const builds = jest.spyOn(queries, 'details');

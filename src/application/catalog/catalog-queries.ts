@@ -140,7 +140,8 @@ export class CatalogQueries {
    * The section documents a seat map answer is made of, and their version, without shaping the answer: a reader
    * that already holds this version is answered 304 before any JSON is built. The version is the highest log
    * position among the sections (log positions only grow, so any change to any of them raises it), their count,
-   * and the filter, which changes the body.
+   * and the event and the filter, which change the body (a filter that matches no section reads 0 and 0 at every
+   * event: without the event, another event's tag named it).
    */
   async readSeatMap(doc: EventDoc, filter: SeatMapFilter = {}): Promise<SeatMapRead> {
     const maps = this.readStore.collection<SeatMapSectionDoc>(COLLECTIONS.seatMaps);
@@ -151,14 +152,14 @@ export class CatalogQueries {
     else sections = await maps.find({ event_id: doc.event_id }, { sort: { index: 1 } });
     let newest = 0;
     for (const section of sections) if ((section._position ?? 0) > newest) newest = section._position ?? 0;
-    const filterKey = `${filter.section ?? '*'}|${filter.status ?? '*'}`;
+    const cacheKey = `${doc.event_id}|${filter.section ?? '*'}|${filter.status ?? '*'}`;
     return {
       doc,
       filter,
       sections,
       // A cancellation changes the event's document, not its sections': it changes the tag too.
-      version: `m${newest}-${sections.length}-${fnv1a(filterKey)}${cancelled(doc) ? '-x' : ''}`,
-      cacheKey: `${doc.event_id}|${filterKey}`,
+      version: `m${newest}-${sections.length}-${fnv1a(cacheKey)}${cancelled(doc) ? '-x' : ''}`,
+      cacheKey,
     };
   }
 
@@ -174,7 +175,8 @@ export class CatalogQueries {
     const version = `${sections.map((s) => s._position ?? 0).join(',')}${gone ? '-x' : ''}`;
     const cached = this.seatMapCache.get(cacheKey);
     if (cached && cached.version === version) return cached.json;
-    let lastUpdated = doc.created_at;
+    // A cancellation changed every seat shown (all UNAVAILABLE): it is the map's last change at least.
+    let lastUpdated = gone && doc.updated_at > doc.created_at ? doc.updated_at : doc.created_at;
     const shaped = sections.map((section) => {
       if (section.last_updated > lastUpdated) lastUpdated = section.last_updated;
       return {
