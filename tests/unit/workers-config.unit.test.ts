@@ -17,13 +17,31 @@ describe('WORKERS', () => {
     expect(load('64').workers).toBe(64);
   });
 
-  it.each(['0', '65', '-1', '1.5', 'two'])('refuses %j with a configuration error', (value) => {
-    expect(() => load(value)).toThrow(ConfigError);
-    expect(() => load(value)).toThrow(/^WORKERS must be/);
-  });
+  // Number() reads the last six as integers (10, 2, 3, 2, 2, 2): none is written as one.
+  it.each(['0', '65', '-1', '1.5', 'two', '1e1', '0x2', '0b11', '+2', ' 2', '2 '])(
+    'refuses %j with a configuration error',
+    (value) => {
+      expect(() => load(value)).toThrow(ConfigError);
+      expect(() => load(value)).toThrow(/^WORKERS must be an integer >= 1 and <= 64/);
+    },
+  );
 
   it('a process that is not a cluster worker has no slot, whatever its environment says', () => {
     expect(workerSlot({ [WORKER_SLOT_ENV]: '1' })).toBeUndefined();
+  });
+});
+
+describe('PORT', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-port-config-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const load = (port: string) => loadConfig({ DATA_DIR: dataDir, PORT: port });
+
+  it('takes 0 (any free port) to 65535', () => {
+    expect([load('0').port, load('8080').port, load('65535').port]).toEqual([0, 8080, 65_535]);
+  });
+
+  it.each(['65536', '70000', '-5', '3e3', '0x50'])('refuses %j with a configuration error', (value) => {
+    expect(() => load(value)).toThrow(/^PORT must be an integer >= 0 and <= 65535/);
   });
 });
 

@@ -89,12 +89,21 @@ export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intFrom(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  // Digits only: Number() also reads `1e1`, `0x2`, ` 2` and `+2` as integers, none of which is written as one.
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new ConfigError(
+      `${name} must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got "${raw}"`,
+    );
   return value;
 }
 
@@ -123,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!['on', 'off'].includes(rateLimits))
     throw new ConfigError(`RATE_LIMITS must be "on" or "off", got "${env.RATE_LIMITS}"`);
   return {
-    port: intFrom(env, 'PORT', 3000),
+    port: intFrom(env, 'PORT', 3000, 0, 65_535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     jwtSecret: jwtSecret(env, dataDir),
@@ -171,8 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** WORKERS: 1 (one process, no cluster) up to 64; more processes than that on one data directory only contend. */
 function workerCount(env: NodeJS.ProcessEnv): number {
-  const workers = intFrom(env, 'WORKERS', 1, 1);
-  if (workers > 64) throw new ConfigError(`WORKERS must be at most 64, got "${env.WORKERS}"`);
+  const workers = intFrom(env, 'WORKERS', 1, 1, 64);
   return workers;
 }
 
