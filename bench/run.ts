@@ -71,17 +71,20 @@ function parseArgs(argv: string[]) {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      // `--json --skip-sagas` would write a file named --skip-sagas and run the sagas.
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
       return v;
     };
+    // Digits only: Number() also reads `1e3`, `0x10` and ` 7`.
+    const digits = (v: string) => (/^\d+$/.test(v) ? Number(v) : NaN);
     const positive = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${arg} needs a positive integer`);
+      const n = digits(value());
+      if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${arg} needs a positive integer`);
       return n;
     };
     const count = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 0) throw new UsageError(`${arg} needs an integer >= 0`);
+      const n = digits(value());
+      if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${arg} needs an integer >= 0`);
       return n;
     };
     if (arg === '--seats') options.seats = positive();
