@@ -48,6 +48,7 @@ export class PricingTierDto {
   @IsMoney() @Min(0) @Max(100000) fees!: number;
   @IsArray()
   @IsString({ each: true })
+  @IsNotEmpty({ each: true })
   @MaxLength(100, { each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(500)

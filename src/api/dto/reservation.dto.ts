@@ -13,6 +13,7 @@ export class ReserveSeatsDto {
   @IsString() @IsNotEmpty() @MaxLength(64) event_id!: string;
   @IsArray()
   @IsString({ each: true })
+  @IsNotEmpty({ each: true })
   @MaxLength(64, { each: true })
   @ArrayMinSize(1)
   @ArrayMaxSize(100)

@@ -181,6 +181,10 @@ export function toApiError(error: unknown): ApiError {
   // body-parser errors carry a type and a 4xx status.
   switch (e?.type) {
     case 'entity.parse.failed':
+      // The strict parser refuses JSON that is not an object or an array (`null`, `"x"`, `1`) as a parse error:
+      // answered as `[]` is, for what it is.
+      if (isJsonText((error as { body?: unknown }).body))
+        return new ApiError(400, 'VALIDATION_ERROR', 'The request body must be a JSON object');
       return new ApiError(400, 'INVALID_JSON', 'The request body is not valid JSON');
     case 'entity.too.large':
       return new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds the limit of ${e.limit} bytes`);
@@ -282,6 +286,16 @@ export const guardJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+function isJsonText(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** No operation took the request: a body the body middleware refused is still the answer (see readBody). */
 export const routeNotFound: RequestHandler = (req, _res, next) => {
