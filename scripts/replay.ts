@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
@@ -155,14 +156,29 @@ function unreadable(file: string, error: unknown): unknown {
 
 const SINGLE_THREADED_GC = '--single-threaded-gc';
 
-/** This same run (arguments, environment, terminal) in a node started with `flag`; its exit code is ours. */
-function rerunWith(flag: string): number {
-  const run = spawnSync(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  if (run.error) throw run.error;
-  // Killed by a signal (Ctrl-C reaches both processes): the shell's convention, 128 + its number.
-  return run.status ?? 128 + (run.signal ? (os.constants.signals[run.signal] ?? 0) : 0);
+/** The signals a replay is stopped with: passed on, so the run that does the work never outlives this one. */
+const PASSED_ON: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * This same run (arguments, environment, terminal) in a node started with `flag`; its exit code is ours. A signal
+ * sent to this process alone (`timeout`, a supervisor, `kill`) is passed on to it; Ctrl-C reaches both anyway.
+ */
+async function rerunWith(flag: string): Promise<number> {
+  // Listening before the run starts: until a listener is there, a signal ends this process at once, alone. Caught,
+  // it is handled once this turn of the event loop is over, when the run has started.
+  let child: ChildProcess | undefined;
+  const passOn = (signal: NodeJS.Signals) => child?.kill(signal);
+  for (const signal of PASSED_ON) process.on(signal, passOn);
+  try {
+    child = spawn(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+    });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    // Ended by a signal: the shell's convention, 128 + its number.
+    return code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
+  } finally {
+    for (const signal of PASSED_ON) process.off(signal, passOn);
+  }
 }
 
 main().then(

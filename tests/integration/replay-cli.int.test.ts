@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,41 @@ function replay(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The first process whose parent is `pid`, once there is one (read from /proc, as ps does). */
+async function childOf(pid: number): Promise<number> {
+  for (let tries = 0; tries < 500; tries += 1) {
+    for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        // Fields after the command name (in parentheses): state, then the parent's pid.
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) return Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`process ${pid} started no child`);
+}
+
+/** Running (or stopped): not gone, and not a zombie waiting for its parent to collect it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Refused: exit code 2, nothing on stdout, one line on stderr holding `message`, no stack. */
@@ -171,6 +207,24 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     expect(runs[1].stdout.replace(/in \d+ ms: \d+ events\/s \(\d threads?\)/, '')).toBe(
       runs[0].stdout.replace(/in \d+ ms: \d+ events\/s \(\d threads?\)/, ''),
     );
+  });
+
+  it('a signal sent to the replay alone ends the run it handed over to as well', async () => {
+    const parent = spawn(process.execPath, [REPLAY, '--threads', '2', '--no-progress'], {
+      env: { ...process.env, EVENTSTORE_URL: '', DATA_DIR: dataDir },
+      stdio: 'ignore',
+    });
+    const exited = once(parent, 'exit');
+    // The run with single-threaded GC, held stopped so that it is still there when the signal comes.
+    const worker = await childOf(parent.pid!);
+    process.kill(worker, 'SIGSTOP');
+    parent.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    // Linux ends a stopped process at once on a fatal signal; were it still there, it goes on here.
+    if (alive(worker)) process.kill(worker, 'SIGCONT');
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }).toEqual({ code: 128 + os.constants.signals.SIGTERM, signal: null });
+    await waitFor(() => !alive(worker));
   });
 
   it('an empty --event, or --event given twice, is a usage error, not a replay of the whole log', async () => {
