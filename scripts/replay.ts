@@ -76,6 +76,7 @@ async function main(): Promise<number> {
   const replayThreads = replayThreadCount(head, threads);
   if (replayThreads > 1 && !process.execArgv.includes(SINGLE_THREADED_GC))
     return rerunWith(SINGLE_THREADED_GC);
+  endWithTheRunThatStartedThis();
   const bar =
     values.json || values['no-progress'] || !process.stderr.isTTY
       ? undefined
@@ -170,8 +171,9 @@ async function rerunWith(flag: string): Promise<number> {
   const passOn = (signal: NodeJS.Signals) => child?.kill(signal);
   for (const signal of PASSED_ON) process.on(signal, passOn);
   try {
+    // The IPC channel tells the run when this process is gone, even by SIGKILL (see endWithTheRunThatStartedThis).
     child = spawn(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
-      stdio: 'inherit',
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
     // Ended by a signal: the shell's convention, 128 + its number.
@@ -179,6 +181,17 @@ async function rerunWith(flag: string): Promise<number> {
   } finally {
     for (const signal of PASSED_ON) process.off(signal, passOn);
   }
+}
+
+/**
+ * In a run handed over by rerunWith: ends when the process that started it is gone (its IPC channel closes), be it
+ * by a signal it could not pass on (SIGKILL, the OOM killer): an auditor's `timeout -s KILL` leaves nothing running.
+ */
+function endWithTheRunThatStartedThis(): void {
+  if (!process.send) return;
+  process.channel?.unref(); // the channel alone must not keep this run alive
+  // The shell's convention for a run whose controlling process went away: 128 + SIGHUP.
+  process.once('disconnect', () => process.exit(128 + os.constants.signals.SIGHUP));
 }
 
 main().then(

@@ -227,6 +227,25 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     await waitFor(() => !alive(worker));
   });
 
+  it('killed outright (SIGKILL, nothing passed on), the replay leaves no run of its own behind', async () => {
+    const parent = spawn(process.execPath, [REPLAY, '--threads', '2', '--no-progress'], {
+      env: { ...process.env, EVENTSTORE_URL: '', DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    parent.stdout.on('data', (chunk) => (stdout += chunk)); // the run it hands over to writes here too
+    const closed = once(parent.stdout, 'close');
+    const worker = await childOf(parent.pid!);
+    process.kill(worker, 'SIGSTOP');
+    parent.kill('SIGKILL');
+    await once(parent, 'exit');
+    process.kill(worker, 'SIGCONT');
+    await closed; // every writer of the pipe is gone
+    expect(alive(worker)).toBe(false);
+    // It ended at once rather than replaying on and reporting to a pipe no one reads.
+    expect(stdout).toBe('');
+  });
+
   it('an empty --event, or --event given twice, is a usage error, not a replay of the whole log', async () => {
     const runs = await Promise.all(
       [['--event', ''], ['--event='], ['--event', '  '], ['--json', '--event', '']].map((args) =>
