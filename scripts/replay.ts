@@ -27,6 +27,17 @@ import {
  * The embedded profile keeps the live read models in the server's memory, out of this process's reach: the
  * comparison with live read models runs where they are reachable (in-process, see replayLog's `live`).
  */
+const USAGE = `npm run replay [-- options]: rebuilds every read model from the log in DATA_DIR (default ./data) and checks
+the invariants at every point of it; exit code 0 when they all hold, 1 on a violation, 2 when it cannot replay.
+  --event <id>               only the events of one ticketed event (its stream, orders, tickets, venues)
+  --json                     the report as JSON on stdout (use npm run -s: npm's banner goes to stdout too)
+  --threads <n>              threads to spread the work over (default: the cores, for 100,000 events or more)
+  --expiry-period-ms <n>     how late the expiry job may release a hold (default: twice EXPIRY_SWEEP_MS)
+  --fulfillment-grace-ms <n> how long a confirmed order may await its tickets at the log's end (default:
+                             the order watchdog's re-drives, 140 s with the default settings)
+  --no-progress              no progress bar (none either with --json or without a terminal)
+  -h, --help                 this text`;
+
 async function main(): Promise<number> {
   const { values, tokens } = parseArgs({
     options: {
@@ -36,9 +47,14 @@ async function main(): Promise<number> {
       'fulfillment-grace-ms': { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
       threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
     tokens: true,
   });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   // parseArgs keeps the last of an option given twice: `--event a --event b` would replay b alone, silently.
   const withValues = tokens.filter((t) => t.kind === 'option' && t.value !== undefined).map((t) => t.rawName);
   const twice = withValues.find((name, i) => withValues.indexOf(name) !== i);

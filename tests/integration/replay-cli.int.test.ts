@@ -246,6 +246,15 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     expect(stdout).toBe('');
   });
 
+  it('--help and -h print the options (exit 0) and replay nothing', async () => {
+    for (const flag of ['--help', '-h']) {
+      const run = await replay(path.join(root, 'no-such-dir'), [flag]);
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      for (const option of ['--event', '--json', '--threads', '--expiry-period-ms', '--fulfillment-grace-ms'])
+        expect(run.stdout).toContain(option);
+    }
+  });
+
   it('an empty --event, or --event given twice, is a usage error, not a replay of the whole log', async () => {
     const runs = await Promise.all(
       [['--event', ''], ['--event='], ['--event', '  '], ['--json', '--event', '']].map((args) =>
