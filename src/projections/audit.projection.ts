@@ -3,11 +3,12 @@ import type { ReadStore } from '../application/ports/read-store';
 import {
   AUDIT_COLLECTIONS,
   seatKey,
+  type AuditHoldDoc,
   type AuditOrderDoc,
   type AuditPositionsDoc,
   type AuditTicketDoc,
 } from '../application/audit/audit-index';
-import type { OrderPlaced } from '../domain/order/order';
+import type { OrderPaymentAuthorizing, OrderPlaced } from '../domain/order/order';
 import type { HoldExtended } from '../domain/ticketed-event/events';
 import type { TicketIssued } from '../domain/ticket/ticket';
 import {
@@ -70,7 +71,27 @@ function addToSeats(store: ReadStore, seats: Seats, event: RecordedEvent): Await
  */
 function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
   const data = event.data as Record<string, unknown>;
-  if (SEAT_MOVES.includes(event.type as SeatMovement['type'])) return (event as Data<SeatMovement>).data;
+  if (SEAT_MOVES.includes(event.type as SeatMovement['type'])) {
+    const moved = (event as Data<SeatMovement>).data;
+    return andThen(trackHold(store, event as Data<SeatMovement>), () => moved);
+  }
+  if (event.type === 'OrderPaymentAuthorizing') {
+    // The order's first event: it names its hold, whose seats the hold index knows; later attempts, declines and
+    // voids then find the order's seats as its other events do.
+    const { orderId, holdId } = (event as Data<OrderPaymentAuthorizing>).data;
+    const holds = store.collection<AuditHoldDoc>(AUDIT_COLLECTIONS.holds);
+    return andThen(docs.get(holds, holdId), (hold) => {
+      if (!hold) return undefined; // a hold from before this index kept holds: the order is filed when placed
+      const orders = store.collection<AuditOrderDoc>(AUDIT_COLLECTIONS.orders);
+      const put = docs.put(orders, {
+        _id: orderId,
+        _position: event.position,
+        event_id: hold.event_id,
+        seat_ids: hold.seat_ids,
+      });
+      return andThen(put, () => ({ eventId: hold.event_id, seatIds: hold.seat_ids }));
+    });
+  }
   if (event.type === 'OrderPlaced') {
     const { orderId, eventId, seats: ordered } = (event as Data<OrderPlaced>).data;
     const seatIds = ordered.map((s) => s.seatId);
@@ -107,6 +128,16 @@ function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
     );
   }
   return undefined;
+}
+
+/** The hold index follows the holds: kept from SeatsHeld until the hold is sold or released. */
+function trackHold(store: ReadStore, event: Data<SeatMovement>): Awaitable<void> {
+  const holds = store.collection<AuditHoldDoc>(AUDIT_COLLECTIONS.holds);
+  // SeatsReturned names no hold; the three others do.
+  const { holdId, eventId, seatIds } = event.data as { holdId: string; eventId: string; seatIds: string[] };
+  if (event.type === 'SeatsHeld')
+    return docs.put(holds, { _id: holdId, _position: event.position, event_id: eventId, seat_ids: seatIds });
+  if (event.type === 'SeatsSold' || event.type === 'HoldReleased') return docs.delete(holds, holdId);
 }
 
 /** The seat a ticket is for, as its TicketIssued recorded it (a ticket is issued before anything names it). */

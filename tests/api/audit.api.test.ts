@@ -332,6 +332,7 @@ describe('audit, replay and analytics', () => {
     expect(types).toEqual(
       expect.arrayContaining([
         'SeatsHeld',
+        'OrderPaymentAuthorizing',
         'SeatsSold',
         'PaymentCaptured',
         'TicketIssued',
@@ -348,9 +349,15 @@ describe('audit, replay and analytics', () => {
       ['SeatsHeld', undefined],
       ['HoldReleased', 'expired'],
     ]);
+    // A declined card: the order's attempt and its decline are in the seat's history, before the release.
     const declined = await t.call('GET', `/v1/audit/events/${eventId}/seats/s1:B:1`, { token: auditor });
-    expect(declined.body.events.map((e: { type: string }) => e.type)).toEqual(['SeatsHeld', 'HoldReleased']);
-    expect(declined.body.events[1].data.reason).toBe('order_failed');
+    expect(declined.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'SeatsHeld',
+      'OrderPaymentAuthorizing',
+      'OrderPaymentDeclined',
+      'HoldReleased',
+    ]);
+    expect(declined.body.events[3].data.reason).toBe('order_failed');
     expect(
       (await t.call('GET', `/v1/audit/events/${eventId}/seats/s9:Z:1`, { token: auditor })).body.error.code,
     ).toBe('SEAT_NOT_FOUND');

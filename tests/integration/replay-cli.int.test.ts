@@ -192,7 +192,9 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
       },
       metadata: { correlationId: 'c', causationId: 'c', userId: 'u', schemaVersion: 1 },
     });
-    await store.append(`event-${EVENT_ID}`, [hold('forged-1', 'h2'), hold('forged-2', 'h3')], 1);
+    await store.append(`event-${EVENT_ID}`, [hold('forged-1', 'h2'), hold('forged-2', 'h3')], {
+      expectedRevision: 1,
+    });
     await store.close();
     const runs = await Promise.all(
       [

@@ -96,7 +96,8 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
       summary: "One seat's whole history",
       description:
         'Holds, releases with their reason (`released`, `expired`, `order_failed`, `event_cancelled`), the sale, ' +
-        'the return of a refunded order, the events of the orders that bought the seat and of the tickets issued ' +
+        'the return of a refunded order, the events of the orders that bought the seat or tried to (payment ' +
+        'attempts, declines, voids) and of the tickets issued ' +
         'for it (transfers and voids), in log order. At most `limit` (default 1000) events per page.',
       params: { id: 'EventId', seatId: 'SeatId' },
       readYourWrites: true,

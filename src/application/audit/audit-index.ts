@@ -9,6 +9,11 @@ export const AUDIT_COLLECTIONS = {
   orders: 'audit_orders',
   /** `_id`: ticket id: the event and seat it is for (to file transfers and voids under the seat). */
   tickets: 'audit_tickets',
+  /**
+   * `_id`: hold id of a live hold: its event and seats, to file the payment attempts of an order (which come before
+   * the order is placed and name only the hold) under its seats. Dropped when the hold is sold or released.
+   */
+  holds: 'audit_holds',
 } as const;
 
 export interface AuditPositionsDoc {
@@ -18,6 +23,13 @@ export interface AuditPositionsDoc {
 }
 
 export interface AuditOrderDoc {
+  _id: string;
+  _position?: number;
+  event_id: string;
+  seat_ids: string[];
+}
+
+export interface AuditHoldDoc {
   _id: string;
   _position?: number;
   event_id: string;
