@@ -6,7 +6,8 @@
  * Writes a realistic on-sale log straight into a fresh SQLite store (venues, events, holds that lapse and are
  * released by the expiry job, purchases with their order and ticket streams: every invariant holds), then
  * measures, on the same log:
- * - reading and parsing alone (readAllSync in pages of LOG_PAGE_SIZE, as the replay reads): the ceiling;
+ * - reading and parsing alone (readAllSync in pages of LOG_PAGE_SIZE, as the replay reads; the faster of two passes):
+ *   the ceiling;
  * - the invariant check alone (checkInvariants);
  * - `npm run replay` itself, in a process of its own: invariants at every point and every read model rebuilt into a
  *   fresh memory store, spread over the machine's cores (each thread reads the log itself);
@@ -323,15 +324,21 @@ async function main(): Promise<void> {
       store = new SqliteEventStore(file);
     }
 
-    t0 = performance.now();
+    // Twice, the faster kept: the first pass after other work on the box read at ~205k events/s against ~330k
+    // (the file's pages back in the page cache, the code warm), which flattered every ratio to it.
     let read = 0;
-    for (let from = 0; ;) {
-      const page = store.readAllSync(from, LOG_PAGE_SIZE);
-      if (page.length === 0) break;
-      read += page.length;
-      from = page[page.length - 1].position;
+    let readS = Infinity;
+    for (let pass = 0; pass < 2; pass += 1) {
+      t0 = performance.now();
+      read = 0;
+      for (let from = 0; ;) {
+        const page = store.readAllSync(from, LOG_PAGE_SIZE);
+        if (page.length === 0) break;
+        read += page.length;
+        from = page[page.length - 1].position;
+      }
+      readS = Math.min(readS, (performance.now() - t0) / 1000);
     }
-    const readS = (performance.now() - t0) / 1000;
     console.error(`read and parsed ${read} events: ${Math.round(read / readS)} events/s`);
 
     // `npm run replay`'s figure, measured as an auditor meets it: the CLI in a process of its own (which picks its
