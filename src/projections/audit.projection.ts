@@ -133,7 +133,7 @@ function seatsOf(store: ReadStore, event: RecordedEvent): Awaitable<Seats> {
 /** The hold index follows the holds: kept from SeatsHeld until the hold is sold or released. */
 function trackHold(store: ReadStore, event: Data<SeatMovement>): Awaitable<void> {
   const holds = store.collection<AuditHoldDoc>(AUDIT_COLLECTIONS.holds);
-  // SeatsReturned names no hold; the three others do.
+  // Only SeatsHeld, SeatsSold and HoldReleased change it (SeatsReturned names no hold; HoldExtended keeps the seats).
   const { holdId, eventId, seatIds } = event.data as { holdId: string; eventId: string; seatIds: string[] };
   if (event.type === 'SeatsHeld')
     return docs.put(holds, { _id: holdId, _position: event.position, event_id: eventId, seat_ids: seatIds });
