@@ -38,9 +38,12 @@ describe('realtime queue_update across two instances on one log', () => {
   });
 
   it('a client connected to B gets its queue_update when admission runs in A; a member subscribed on B is picked up when they join through A', async () => {
-    const { eventId } = await createEvent(a.call, await a.adminToken(), {
+    const { eventId, position } = await createEvent(a.call, await a.adminToken(), {
       queue: { enabled: true, admission_per_minute: 60, challenge_max_number: 0 },
     });
+    // B's read models must know the event before B's member subscribes to it (else EVENT_NOT_FOUND, and the
+    // subscription the test waits for never comes): B follows A's appends through the log, a moment later.
+    await b.app.runner.waitFor(position, 5000);
     const join = async (userId: string) => {
       const res = await a.call('POST', '/v1/queue/join', {
         token: a.mintToken(userId),
