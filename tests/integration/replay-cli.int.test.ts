@@ -6,6 +6,7 @@ import path from 'node:path';
 import { oneLine, replaySettings } from '../../src/composition/replay/replay-input';
 import { loadConfig } from '../../src/infrastructure/config/config';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
+import { waitFor } from '../support/wait-for';
 
 /**
  * `npm run replay` (the compiled script, as `npm run replay` runs it) refuses what it cannot audit with exit code 2
@@ -65,14 +66,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -226,7 +219,7 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     if (alive(worker)) process.kill(worker, 'SIGCONT');
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
     expect({ code, signal }).toEqual({ code: 128 + os.constants.signals.SIGTERM, signal: null });
-    await waitFor(() => !alive(worker));
+    await waitFor(() => !alive(worker), 10_000);
   });
 
   it('killed outright (SIGKILL, nothing passed on), the replay leaves no run of its own behind', async () => {

@@ -10,6 +10,7 @@ import {
   rabbitmqctlAvailable,
   uniqueConnectionName,
 } from '../../support/rabbitmq';
+import { waitFor } from '../../support/wait-for';
 
 const WAIT_MS = 20_000;
 
@@ -258,10 +259,6 @@ function msg(type: string, data: unknown, metadata: Record<string, unknown> = {}
   return { id: randomUUID(), type, data, metadata };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function delivered(got: Delivery[], message: BusMessage): boolean {
   return got.some((d) => d.message.id === message.id);
 }
@@ -285,17 +282,5 @@ function expectAtLeastOnceInOrder(got: Delivery[], expected: BusMessage[]): void
       attempt: 1,
       redelivered: true,
     });
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = WAIT_MS, state?: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `condition not met within ${timeoutMs} ms: ${condition.toString()}` +
-          (state ? `; state: ${JSON.stringify(state())}` : ''),
-      );
-    await sleep(10);
   }
 }

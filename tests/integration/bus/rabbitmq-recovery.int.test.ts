@@ -5,8 +5,7 @@ import { retryDelayMs } from '../../../src/application/ports/message-bus';
 import { RabbitMqBus } from '../../../src/infrastructure/bus/rabbitmq/rabbitmq-bus';
 import { retryDelays } from '../../../src/infrastructure/bus/rabbitmq/rabbitmq-wire';
 import { deleteTopology, memoryLogger, rabbitMqSuite } from '../../support/rabbitmq';
-
-const WAIT_MS = 20_000;
+import { waitFor } from '../../support/wait-for';
 
 describe('RabbitMqBus retry delays (cockatiel backoff)', () => {
   test('are the port formula base * 2^(attempt-1), the same every time (each delay is a TTL queue)', () => {
@@ -54,7 +53,7 @@ rabbitMqSuite('RabbitMqBus recovery', (url) => {
       await waitFor(() => logger.entries.some((e) => e.msg === 'rabbitmq channel closed by the broker'));
       await waitFor(() => logger.entries.some((e) => e.msg === 'rabbitmq reconnected'));
       // Messages published while the queue does not exist are dropped by the broker: wait for its consumer.
-      await waitForAsync(async () => (await consumerCount(url, queue)) === 1);
+      await waitFor(async () => (await consumerCount(url, queue)) === 1);
 
       const after = msg('rec.after');
       await bus.publish(after);
@@ -78,24 +77,6 @@ async function consumerCount(url: string, queue: string): Promise<number> {
   }
 }
 
-async function waitForAsync(condition: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function msg(type: string): BusMessage {
   return { id: randomUUID(), type, data: { at: type }, metadata: {} };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
