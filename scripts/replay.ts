@@ -5,6 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ReplayReport } from '../src/application/audit/replay';
+import { replayReportJson } from '../src/application/audit/replay-report-json';
 import { readHead, replayInThreads, replayThreadCount } from '../src/composition/replay/replay-in-threads';
 import {
   checkEventKnown,
@@ -125,7 +126,8 @@ async function main(): Promise<number> {
   } finally {
     bar?.stop();
   }
-  if (values.json) console.log(JSON.stringify({ data_dir: config.dataDir, ...report }, null, 2));
+  if (values.json)
+    console.log(JSON.stringify(replayReportJson({ data_dir: config.dataDir, ...report }), null, 2));
   else console.log(summary(config.dataDir, report));
   return report.ok ? 0 : 1;
 }

@@ -557,6 +557,24 @@ describe('audit, replay and analytics', () => {
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ ok: true, violations: [], events: await t.app.store.headPosition() });
     expect(report.events_per_s).toBeGreaterThan(0);
+    // Field names in snake_case all the way down, as in the API; the keys of per-event money and of the read-model
+    // counts are data (event ids, collection names) and stay as they are.
+    const camel: string[] = [];
+    const walk = (value: unknown, path: string): void => {
+      if (Array.isArray(value)) return value.forEach((item) => walk(item, path));
+      if (value === null || typeof value !== 'object') return;
+      for (const [key, inner] of Object.entries(value)) {
+        const byData = path === 'money.per_event' || path === 'read_models';
+        if (!byData && !/^[a-z][a-z0-9_]*$/.test(key)) camel.push(`${path}.${key}`);
+        walk(inner, byData ? `${path}.*` : path === '' ? key : `${path}.${key}`);
+      }
+    };
+    walk(report, '');
+    expect(camel).toEqual([]);
+    expect(report).toMatchObject({
+      head_position: report.events,
+      orders: { missing_tickets: [], tickets_pending: [] },
+    });
     // A log this small replays in one thread unless told otherwise: starting threads would cost more.
     expect(report.threads).toBe(1);
     // One thread or several: the same report.
