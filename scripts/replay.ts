@@ -140,7 +140,7 @@ function summary(dataDir: string, r: ReplayReport): string {
         .map(([n, c]) => `${n} ${c}`)
         .join(', ') || 'none'
     }`,
-    `Seats: ${r.seats.holds} holds, ${r.seats.sales} sales. Orders: ${r.orders.total} (${r.orders.confirmed} confirmed, ${r.orders.cancelled} cancelled, ${r.orders.failed} failed, ${r.orders.pending} in flight; ${r.orders.authorizing} payment attempts open)`,
+    `Seats: ${r.seats.holds} holds placed, ${r.seats.sales} sales (each of one or more seats). Orders: ${r.orders.total} (${r.orders.confirmed} confirmed, ${r.orders.cancelled} cancelled, ${r.orders.failed} failed, ${r.orders.pending} in flight; ${r.orders.authorizing} payment attempts open)`,
     ...(r.orders.ticketsPending.length > 0
       ? [
           `Tickets in flight: ${r.orders.ticketsPending.length} confirmed orders await their tickets, confirmed within the fulfillment grace of the log's end (${r.orders.ticketsPending.slice(0, 5).join(', ')}${r.orders.ticketsPending.length > 5 ? ', ...' : ''})`,

@@ -78,6 +78,10 @@ export function auditRoutes({ audit, readYourWrites }: AuditRouteDeps): ApiRoute
       path: '/log',
       operationId: 'auditLog',
       summary: 'The global log, by position, optionally of one event type',
+      description:
+        'Events after `from_position` (exclusive, default 0), at most `limit` (default 100). `type` names one ' +
+        'event type; a type the log holds no event of answers an empty list, not an error: a log keeps the ' +
+        'types of every release that wrote to it, which the running code need not know.',
       query: AuditLogQueryDto,
       responses: { 200: { description: 'The events', schema: AuditLogPage } },
       errors: NEEDS_AUDITOR,
