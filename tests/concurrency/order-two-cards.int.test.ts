@@ -84,4 +84,50 @@ describe('two order requests for one hold with two cards, the first declined lat
       'SeatsSold',
     ]);
   });
+
+  it('the first card authorized late, after the second took over: 409 PAYMENT_SUPERSEDED naming the order, its authorization voided', async () => {
+    const firstAnswers = gateFor('tok_mastercard');
+    const secondAnswers = gateFor('tok_amex');
+    const { eventId } = await createEvent(t.call, await t.adminToken());
+    const fan = await t.customerToken();
+    const firstCard = await addCard(t.call, fan.token, 'tok_mastercard');
+    const secondCard = await addCard(t.call, fan.token, 'tok_amex');
+    const reservationId = await reserve(t.call, fan.token, eventId, ['s1:B:1']);
+    const order = (paymentMethodId: string) =>
+      t.call('POST', '/v1/orders', {
+        token: fan.token,
+        body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
+      });
+    const { orderIdFor } = await import('../../src/application/orders/order-service');
+    const orderId = orderIdFor(reservationId);
+    const orderLog = async () => (await t.app.store.readStream(`order-${orderId}`)).map((e) => e.type);
+    const until = async (done: (types: string[]) => boolean) => {
+      while (!done(await orderLog())) await new Promise((r) => setTimeout(r, 10));
+    };
+
+    const first = order(firstCard);
+    await until((types) => types.includes('OrderPaymentAuthorizing'));
+    const second = order(secondCard);
+    // The second request abandons the first attempt (and voids its authorization), then waits at the gateway.
+    await until((types) => types.includes('OrderPaymentVoided'));
+    firstAnswers(); // the first card's authorization comes back, for an attempt already released
+    const refused = await first;
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'PAYMENT_SUPERSEDED', details: { order_id: orderId } });
+    secondAnswers();
+    expect((await second).status).toBe(201);
+
+    const done = await pollUntil(t.call, `/v1/orders/${orderId}`, fan.token, (r) =>
+      ['CONFIRMED', 'FAILED'].includes(r.body?.status),
+    );
+    expect(done.body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
+    const log = await t.app.store.readStream(`order-${orderId}`);
+    const attempts = log.filter((e) => e.type === 'OrderPaymentAuthorizing').map((e) => e.data.attempt);
+    expect(attempts).toEqual([1, 2]);
+    // The first attempt's money was released, and the order carries the second card's attempt.
+    expect(log.find((e) => e.type === 'OrderPaymentVoided')?.data).toMatchObject({ attempt: 1 });
+    expect(log.find((e) => e.type === 'OrderPlaced')?.data).toMatchObject({
+      paymentMethodId: secondCard,
+    });
+  });
 });

@@ -62,7 +62,11 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites, tickets }:
           "No such hold, or someone else's; or its event no longer exists",
           ['RESERVATION_NOT_FOUND', 'EVENT_NOT_FOUND'],
         ],
-        409: ['The reservation already has an order (`details.order_id`)', ['RESERVATION_ALREADY_ORDERED']],
+        409: [
+          'The reservation already has an order (`details.order_id`), or another request for it with another ' +
+            'payment method replaced this one (`details.order_id`: its outcome is that order’s)',
+          ['RESERVATION_ALREADY_ORDERED', 'PAYMENT_SUPERSEDED'],
+        ],
         410: ['The hold expired or was released: reserve the seats again', ['RESERVATION_EXPIRED']],
         503: ['The payment provider is unavailable; retry shortly', ['PAYMENT_UNAVAILABLE']],
       },

@@ -331,6 +331,15 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState, { now: 
           });
         // Only an authorization the log knows about, and that nobody has started to void, becomes an order.
         const attempt = attemptIn(state, command.paymentAttempt, 'AUTHORIZING');
+        // Released meanwhile: by a request for this reservation with another payment method (a later attempt,
+        // which is the order's now), or by the watchdog after the gateway kept this one waiting too long.
+        if (!attempt && (currentAttempt(state)?.attempt ?? 0) > command.paymentAttempt)
+          fail(
+            'PAYMENT_SUPERSEDED',
+            'Another order request for this reservation, with another payment method, replaced this one; ' +
+              'the order is that request’s',
+            { order_id: command.orderId },
+          );
         if (!attempt)
           fail(
             'PAYMENT_UNAVAILABLE',
