@@ -91,7 +91,11 @@ describe('placing the order with an attempt', () => {
     order.given([], ctx).when(place).thenThrows('PAYMENT_UNAVAILABLE');
     order.given([authorizing, abandoned], ctx).when(place).thenThrows('PAYMENT_UNAVAILABLE');
     order.given([authorizing, declined], ctx).when(place).thenThrows('PAYMENT_UNAVAILABLE');
-    order.given([authorizing, abandoned, second], ctx).when(place).thenThrows('PAYMENT_UNAVAILABLE');
+    // Released for a later attempt (another card for the same hold): that attempt's order, not a retry.
+    order
+      .given([authorizing, abandoned, second], ctx)
+      .when(place)
+      .thenThrows('PAYMENT_SUPERSEDED', { order_id: place.orderId });
     order
       .given([authorizing, abandoned, second], ctx)
       .when({ ...place, paymentAttempt: 2 })
