@@ -288,6 +288,7 @@ describe('audit, replay and analytics', () => {
     for (const e of res.body.events) {
       expect(e.metadata.correlationId).toBe(purchase.correlationId);
       expect(e).toEqual({
+        event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         stream: expect.any(String),
         type: expect.any(String),
         data: expect.any(Object),
@@ -297,6 +298,15 @@ describe('audit, replay and analytics', () => {
         recorded_at: expect.any(String),
       });
     }
+    // Causation is followed by event id: an event a request recorded names the request (its requestId); every
+    // saga step names an event of the same purchase, shown with its id.
+    const ids = new Set(res.body.events.map((e: { event_id: string }) => e.event_id));
+    type Caused = { type: string; metadata: { causationId: string; requestId?: string } };
+    const caused = res.body.events.filter((e: Caused) => e.metadata.causationId !== e.metadata.requestId);
+    expect(caused.map((e: Caused) => e.type)).toEqual(
+      expect.arrayContaining(['SeatsSold', 'PaymentCaptured', 'OrderConfirmed', 'TicketIssued']),
+    );
+    for (const e of caused) expect(ids).toContain(e.metadata.causationId);
     // Card references are redacted in what the auditor sees.
     const placed = res.body.events.find((e: { type: string }) => e.type === 'OrderPlaced');
     expect(placed.data.cardToken).toBe('[REDACTED]');

@@ -3,6 +3,10 @@ import { array, component, dateTime, int, ISO, money, object, str } from '../con
 export const AuditEvent = component(
   'AuditEvent',
   object({
+    event_id: str(
+      'The event’s id: the `causationId` in the metadata of the events it caused (saga steps) names it; an ' +
+        'event a request recorded names that request instead (its `requestId`)',
+    ),
     stream: str(
       'The stream the event belongs to (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, `queue-{event_id}`...)',
     ),

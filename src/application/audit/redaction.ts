@@ -22,6 +22,8 @@ export function redact(value: unknown): unknown {
 
 /** An event as the audit API shows it (snake_case envelope; payload and metadata as recorded, redacted). */
 export interface AuditEvent {
+  /** The event's own id: what the `causationId` of the events it caused names. */
+  event_id: string;
   stream: string;
   type: string;
   data: unknown;
@@ -33,6 +35,7 @@ export interface AuditEvent {
 
 export function auditEvent(event: RecordedEvent): AuditEvent {
   return {
+    event_id: event.id,
     stream: event.streamName.replace(SECRET_STREAM, `$1${REDACTED}`),
     type: event.type,
     data: redact(event.data),
