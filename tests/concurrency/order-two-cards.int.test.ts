@@ -122,7 +122,9 @@ describe('two order requests for one hold with two cards, the first declined lat
     );
     expect(done.body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
     const log = await t.app.store.readStream(`order-${orderId}`);
-    const attempts = log.filter((e) => e.type === 'OrderPaymentAuthorizing').map((e) => e.data.attempt);
+    const attempts = log
+      .filter((e) => e.type === 'OrderPaymentAuthorizing')
+      .map((e) => (e.data as { attempt: number }).attempt);
     expect(attempts).toEqual([1, 2]);
     // The first attempt's money was released, and the order carries the second card's attempt.
     expect(log.find((e) => e.type === 'OrderPaymentVoided')?.data).toMatchObject({ attempt: 1 });
