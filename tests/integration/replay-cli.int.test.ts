@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { oneLine, replaySettings } from '../../src/composition/replay/replay-input';
 import { loadConfig } from '../../src/infrastructure/config/config';
+import { openSqlite } from '../../src/infrastructure/eventstore/sqlite/sqlite-database';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { waitFor } from '../support/wait-for';
 
@@ -326,6 +327,91 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
     fs.mkdirSync(empty);
     fs.writeFileSync(path.join(empty, 'events.sqlite'), '');
     expectRefused(await replay(empty), 'is not an event log: the file is empty');
+  });
+});
+
+describe('npm run replay on a log changed behind the code’s back', () => {
+  let root: string;
+  beforeAll(() => (root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-replay-tampered-'))));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** The small log, plus one row written straight into the file (as a forger or a bad migration would). */
+  async function tampered(
+    name: string,
+    row: { type: string; data: string; metadata?: string },
+  ): Promise<string> {
+    const dataDir = path.join(root, name);
+    fs.mkdirSync(dataDir);
+    const file = path.join(dataDir, 'events.sqlite');
+    await writeLog(file);
+    const db = openSqlite(file);
+    try {
+      db.prepare(
+        'INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 2, ?, ?, ?, ?, ?)',
+      ).run(
+        `event-${EVENT_ID}`,
+        `forged-${name}`,
+        row.type,
+        row.data,
+        row.metadata ?? '{"correlationId":"f","causationId":"f","userId":"f","schemaVersion":1}',
+        Date.now(),
+      );
+    } finally {
+      db.close();
+    }
+    return dataDir;
+  }
+
+  const violationsOf = (run: Run) =>
+    (JSON.parse(run.stdout) as { violations: Array<Record<string, unknown>> }).violations;
+
+  it('an event of a type no release writes is a violation naming it (exit 1), in one thread or two', async () => {
+    const dataDir = await tampered('unknown-type', { type: 'NoSuchType', data: '{}' });
+    for (const threads of ['1', '2']) {
+      const run = await replay(dataDir, ['--json', '--threads', threads]);
+      expect(run.status).toBe(1);
+      expect(violationsOf(run)).toEqual([
+        expect.objectContaining({
+          invariant: 'unknown_event_type',
+          stream: `event-${EVENT_ID}`,
+          revision: 2,
+          position: 4,
+          detail: expect.stringContaining('NoSuchType'),
+        }),
+      ]);
+    }
+    const text = await replay(dataDir);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(
+      /VIOLATION unknown_event_type at event-ev-replay-cli revision 2 \(position 4\)/,
+    );
+  });
+
+  it('an event whose payload lacks what its type records is a violation naming it (exit 1), not a crash', async () => {
+    const dataDir = await tampered('malformed', {
+      type: 'SeatsSold',
+      data: JSON.stringify({ eventId: EVENT_ID, holdId: 'h1', orderId: 'o1', seatIds: null, totalCents: 1 }),
+    });
+    const run = await replay(dataDir, ['--json']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(violationsOf(run)).toEqual([
+      expect.objectContaining({
+        invariant: 'malformed_event',
+        stream: `event-${EVENT_ID}`,
+        revision: 2,
+        detail: expect.stringContaining('SeatsSold cannot be checked'),
+      }),
+    ]);
+  });
+
+  it('an event whose data is not JSON: refused (exit 2) in one line naming its position, stream and revision', async () => {
+    const dataDir = await tampered('not-json', { type: 'SeatsSold', data: '{not json' });
+    for (const args of [[], ['--json'], ['--threads', '2']])
+      expectRefused(
+        await replay(dataDir, args),
+        /^npm run replay: the event at position 4 \(SeatsSold, event-ev-replay-cli revision 2\) is damaged: its data is not JSON/,
+      );
   });
 });
 

@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '../ports/event-store';
+import { isKnownEventType } from '../events/event-types';
 import { LOG_PAGE_SIZE, refOf, SeatLedger, type EventRef, type SeatViolation } from './seat-ledger';
 
 interface OrderLedger {
@@ -42,7 +43,11 @@ export interface Violation {
     | 'money_per_event'
     | 'hold_outlived_expiry'
     | 'queue_draw_mismatch'
-    | 'authorization_not_released';
+    | 'authorization_not_released'
+    /** An event of a type no release of the code writes: forged, or written by something else. */
+    | 'unknown_event_type'
+    /** An event whose payload lacks what its type records (it cannot be checked). */
+    | 'malformed_event';
   stream: string;
   revision: number;
   position: number;
@@ -153,6 +158,20 @@ export class LogAuditor {
   }
 
   apply(event: RecordedEvent): void {
+    if (!isKnownEventType(event.type)) {
+      this.events += 1;
+      this.headPosition = event.position;
+      this.violate('unknown_event_type', event, `${event.type}: no release of this code writes such events`);
+      return;
+    }
+    try {
+      this.check(event);
+    } catch (error) {
+      this.violate('malformed_event', event, `${event.type} cannot be checked: ${(error as Error).message}`);
+    }
+  }
+
+  private check(event: RecordedEvent): void {
     this.events += 1;
     this.headPosition = event.position;
     const recordedAtMs = event.recordedAt.getTime();

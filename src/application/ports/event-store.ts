@@ -85,6 +85,16 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/** A stored event that cannot be read back as an event (its payload or metadata is not JSON): the log is damaged. */
+export class UnreadableEventError extends Error {
+  constructor(at: { position: number; streamName: string; revision: number; type: string }, why: string) {
+    super(
+      `the event at position ${at.position} (${at.type}, ${at.streamName} revision ${at.revision}) is damaged: ${why}`,
+    );
+    this.name = 'UnreadableEventError';
+  }
+}
+
 export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
   /**

@@ -31,7 +31,8 @@ export interface ShareRequest {
 export type WorkerMessage =
   | { kind: 'progress'; position: number; events: number }
   | { kind: 'done'; report: ReplayReport; documents?: Record<string, ReadDocument[]> }
-  | { kind: 'failed'; message: string };
+  /** `name`: the error's class, for an expected one (a damaged log) that is reported as it is. */
+  | { kind: 'failed'; message: string; name?: string };
 
 export interface ThreadedReplayOptions extends Pick<
   ReplayOptions,
@@ -168,6 +169,8 @@ function runShare(
       if (message.kind === 'progress') return onProgress(message.position, message.events);
       settled = true;
       if (message.kind === 'done') resolve(message);
+      else if (message.name === 'UnreadableEventError')
+        reject(Object.assign(new Error(message.message), { name: message.name }));
       else reject(new Error(`a replay thread failed: ${message.message}`));
     });
     worker.once('error', (error) => {

@@ -99,6 +99,7 @@ export function oneLine(error: unknown): string {
   const code = String((error as { code?: unknown }).code);
   const expected =
     error instanceof ReplayInputError ||
+    error.name === 'UnreadableEventError' || // a damaged log (from a replay thread: by name)
     error instanceof ConfigError ||
     code.startsWith('ERR_PARSE_ARGS') ||
     code.startsWith('SQLITE_') ||

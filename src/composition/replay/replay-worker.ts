@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { replayLog, type ReplayReport } from '../../application/audit/replay';
+import { UnreadableEventError } from '../../application/ports/event-store';
 import type { ReadDocument } from '../../application/ports/read-store';
 import { MemoryReadStore } from '../../infrastructure/readstore/memory/memory-read-store';
 import { allProjections } from '../../projections';
@@ -36,8 +37,12 @@ async function run(request: ShareRequest): Promise<void> {
 }
 
 run(workerData as ShareRequest).catch((error: unknown) =>
-  parentPort!.postMessage({
-    kind: 'failed',
-    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-  } satisfies WorkerMessage),
+  parentPort!.postMessage(
+    (error instanceof UnreadableEventError
+      ? { kind: 'failed', name: error.name, message: error.message }
+      : {
+          kind: 'failed',
+          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        }) satisfies WorkerMessage,
+  ),
 );

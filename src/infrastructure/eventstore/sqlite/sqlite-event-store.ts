@@ -11,6 +11,7 @@ import {
   RecordedEvent,
   StreamAppend,
   SubscribeOptions,
+  UnreadableEventError,
   WrongExpectedVersionError,
 } from '../../../application/ports/event-store';
 import { upcast } from '../../../application/events/event-schemas';
@@ -377,6 +378,20 @@ function recordedEvents(appends: SerializedAppend[], outcomes: AppendOutcome[]):
   return events;
 }
 
+/** A row's JSON column; a damaged one named by its event (the log was changed by something other than this code). */
+function parsed(row: EventRow, column: 5 | 6): any {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    return JSON.parse(row[column]);
+  } catch (error) {
+    const at = { position: row[0], streamName: row[1], revision: row[2], type: row[4] };
+    throw new UnreadableEventError(
+      at,
+      `its ${column === 5 ? 'data' : 'metadata'} is not JSON (${(error as Error).message})`,
+    );
+  }
+}
+
 /** Rows come back in their current schema version (old payloads upcast: see event-schemas.ts). */
 function toRecordedEvents(rows: EventRow[]): RecordedEvent[] {
   const events = new Array<RecordedEvent>(rows.length);
@@ -386,8 +401,8 @@ function toRecordedEvents(rows: EventRow[]): RecordedEvent[] {
       id: row[3],
       streamName: row[1],
       type: row[4],
-      data: JSON.parse(row[5]),
-      metadata: JSON.parse(row[6]),
+      data: parsed(row, 5),
+      metadata: parsed(row, 6),
       revision: row[2],
       position: row[0],
       recordedAt: new Date(row[7]),
