@@ -531,7 +531,12 @@ describe('audit, replay and analytics', () => {
       { tier_id: `${eventId}-t1`, name: 'Floor', sold: 2, held: 0, revenue: 300 },
       { tier_id: `${eventId}-t2`, name: 'Balcony', sold: 0, held: 0, revenue: 0 },
     ]);
-    expect(res.body.per_minute.reduce((n: number, m: { sold: number }) => n + m.sold, 0)).toBe(4); // both sales
+    // The series as the sales were made: both sales, the refunded one's two seats included (totals are net).
+    expect(res.body.per_minute.reduce((n: number, m: { sold: number }) => n + m.sold, 0)).toBe(4);
+    // Figures for auditors only: never kept by a shared cache, as the audit routes' answers.
+    expect(res.headers.get('cache-control')).toMatch(/no-store/);
+    const log = await t.call('GET', '/v1/audit/log?limit=1', { token: auditor });
+    expect(log.headers.get('cache-control')).toMatch(/no-store/);
     expect(res.body.per_minute[0].minute).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
     const admins = await t.call('GET', `/v1/analytics/events/${eventId}/sales`, { token: admin });
     expect(admins.status).toBe(200);

@@ -149,6 +149,8 @@ export function analyticsRoutes({ analytics, readYourWrites }: AuditRouteDeps): 
   const router = apiRouter({
     tag: 'analytics',
     auth: 'bearer',
+    // Figures for auditors and admins only: no shared cache may keep them for the next caller.
+    noStore: true,
     readYourWrites,
     gate: { handler: auditorsOnly, errors: NEEDS_AUDITOR },
   });

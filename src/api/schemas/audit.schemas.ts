@@ -92,7 +92,10 @@ export const SalesAnalytics = component(
         revenue: money('Face value sold in that minute'),
       }),
       {
-        description: 'Sales per minute during the on-sale, oldest first (minutes without sales are left out)',
+        description:
+          'Sales per minute during the on-sale, oldest first (minutes without sales are left out), as they were ' +
+          'made: a later refund is taken out of `totals` and `tiers`, not out of the minute its seats sold in, so ' +
+          'the series adds up to the seats ever sold (`totals.sold` plus the seats refunded)',
       },
     ),
   }),

@@ -379,8 +379,8 @@ function recordedEvents(appends: SerializedAppend[], outcomes: AppendOutcome[]):
 }
 
 /** A row's JSON column; a damaged one named by its event (the log was changed by something other than this code). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function parsed(row: EventRow, column: 5 | 6): any {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   try {
     return JSON.parse(row[column]);
   } catch (error) {
