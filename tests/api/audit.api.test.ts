@@ -458,6 +458,26 @@ describe('audit, replay and analytics', () => {
     expect([reserved.status, reserved.body.error.code]).toEqual([404, 'SEAT_NOT_FOUND']);
   });
 
+  it('a cursor past the log is an empty page, not a refusal (from_position and from_revision up to 2^53 - 1)', async () => {
+    for (const path of [
+      '/v1/audit/log?from_position=1000000000',
+      '/v1/audit/log?from_position=9007199254740991',
+    ]) {
+      const res = await t.call('GET', path, { token: auditor });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 200,
+        body: { events: [], next_position: null },
+      });
+    }
+    const stream = await t.call('GET', `/v1/audit/streams/event-${eventId}?from_revision=2147483647`, {
+      token: auditor,
+    });
+    expect({ status: stream.status, body: stream.body }).toEqual({
+      status: 200,
+      body: { events: [], next_revision: null },
+    });
+  });
+
   it('the log answers next_position null on the page that ends it, with or without a type, and only there', async () => {
     await quiet();
     const head = await t.app.store.headPosition();

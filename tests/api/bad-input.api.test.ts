@@ -200,6 +200,11 @@ const CASES: BadCase[] = [
   // --- events: search, details, seats ---
   { name: 'search: page=0', method: 'GET', path: '/v1/events/search?page=0', status: 400, code: 'VALIDATION_ERROR', details: { fields: [expect.objectContaining({ field: 'page' })] } },
   { name: 'search: per_page=1000', method: 'GET', path: '/v1/events/search?per_page=1000', status: 400, code: 'VALIDATION_ERROR', details: { fields: [expect.objectContaining({ field: 'per_page' })] } },
+  { name: 'search: page given twice', method: 'GET', path: '/v1/events/search?page=1&page=2', status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'page', errors: ['page is given more than once'] }] } },
+  { name: 'audit log: limit given twice', method: 'GET', path: '/v1/audit/log?limit=1&limit=2', token: (c) => c.auditor, status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'limit', errors: ['limit is given more than once'] }] } },
+  { name: 'audit log: type given twice', method: 'GET', path: '/v1/audit/log?type=SeatsHeld&type=HoldReleased', token: (c) => c.auditor, status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'type', errors: ['type is given more than once'] }] } },
+  { name: 'audit log: from_position past any log', method: 'GET', path: '/v1/audit/log?from_position=99999999999999999999', token: (c) => c.auditor, status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'from_position', errors: ['from_position must not be greater than 9007199254740991'] }] } },
+  { name: 'audit stream: from_revision past any stream', method: 'GET', path: '/v1/audit/streams/x?from_revision=9007199254740992', token: (c) => c.auditor, status: 400, code: 'VALIDATION_ERROR', details: { fields: [{ field: 'from_revision', errors: ['from_revision must not be greater than 9007199254740991'] }] } },
   { name: 'search: per_page=abc', method: 'GET', path: '/v1/events/search?per_page=abc', status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: page=1.5', method: 'GET', path: '/v1/events/search?page=1.5', status: 400, code: 'VALIDATION_ERROR' },
   { name: 'search: empty page', method: 'GET', path: '/v1/events/search?page=', status: 400, code: 'VALIDATION_ERROR' },

@@ -157,6 +157,28 @@ describe('OpenAPI document', () => {
     );
   });
 
+  it('the audit cursors say which end they include: positions exclusive, revisions inclusive, both with a maximum', () => {
+    const parameter = (path: string, name: string) => {
+      const found = (
+        doc.paths[path].get!.parameters as Array<{ name: string; description?: string; schema: object }>
+      ).find((p) => p.name === name);
+      return { description: found?.description, schema: found?.schema };
+    };
+    for (const path of [
+      '/v1/audit/log',
+      '/v1/audit/correlations/{correlation_id}',
+      '/v1/audit/events/{event_id}/seats/{seat_id}',
+    ])
+      expect(parameter(path, 'from_position')).toEqual({
+        description: expect.stringMatching(/^Exclusive: the events after this log position/),
+        schema: expect.objectContaining({ maximum: Number.MAX_SAFE_INTEGER }),
+      });
+    expect(parameter('/v1/audit/streams/{stream}', 'from_revision')).toEqual({
+      description: expect.stringMatching(/^Inclusive: the page starts at this revision/),
+      schema: expect.objectContaining({ maximum: Number.MAX_SAFE_INTEGER }),
+    });
+  });
+
   it('every route in the express router stack is documented, and every documented operation is routed', () => {
     const stack = (t.app.http as unknown as { router: { stack: RouterLayer[] } }).router.stack;
     const served = sorted(servedRoutes(stack).map(([m, p]) => key(m, p)));

@@ -105,12 +105,13 @@ export const IsMoney = (options?: ValidationOptions): Decorator =>
   rule('isMoney', isMoney, 'must be a number with at most two decimals', options);
 
 /**
- * Query-string integers: plain decimal digits only, with an optional minus (so `-1` is told it is below the minimum). Without this, implicit conversion (Number()) reads `0x10`
+ * Query-string integers: plain decimal digits only (up to 20, so a value past a parameter's maximum is told that
+ * maximum), with an optional minus (so `-1` is told it is below the minimum). Without this, implicit conversion (Number()) reads `0x10`
  * as 16, `1e1` as 10 and ` 7` as 7. Anything else is left a string, which IsInt then refuses.
  */
 export const QueryInt = (): Decorator =>
   Transform(({ value }) =>
-    typeof value === 'string' && /^-?[0-9]{1,9}$/.test(value) ? Number(value) : value,
+    typeof value === 'string' && /^-?[0-9]{1,20}$/.test(value) ? Number(value) : value,
   );
 
 /**

@@ -78,6 +78,7 @@ export function validateInput<T extends object>(
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ApiError(400, 'VALIDATION_ERROR', `The request ${where} must be a JSON object`);
   }
+  if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>);
   const unknown: string[] = [];
   unknownFields(dto, input, '', unknown);
   if (unknown.length > 0) {
@@ -103,6 +104,17 @@ export function validateInput<T extends object>(
     );
   }
   return instance;
+}
+
+/**
+ * A query parameter given twice (`?limit=1&limit=2`) arrives as a list: said as such, not as "must be an integer
+ * number". No query parameter of this API takes a list.
+ */
+function refuseRepeatedParameters(query: Record<string, unknown>): void {
+  const repeated = Object.keys(query).filter((name) => Array.isArray(query[name]));
+  if (repeated.length === 0) return;
+  const fields = repeated.map((field) => ({ field, errors: [`${field} is given more than once`] }));
+  throw new ApiError(400, 'VALIDATION_ERROR', `Invalid query: ${repeated.join(', ')}`, { fields });
 }
 
 /** Constraints on the kind of value: when one fails, the range, length or format messages would only mislead. */
@@ -210,6 +222,7 @@ export function compileValidator<T extends object>(
   if (!schema) return (input) => validateInput(dto, input, where);
   const accepts: ValidateFunction = ajv.compile(withSafeUniqueItems(schema));
   return (input) => {
+    if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>);
     if (accepts(input)) return Object.assign(new dto(), input);
     return validateInput(dto, input, where);
   };
