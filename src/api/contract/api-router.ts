@@ -284,7 +284,7 @@ function shapedPathParameters(params: Record<string, PathParameterName> | undefi
   return Object.entries(params ?? {}).flatMap(([name, component]) => {
     const { name: field, schema } = PATH_PARAMETERS[component];
     const pattern = (schema as { pattern?: string }).pattern;
-    return pattern ? [{ name, field, pattern: new RegExp(pattern) }] : [];
+    return pattern ? [{ name, field, pattern: new RegExp(pattern, 'u') }] : [];
   });
 }
 

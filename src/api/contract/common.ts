@@ -98,6 +98,9 @@ export const HEADERS = {
   ),
 } satisfies Record<string, HeaderObject>;
 
+/** Names the log holds (streams, correlation ids): bounded, and free of characters that render invisibly. */
+const LOG_NAME_PATTERN = '^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]{1,300}$';
+
 /** A path parameter; with a `pattern`, a value outside it is refused (400 VALIDATION_ERROR) before the handler. */
 const pathParam = (name: string, description: string, pattern?: string): ParameterObject => ({
   name,
@@ -117,7 +120,9 @@ export const PATH_PARAMETERS = {
   ApiKeyId: pathParam('key_id', 'API key id (`key_id`, not the key)'),
   Stream: pathParam(
     'stream',
-    'Stream name (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, `queue-{event_id}`, ...)',
+    'Stream name (`event-{id}`, `order-{id}`, `ticket-{id}`, `customer-{id}`, `queue-{event_id}`, ...); at most ' +
+      '300 characters, none of them invisible (controls, format characters): no stream is named so',
+    LOG_NAME_PATTERN,
   ),
   SeatId: pathParam('seat_id', 'Seat id (`{section_id}:{row}:{number}`)'),
   PollId: pathParam('poll_id', 'Polling id, from the `polling_url` of a 202 answer'),
@@ -128,7 +133,9 @@ export const PATH_PARAMETERS = {
   ),
   CorrelationId: pathParam(
     'correlation_id',
-    'Correlation id (the X-Correlation-Id or X-Request-Id of the request)',
+    'Correlation id (the X-Correlation-Id or X-Request-Id of the request); at most 300 characters, none of them ' +
+      'invisible',
+    LOG_NAME_PATTERN,
   ),
 };
 export type PathParameterName = keyof typeof PATH_PARAMETERS;

@@ -8,6 +8,7 @@ import { ApiError, fromDomainError } from './api-error';
 import { RAW_CARD_DATA_MESSAGE, isSafeClientId } from './card-data-guard';
 import { containsCardNumber, idHoldsCardNumber, redactCardNumbers } from './card-number-scan';
 import { sendJson } from './json-answer';
+import { UNSAFE_IN_NAMES_PATTERN } from '../dto/validators';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -66,7 +67,19 @@ export const MAX_ECHO = 64;
 const MAX_MESSAGE = 200;
 const MAX_ECHOED_ITEMS = 100;
 
-const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+// eslint-disable-next-line no-misleading-character-class -- a class of single characters (see validators.ts)
+const INVISIBLE = new RegExp(UNSAFE_IN_NAMES_PATTERN, 'gu');
+/**
+ * Client text as an error shows it: cut to `max`, and every invisible or direction-changing character (a NUL, a
+ * right-to-left override) written out as `\u{202E}`, so the answer shows what was sent, not a spoofed rendering.
+ */
+const clip = (text: string, max: number) => {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(
+    INVISIBLE,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
+};
 
 /** Details the server issued itself, never client text: kept whole (the fresh queue token of ALREADY_IN_QUEUE). */
 const ISSUED_DETAILS: ReadonlySet<string> = new Set(['queue_token']);
