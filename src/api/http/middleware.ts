@@ -67,7 +67,6 @@ export const MAX_ECHO = 64;
 const MAX_MESSAGE = 200;
 const MAX_ECHOED_ITEMS = 100;
 
-// eslint-disable-next-line no-misleading-character-class -- a class of single characters (see validators.ts)
 const INVISIBLE = new RegExp(UNSAFE_IN_NAMES_PATTERN, 'gu');
 /**
  * Client text as an error shows it: cut to `max`, and every invisible or direction-changing character (a NUL, a
