@@ -40,42 +40,61 @@ describe('two order requests for one hold with two cards, the first declined lat
   });
   afterAll(() => t.close());
 
+  /**
+   * A fan with the two cards, a hold on `seats`, and what the cases need: an order request per card, the order's id,
+   * a wait until its stream holds what `done` looks for, and a wait until the order is confirmed or failed.
+   */
+  async function twoCards(cards: [string, string], seats: string[]) {
+    const { eventId } = await createEvent(t.call, await t.adminToken());
+    const fan = await t.customerToken();
+    const first = await addCard(t.call, fan.token, cards[0]);
+    const second = await addCard(t.call, fan.token, cards[1]);
+    const reservationId = await reserve(t.call, fan.token, eventId, seats);
+    const { orderIdFor } = await import('../../src/application/orders/order-service');
+    const orderId = orderIdFor(reservationId);
+    return {
+      eventId,
+      orderId,
+      cards: { first, second },
+      order: (paymentMethodId: string) =>
+        t.call('POST', '/v1/orders', {
+          token: fan.token,
+          body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
+        }),
+      orderLog: () => t.app.store.readStream(`order-${orderId}`),
+      until: async (done: (types: string[]) => boolean) => {
+        for (;;) {
+          const types = (await t.app.store.readStream(`order-${orderId}`)).map((e) => e.type);
+          if (done(types)) return;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      ended: () =>
+        pollUntil(t.call, `/v1/orders/${orderId}`, fan.token, (r) =>
+          ['CONFIRMED', 'FAILED'].includes(r.body?.status),
+        ),
+    };
+  }
+  const attempts = (n: number) => (types: string[]) =>
+    types.filter((type) => type === 'OrderPaymentAuthorizing').length >= n;
+
   it('the second card’s order is confirmed; the late decline of the first releases nothing', async () => {
     const declineNow = gateFor('tok_chargeDeclined');
     const authorizeNow = gateFor('tok_visa');
-    const { eventId } = await createEvent(t.call, await t.adminToken());
-    const fan = await t.customerToken();
-    const declining = await addCard(t.call, fan.token, 'tok_chargeDeclined');
-    const good = await addCard(t.call, fan.token, 'tok_visa');
-    const reservationId = await reserve(t.call, fan.token, eventId, ['s1:A:1', 's1:A:2']);
-    const order = (paymentMethodId: string) =>
-      t.call('POST', '/v1/orders', {
-        token: fan.token,
-        body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
-      });
-
-    const { orderIdFor } = await import('../../src/application/orders/order-service');
-    const orderId = orderIdFor(reservationId);
-    const attemptsRecorded = async (n: number) => {
-      for (;;) {
-        const log = await t.app.store.readStream(`order-${orderId}`);
-        if (log.filter((e) => e.type === 'OrderPaymentAuthorizing').length >= n) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const first = order(declining);
-    await attemptsRecorded(1); // the first request waits at the gateway
-    const second = order(good);
-    await attemptsRecorded(2); // the second abandoned the first attempt and waits at the gateway with its own
+    const { eventId, cards, order, until, ended } = await twoCards(
+      ['tok_chargeDeclined', 'tok_visa'],
+      ['s1:A:1', 's1:A:2'],
+    );
+    const first = order(cards.first);
+    await until(attempts(1)); // the first request waits at the gateway
+    const second = order(cards.second);
+    await until(attempts(2)); // the second abandoned the first attempt and waits at the gateway with its own
     declineNow();
     expect((await first).status).toBe(402); // the decline arrives before the second request places the order
     authorizeNow();
     expect((await second).status).toBe(201);
 
-    const done = await pollUntil(t.call, `/v1/orders/${orderId}`, fan.token, (r) =>
-      ['CONFIRMED', 'FAILED'].includes(r.body?.status),
-    );
-    expect(done.body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
+    expect((await ended()).body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
     const seats = await t.app.store.readStream(`event-${eventId}`);
     expect(seats.map((e) => e.type).filter((type) => type !== 'HoldExtended')).toEqual([
       'EventCreated',
@@ -88,26 +107,13 @@ describe('two order requests for one hold with two cards, the first declined lat
   it('the first card authorized late, after the second took over: 409 PAYMENT_SUPERSEDED naming the order, its authorization voided', async () => {
     const firstAnswers = gateFor('tok_mastercard');
     const secondAnswers = gateFor('tok_amex');
-    const { eventId } = await createEvent(t.call, await t.adminToken());
-    const fan = await t.customerToken();
-    const firstCard = await addCard(t.call, fan.token, 'tok_mastercard');
-    const secondCard = await addCard(t.call, fan.token, 'tok_amex');
-    const reservationId = await reserve(t.call, fan.token, eventId, ['s1:B:1']);
-    const order = (paymentMethodId: string) =>
-      t.call('POST', '/v1/orders', {
-        token: fan.token,
-        body: { reservation_id: reservationId, payment_method_id: paymentMethodId },
-      });
-    const { orderIdFor } = await import('../../src/application/orders/order-service');
-    const orderId = orderIdFor(reservationId);
-    const orderLog = async () => (await t.app.store.readStream(`order-${orderId}`)).map((e) => e.type);
-    const until = async (done: (types: string[]) => boolean) => {
-      while (!done(await orderLog())) await new Promise((r) => setTimeout(r, 10));
-    };
-
-    const first = order(firstCard);
-    await until((types) => types.includes('OrderPaymentAuthorizing'));
-    const second = order(secondCard);
+    const { orderId, cards, order, orderLog, until, ended } = await twoCards(
+      ['tok_mastercard', 'tok_amex'],
+      ['s1:B:1'],
+    );
+    const first = order(cards.first);
+    await until(attempts(1));
+    const second = order(cards.second);
     // The second request abandons the first attempt (and voids its authorization), then waits at the gateway.
     await until((types) => types.includes('OrderPaymentVoided'));
     firstAnswers(); // the first card's authorization comes back, for an attempt already released
@@ -117,19 +123,16 @@ describe('two order requests for one hold with two cards, the first declined lat
     secondAnswers();
     expect((await second).status).toBe(201);
 
-    const done = await pollUntil(t.call, `/v1/orders/${orderId}`, fan.token, (r) =>
-      ['CONFIRMED', 'FAILED'].includes(r.body?.status),
-    );
-    expect(done.body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
-    const log = await t.app.store.readStream(`order-${orderId}`);
-    const attempts = log
+    expect((await ended()).body).toMatchObject({ status: 'CONFIRMED', payment_status: 'CAPTURED' });
+    const log = await orderLog();
+    const numbers = log
       .filter((e) => e.type === 'OrderPaymentAuthorizing')
       .map((e) => (e.data as { attempt: number }).attempt);
-    expect(attempts).toEqual([1, 2]);
+    expect(numbers).toEqual([1, 2]);
     // The first attempt's money was released, and the order carries the second card's attempt.
     expect(log.find((e) => e.type === 'OrderPaymentVoided')?.data).toMatchObject({ attempt: 1 });
     expect(log.find((e) => e.type === 'OrderPlaced')?.data).toMatchObject({
-      paymentMethodId: secondCard,
+      paymentMethodId: cards.second,
     });
   });
 });

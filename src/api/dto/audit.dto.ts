@@ -26,24 +26,7 @@ export class AuditStreamQueryDto {
   @Optional() @IsIn(['forwards', 'backwards']) direction?: 'forwards' | 'backwards';
 }
 
-export class AuditLogQueryDto {
-  /** Exclusive: events after this position (0: from the start). */
-  @Optional()
-  @QueryInt()
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
-  @AFTER_POSITION
-  from_position?: number;
-  @Optional() @QueryInt() @IsInt() @Min(1) @Max(1000) limit?: number;
-  /** Only events of this type (`SeatsSold`). */
-  @Optional()
-  @IsString()
-  @Matches(/^[A-Za-z][A-Za-z0-9]{0,63}$/, { message: 'type must be an event type name' })
-  type?: string;
-}
-
-/** Paging of the indexed lookups (a seat's history, a correlation). */
+/** Paging by log position: the log, and the indexed lookups (a seat's history, a correlation). */
 export class AuditPageQueryDto {
   /** Exclusive: events after this position. */
   @Optional()
@@ -54,4 +37,13 @@ export class AuditPageQueryDto {
   @AFTER_POSITION
   from_position?: number;
   @Optional() @QueryInt() @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+/** The global log: a page by position, optionally of one event type. */
+export class AuditLogQueryDto extends AuditPageQueryDto {
+  /** Only events of this type (`SeatsSold`). */
+  @Optional()
+  @IsString()
+  @Matches(/^[A-Za-z][A-Za-z0-9]{0,63}$/, { message: 'type must be an event type name' })
+  type?: string;
 }
