@@ -172,6 +172,7 @@ export async function createApplication(
     conflicts: () => processors.reduce((n, p) => n + p.stats.conflicts, 0),
     projected: () => runner.eventsProcessed,
     projectionLag: async () => Math.max(0, (await store.headPosition()) - runner.position),
+    projectionFailures: () => runner.failures,
     watchdog: () => ({ redriven: watchdog.redrivenTotal, failed: watchdog.failedTotal }),
   });
 
@@ -222,7 +223,21 @@ export async function createApplication(
           backends.event_store?.status === 'up'
             ? Math.max(0, (await store.headPosition()) - runner.position)
             : 0;
-        return { ready: up && lag < 1000, lag, backends };
+        const failures = runner.failures
+          ? {
+              count: runner.failures,
+              last: runner.lastFailure && {
+                position: runner.lastFailure.position,
+                event_type: runner.lastFailure.type,
+              },
+            }
+          : undefined;
+        return {
+          ready: up && lag < 1000,
+          lag,
+          backends,
+          ...(failures ? { projectionFailures: failures } : {}),
+        };
       },
     },
   });

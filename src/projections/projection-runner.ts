@@ -28,6 +28,12 @@ export class ProjectionRunner {
     Array<(event: RecordedEvent, store: ReadStore) => Awaitable<void>>
   >();
   eventsProcessed = 0;
+  /**
+   * Handlers that threw (a read model left without that event's change) since the process started, and the last
+   * event one threw on: readiness and the metrics show them, since the runner moves on rather than stall.
+   */
+  failures = 0;
+  lastFailure: { position: number; type: string } | null = null;
   /** Events received and not applied yet, applied one at a time in log order by `drain`. */
   private pending: RecordedEvent[] = [];
   private draining = false;
@@ -129,7 +135,9 @@ export class ProjectionRunner {
         try {
           await handler(event, this.readStore);
         } catch (error) {
-          // A projection bug must not stall every read model: report it and move on.
+          // A projection bug must not stall every read model: report it, count it, and move on.
+          this.failures += 1;
+          this.lastFailure = { position: event.position, type: event.type };
           this.options.onError?.(error, event);
         }
       }

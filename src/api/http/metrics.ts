@@ -28,6 +28,8 @@ export class Metrics {
     appends: () => number;
     conflicts: () => number;
     projectionLag: () => Promise<number> | number;
+    /** Read-model handlers that threw (the runner moved on). */
+    projectionFailures: () => number;
     projected: () => number;
     /** Order watchdog counters (absent: not reported). */
     watchdog?: () => { redriven: number; failed: number };
@@ -59,6 +61,11 @@ export class Metrics {
         gauges.conflicts,
       ],
       ['projection_events_total', 'Events applied to the read models', gauges.projected],
+      [
+        'projection_failures_total',
+        'Read-model handlers that threw on an event (logged as projection failed; the runner moved on)',
+        gauges.projectionFailures,
+      ],
       ...watchdogGauges,
       ...realtimeGauges(gauges.realtime),
       ['projection_lag_events', 'Events in the log not yet applied to the read models', gauges.projectionLag],

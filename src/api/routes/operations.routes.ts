@@ -18,6 +18,8 @@ export interface OperationsRouteDeps {
       ready: boolean;
       lag: number;
       backends: Readonly<Record<string, BackendState | undefined>>;
+      /** Read-model handlers that threw since the start (absent when none did). */
+      projectionFailures?: { count: number; last: { position: number; event_type: string } | null };
     }>;
   };
   metrics: Metrics;
@@ -68,10 +70,15 @@ export function operationsRoutes({
       },
     },
     async (_req, res) => {
-      const { ready, lag, backends } = await health.ready();
+      const { ready, lag, backends, projectionFailures } = await health.ready();
       const down = Object.values(backends).some((backend) => backend?.status !== 'up');
       const status = ready ? 'ready' : down ? 'unavailable' : 'catching_up';
-      res.status(ready ? 200 : 503).json({ status, projection_lag: lag, backends });
+      res.status(ready ? 200 : 503).json({
+        status,
+        projection_lag: lag,
+        ...(projectionFailures ? { projection_failures: projectionFailures } : {}),
+        backends,
+      });
     },
   );
 
