@@ -223,15 +223,11 @@ export async function createApplication(
           backends.event_store?.status === 'up'
             ? Math.max(0, (await store.headPosition()) - runner.position)
             : 0;
-        const failures = runner.failures
-          ? {
-              count: runner.failures,
-              last: runner.lastFailure && {
-                position: runner.lastFailure.position,
-                event_type: runner.lastFailure.type,
-              },
-            }
-          : undefined;
+        const failed = runner.lastFailure;
+        const failures = failed && {
+          count: runner.failures,
+          last: { position: failed.position, event_type: failed.type },
+        };
         return {
           ready: up && lag < 1000,
           lag,

@@ -19,7 +19,7 @@ export interface OperationsRouteDeps {
       lag: number;
       backends: Readonly<Record<string, BackendState | undefined>>;
       /** Read-model handlers that threw since the start (absent when none did). */
-      projectionFailures?: { count: number; last: { position: number; event_type: string } | null };
+      projectionFailures?: { count: number; last: { position: number; event_type: string } };
     }>;
   };
   metrics: Metrics;
