@@ -137,7 +137,7 @@ describe('accounts and tokens API', () => {
       expectEnvelope(noToken.body, 'VALIDATION_ERROR');
     });
 
-    it('an unknown grant type is a validation error; client_credentials of an unknown client is 401 INVALID_CLIENT', async () => {
+    it('an unknown grant type is a validation error; client_credentials of an unknown client is 401 INVALID_GRANT', async () => {
       const bad = await t.call('POST', '/v1/auth/token', { body: { grant_type: 'implicit' } });
       expect(bad.status).toBe(400);
       expectEnvelope(bad.body, 'VALIDATION_ERROR');
@@ -146,7 +146,7 @@ describe('accounts and tokens API', () => {
         body: { grant_type: 'client_credentials', client_id: 'p', client_secret: 's' },
       });
       expect(cc.status).toBe(401);
-      expectEnvelope(cc.body, 'INVALID_CLIENT');
+      expectEnvelope(cc.body, 'INVALID_GRANT');
       const missing = await t.call('POST', '/oauth/token', { body: { grant_type: 'client_credentials' } });
       expect(missing.status).toBe(400);
       expectEnvelope(missing.body, 'VALIDATION_ERROR');

@@ -147,7 +147,7 @@ const CASES: BadCase[] = [
   { name: 'token: password grant without a password', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'password', email: ADMIN_EMAIL }, status: 400, code: 'VALIDATION_ERROR' },
   { name: 'token: wrong password', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'password', email: ADMIN_EMAIL, password: 'wrong-password' }, status: 401, code: 'INVALID_GRANT' },
   { name: 'token: garbage refresh token', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'refresh_token', refresh_token: 'garbage' }, status: 401, code: 'INVALID_GRANT' },
-  { name: 'token: client_credentials of an unknown client', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }, status: 401, code: 'INVALID_CLIENT' },
+  { name: 'token: client_credentials of an unknown client', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'client_credentials', client_id: 'x', client_secret: 'y' }, status: 401, code: 'INVALID_GRANT' },
   { name: 'token: password too long', method: 'POST', path: '/v1/auth/token', body: { grant_type: 'password', email: ADMIN_EMAIL, password: 'p'.repeat(1025) }, status: 400, code: 'VALIDATION_ERROR' },
 
   // --- admin: venues ---

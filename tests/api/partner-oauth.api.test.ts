@@ -135,7 +135,7 @@ describe('partner clients and OAuth', () => {
   });
 
   describe('tokens', () => {
-    it('client_credentials in a JSON body, a form body or HTTP Basic; a wrong secret is INVALID_CLIENT', async () => {
+    it('client_credentials in a JSON body, a form body or HTTP Basic; a wrong secret is INVALID_GRANT', async () => {
       const json = await token(credentials(partner));
       expect(json.status).toBe(200);
       expect(json.body).toEqual({
@@ -165,14 +165,14 @@ describe('partner clients and OAuth', () => {
 
       const wrong = await token(credentials(partner, `pcs_${'x'.repeat(43)}`));
       expect(wrong.status).toBe(401);
-      expect(wrong.body.error.code).toBe('INVALID_CLIENT');
+      expect(wrong.body.error.code).toBe('INVALID_GRANT');
       const wrongBasic = `Basic ${Buffer.from(`${partner.clientId}:nope`).toString('base64')}`;
       const refused = await token({ grant_type: 'client_credentials' }, { authorization: wrongBasic });
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toBe('Basic realm="partners"');
       const unknown = await token({ ...credentials(partner), client_id: 'no-such-client' });
       expect(unknown.status).toBe(401);
-      expect(unknown.body.error.code).toBe('INVALID_CLIENT');
+      expect(unknown.body.error.code).toBe('INVALID_GRANT');
     });
 
     it('/oauth/info gives the token facts; after 3600 s it is "No valid access token found", and the refresh token gets a new one', async () => {
@@ -243,7 +243,7 @@ describe('partner clients and OAuth', () => {
 
       const old = await token(credentials(p));
       expect(old.status).toBe(401);
-      expect(old.body.error.code).toBe('INVALID_CLIENT');
+      expect(old.body.error.code).toBe('INVALID_GRANT');
       const oldRefresh = await token({ grant_type: 'refresh_token', refresh_token: p.refreshToken });
       expect(oldRefresh.status).toBe(401);
       const fresh = await token(credentials(p, rotated.body.client_secret));

@@ -92,7 +92,7 @@ export function authRoutes({
           'Wrong email or password, an invalid, expired or already used refresh token (presenting a rotated ' +
             'refresh token again revokes every refresh token of its sign-in), or (client_credentials) a wrong ' +
             'client id or secret, or a revoked client',
-          ['INVALID_GRANT', 'INVALID_CLIENT'],
+          ['INVALID_GRANT'],
         ],
       },
     },
@@ -137,14 +137,15 @@ export function authRoutes({
               await partners.tokenByClientCredentials(clientId, clientSecret, commandMetadata(req)),
             );
           } catch (error) {
+            // The contract's one code for a refused grant (DESIGN Part B: 401 INVALID_GRANT), whatever the grant;
             // RFC 6749 5.2: a client that authenticated with HTTP Basic is told the scheme to use.
-            if (basic && error instanceof DomainError && error.code === 'INVALID_CLIENT')
+            if (error instanceof DomainError && error.code === 'INVALID_CLIENT')
               throw new ApiError(
                 401,
-                error.code,
+                'INVALID_GRANT',
                 error.message,
                 {},
-                { 'WWW-Authenticate': 'Basic realm="partners"' },
+                basic ? { 'WWW-Authenticate': 'Basic realm="partners"' } : {},
               );
             throw error;
           }
