@@ -177,6 +177,26 @@ describe('partner payment, shipping and polling over HTTP', () => {
       expect(order.body.status).toBe('CONFIRMED');
     });
 
+    it('the security code has the length the card brand prints: 4 digits on American Express, 3 on the others', async () => {
+      const cartId = await newCart(token());
+      const refused = async (number: string, cvv: string) => {
+        const res = await pay(token(), encryptedPayment(certificate, cartId, { number, cvv }));
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({
+          code: 'INVALID_CARD_CVV',
+          details: { field: 'card.encrypted_cvv' },
+        });
+      };
+      await refused('378282246310005', '123');
+      await refused('4242424242424242', '1234');
+      const amex = await pay(
+        token(),
+        encryptedPayment(certificate, cartId, { number: '378282246310005', cvv: '1234' }),
+      );
+      expect(amex.status).toBe(200);
+      expect(amex.body.payment).toMatchObject({ brand: 'American Express', last4: '0005' });
+    });
+
     it('a card the processor declines tokenizes, and is declined when the cart commits (402)', async () => {
       const cartId = await newCart(token());
       const res = await pay(token(), encryptedPayment(certificate, cartId, { number: '4000000000000002' }));

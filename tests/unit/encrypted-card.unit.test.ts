@@ -64,11 +64,16 @@ describe('encrypted card fields: salt, number, security code, expiry (pure rules
       expect(codeOf(() => checkCardNumber(bad))).toBe('INVALID_CARD_NUMBER');
   });
 
-  it('checks the security code: 3 or 4 digits', () => {
-    expect(checkCvv('123')).toBe('123');
-    expect(checkCvv('1234')).toBe('1234');
-    for (const bad of ['12', '12345', '12a', ' 123'])
-      expect(codeOf(() => checkCvv(bad))).toBe('INVALID_CARD_CVV');
+  it('checks the security code: 4 digits on American Express cards (34, 37), 3 on every other brand', () => {
+    const visa = '4242424242424242';
+    const amex = '378282246310005';
+    expect(checkCvv('123', visa)).toBe('123');
+    expect(checkCvv('1234', amex)).toBe('1234');
+    expect(checkCvv('1234', '341111111111111')).toBe('1234');
+    for (const bad of ['1234', '12', '12345', '12a', ' 123'])
+      expect(codeOf(() => checkCvv(bad, visa))).toBe('INVALID_CARD_CVV');
+    for (const bad of ['123', '12345', '123a'])
+      expect(codeOf(() => checkCvv(bad, amex))).toBe('INVALID_CARD_CVV');
   });
 
   it('a card is valid to the end of its expiry month', () => {

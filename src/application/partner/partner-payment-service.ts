@@ -123,6 +123,7 @@ export class PartnerPaymentService<Result> {
     );
     const cvv = checkCvv(
       await this.decryptField(input.encryptionKey!, card.encrypted_cvv!, 'card.encrypted_cvv'),
+      number,
     );
     const token = await this.tokenize({ number, cvv, expMonth, expYear });
     return this.deps.setCartPayment(

@@ -60,9 +60,18 @@ export function checkCardNumber(value: string, field = 'card.encrypted_number'):
   return value;
 }
 
-export function checkCvv(value: string, field = 'card.encrypted_cvv'): string {
-  if (!/^[0-9]{3,4}$/.test(value))
-    fail('INVALID_CARD_CVV', 'The decrypted security code is not 3 or 4 digits', { field });
+/** American Express numbers (IIN 34, 37) carry a 4-digit security code on their front; every other brand 3. */
+const cvvLength = (cardNumber: string) => (/^3[47]/.test(cardNumber) ? 4 : 3);
+
+/** The security code: digits, as many as the card's brand prints (4 for American Express, else 3). */
+export function checkCvv(value: string, cardNumber: string, field = 'card.encrypted_cvv'): string {
+  const length = cvvLength(cardNumber);
+  if (!new RegExp(`^[0-9]{${length}}$`).test(value))
+    fail(
+      'INVALID_CARD_CVV',
+      `The decrypted security code is not ${length} digits, as the card's brand has (4 for American Express, else 3)`,
+      { field },
+    );
   return value;
 }
 
