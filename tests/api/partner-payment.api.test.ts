@@ -436,6 +436,27 @@ describe('partner payment, shipping and polling over HTTP', () => {
   });
 
   describe('202 polling (X-Force-Polling: true)', () => {
+    it('a poll is answered past the quota: the answer of a call the quota let through is never withheld', async () => {
+      const small = await createPartnerClient(t, { name: 'Small Quota', quota_per_hour: 3 });
+      const cartId = await newCart(small.token); // 1
+      const accepted = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {
+        token: small.token,
+        body: { shipping_id: 'UPS' },
+        headers: { 'X-Force-Polling': 'true' },
+      }); // 2
+      expect(accepted.status).toBe(202);
+      expect((await t.call('GET', '/partners/v1/events', { token: small.token })).status).toBe(200); // 3
+      const over = await t.call('GET', '/partners/v1/events', { token: small.token }); // 4
+      expect([over.status, over.body.error.code]).toEqual([429, 'QUOTA_EXCEEDED']);
+
+      const result = await pollUntil(t.call, accepted.body.polling_url, small.token, (r) => r.status !== 202);
+      expect(result.status).toBe(200);
+      expect(result.body).toMatchObject({ cart_id: cartId, shipping: { shipping_id: 'UPS' } });
+      // Counted all the same.
+      expect(result.headers.get('ratelimit-quota-allowed')).toBe('3');
+      expect(Number(result.headers.get('ratelimit-quota-used'))).toBeGreaterThanOrEqual(5);
+    });
+
     it('answers 202 at once, runs the command once, and polling returns its answer to its client only', async () => {
       const cartId = await newCart(token());
       const accepted = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {

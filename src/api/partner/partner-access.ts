@@ -46,7 +46,7 @@ const QUOTA_HEADERS = (info: RateLimitInfo) => ({
 /**
  * The partner's hourly quota (FAQ "Event Availability": 429 on a quota violation, "the quota limit variables can be
  * found in the response header"): every answer carries Ratelimit-Quota-Allowed, -Used and -Expiry; past the quota,
- * 429 QUOTA_EXCEEDED with Retry-After.
+ * 429 QUOTA_EXCEEDED with Retry-After, except on a poll (GET /polling/{id}), which is counted and still answered.
  *
  * Counted by express-rate-limit in the same store as the consumer rate limits: Redis with REDIS_URL (one budget
  * across API processes, through the one Redis connection the limits use), else this process's memory. Quotas are
@@ -71,9 +71,12 @@ export function partnerQuota(options: { store?: RateLimitStoreFactory; logger?: 
       error: (err, message) =>
         options.logger?.warn({ err, limiter: 'partnerQuota' }, message ?? 'quota error'),
     },
-    handler: (req, res) => {
+    handler: (req, res, next) => {
       const info = quotaOf(req);
       if (info) res.set(QUOTA_HEADERS(info));
+      // A poll collects the answer of a call the quota already let through (a commit that ran): counted, and
+      // answered past the quota, or the client could not learn whether it bought the seats for up to an hour.
+      if (isPoll(req)) return next();
       const seconds = info?.resetTime ? Math.ceil((info.resetTime.getTime() - Date.now()) / 1000) : 0;
       sendError(
         req,
@@ -96,6 +99,12 @@ export function partnerQuota(options: { store?: RateLimitStoreFactory; logger?: 
       next();
     });
 }
+
+/** The poll's route (polling.routes.ts), as express reports it on the request. */
+export const POLL_ROUTE = '/polling/:id';
+
+const isPoll = (req: Request) =>
+  req.method === 'GET' && (req.route as { path?: unknown } | undefined)?.path === POLL_ROUTE;
 
 const quotaOf = (req: Request) => (req as Request & { partnerQuota?: RateLimitInfo }).partnerQuota;
 

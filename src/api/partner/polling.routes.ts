@@ -3,6 +3,7 @@ import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import { notFound } from '../http/api-error';
 import { pathParam } from '../http/request-context';
 import type { PartnerPolling } from './polling';
+import { POLL_ROUTE } from './partner-access';
 
 /**
  * `GET /polling/:id` (mount at the partner API's root, as `polling.basePath` says): the answer of a polled cart
@@ -18,13 +19,14 @@ export function partnerPollingRoutes({ polling }: { polling: PartnerPolling }): 
     router,
     {
       method: 'get',
-      path: '/polling/:id',
+      path: POLL_ROUTE,
       operationId: 'partnerPolledResult',
       summary: 'The answer of a polled cart call: 202 until it is ready, then its own status and body',
       description:
         'Only the client that made the call can read its answer. Answers are kept for 15 minutes in memory and ' +
         'longer in the idempotency store; polling again returns the same answer, the command never runs twice. ' +
-        "Polls count against the client's quota: poll after `wait` seconds.",
+        "Polls count against the client's quota, but are answered past it (the answer of a call the quota " +
+        'already let through is never withheld): poll after `wait` seconds.',
       params: { id: 'PollId' },
       // Filled by polling.op as cart operations register: the same objects, read when the document is built.
       responses: documented.responses,
