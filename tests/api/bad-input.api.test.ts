@@ -459,6 +459,25 @@ describe("what node's HTTP parser refuses, in the error envelope too", () => {
       });
     });
 
+  it('two Authorization headers are 400 INVALID_HEADER: which credential counts is not guessed', async () => {
+    const fan = t.mintToken('fan-1', 'customer');
+    const admin = t.mintToken('admin-1', 'admin');
+    const res = await raw(
+      `GET /v1/auth/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${fan}\r\nAuthorization: Bearer ${admin}\r\n\r\n`,
+    );
+    expectEnvelope(res, {
+      name: 'two Authorization headers',
+      method: 'GET',
+      path: '/v1/auth/info',
+      status: 400,
+      code: 'INVALID_HEADER',
+    });
+    expect(res.body.error).toMatchObject({
+      message: 'Authorization is given more than once',
+      details: { field: 'headers.authorization' },
+    });
+  });
+
   it('431 HEADERS_TOO_LARGE for headers over 16 KB (a 20 KB token, a 20 KB query string)', async () => {
     const token = 'x'.repeat(20_000);
     expectEnvelope(

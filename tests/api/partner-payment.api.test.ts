@@ -436,6 +436,29 @@ describe('partner payment, shipping and polling over HTTP', () => {
   });
 
   describe('202 polling (X-Force-Polling: true)', () => {
+    it('X-Force-Polling takes true or false: any other value is 400 INVALID_HEADER, the call not run', async () => {
+      const cartId = await newCart(token());
+      for (const value of ['maybe', '1', 'yes']) {
+        const res = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {
+          token: token(),
+          body: { shipping_id: 'UPS' },
+          headers: { 'X-Force-Polling': value },
+        });
+        expect(res.status).toBe(400);
+        expect(res.body.error).toMatchObject({
+          code: 'INVALID_HEADER',
+          details: { field: 'headers.x-force-polling' },
+        });
+      }
+      const plain = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {
+        token: token(),
+        body: { shipping_id: 'ETICKET' },
+        headers: { 'X-Force-Polling': 'False' },
+      });
+      expect(plain.status).toBe(200);
+      expect(plain.body.shipping.shipping_id).toBe('ETICKET');
+    });
+
     it('a poll is answered past the quota: the answer of a call the quota let through is never withheld', async () => {
       const small = await createPartnerClient(t, { name: 'Small Quota', quota_per_hour: 3 });
       const cartId = await newCart(small.token); // 1

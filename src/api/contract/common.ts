@@ -163,7 +163,8 @@ export const PARAMETERS = {
     in: 'header',
     description:
       'Partner cart calls: `true` answers 202 `{polling_url, wait}` at once, as under load, and runs the call in the ' +
-      "background (for testing a client's polling); anything else, or no header, lets the load decide.",
+      "background (for testing a client's polling); `false`, or no header, lets the load decide; any other value is " +
+      '400 `INVALID_HEADER`.',
     schema: { type: 'string', maxLength: 16 },
   },
   IdempotencyKey: {

@@ -34,6 +34,11 @@ const MAX_HEADER_VALUE = 512;
 
 /** Why a kept header is refused (400), or undefined when it is fine or absent. */
 export function checkKeptHeaders(req: Request): ApiError | undefined {
+  // Node keeps the first of two Authorization headers and drops the other: two credentials are refused instead.
+  if ((req.headersDistinct?.authorization?.length ?? 0) > 1)
+    return new ApiError(400, 'INVALID_HEADER', 'Authorization is given more than once', {
+      field: 'headers.authorization',
+    });
   for (const { name, label, id, code } of KEPT_HEADERS) {
     const value = req.headers[name];
     if (value === undefined) continue;

@@ -39,9 +39,30 @@ import type { Schema } from '../contract/schema';
 import { PollingAccepted } from '../schemas/partner-payment.schemas';
 import { currentUser } from '../http/auth';
 import { errorHandler } from '../http/middleware';
+import { ApiError } from '../http/api-error';
 import { pathParam } from '../http/request-context';
 
 export const FORCE_POLLING_HEADER = 'x-force-polling';
+/** `X-Force-Polling`: `true` or `false` (any case), or absent; anything else is a client's mistake, said as one. */
+function forcePolling(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const word = value.trim().toLowerCase();
+  if (word !== 'true' && word !== 'false')
+    throw new ApiError(400, 'INVALID_HEADER', 'X-Force-Polling must be true or false', {
+      field: `headers.${FORCE_POLLING_HEADER}`,
+    });
+  return word === 'true';
+}
+
+/** The operation's errors, with X-Force-Polling's refusal among its 400s. */
+function withForcePollingRefusal(errors: ErrorSpec = {}): ErrorSpec {
+  const [description, codes] = errors[400] ?? ['Bad request', []];
+  return {
+    ...errors,
+    400: [`${description}; or X-Force-Polling is neither true nor false`, [...codes, 'INVALID_HEADER']],
+  };
+}
+
 /** Headers of a command's answer that are kept and replayed with it. */
 const KEPT_HEADERS = ['x-log-position', 'location'];
 
@@ -141,7 +162,7 @@ export function createPartnerPolling(deps: {
       const lostOf = options.lost ?? lostCartCall;
       const wrapped: Handler<object, object> = async (req, res, input) => {
         const partnerId = currentUser(req).sub;
-        const forced = (req.get(FORCE_POLLING_HEADER) ?? '').trim().toLowerCase() === 'true';
+        const forced = forcePolling(req.get(FORCE_POLLING_HEADER));
         const eventId = eventIdOf(req);
         const polled = await deps.polled.shouldPoll(partnerId, eventId, forced);
         if (!polled) {
@@ -170,6 +191,7 @@ export function createPartnerPolling(deps: {
           ...spec,
           description: spec.description ? `${spec.description}\n\n${POLLED_DESCRIPTION}` : POLLED_DESCRIPTION,
           headerParameters: [...(spec.headerParameters ?? []), 'ForcePolling'],
+          errors: withForcePollingRefusal(spec.errors),
           responses: {
             ...spec.responses,
             202: { description: 'Accepted for polling', schema: PollingAccepted, location: true },
