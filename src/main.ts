@@ -97,11 +97,24 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  // An unreachable backend is an operator's problem, not a bug: one line, no stack.
+  // An unreachable backend or a port that cannot be had is an operator's problem, not a bug: one line, no stack.
   if (error instanceof BackendUnavailableError) console.error(`Start-up failed: ${error.message}`);
+  else if (isListenRefusal(error))
+    console.error(
+      `Start-up failed: cannot listen on ${error.address ?? 'the host'}:${error.port ?? '?'}: ${
+        error.code === 'EADDRINUSE' ? 'the port is in use (set PORT to another one)' : `${error.code}`
+      }`,
+    );
   else console.error(error);
   process.exit(1);
 });
+
+function isListenRefusal(
+  error: unknown,
+): error is NodeJS.ErrnoException & { address?: string; port?: number } {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL');
+}
 
 /**
  * Deterministic crash points for the fault-injection tests: with ALLOW_FAULT_INJECTION=1, CRASH_AT=step:n

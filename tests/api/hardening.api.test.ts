@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are whatever the API sent */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -495,6 +496,30 @@ describe('shutdown with a closed stdout (node dist/src/main.js | head -1)', () =
     // Before the fix the process looped forever flushing the log on exit; jest's timeout is the failure.
     expect(await server.exited).toBe(0);
   }, 30_000);
+});
+
+describe('a second server on a port in use', () => {
+  const dirs = [tmpDir(), tmpDir()];
+  let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
+  afterAll(() => {
+    if (server && server.process.exitCode === null) server.process.kill('SIGKILL');
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops at once with one line naming the port, not a stack (exit 1)', async () => {
+    server = await startChildServer(dirs[0]);
+    const port = new URL(server.baseUrl).port;
+    const dist = process.env.TEST_SERVER_DIST ?? path.join(__dirname, '../../dist');
+    const second = spawnSync(process.execPath, [path.join(dist, 'src', 'main.js')], {
+      env: { ...process.env, DATA_DIR: dirs[1], PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim()).toBe(
+      `Start-up failed: cannot listen on 127.0.0.1:${port}: the port is in use (set PORT to another one)`,
+    );
+  }, 90_000);
 });
 
 describe('/metrics with METRICS_TOKEN', () => {
