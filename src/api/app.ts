@@ -123,6 +123,8 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   const app = express();
   // Paths are matched exactly as declared, by every router (apiRouter() too): one reading of a path.
   app.set('case sensitive routing', true);
+  // ... and without a trailing slash: `/v1/events/` is no operation (404), not `/v1/events` read another way.
+  app.set('strict routing', true);
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');

@@ -319,6 +319,8 @@ const CASES: BadCase[] = [
   { name: 'unknown route at the root', method: 'GET', path: '/nope', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown route under /v1', method: 'GET', path: '/v1/no-such-resource', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'the /v1 prefix alone', method: 'GET', path: '/v1', status: 404, code: 'ROUTE_NOT_FOUND' },
+  { name: 'a public route with a trailing slash', method: 'GET', path: '/v1/events/search/', status: 404, code: 'ROUTE_NOT_FOUND' },
+  { name: 'a partner route with a trailing slash', method: 'GET', path: '/partners/v1/events/', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown admin route, as admin', method: 'GET', path: '/v1/admin/orders', token: admin, status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown method on a known path (PUT search)', method: 'PUT', path: '/v1/events/search', status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'unknown method on a known path (PATCH register)', method: 'PATCH', path: '/v1/auth/register', body: {}, status: 404, code: 'ROUTE_NOT_FOUND' },

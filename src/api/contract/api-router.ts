@@ -226,8 +226,9 @@ const AUTH: Record<Auth, RequestHandler | undefined> = {
 export const passThrough: RequestHandler = (_req, _res, next) => next();
 
 export function apiRouter(options: RouterOptions): ApiRouter {
-  // Paths are matched exactly as declared: `/partners/v1/Events` is no operation (404), never a second way in.
-  const router = Router({ caseSensitive: true }) as ApiRouter;
+  // Paths are matched exactly as declared: `/partners/v1/Events` and `/partners/v1/events/` are no operation (404),
+  // never a second way in.
+  const router = Router({ caseSensitive: true, strict: true }) as ApiRouter;
   Object.defineProperty(router, 'contract', { value: { options, operations: [], mounts: [], parents: [] } });
   if (options.noStore) router.use(noStoreHeaders);
   if (options.apiKey) router.use(options.apiKey.handler);
