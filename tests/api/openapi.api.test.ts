@@ -179,6 +179,15 @@ describe('OpenAPI document', () => {
     });
   });
 
+  it('the partner cart path documents its own 400 for bodies it cannot read, not the 415 the rest of the API answers', () => {
+    const cart = doc.paths['/partners/v1/events/{event_id}/cart'];
+    for (const op of [cart.post!, cart.put!]) {
+      expect(op.responses['415']).toBeUndefined();
+      expect(JSON.stringify(op.responses['400'])).toContain('UNSUPPORTED_MEDIA_TYPE');
+    }
+    expect(doc.paths['/v1/seats/reserve'].post!.responses['415']).toBeDefined();
+  });
+
   it('every route in the express router stack is documented, and every documented operation is routed', () => {
     const stack = (t.app.http as unknown as { router: { stack: RouterLayer[] } }).router.stack;
     const served = sorted(servedRoutes(stack).map(([m, p]) => key(m, p)));

@@ -117,8 +117,9 @@ export function operationObject(
     auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
     auth === 'none' ? {} : WRONG_TOKEN_KIND,
     spec.errors ?? {},
-    // Bodies are parsed (and their encoding decoded) for every method before routing.
-    BODY_TYPE,
+    // Bodies are parsed (and their encoding decoded) for every method before routing; an operation that words
+    // its own refusals (`malformed`: the partner cart path's 400) lists their codes among its 400s instead.
+    ...(spec.malformed ? [] : [BODY_TYPE]),
     ...(spec.idempotent ? [IDEMPOTENCY] : []),
     rateLimit(allLimits),
     ...(mounted.apiKey ? [apiKeyErrors(mounted.apiKey.required)] : []),
