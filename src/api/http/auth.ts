@@ -77,7 +77,8 @@ const REFUSED: Record<TokenAudience, string> = {
   // The seed: queue users have no other API access until granted.
   queue: 'Queue tokens only check their status (GET /v1/queue/status) and leave the queue',
   queue_access: 'A queue access token only reserves seats (POST /v1/seats/reserve) at its event',
-  partner: 'A partner client token is for the Partner API (/partners/v1) and GET /oauth/info',
+  partner:
+    'A partner client token is for the Partner API (/partners/v1) and its token info (GET /oauth/info, GET /v1/auth/info)',
 };
 const PARTNER_ONLY = 'The Partner API needs a partner client token (grant_type=client_credentials)';
 
