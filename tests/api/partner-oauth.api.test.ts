@@ -175,6 +175,24 @@ describe('partner clients and OAuth', () => {
       expect(unknown.body.error.code).toBe('INVALID_GRANT');
     });
 
+    it('a form field given twice is said so; a request without a body is told a form is taken too', async () => {
+      const basic = `Basic ${Buffer.from(`${partner.clientId}:${partner.clientSecret}`).toString('base64')}`;
+      const twice = await t.call('POST', '/oauth/token', {
+        rawBody: 'grant_type=client_credentials&grant_type=password',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      });
+      expect(twice.status).toBe(400);
+      expect(twice.body.error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        details: { fields: [{ field: 'grant_type', errors: ['grant_type is given more than once'] }] },
+      });
+      const empty = await t.call('POST', '/oauth/token', { headers: { authorization: basic } });
+      expect(empty.status).toBe(400);
+      expect(empty.body.error.message).toBe(
+        'The request body must be a JSON object or a form (application/x-www-form-urlencoded)',
+      );
+    });
+
     it('/oauth/info gives the token facts; after 3600 s it is "No valid access token found", and the refresh token gets a new one', async () => {
       clock.set(new Date());
       const got = await token(credentials(partner));

@@ -87,7 +87,7 @@ describe('PartnerPaymentService: decrypt, check, tokenize, hand the cart the tok
     service.setPayment('event-1', 'partner-1', input, { correlationId: 'c', causationId: 'c', userId: 'p' });
 
   it('gives the cart the gateway token, brand, last four, expiry, holder and address: never the number or code', async () => {
-    await pay(await request({ cvv: '9876' }));
+    await pay(await request({ cvv: '918' }));
     expect(given).toEqual([
       {
         cardToken: 'tok_visa',
@@ -101,13 +101,13 @@ describe('PartnerPaymentService: decrypt, check, tokenize, hand the cart the tok
     ]);
     const recorded = JSON.stringify(given);
     expect(recorded).not.toContain('4242424242424242');
-    expect(recorded).not.toContain('9876');
+    expect(recorded).not.toContain('918');
   });
 
   it('maps the test card numbers to the gateway tokens and their behaviours', async () => {
     await pay(await request({ number: '4111111111111111' }));
     await pay(await request({ number: '4000000000000002' }));
-    await pay(await request({ number: '5555555555554444', cvv: '1234' }));
+    await pay(await request({ number: '5555555555554444', cvv: '123' }));
     // Both of Stripe's American Express test numbers, with their four-digit codes (issue 11: the first was refused).
     await pay(await request({ number: '378282246310005', cvv: '1234' }));
     await pay(await request({ number: '371449635398431', cvv: '1234' }));
@@ -131,6 +131,12 @@ describe('PartnerPaymentService: decrypt, check, tokenize, hand the cart the tok
     ['a number failing Luhn', 'INVALID_CARD_NUMBER', { number: '4242424242424241' }],
     ['a number with spaces', 'INVALID_CARD_NUMBER', { number: '4242 4242 4242 4242' }],
     ['a 2-digit security code', 'INVALID_CARD_CVV', { cvv: '12' }],
+    ['a 4-digit code on a Visa card', 'INVALID_CARD_CVV', { cvv: '1234' }],
+    [
+      'a 3-digit code on an American Express card',
+      'INVALID_CARD_CVV',
+      { number: '378282246310005', cvv: '123' },
+    ],
   ])('refuses %s (400 %s), quoting nothing decrypted', async (_what, code, overrides) => {
     const refused = await refusal(request(overrides));
     expect(refused.code).toBe(code);

@@ -5,7 +5,7 @@ import { refusedToken, requireAuth, requireRole, type TokenAudience } from '../h
 import { labelRoute } from '../http/metrics';
 import { toApiError } from '../http/middleware';
 import { bodyRefusal } from '../http/request-body';
-import { compileValidator, validateInput } from '../http/validation';
+import { compileValidator, refuseRepeatedParameters, validateInput } from '../http/validation';
 import type { DtoClass } from './dto-schemas';
 import { PATH_PARAMETERS, type ErrorSpec, type HeaderParameterName, type PathParameterName } from './common';
 import { pathParam } from '../http/request-context';
@@ -357,12 +357,14 @@ export function op<B extends object, Q extends object>(
   middleware.push(...(spec.middleware ?? []));
 
   // Prepared once per route, not per request (see compileValidator).
-  const validateBody = spec.body && compileValidator(spec.body);
+  const validateBody = spec.body && compileValidator(spec.body, spec.formBody ? 'form' : 'body');
   const validateQuery = spec.query && compileValidator(spec.query, 'query');
   const validated: RequestHandler = async (req, res) => {
     const query = { ...(req.query as object) };
     let input: { body: B; query: Q };
     try {
+      // A form field given twice arrives as a list, as a repeated query parameter does.
+      if (req.formEncoded) refuseRepeatedParameters(req.body as Record<string, unknown>, 'body');
       input = {
         body: validateBody
           ? validateBody(spec.optionalBody ? (req.body ?? {}) : req.body)

@@ -73,12 +73,14 @@ function unknownFields(dto: Constructor<object>, input: object, prefix: string, 
 export function validateInput<T extends object>(
   dto: Constructor<T>,
   input: unknown,
-  where: 'body' | 'query' = 'body',
+  where: Where = 'body',
 ): T {
   if (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new ApiError(400, 'VALIDATION_ERROR', `The request ${where} must be a JSON object`);
+    const shape =
+      where === 'form' ? 'a JSON object or a form (application/x-www-form-urlencoded)' : 'a JSON object';
+    throw new ApiError(400, 'VALIDATION_ERROR', `The request ${label(where)} must be ${shape}`);
   }
-  if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>);
+  if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>, 'query');
   const unknown: string[] = [];
   unknownFields(dto, input, '', unknown);
   if (unknown.length > 0) {
@@ -86,7 +88,7 @@ export function validateInput<T extends object>(
       field,
       errors: [`property ${field.slice(field.lastIndexOf('.') + 1)} should not exist`],
     }));
-    throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${where}: ${unknown.join(', ')}`, { fields });
+    throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${label(where)}: ${unknown.join(', ')}`, { fields });
   }
   const instance = plainToInstance(dto, input);
   const errors = validateSync(instance, {
@@ -99,22 +101,28 @@ export function validateInput<T extends object>(
     throw new ApiError(
       400,
       'VALIDATION_ERROR',
-      `Invalid ${where}: ${fields.map((f) => f.field).join(', ')}`,
+      `Invalid ${label(where)}: ${fields.map((f) => f.field).join(', ')}`,
       { fields },
     );
   }
   return instance;
 }
 
+/** What is validated: a JSON body, a query string, or a body that may also come as a form (token requests). */
+export type Where = 'body' | 'query' | 'form';
+const label = (where: Where) => (where === 'form' ? 'body' : where);
+
 /**
- * A query parameter given twice (`?limit=1&limit=2`) arrives as a list: said as such, not as "must be an integer
- * number". No query parameter of this API takes a list.
+ * A query parameter or form field given twice (`?limit=1&limit=2`) arrives as a list: said as such, not as "must
+ * be an integer number". No query parameter or form field of this API takes a list.
  */
-function refuseRepeatedParameters(query: Record<string, unknown>): void {
-  const repeated = Object.keys(query).filter((name) => Array.isArray(query[name]));
+export function refuseRepeatedParameters(fields: Record<string, unknown>, where: 'query' | 'body'): void {
+  const repeated = Object.keys(fields).filter((name) => Array.isArray(fields[name]));
   if (repeated.length === 0) return;
-  const fields = repeated.map((field) => ({ field, errors: [`${field} is given more than once`] }));
-  throw new ApiError(400, 'VALIDATION_ERROR', `Invalid query: ${repeated.join(', ')}`, { fields });
+  const details = repeated.map((field) => ({ field, errors: [`${field} is given more than once`] }));
+  throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${where}: ${repeated.join(', ')}`, {
+    fields: details,
+  });
 }
 
 /** Constraints on the kind of value: when one fails, the range, length or format messages would only mislead. */
@@ -216,13 +224,13 @@ export type InputValidator<T> = (input: unknown) => T;
  */
 export function compileValidator<T extends object>(
   dto: Constructor<T>,
-  where: 'body' | 'query' = 'body',
+  where: Where = 'body',
 ): InputValidator<T> {
   const schema = schemaDecides(dto) ? schemaOf(dto) : undefined;
   if (!schema) return (input) => validateInput(dto, input, where);
   const accepts: ValidateFunction = ajv.compile(withSafeUniqueItems(schema));
   return (input) => {
-    if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>);
+    if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>, 'query');
     if (accepts(input)) return Object.assign(new dto(), input);
     return validateInput(dto, input, where);
   };
