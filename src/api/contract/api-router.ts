@@ -363,7 +363,8 @@ export function op<B extends object, Q extends object>(
     const query = { ...(req.query as object) };
     let input: { body: B; query: Q };
     try {
-      // A form field given twice arrives as a list, as a repeated query parameter does.
+      // A query parameter or form field given twice arrives as a list: said so before any validator reads it.
+      refuseRepeatedParameters(query as Record<string, unknown>, 'query');
       if (req.formEncoded) refuseRepeatedParameters(req.body as Record<string, unknown>, 'body');
       input = {
         body: validateBody

@@ -80,7 +80,6 @@ export function validateInput<T extends object>(
       where === 'form' ? 'a JSON object or a form (application/x-www-form-urlencoded)' : 'a JSON object';
     throw new ApiError(400, 'VALIDATION_ERROR', `The request ${label(where)} must be ${shape}`);
   }
-  if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>, 'query');
   const unknown: string[] = [];
   unknownFields(dto, input, '', unknown);
   if (unknown.length > 0) {
@@ -230,7 +229,6 @@ export function compileValidator<T extends object>(
   if (!schema) return (input) => validateInput(dto, input, where);
   const accepts: ValidateFunction = ajv.compile(withSafeUniqueItems(schema));
   return (input) => {
-    if (where === 'query') refuseRepeatedParameters(input as Record<string, unknown>, 'query');
     if (accepts(input)) return Object.assign(new dto(), input);
     return validateInput(dto, input, where);
   };
