@@ -9,7 +9,12 @@ export interface ProjectionRunnerOptions {
   onError?(error: unknown, event: RecordedEvent): void;
 }
 
-const CHECKPOINT = 'projections';
+/**
+ * The read store's checkpoint of every projection (one runner feeds them all): the log position the read models
+ * stand at. `npm run replay` compares with live read models only when it is the log's head.
+ */
+export const PROJECTIONS_CHECKPOINT = 'projections';
+const CHECKPOINT = PROJECTIONS_CHECKPOINT;
 
 /**
  * Feeds every projection from the global log, in order, from the stored checkpoint. The current position is
@@ -19,6 +24,9 @@ export class ProjectionRunner {
   readonly position$ = new BehaviorSubject<number>(0);
   private subscription?: Subscription;
   private lastCheckpointSave = 0;
+  /** The position last saved as the checkpoint (durable stores). */
+  private savedCheckpoint = 0;
+  private quietSave?: NodeJS.Timeout;
   private readonly byType = new Map<
     string,
     Array<(event: RecordedEvent, store: ReadStore) => Awaitable<void>>
@@ -71,6 +79,7 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     const from = await this.readStore.getCheckpoint(CHECKPOINT);
+    this.savedCheckpoint = from;
     this.position$.next(from);
     this.stopped = false;
     // A plain queue rather than concatMap: an inner observable per event cost more than most handlers.
@@ -92,6 +101,7 @@ export class ProjectionRunner {
         this.pending = [];
         for (let i = 0; i < events.length && !this.stopped; i += 1) await this.apply(events[i]);
       }
+      if (!this.stopped) this.saveWhenQuiet();
     } catch (error) {
       this.stopped = true;
       this.pending = [];
@@ -125,7 +135,36 @@ export class ProjectionRunner {
     this.stopped = true;
     this.pending = [];
     this.subscription?.unsubscribe();
-    if (this.readStore.durable) await this.readStore.setCheckpoint(CHECKPOINT, this.position);
+    clearTimeout(this.quietSave);
+    this.quietSave = undefined;
+    await this.saveCheckpoint(this.position);
+  }
+
+  /**
+   * Caught up: the checkpoint follows within checkpointEveryMs, so that it says where the read models stand and not
+   * where the last throttled save of a burst left it. A quiet server's checkpoint is then the log's head, which is
+   * what `npm run replay` compares its live read models at. One save per quiet moment, not one per drained batch.
+   */
+  private saveWhenQuiet(): void {
+    if (!this.readStore.durable || this.quietSave || this.position <= this.savedCheckpoint) return;
+    const every = this.options.checkpointEveryMs ?? 250;
+    const wait = Math.max(0, every - (Date.now() - this.lastCheckpointSave));
+    this.quietSave = setTimeout(() => {
+      this.quietSave = undefined;
+      if (this.stopped) return;
+      // A failed save is reported; the next one (the next burst's, or stop's) writes the position anyway.
+      this.saveCheckpoint(this.position).catch((error: unknown) =>
+        this.options.onError?.(error, undefined as never),
+      );
+    }, wait);
+    this.quietSave.unref();
+  }
+
+  private async saveCheckpoint(position: number): Promise<void> {
+    if (!this.readStore.durable || position <= this.savedCheckpoint) return;
+    this.lastCheckpointSave = Date.now();
+    this.savedCheckpoint = position;
+    await this.readStore.setCheckpoint(CHECKPOINT, position);
   }
 
   private async apply(event: RecordedEvent): Promise<void> {
@@ -147,8 +186,7 @@ export class ProjectionRunner {
       this.readStore.durable &&
       Date.now() - this.lastCheckpointSave >= (this.options.checkpointEveryMs ?? 250)
     ) {
-      this.lastCheckpointSave = Date.now();
-      await this.readStore.setCheckpoint(CHECKPOINT, event.position);
+      await this.saveCheckpoint(event.position);
     }
     this.position$.next(event.position);
   }
