@@ -6,7 +6,13 @@ import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import type { ReplayReport } from '../src/application/audit/replay';
 import { replayReportJson } from '../src/application/audit/replay-report-json';
+import { redactUrl } from '../src/composition/backends';
 import { readHead, replayInThreads, replayThreadCount } from '../src/composition/replay/replay-in-threads';
+import {
+  connectLiveReadModels,
+  replayEventStoreDb,
+  type LiveReadModels,
+} from '../src/composition/replay/replay-sources';
 import {
   checkEventKnown,
   checkLogFile,
@@ -17,22 +23,29 @@ import {
 
 /**
  * `npm run replay [-- --event <id>] [-- --json] [-- --expiry-period-ms N] [-- --fulfillment-grace-ms N]
- * [-- --threads N]`: reads the whole log in DATA_DIR, rebuilds every read model into fresh stores, checks the
- * invariants at every point of the log, and prints a report. The work is spread over --threads threads (default:
- * the machine's cores for a log of 100,000 events or more; 1 replays in one thread), each reading the log itself. Exit code 1 when an invariant is broken (each violation names its stream, revision
- * and events), 2 when the replay itself failed, an option is bad, the log is not there or not readable, or --event
- * names an event the log does not know: one line on stderr (nothing on stdout, --json or not), never a stack.
- * Safe while the server runs (it only reads the SQLite file; events appended meanwhile are left for next time), and
- * it creates nothing: not the data directory, the file or the JWT secret the server would.
+ * [-- --threads N]`: reads the whole log where the server writes it (the SQLite file in DATA_DIR, or EventStoreDB
+ * when EVENTSTORE_URL is set), rebuilds every read model into fresh stores, checks the invariants at every point of
+ * the log, compares the rebuilt read models with the live ones when they are reachable (MongoDB, when MONGO_URL is
+ * set), and prints a report. The SQLite log's work is spread over --threads threads (default: the machine's cores
+ * for a log of 100,000 events or more), each reading the log itself; EventStoreDB's is replayed in one.
+ * Exit code 1 when an invariant is broken (each violation names its stream, revision and events) or the live read
+ * models differ, 2 when the replay itself failed, an option is bad, the log is not there or not readable, a server
+ * does not answer, or --event names an event the log does not know: one line on stderr (nothing on stdout, --json
+ * or not), never a stack. Safe while the server runs (it only reads; events appended meanwhile are left for next
+ * time), and it creates nothing: not the data directory, the file, the JWT secret or an index the server would.
  *
- * The embedded profile keeps the live read models in the server's memory, out of this process's reach: the
- * comparison with live read models runs where they are reachable (in-process, see replayLog's `live`).
+ * The embedded profile keeps the live read models in the server's memory, out of this process's reach. MongoDB's
+ * are compared at a quiet moment only: when their checkpoint is the log's head and the log stays there (else the
+ * report says why they were not compared).
  */
-const USAGE = `npm run replay [-- options]: rebuilds every read model from the log in DATA_DIR (default ./data) and checks
-the invariants at every point of it; exit code 0 when they all hold, 1 on a violation, 2 when it cannot replay.
+const USAGE = `npm run replay [-- options]: rebuilds every read model from the log (the SQLite file in DATA_DIR,
+default ./data, or EventStoreDB when EVENTSTORE_URL is set) and checks the invariants at every point of it; with
+MONGO_URL set, compares the rebuilt read models with the live ones. Exit code 0 when all is well, 1 on a
+violation or a difference, 2 when it cannot replay.
   --event <id>               only the events of one ticketed event (its stream, orders, tickets, venues)
   --json                     the report as JSON on stdout (use npm run -s: npm's banner goes to stdout too)
-  --threads <n>              threads to spread the work over (default: the cores, for 100,000 events or more)
+  --threads <n>              threads to spread the work over (default: the cores, for 100,000 events or more;
+                             a log in EventStoreDB is replayed in one)
   --expiry-period-ms <n>     how late the expiry job may release a hold (default: twice EXPIRY_SWEEP_MS)
   --fulfillment-grace-ms <n> how long a confirmed order may await its tickets at the log's end (default:
                              the order watchdog's re-drives, 140 s with the default settings)
@@ -85,14 +98,23 @@ async function main(): Promise<number> {
     (config.orderWatchdogMaxRedrives + 1) * (config.orderWatchdogAfterMs + config.orderWatchdogIntervalMs),
   );
   const { file } = config;
-  checkLogFile(config);
-  // Threads folding side by side on every core: V8's parallel and concurrent GC helpers then only take turns with
-  // them (measured on 2 cores: 7.1-7.4 s against 7.6-8.2 s for a 1M-event log). The flag is the process's, set at
-  // its start: this run hands over to one started with it. One thread keeps the helpers (7% faster with them).
-  const head = await readHead(file).catch((error: unknown) => Promise.reject(unreadable(file, error)));
-  const replayThreads = replayThreadCount(head, threads);
-  if (replayThreads > 1 && !process.execArgv.includes(SINGLE_THREADED_GC))
-    return rerunWith(SINGLE_THREADED_GC);
+  const fromEventStoreDb = config.eventstoreUrl !== undefined;
+  let replayThreads = 1;
+  if (fromEventStoreDb) {
+    if (threads !== undefined && threads > 1)
+      throw new ReplayInputError(
+        '--threads: a log in EventStoreDB (EVENTSTORE_URL) is replayed in one thread',
+      );
+  } else {
+    checkLogFile(config);
+    // Threads folding side by side on every core: V8's parallel and concurrent GC helpers then only take turns with
+    // them (measured on 2 cores: 7.1-7.4 s against 7.6-8.2 s for a 1M-event log). The flag is the process's, set at
+    // its start: this run hands over to one started with it. One thread keeps the helpers (7% faster with them).
+    const head = await readHead(file).catch((error: unknown) => Promise.reject(unreadable(file, error)));
+    replayThreads = replayThreadCount(head, threads);
+    if (replayThreads > 1 && !process.execArgv.includes(SINGLE_THREADED_GC))
+      return rerunWith(SINGLE_THREADED_GC);
+  }
   endWithTheRunThatStartedThis();
   const bar =
     values.json || values['no-progress'] || !process.stderr.isTTY
@@ -107,34 +129,46 @@ async function main(): Promise<number> {
   const started = performance.now();
   let report: ReplayReport;
   let barShown = false;
+  let live: LiveReadModels | undefined;
   try {
-    if (values.event !== undefined) await checkEventKnown(file, values.event);
-    report = await replayInThreads({
-      file,
-      threads: replayThreads,
+    live = config.mongoUrl
+      ? await connectLiveReadModels(config.mongoUrl, config.backendConnectTimeoutMs)
+      : undefined;
+    const options = {
       eventId: values.event,
       holdExpiryPeriodMs,
       fulfillmentGraceMs,
-      onProgress: (position, head, events) => {
+      live: live?.store,
+      livePosition: live?.position,
+      onProgress: (position: number, head: number, events: number) => {
         if (!barShown) bar?.start(Math.max(head, 1), 0, { events: 0, rate: 0 });
         barShown = true;
         bar?.update(position, { events, rate: Math.round(events / ((performance.now() - started) / 1000)) });
       },
-    });
+    };
+    if (fromEventStoreDb)
+      report = await replayEventStoreDb(config.eventstoreUrl!, config.backendConnectTimeoutMs, options);
+    else {
+      if (values.event !== undefined) await checkEventKnown(file, values.event);
+      report = await replayInThreads({ ...options, file, threads: replayThreads });
+    }
   } catch (error) {
     throw unreadable(file, error);
   } finally {
     bar?.stop();
+    await live?.close();
   }
+  // Where the log was read: the SQLite file in DATA_DIR, or EventStoreDB (its URL without a password).
+  const log = fromEventStoreDb ? `EventStoreDB at ${redactUrl(config.eventstoreUrl!)}` : file;
   if (values.json)
-    console.log(JSON.stringify(replayReportJson({ data_dir: config.dataDir, ...report }), null, 2));
-  else console.log(summary(config.dataDir, report));
+    console.log(JSON.stringify(replayReportJson({ data_dir: config.dataDir, log, ...report }), null, 2));
+  else console.log(summary(fromEventStoreDb ? log : config.dataDir, report));
   return report.ok ? 0 : 1;
 }
 
-function summary(dataDir: string, r: ReplayReport): string {
+function summary(source: string, r: ReplayReport): string {
   const lines = [
-    `Replayed ${r.events} events of ${dataDir}${r.scope.event_id ? ` (event ${r.scope.event_id})` : ''} in ${r.duration_ms} ms: ${r.events_per_s} events/s (${r.threads} thread${r.threads === 1 ? '' : 's'})`,
+    `Replayed ${r.events} events of ${source}${r.scope.event_id ? ` (event ${r.scope.event_id})` : ''} in ${r.duration_ms} ms: ${r.events_per_s} events/s (${r.threads} thread${r.threads === 1 ? '' : 's'})`,
     `Read models rebuilt: ${
       Object.entries(r.read_models)
         .map(([n, c]) => `${n} ${c}`)
@@ -147,9 +181,11 @@ function summary(dataDir: string, r: ReplayReport): string {
         ]
       : []),
     `Money: captured ${cents(r.money.capturedCents)}, refunded ${cents(r.money.refundedCents)}, confirmed orders ${cents(r.money.confirmedOrderCents)}`,
-    r.comparison === null
-      ? 'Live read models: not reachable from here (embedded profile: they live in the server process)'
-      : `Live read models: ${r.comparison.equal ? 'equal to the rebuilt ones' : `DIFFERENT in ${r.comparison.collections.map((c) => c.collection).join(', ')}`}`,
+    r.comparison !== null
+      ? `Live read models: ${r.comparison.equal ? 'equal to the rebuilt ones' : `DIFFERENT in ${r.comparison.collections.map((c) => c.collection).join(', ')}`}`
+      : r.comparison_skipped !== null
+        ? `Live read models: not compared: ${r.comparison_skipped}`
+        : 'Live read models: not reachable from here (without MONGO_URL they live in the server process)',
   ];
   for (const e of r.projection_errors) lines.push(`Projection error: ${e}`);
   if (r.violations.length === 0 && r.ok) lines.push('Invariants: all hold. OK');

@@ -209,6 +209,34 @@ describe('audit, replay and analytics', () => {
     expect(timing(scoped)).toEqual(timing(await replay({ eventId })));
   });
 
+  it('live read models of another process: compared when they stand at the head, else the report says why not', async () => {
+    await quiet();
+    const head = await t.app.store.headPosition();
+    const { replayInThreads } = (await import(
+      THREADED
+    )) as typeof import('../../src/composition/replay/replay-in-threads');
+    const file = path.join(t.dataDir, 'events.sqlite');
+    const atHead = await replayInThreads({
+      file,
+      threads: 2,
+      live: t.app.readStore,
+      livePosition: async () => head,
+      holdExpiryPeriodMs: 1000,
+    });
+    expect(atHead).toMatchObject({
+      ok: true,
+      comparison: { equal: true, collections: [] },
+      comparison_skipped: null,
+    });
+    // A server that has not projected the last event (its checkpoint one behind): not compared, and said so.
+    const behind = await replay({ live: t.app.readStore, livePosition: async () => head - 1 });
+    expect(behind).toMatchObject({
+      ok: true,
+      comparison: null,
+      comparison_skipped: expect.stringContaining(`stand at log position ${head - 1}, the log at ${head}`),
+    });
+  });
+
   it('the rebuild applies events at once on the memory store, into the read models a waiting store gets', async () => {
     // The memory store answers at once (ReadCollection.now): no projection handler hands back a promise.
     const projections = allProjections();

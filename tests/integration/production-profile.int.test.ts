@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApplication } from '../../src/composition';
@@ -8,6 +7,7 @@ import { selectProfile } from '../../src/composition/profiles';
 import { ConfigError, loadConfig } from '../../src/infrastructure/config/config';
 import { createLogger } from '../../src/infrastructure/logging/logger';
 import { startTestApp } from '../support/test-app';
+import { closedPort } from '../support/closed-port';
 
 /**
  * The production profile's selection and start-up, without the servers: which adapter each variable picks,
@@ -25,15 +25,6 @@ afterEach(() => {
 
 const config = (env: Record<string, string>) =>
   loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-
-/** A local port with nothing listening on it (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('profile selection by environment', () => {
   test('no variables: embedded everything', () => {

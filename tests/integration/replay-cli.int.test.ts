@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/infrastructure/config/config';
 import { openSqlite } from '../../src/infrastructure/eventstore/sqlite/sqlite-database';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { waitFor } from '../support/wait-for';
+import { closedPort } from '../support/closed-port';
 
 /**
  * `npm run replay` (the compiled script, as `npm run replay` runs it) refuses what it cannot audit with exit code 2
@@ -32,7 +33,7 @@ interface Run {
 function replay(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [REPLAY, ...args], {
-      env: { ...process.env, EVENTSTORE_URL: '', DATA_DIR: dataDir, ...env },
+      env: { ...process.env, EVENTSTORE_URL: '', MONGO_URL: '', DATA_DIR: dataDir, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -134,7 +135,15 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
   it('an event the log knows replays clean (exit 0); one it does not know is refused, with --json too', async () => {
     const known = await replay(dataDir, ['--json', '--event', EVENT_ID]);
     expect(known.status).toBe(0);
-    expect(JSON.parse(known.stdout)).toMatchObject({ ok: true, events: 2, scope: { event_id: EVENT_ID } });
+    expect(JSON.parse(known.stdout)).toMatchObject({
+      ok: true,
+      events: 2,
+      scope: { event_id: EVENT_ID },
+      log: path.join(dataDir, 'events.sqlite'),
+      // Without MONGO_URL no live read models are reachable: nothing compared, nothing skipped.
+      comparison: null,
+      comparison_skipped: null,
+    });
 
     const runs = await Promise.all(
       [
@@ -285,12 +294,27 @@ describe('npm run replay: what it cannot audit is refused (exit 2, one line)', (
         `no event log at ${path.join(missing, 'events.sqlite')}: the directory ${missing} does not exist`,
       );
     expect(fs.existsSync(missing)).toBe(false);
-    // Where the log is kept in EventStoreDB, the line says replay reads only the embedded one.
+    // Where the log is kept in EventStoreDB, it is read there (DATA_DIR is not looked at): a server that does not
+    // answer is one line naming it, within BACKEND_CONNECT_TIMEOUT_MS; so is MongoDB, with the live read models.
+    const nobody = await closedPort();
+    const unreachable = { BACKEND_CONNECT_TIMEOUT_MS: '2000' };
     expectRefused(
-      await replay(missing, [], { EVENTSTORE_URL: 'esdb://localhost:2113?tls=false' }),
-      'EVENTSTORE_URL is set, but replay reads only the embedded SQLite log',
+      await replay(missing, [], { ...unreachable, EVENTSTORE_URL: `esdb://127.0.0.1:${nobody}?tls=false` }),
+      `npm run replay: EventStoreDB at esdb://127.0.0.1:${nobody}?tls=false is not reachable`,
+    );
+    expectRefused(
+      await replay(missing, ['--threads', '2'], { EVENTSTORE_URL: `esdb://127.0.0.1:${nobody}?tls=false` }),
+      'npm run replay: --threads: a log in EventStoreDB (EVENTSTORE_URL) is replayed in one thread',
     );
     expect(fs.existsSync(missing)).toBe(false);
+    expectRefused(
+      await replay(dataDir, ['--json'], {
+        ...unreachable,
+        MONGO_URL: `mongodb://u:secret@127.0.0.1:${nobody}/t`,
+      }),
+      `npm run replay: MongoDB at mongodb://u:***@127.0.0.1:${nobody}/t is not reachable`,
+    );
+    expectRefused(await replay(dataDir, [], { MONGO_URL: 'http://mongo' }), 'MONGO_URL must be a mongodb://');
 
     // A directory without the file: left as it was (no events.sqlite, no jwt-secret).
     const empty = path.join(root, 'empty');
@@ -433,6 +457,9 @@ describe('replay settings and errors', () => {
           ORDER_WATCHDOG_AFTER_MS: '200',
           ORDER_WATCHDOG_INTERVAL_MS: '60',
           ORDER_WATCHDOG_MAX_REDRIVES: '7',
+          EVENTSTORE_URL: 'esdb://es:2113?tls=false',
+          MONGO_URL: 'mongodb://mongo:27017/ticketing',
+          BACKEND_CONNECT_TIMEOUT_MS: '1500',
         },
       ]) {
         const settings = pick(env);
@@ -444,6 +471,9 @@ describe('replay settings and errors', () => {
           orderWatchdogAfterMs: config.orderWatchdogAfterMs,
           orderWatchdogIntervalMs: config.orderWatchdogIntervalMs,
           orderWatchdogMaxRedrives: config.orderWatchdogMaxRedrives,
+          eventstoreUrl: config.eventstoreUrl,
+          mongoUrl: config.mongoUrl,
+          backendConnectTimeoutMs: config.backendConnectTimeoutMs,
         });
         fs.rmSync(dataDir, { recursive: true, force: true });
       }

@@ -9,7 +9,9 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}
  * The replay's report as `npm run replay -- --json` prints it: every field name in snake_case, as everywhere in the
  * API (the report is built in the code's camelCase; a JSON reader should not meet both).
  */
-export function replayReportJson(report: ReplayReport & { data_dir?: string }): Record<string, unknown> {
+export function replayReportJson(
+  report: ReplayReport & { data_dir?: string; log?: string },
+): Record<string, unknown> {
   return convert(report, '') as Record<string, unknown>;
 }
 

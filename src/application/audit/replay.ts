@@ -31,6 +31,12 @@ export interface ReplayOptions extends AuditOptions {
   fresh: ReadStore;
   /** The live read models, when reachable: every collection is compared with the rebuilt one. */
   live?: ReadStore;
+  /**
+   * Where the live read models stand in the log (their projections' checkpoint), for live read models of another
+   * process: compared only at a quiet moment, when that is the replay's head and the log has not moved on.
+   * Absent: the caller has them caught up (in-process).
+   */
+  livePosition?(): Promise<number>;
   /** Only the events of one ticketed event: its stream, its orders, their tickets (and the venues). */
   eventId?: string;
   pageSize?: number;
@@ -60,8 +66,15 @@ export interface ReplayReport extends InvariantReport {
   threads: number;
   read_models: Record<string, number>;
   projection_errors: string[];
-  /** null when no live read models were reachable (or a scope made the comparison meaningless). */
-  comparison: { equal: boolean; collections: CollectionDiff[] } | null;
+  /** null when no live read models were reachable, or when they could not be compared (`comparison_skipped`). */
+  comparison: Comparison | null;
+  /** Why live read models that were reachable were not compared (a scoped replay, a server still writing). */
+  comparison_skipped: string | null;
+}
+
+export interface Comparison {
+  equal: boolean;
+  collections: CollectionDiff[];
 }
 
 /**
@@ -109,7 +122,14 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
   const readModels: Record<string, number> = {};
   for (const name of await fresh.collectionNames())
     readModels[name] = (await fresh.collection(name).all()).length;
-  const comparison = options.live && !options.eventId ? await compare(fresh, options.live) : null;
+  const { comparison, skipped } = await compareWithLive({
+    fresh,
+    live: options.live,
+    head,
+    eventId: options.eventId,
+    logHead: () => store.headPosition(),
+    livePosition: options.livePosition,
+  });
   const invariants = { ...auditor.report(), events };
   const ok = invariants.ok && errors.length === 0 && (comparison?.equal ?? true);
   return {
@@ -122,7 +142,57 @@ export async function replayLog(options: ReplayOptions): Promise<ReplayReport> {
     read_models: readModels,
     projection_errors: errors,
     comparison,
+    comparison_skipped: skipped,
   };
+}
+
+/** How long a replay waits for live read models of another process to reach its head (its last events, projected). */
+export const LIVE_CATCH_UP_MS = 3_000;
+
+/**
+ * The rebuilt read models compared with the live ones, when there are live ones and the comparison means something:
+ * not for a replay of one event, and for another process's read models (`livePosition`) only when they stand at the
+ * replay's head (waiting up to LIVE_CATCH_UP_MS for them to get there) and the log stays there until the comparison
+ * is over. Otherwise the reason it was skipped.
+ */
+export async function compareWithLive(args: {
+  fresh: ReadStore;
+  live?: ReadStore;
+  /** The log position the replay stopped at. */
+  head: number;
+  eventId?: string;
+  logHead(): Promise<number>;
+  livePosition?(): Promise<number>;
+  waitMs?: number;
+}): Promise<{ comparison: Comparison | null; skipped: string | null }> {
+  const { live, head } = args;
+  if (!live) return { comparison: null, skipped: null };
+  if (args.eventId)
+    return { comparison: null, skipped: 'a replay of one event is not compared with whole read models' };
+  const moved = async (when: string) => {
+    const now = await args.logHead();
+    return now === head
+      ? null
+      : `events were appended ${when} (the log's head moved from ${head} to ${now}): run the replay again when the server is quiet`;
+  };
+  if (args.livePosition) {
+    const deadline = Date.now() + (args.waitMs ?? LIVE_CATCH_UP_MS);
+    let at = await args.livePosition();
+    while (at < head && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      at = await args.livePosition();
+    }
+    const appended = await moved('while it replayed');
+    if (appended) return { comparison: null, skipped: appended };
+    if (at !== head)
+      return {
+        comparison: null,
+        skipped: `the live read models stand at log position ${at}, the log at ${head}: the server has not projected its last events (is it running?)`,
+      };
+  }
+  const comparison = await compare(args.fresh, live);
+  const appended = args.livePosition ? await moved('while it compared') : null;
+  return appended ? { comparison: null, skipped: appended } : { comparison, skipped: null };
 }
 
 export const eventsPerSecond = (events: number, durationMs: number): number =>
@@ -173,10 +243,7 @@ function scopeFilter(eventId: string): (event: RecordedEvent) => boolean {
 }
 
 /** Every collection of either store, document by document (the read store hands out plain objects). */
-export async function compare(
-  rebuilt: ReadStore,
-  live: ReadStore,
-): Promise<{ equal: boolean; collections: CollectionDiff[] }> {
+export async function compare(rebuilt: ReadStore, live: ReadStore): Promise<Comparison> {
   const names = [
     ...new Set([...(await rebuilt.collectionNames()), ...(await live.collectionNames())]),
   ].sort();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  compare,
+  compareWithLive,
   eventsPerSecond,
   replayLog,
   type ReplayOptions,
@@ -36,7 +36,7 @@ export type WorkerMessage =
 
 export interface ThreadedReplayOptions extends Pick<
   ReplayOptions,
-  'eventId' | 'holdExpiryPeriodMs' | 'fulfillmentGraceMs' | 'onProgress' | 'live'
+  'eventId' | 'holdExpiryPeriodMs' | 'fulfillmentGraceMs' | 'onProgress' | 'live' | 'livePosition'
 > {
   /** The embedded event store's file. */
   file: string;
@@ -111,7 +111,16 @@ export async function replayInThreads(options: ThreadedReplayOptions): Promise<R
   const readModels: Record<string, number> = {};
   for (const { report } of results) Object.assign(readModels, report.read_models);
   const errors = results.flatMap(({ report }) => report.projection_errors);
-  const comparison = options.live && fresh && !options.eventId ? await compare(fresh, options.live) : null;
+  const { comparison, skipped } = fresh
+    ? await compareWithLive({
+        fresh,
+        live: options.live,
+        head,
+        eventId: options.eventId,
+        logHead: () => readHead(options.file),
+        livePosition: options.livePosition,
+      })
+    : { comparison: null, skipped: null };
   return {
     ...checked,
     ok: checked.ok && errors.length === 0 && (comparison?.equal ?? true),
@@ -121,6 +130,7 @@ export async function replayInThreads(options: ThreadedReplayOptions): Promise<R
     read_models: Object.fromEntries(Object.entries(readModels).sort(([a], [b]) => a.localeCompare(b))),
     projection_errors: errors,
     comparison,
+    comparison_skipped: skipped,
   };
 }
 

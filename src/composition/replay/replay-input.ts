@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { ConfigError, dataDirOf, jobTimings } from '../../infrastructure/config/config';
+import type { EventStore } from '../../application/ports/event-store';
+import { ConfigError, dataDirOf, jobTimings, storeSettings } from '../../infrastructure/config/config';
 import { embeddedLogFile } from '../../infrastructure/eventstore/sqlite/sqlite-database';
 import { readingLog } from './replay-in-threads';
 
@@ -17,8 +18,8 @@ export type ReplaySettings = ReturnType<typeof replaySettings>;
 
 export function replaySettings(env: NodeJS.ProcessEnv = process.env) {
   const dataDir = dataDirOf(env);
-  /** `file`: the embedded event store's file in dataDir. */
-  return { dataDir, file: embeddedLogFile(dataDir), ...jobTimings(env) };
+  /** `file`: the embedded event store's file in dataDir (the log unless EVENTSTORE_URL is set). */
+  return { dataDir, file: embeddedLogFile(dataDir), ...jobTimings(env), ...storeSettings(env) };
 }
 
 /** The first bytes of every SQLite database file. */
@@ -31,15 +32,8 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 export function checkLogFile(settings: ReplaySettings, env: NodeJS.ProcessEnv = process.env): void {
   const { dataDir, file } = settings;
   const missing = (why: string) => {
-    const hints = [
-      ...(env.DATA_DIR ? [] : ['DATA_DIR is not set: ./data is the default']),
-      ...(env.EVENTSTORE_URL
-        ? ['EVENTSTORE_URL is set, but replay reads only the embedded SQLite log in DATA_DIR']
-        : []),
-    ];
-    return new ReplayInputError(
-      `no event log at ${file}: ${why}${hints.length > 0 ? ` (${hints.join('; ')})` : ''}`,
-    );
+    const hint = env.DATA_DIR ? '' : ' (DATA_DIR is not set: ./data is the default)';
+    return new ReplayInputError(`no event log at ${file}: ${why}${hint}`);
   };
   const stat = (target: string) => {
     try {
@@ -77,10 +71,15 @@ export function checkLogFile(settings: ReplaySettings, env: NodeJS.ProcessEnv = 
 
 /** The log holds the event's stream (`event-{id}`): else `--event` names an event it does not know. */
 export async function checkEventKnown(file: string, eventId: string): Promise<void> {
-  const first = await readingLog(file, (store) => store.readStream(`event-${eventId}`, { maxCount: 1 }));
+  await readingLog(file, (store) => checkEventIn(store, eventId, file));
+}
+
+/** The same, for the log in any store (`where` names it). */
+export async function checkEventIn(store: EventStore, eventId: string, where: string): Promise<void> {
+  const first = await store.readStream(`event-${eventId}`, { maxCount: 1 });
   if (first.length === 0)
     throw new ReplayInputError(
-      `--event ${eventId}: the log in ${file} has no such event (no event-${eventId} stream)`,
+      `--event ${eventId}: the log in ${where} has no such event (no event-${eventId} stream)`,
     );
 }
 
@@ -100,6 +99,7 @@ export function oneLine(error: unknown): string {
   const expected =
     error instanceof ReplayInputError ||
     error.name === 'UnreadableEventError' || // a damaged log (from a replay thread: by name)
+    error.name === 'BackendUnavailableError' || // EVENTSTORE_URL or MONGO_URL not answering
     error instanceof ConfigError ||
     code.startsWith('ERR_PARSE_ARGS') ||
     code.startsWith('SQLITE_') ||

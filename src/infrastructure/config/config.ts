@@ -124,6 +124,18 @@ export function jobTimings(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+/**
+ * Where the log and the read models are (EVENTSTORE_URL, MONGO_URL) and how long a connection may take, read
+ * without side effects: `npm run replay` reads the log where the server writes it and compares with its read models.
+ */
+export function storeSettings(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    eventstoreUrl: backendUrl(env, 'EVENTSTORE_URL', ['esdb', 'esdb+discover']),
+    mongoUrl: backendUrl(env, 'MONGO_URL', ['mongodb', 'mongodb+srv']),
+    backendConnectTimeoutMs: intFrom(env, 'BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100),
+  };
+}
+
 /** Reads the environment; every setting has a default so `npm start` needs none. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = dataDirOf(env);
@@ -144,8 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     partnerPollingQueueDepth: intFrom(env, 'PARTNER_POLLING_QUEUE_DEPTH', 200, 1),
     rateLimits: rateLimits === 'on',
     logLevel: env.LOG_LEVEL || 'info',
-    eventstoreUrl: backendUrl(env, 'EVENTSTORE_URL', ['esdb', 'esdb+discover']),
-    mongoUrl: backendUrl(env, 'MONGO_URL', ['mongodb', 'mongodb+srv']),
+    ...storeSettings(env),
     amqpUrl: backendUrl(env, 'AMQP_URL', ['amqp', 'amqps']),
     busNamespace: busNamespace(env.BUS_NAMESPACE),
     sagaMaxRetries: intFrom(env, 'SAGA_MAX_RETRIES', 5),
@@ -154,7 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: backendUrl(env, 'REDIS_URL', ['redis', 'rediss']),
     rateLimitPrefix: rateLimitPrefix(env.RATE_LIMIT_PREFIX),
     requireApiKey: onOff(env, 'REQUIRE_API_KEY', false),
-    backendConnectTimeoutMs: intFrom(env, 'BACKEND_CONNECT_TIMEOUT_MS', 10_000, 100),
     bodyLimit: env.BODY_LIMIT || '100kb',
     ...jobTimings(env),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),

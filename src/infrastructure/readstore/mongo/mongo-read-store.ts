@@ -39,6 +39,8 @@ export interface MongoReadStoreOptions {
   database?: string;
   /** How long start-up waits for a reachable server before failing (default 10 s). */
   connectTimeoutMs?: number;
+  /** Only read (an auditor's replay comparing with the read models): no index is created. */
+  readOnly?: boolean;
 }
 
 /** Where projection checkpoints live, beside the documents they describe. */
@@ -173,7 +175,8 @@ export class MongoReadStore implements ReadStore {
     try {
       await client.connect();
       const store = new MongoReadStore(client, client.db(options.database), options.indexes ?? []);
-      await store.ensureIndexes();
+      if (options.readOnly) await store.ping();
+      else await store.ensureIndexes();
       return store;
     } catch (error) {
       await client.close().catch(() => undefined);
