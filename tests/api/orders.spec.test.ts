@@ -24,14 +24,14 @@ describe('orders: given events, one request, new events or an error', () => {
   let n = 0;
 
   /** A published event, a buyer with one saved card, and the buyer's hold on two Floor seats. */
-  const scene = (options: { cardToken?: string; expiresAt?: string } = {}) => {
+  const scene = (options: { cardToken?: string; expiresAt?: string; eventDate?: string } = {}) => {
     const k = ++n;
     const eventId = `ord-spec-${k}`;
     const userId = `ord-spec-buyer-${k}`;
     const holdId = `ord-spec-hold-${k}`;
     const seatIds = ['s1:A:1', 's1:A:2'];
     const given: Streams[] = [
-      publishedEvent(eventId),
+      publishedEvent(eventId, options.eventDate ? { date: options.eventDate } : {}),
       {
         [streams.event(eventId)]: [
           seatsHeld({
@@ -51,6 +51,15 @@ describe('orders: given events, one request, new events or an error', () => {
     ];
     return { eventId, userId, holdId, seatIds, given, token: spec.t.mintToken(userId) };
   };
+  /** The scene's hold released, for `reason`, at `releasedAt`. */
+  const holdReleased = (
+    s: { eventId: string; holdId: string; userId: string; seatIds: string[] },
+    reason: string,
+    releasedAt: string,
+  ) => ({
+    type: 'HoldReleased',
+    data: { eventId: s.eventId, holdId: s.holdId, userId: s.userId, seatIds: s.seatIds, reason, releasedAt },
+  });
   const placeOrder = (token: string, reservationId: string, paymentMethodId = 'pm-1') => ({
     method: 'POST',
     path: '/v1/orders',
@@ -194,19 +203,7 @@ describe('orders: given events, one request, new events or an error', () => {
               data: { orderId: orderIdFor(s.holdId), attempt: 1, reason: 'card_declined', declinedAt: NOW },
             },
           ],
-          [streams.event(s.eventId)]: [
-            {
-              type: 'HoldReleased',
-              data: {
-                eventId: s.eventId,
-                holdId: s.holdId,
-                userId: s.userId,
-                seatIds: s.seatIds,
-                reason: 'order_failed',
-                releasedAt: NOW,
-              },
-            },
-          ],
+          [streams.event(s.eventId)]: [holdReleased(s, 'order_failed', NOW)],
         },
       });
     // Like any command's answer, it says where it wrote: a read with it sees the hold released.
@@ -248,6 +245,26 @@ describe('orders: given events, one request, new events or an error', () => {
       .given(...s.given)
       .when(placeOrder(s.token, s.holdId))
       .thenError(410, 'RESERVATION_EXPIRED');
+  });
+
+  it('422 SALE_NOT_OPEN once the event has started, though the hold still runs: nothing charged, nothing appended', async () => {
+    const s = scene({ eventDate: at(-1) });
+    await spec
+      .given(...s.given)
+      .when(placeOrder(s.token, s.holdId))
+      .thenError(422, 'SALE_NOT_OPEN', { event_date: at(-1) });
+  });
+
+  it('410 SEATS_GONE for a hold of a cancelled event (its hold did not expire)', async () => {
+    const s = scene();
+    const cancelled = [
+      holdReleased(s, 'event_cancelled', at(-10)),
+      { type: 'EventCancelled', data: { eventId: s.eventId, cancelledAt: at(-10), reason: 'storm' } },
+    ];
+    await spec
+      .given(...s.given, { [streams.event(s.eventId)]: cancelled })
+      .when(placeOrder(s.token, s.holdId))
+      .thenError(410, 'SEATS_GONE', { reservation_id: s.holdId });
   });
 
   it('409 RESERVATION_ALREADY_ORDERED for a hold already sold', async () => {

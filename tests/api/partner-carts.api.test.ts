@@ -1,5 +1,6 @@
 import { checkInvariants } from '../../src/application/audit/invariants';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
+import { orderIdFor } from '../../src/application/orders/order-service';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
 import type { ApiResponse } from '../support/http';
@@ -482,6 +483,32 @@ describe('partner carts over HTTP', () => {
       410,
       'CART_CHECKOUT_FAILED',
       'PAYMENT_DECLINED',
+    ]);
+  });
+
+  it('the sale closes when the event starts: a commit after it is 422 SALE_NOT_OPEN, nothing charged, the cart closed', async () => {
+    const starts = new Date(clock.now().getTime() + 60_000);
+    const { eventId: soon } = await createEvent(t.call, admin, {
+      date: starts.toISOString(),
+      restrictSingleSeat: false,
+    });
+    const cart = await createCart({ tier_id: `${soon}-t1`, quantity: 1 }, soon);
+    expect(cart.status).toBe(201);
+    const cartId = cart.body.cart_id as string;
+    await pay(cartId, testCard(), soon);
+    clock.advance(61_000); // the hold (PARTNER_HOLD_SECONDS) still runs; the show has begun
+    const res = await commit(cartId, soon);
+    expect([res.status, res.body.error.code]).toEqual([422, 'SALE_NOT_OPEN']);
+    expect(Date.parse(res.body.error.details.event_date)).toBe(starts.getTime());
+    // Nothing was authorized: the order's stream was never written.
+    const holdId = await cartHoldId(t.app.store, soon, cartId);
+    expect(await t.app.store.readStream(`order-${orderIdFor(holdId)}`)).toEqual([]);
+    // The cart is closed, and says why, on every later commit.
+    const again = await commit(cartId, soon);
+    expect([again.status, again.body.error.code, again.body.error.details.reason]).toEqual([
+      410,
+      'CART_CHECKOUT_FAILED',
+      'SALE_NOT_OPEN',
     ]);
   });
 });

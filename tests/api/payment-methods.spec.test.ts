@@ -122,12 +122,12 @@ describe('payment methods: given events, one request, new events or an error', (
         });
     });
 
-    it('400 INVALID_PAYMENT_METHOD for a token the gateway does not know, and nothing is written', async () => {
+    it('400 INVALID_PAYMENT_METHOD for a token the gateway does not know (not a decline), and nothing is written', async () => {
       const fan = customer();
       await spec
         .given(fan.given)
         .when(add(fan.token, { type: 'CARD', card_token: 'tok_doesNotExist' }))
-        .thenError(400, 'INVALID_PAYMENT_METHOD');
+        .thenError(400, 'INVALID_PAYMENT_METHOD', { reason: 'unknown_card_token' });
     });
   });
 

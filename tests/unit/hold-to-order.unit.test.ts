@@ -139,7 +139,7 @@ describe('holdToOrder: an order of a hold, decided on the streams', () => {
     expect(holdToOrder(facts([...onSale(), held({ expiresAt: at(0.001) })])).totalCents).toBe(23550);
   });
 
-  it('a released hold, or one released by the event cancellation, is expired', () => {
+  it('a released hold is expired; a hold of a cancelled event is gone for good (SEATS_GONE)', () => {
     const release = (reason: 'released' | 'event_cancelled'): TicketedEventEvent => ({
       type: 'HoldReleased',
       data: {
@@ -152,9 +152,30 @@ describe('holdToOrder: an order of a hold, decided on the streams', () => {
       },
     });
     expect(refusal(facts([...onSale(), held(), release('released')])).code).toBe('RESERVATION_EXPIRED');
-    expect(refusal(facts([...onSale(), held(), release('event_cancelled')])).code).toBe(
-      'RESERVATION_EXPIRED',
-    );
+    const cancelled: TicketedEventEvent = {
+      type: 'EventCancelled',
+      data: { eventId: 'e1', cancelledAt: at(-1), reason: 'storm' },
+    };
+    expect(refusal(facts([...onSale(), held(), release('event_cancelled'), cancelled]))).toEqual({
+      code: 'SEATS_GONE',
+      details: { reservation_id: 'h1' },
+    });
+  });
+
+  it('the sale closes when the event starts: a live hold is no longer ordered (SALE_NOT_OPEN)', () => {
+    const event = { date: '2030-03-01T12:00:00.000Z' };
+    const startingNow = (): TicketedEventEvent[] => {
+      const [createdEvent, ...rest] = onSale();
+      if (createdEvent.type !== 'EventCreated') throw new Error('expected EventCreated first');
+      return [{ ...createdEvent, data: { ...createdEvent.data, ...event } }, ...rest];
+    };
+    // The hold lasts beyond the start (held just before it): it still cannot be ordered from the start on.
+    const facts_ = (now: string) => facts([...startingNow(), held()], { now: new Date(now) });
+    expect(refusal(facts_(NOW))).toEqual({
+      code: 'SALE_NOT_OPEN',
+      details: { event_date: event.date },
+    });
+    expect(holdToOrder(facts_(at(-0.001))).totalCents).toBe(23550);
   });
 
   it('a hold already sold, or whose order stream has an order, is already ordered', () => {

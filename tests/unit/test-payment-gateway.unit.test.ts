@@ -65,10 +65,10 @@ describe('TestPaymentGateway', () => {
       'toString',
       'constructor',
       '__proto__',
-    ])('declines the unknown token %p as card_declined', async (token) => {
+    ])('refuses the unknown token %p as unknown_card_token (no card behind it)', async (token) => {
       const error = await gateway.describeToken(token).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PaymentDeclinedError);
-      expect(error).toMatchObject({ reason: 'card_declined', message: 'Unknown card token' });
+      expect(error).toMatchObject({ reason: 'unknown_card_token', message: 'Unknown card token' });
     });
   });
 
@@ -94,7 +94,7 @@ describe('TestPaymentGateway', () => {
       ['tok_chargeDeclinedInsufficientFunds', 'insufficient_funds'],
       ['tok_chargeDeclinedExpiredCard', 'expired_card'],
       ['tok_chargeDeclinedProcessingError', 'processing_error'],
-      ['tok_nope', 'card_declined'],
+      ['tok_nope', 'unknown_card_token'],
     ])('declines %s with %s, every time', async (token, reason) => {
       expect(await declineReason(authorize(token))).toBe(reason);
       expect(await declineReason(authorize(token))).toBe(reason);

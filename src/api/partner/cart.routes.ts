@@ -231,8 +231,12 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
         ],
         410: [
           'The cart expired (its hold time ran out), was deleted, or an earlier commit (or its creation) failed ' +
-            '(its seats were released)',
-          ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED', 'CART_CREATION_FAILED'],
+            '(its seats were released); or the event was cancelled (`SEATS_GONE`: the cart is closed)',
+          ['CART_EXPIRED', 'CART_DELETED', 'CART_CHECKOUT_FAILED', 'CART_CREATION_FAILED', 'SEATS_GONE'],
+        ],
+        422: [
+          'The event has started: the sale is closed (`details.event_date`), and so is the cart',
+          ['SALE_NOT_OPEN'],
         ],
         503: [
           'The payment provider is unavailable; commit again shortly (the same order)',

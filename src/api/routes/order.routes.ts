@@ -67,7 +67,11 @@ export function orderRoutes({ orders, qr, idempotent, readYourWrites, tickets }:
             'payment method replaced this one (`details.order_id`: its outcome is that order’s)',
           ['RESERVATION_ALREADY_ORDERED', 'PAYMENT_SUPERSEDED'],
         ],
-        410: ['The hold expired or was released: reserve the seats again', ['RESERVATION_EXPIRED']],
+        410: [
+          'The hold expired or was released: reserve the seats again; or its event was cancelled (`SEATS_GONE`)',
+          ['RESERVATION_EXPIRED', 'SEATS_GONE'],
+        ],
+        422: ['The event has started: the sale is closed (`details.event_date`)', ['SALE_NOT_OPEN']],
         503: ['The payment provider is unavailable; retry shortly', ['PAYMENT_UNAVAILABLE']],
       },
     },

@@ -104,6 +104,8 @@ const FINAL_PLACEMENT_ERRORS = new Set([
   'RESERVATION_EXPIRED',
   'RESERVATION_NOT_FOUND',
   'EVENT_NOT_FOUND',
+  'SEATS_GONE', // the event was cancelled
+  'SALE_NOT_OPEN', // the event has started
 ]);
 
 export class CartService {

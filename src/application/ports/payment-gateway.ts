@@ -28,7 +28,13 @@ export interface Refund {
 export class PaymentDeclinedError extends Error {
   constructor(
     readonly reason:
-      'card_declined' | 'insufficient_funds' | 'expired_card' | 'processing_error' | 'authorization_expired',
+      | 'card_declined'
+      | 'insufficient_funds'
+      | 'expired_card'
+      | 'processing_error'
+      | 'authorization_expired'
+      /** The gateway does not know the token (no card behind it): not a decline of a card. */
+      | 'unknown_card_token',
     message: string,
   ) {
     super(message);

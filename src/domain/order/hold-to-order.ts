@@ -1,5 +1,6 @@
 import { fail } from '../shared/errors';
 import { tierOf } from '../ticketed-event/decide';
+import { assertNotStarted } from '../ticketed-event/sale-window';
 import type { TicketedEventState } from '../ticketed-event/state';
 import type { SeatIndex } from '../venue/seat-index';
 import { currentAttempt, type OrderSeat, type OrderState } from './order';
@@ -28,8 +29,8 @@ export interface HoldToOrderFacts {
 
 /**
  * Whether a hold can be ordered now, decided on the write side: refused when it already has an order
- * (RESERVATION_ALREADY_ORDERED) or is no longer live (RESERVATION_EXPIRED: expired, released or its event
- * cancelled). The order is charged the prices the hold recorded, plus tax.
+ * (RESERVATION_ALREADY_ORDERED), its event was cancelled (SEATS_GONE) or has started (SALE_NOT_OPEN), or it is no
+ * longer live (RESERVATION_EXPIRED: expired or released). The order is charged the prices the hold recorded, plus tax.
  */
 export function holdToOrder({ event, order, holdId, buyer, now, seats }: HoldToOrderFacts): OrderableHold {
   const details = event.details;
@@ -41,6 +42,11 @@ export function holdToOrder({ event, order, holdId, buyer, now, seats }: HoldToO
   const orderId = order.placed?.orderId ?? event.soldHolds.get(holdId);
   if (orderId !== undefined)
     fail('RESERVATION_ALREADY_ORDERED', 'This reservation already has an order', { order_id: orderId });
+  // A cancelled event's holds did not expire: their seats are gone for good, as a new hold would be told.
+  if (event.status === 'CANCELLED')
+    fail('SEATS_GONE', 'The event was cancelled; its seats are gone for good', { reservation_id: holdId });
+  // The hold may outlive the sale: it closes when the event starts, and nobody is charged for a show under way.
+  assertNotStarted(details, now.getTime());
   if (!hold || hold.expiresAt <= now.getTime()) {
     // A hold released because its order's payment was declined did not expire: say so, with the gateway's reason,
     // so a retry with the same (declined) card is not mistaken for a slow buyer.

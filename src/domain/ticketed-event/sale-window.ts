@@ -17,6 +17,11 @@ export function assertOnSale(state: TicketedEventState, nowMs: number, gone: Rec
     fail('SALE_NOT_OPEN', `The sale opens at ${new Date(opens).toISOString()}`, {
       opens_at: new Date(opens).toISOString(),
     });
+  assertNotStarted(details, nowMs);
+}
+
+/** The sale closes when the event starts: no seat is held, and no hold is ordered, from then on. */
+export function assertNotStarted(details: { date: string }, nowMs: number): void {
   if (nowMs >= Date.parse(details.date))
     fail('SALE_NOT_OPEN', 'The event has started; the sale is closed', { event_date: details.date });
 }

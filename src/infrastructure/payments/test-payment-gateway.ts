@@ -76,6 +76,7 @@ const DECLINE_MESSAGES: Record<DeclineReason, string> = {
   expired_card: 'Your card has expired',
   processing_error: 'An error occurred while processing your card',
   authorization_expired: 'The authorization has expired or was released',
+  unknown_card_token: 'Unknown card token',
 };
 
 /** Gateway operations, for simulated outages. */
@@ -185,7 +186,7 @@ class FileLedger implements GatewayLedger {
  *
  * Tokens: see TEST_CARDS, plus any `tok_visa_*` / `tok_mastercard_*` (a Visa / Mastercard whose last four
  * digits are the token's 4-digit suffix when it has one, e.g. `tok_visa_1881`, otherwise 4242 / 4444).
- * Unknown tokens are declined as `card_declined` ('Unknown card token').
+ * Unknown tokens are refused as `unknown_card_token` ('Unknown card token'): no card is behind them.
  */
 export class TestPaymentGateway implements PaymentGateway {
   private readonly ledger: GatewayLedger;
@@ -378,7 +379,7 @@ function cardFor(cardToken: string): TestCard {
       return { brand: brand.brand, last4: suffix ?? brand.last4, ...EXP };
     }
   }
-  throw new PaymentDeclinedError('card_declined', 'Unknown card token');
+  throw new PaymentDeclinedError('unknown_card_token', 'Unknown card token');
 }
 
 function deriveId(prefix: string, operation: string, idempotencyKey: string): string {
