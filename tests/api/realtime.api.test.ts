@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- frames and bodies are whatever the server sent */
+import http from 'node:http';
 import type { OpenAPIObject } from 'openapi3-ts/oas30';
 import { ACCESS_TOKENS, type AccessTokens } from '../../src/application/ports/access-tokens';
 import type { PaymentGateway } from '../../src/application/ports/payment-gateway';
@@ -11,6 +12,37 @@ import { openRealtime, realtimeUrl, refusedUpgrade, type RealtimeClient } from '
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const HOLD_SECONDS = 600;
+
+/** An upgrade request with exactly these handshake headers (ws's client always sends valid ones): the answer. */
+function rawUpgrade(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method,
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', ...headers },
+    });
+    req.once('upgrade', (_res, socket) => {
+      socket.destroy();
+      reject(new Error(`the upgrade with ${JSON.stringify(headers)} was accepted`));
+    });
+    req.once('response', (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: text ? JSON.parse(text) : undefined,
+        }),
+      );
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
 
 /** Available seats per section name, as the seat-map API shows them (read your writes at `position`). */
 async function seatMapCounts(
@@ -327,6 +359,13 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
     const sixth = await refusedUpgrade(realtimeUrl(t.baseUrl, busy));
     expect([sixth.status, sixth.body.error.code]).toEqual([429, 'TOO_MANY_CONNECTIONS']);
     expect(checker.problems('GET', '/v1/realtime', sixth)).toEqual([]);
+    // Every 429 says when to try again; the limit is the connections a user may have.
+    expect({
+      retryAfter: sixth.headers.get('retry-after'),
+      limit: sixth.headers.get('x-ratelimit-limit'),
+      remaining: sixth.headers.get('x-ratelimit-remaining'),
+      details: sixth.body.error.details,
+    }).toEqual({ retryAfter: '5', limit: '5', remaining: '0', details: { max_connections: 5 } });
     const before = t.app.realtime.connectionCount;
     await five[0].close();
     await eventually(() => t.app.realtime.connectionCount === before - 1);
@@ -340,6 +379,52 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
       'UPGRADE_REQUIRED',
       'websocket',
     ]);
+  });
+
+  it('a malformed WebSocket handshake is refused in the error envelope, before the token is read, and opens nothing', async () => {
+    const token = t.mintToken('handshaker');
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const cases: Array<[string, Record<string, string>, number, string]> = [
+      ['GET', { 'Sec-WebSocket-Version': '13' }, 400, 'INVALID_HEADER'], // no key
+      ['GET', { 'Sec-WebSocket-Key': 'short', 'Sec-WebSocket-Version': '13' }, 400, 'INVALID_HEADER'],
+      ['GET', { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '7' }, 426, 'UPGRADE_REQUIRED'],
+      ['GET', { 'Sec-WebSocket-Key': key }, 426, 'UPGRADE_REQUIRED'], // no version
+      [
+        'GET',
+        { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', Upgrade: 'h2c' },
+        426,
+        'UPGRADE_REQUIRED',
+      ],
+      // What ws itself still checks after ours: a protocol list it cannot parse.
+      [
+        'GET',
+        { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Protocol': 'a,,b' },
+        400,
+        'INVALID_HEADER',
+      ],
+      ['POST', { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13' }, 404, 'ROUTE_NOT_FOUND'],
+    ];
+    const before = t.app.realtime.connectionCount;
+    for (const [method, headers, status, code] of cases) {
+      const res = await rawUpgrade(`${t.baseUrl}/v1/realtime?token=${token}`, method, headers);
+      expect([method, headers, res.status, res.headers['content-type'], res.body?.error?.code]).toEqual([
+        method,
+        headers,
+        status,
+        'application/json; charset=utf-8',
+        code,
+      ]);
+      expect(res.body.error.request_id).toBe(res.headers['x-request-id']);
+    }
+    const version = await rawUpgrade(`${t.baseUrl}/v1/realtime?token=${token}`, 'GET', {
+      'Sec-WebSocket-Key': key,
+      'Sec-WebSocket-Version': '7',
+    });
+    expect(version.headers['sec-websocket-version']).toBe('13, 8');
+    expect(t.app.realtime.connectionCount).toBe(before);
+    // None of them used up the user's connections.
+    const five = await Promise.all(Array.from({ length: 5 }, () => open(token)));
+    await Promise.all(five.map((client) => client.close()));
   });
 
   it('reservation_expiring follows a checkout that extended the hold: not at the old time, at the new one', async () => {

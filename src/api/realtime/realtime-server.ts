@@ -45,6 +45,8 @@ const HARD_LIMIT_FACTOR = 16;
  */
 export class RealtimeServer {
   private readonly wss: WebSocketServer;
+  /** The request id each upgrade is answered with, for a refusal ws reports (wsClientError). */
+  private readonly requestIds = new WeakMap<http.IncomingMessage, string>();
   private readonly connections = new Set<Connection>();
   private heartbeat?: NodeJS.Timeout;
   private readonly servers: http.Server[] = [];
@@ -68,6 +70,14 @@ export class RealtimeServer {
       perMessageDeflate: false, // compression state costs ~300 KB per connection under load
       clientTracking: false,
     });
+    // Whatever handshake header ws still finds wrong after ours (Sec-WebSocket-Protocol): the envelope, not ws's text.
+    this.wss.on('wsClientError', (error: Error, socket: Duplex, req: http.IncomingMessage) =>
+      refuseUpgrade(
+        socket,
+        new ApiError(400, 'INVALID_HEADER', error.message),
+        this.requestIds.get(req) ?? randomUUID(),
+      ),
+    );
   }
 
   get connectionCount(): number {
@@ -109,6 +119,7 @@ export class RealtimeServer {
     socket.on('error', ignore);
     const headerId = req.headers['x-request-id'];
     const requestId = typeof headerId === 'string' && isSafeClientId(headerId) ? headerId : randomUUID();
+    this.requestIds.set(req, requestId);
     const refuse = (error: ApiError) => refuseUpgrade(socket, error, requestId);
 
     let url: URL;
@@ -119,6 +130,8 @@ export class RealtimeServer {
     }
     if (url.pathname !== REALTIME_PATH)
       return refuse(new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}`));
+    const handshake = handshakeProblem(req);
+    if (handshake) return refuse(handshake);
     // Card data in the query string is refused here as on every other route (before the token is even read).
     const cardField = findRawCardDataInRequest({ query: Object.fromEntries(url.searchParams) });
     if (cardField !== undefined)
@@ -157,7 +170,24 @@ export class RealtimeServer {
     try {
       session = this.deps.hub.connect(principal);
     } catch (error) {
-      if (error instanceof RealtimeRefusal) return refuse(new ApiError(429, error.code, error.message));
+      if (error instanceof RealtimeRefusal) {
+        // A connection frees when one of the user's closes: no window resets, so the wait is a suggestion.
+        const wait = String(TOO_MANY_CONNECTIONS_RETRY_SECONDS);
+        return refuse(
+          new ApiError(
+            429,
+            error.code,
+            error.message,
+            { max_connections: error.limit },
+            {
+              'Retry-After': wait,
+              'X-RateLimit-Limit': String(error.limit),
+              'X-RateLimit-Remaining': '0',
+              'X-RateLimit-Reset': wait,
+            },
+          ),
+        );
+      }
       this.deps.logger.error({ err: error }, 'realtime connection failed');
       return refuse(new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side'));
     }
@@ -257,6 +287,48 @@ export class RealtimeServer {
 
 const ignore = () => undefined;
 
+/** What a 429 TOO_MANY_CONNECTIONS suggests waiting before the next upgrade (Retry-After). */
+const TOO_MANY_CONNECTIONS_RETRY_SECONDS = 5;
+
+/** RFC 6455: the key is 16 random bytes in base64. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * The WebSocket handshake's own headers, checked as ws checks them but before the token is read, so a malformed
+ * handshake is refused in the error envelope (ws answers it in plain text). Another method is 404, as an unknown
+ * method on any known path; a version the server does not speak is 426 with the versions it does (RFC 6455 4.2.2).
+ */
+function handshakeProblem(req: http.IncomingMessage): ApiError | undefined {
+  if (req.method !== 'GET')
+    return new ApiError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${REALTIME_PATH}`);
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket')
+    return new ApiError(
+      426,
+      'UPGRADE_REQUIRED',
+      'Connect with a WebSocket client (Upgrade: websocket)',
+      {},
+      { Upgrade: 'websocket' },
+    );
+  const key = req.headers['sec-websocket-key'];
+  if (typeof key !== 'string' || !WEBSOCKET_KEY.test(key))
+    return new ApiError(
+      400,
+      'INVALID_HEADER',
+      'Sec-WebSocket-Key must be 16 random bytes in base64 (RFC 6455)',
+      { header: 'Sec-WebSocket-Key' },
+    );
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8')
+    return new ApiError(
+      426,
+      'UPGRADE_REQUIRED',
+      'This server speaks WebSocket version 13 (Sec-WebSocket-Version: 13)',
+      { header: 'Sec-WebSocket-Version' },
+      { 'Sec-WebSocket-Version': '13, 8' },
+    );
+  return undefined;
+}
+
 /** Answers a refused upgrade with a plain HTTP response in the standard envelope, then closes the socket. */
 function refuseUpgrade(socket: Duplex, error: ApiError, requestId: string): void {
   const body = JSON.stringify({
@@ -275,6 +347,7 @@ function refuseUpgrade(socket: Duplex, error: ApiError, requestId: string): void
     `X-Request-Id: ${requestId}`,
     'Cache-Control: no-store',
     'Connection: close',
+    ...Object.entries(error.headers).map(([name, value]) => `${name}: ${value}`),
   ];
   if (!socket.writable) return void socket.destroy();
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());

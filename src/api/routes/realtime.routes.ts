@@ -17,7 +17,9 @@ const DESCRIPTION =
   'connection is bounded by REALTIME_MAX_CONNECTIONS_PER_USER instead). A refused upgrade is an HTTP answer in ' +
   "the error envelope (401 missing/invalid/expired token (a revoked partner client's included) or API key, 403 " +
   'queue access token or partner client token, 429 ' +
-  '`TOO_MANY_CONNECTIONS` over REALTIME_MAX_CONNECTIONS_PER_USER (5), 404 another path).\n\n' +
+  '`TOO_MANY_CONNECTIONS` over REALTIME_MAX_CONNECTIONS_PER_USER (5), 404 another path; a malformed handshake, ' +
+  'before the token: 400 `INVALID_HEADER` for `Sec-WebSocket-Key` or `Sec-WebSocket-Protocol`, 426 for a ' +
+  '`Sec-WebSocket-Version` other than 13).\n\n' +
   'Messages are JSON text frames (schemas in `x-websocket-messages`). Client: `{"type":"subscribe","event_id"}` ' +
   '-> `{"type":"subscribed","event_id"}` then one `availability_update` per section with its current count; ' +
   '`{"type":"unsubscribe","event_id"}` -> `{"type":"unsubscribed","event_id"}`. Server: `availability_update` ' +
@@ -45,7 +47,9 @@ export function realtimeRoutes({ authenticate }: { authenticate: BearerAuthentic
       query: RealtimeQueryDto,
       accepts: REALTIME_ACCEPTS,
       invalid:
-        'A query parameter other than one `token` and one `api_key`, or an `api_key` of the wrong shape',
+        'A query parameter other than one `token` and one `api_key`, or an `api_key` of the wrong shape; or a ' +
+        'malformed WebSocket handshake (`INVALID_HEADER`: `Sec-WebSocket-Key`, `Sec-WebSocket-Protocol`)',
+      invalidCodes: ['INVALID_HEADER'],
       responses: {
         101: {
           description: 'Switching Protocols: the WebSocket is open (an upgrade request with a valid token)',
@@ -61,9 +65,14 @@ export function realtimeRoutes({ authenticate }: { authenticate: BearerAuthentic
           "The `token` is a queue access token (it only reserves seats) or a partner client's (Partner API only)",
           ['FORBIDDEN'],
         ],
-        426: ['A valid token, but not a WebSocket upgrade request', ['UPGRADE_REQUIRED']],
+        426: [
+          'A valid token, but not a WebSocket upgrade request; or an upgrade in a WebSocket version other than 13 ' +
+            '(`Sec-WebSocket-Version: 13, 8` says which)',
+          ['UPGRADE_REQUIRED'],
+        ],
         429: [
-          'The user already has REALTIME_MAX_CONNECTIONS_PER_USER connections open (upgrade only)',
+          'The user already has REALTIME_MAX_CONNECTIONS_PER_USER connections open (upgrade only; ' +
+            '`details.max_connections`, `Retry-After`: a connection frees when one of the user’s closes)',
           ['TOO_MANY_CONNECTIONS'],
         ],
       },

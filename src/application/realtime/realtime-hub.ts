@@ -85,6 +85,8 @@ export class RealtimeRefusal extends Error {
   constructor(
     readonly code: 'TOO_MANY_CONNECTIONS',
     message: string,
+    /** The connections a user may have open. */
+    readonly limit: number,
   ) {
     super(message);
   }
@@ -191,7 +193,7 @@ export class RealtimeHub implements SessionHost {
     const mine = this.byUser.get(principal.userId);
     const max = this.deps.options.maxConnectionsPerUser;
     if ((mine?.size ?? 0) >= max)
-      throw new RealtimeRefusal('TOO_MANY_CONNECTIONS', `At most ${max} realtime connections per user`);
+      throw new RealtimeRefusal('TOO_MANY_CONNECTIONS', `At most ${max} realtime connections per user`, max);
     const session = new RealtimeSession(principal, this);
     this.sessions.add(session);
     addTo(this.byUser, principal.userId, session);
