@@ -196,6 +196,12 @@ describe('realtime over WebSocket (GET /v1/realtime)', () => {
     // Nothing about the event while unsubscribed; the new count comes with the subscription.
     expect(client.frames.slice(afterUnsubscribe, client.frames.indexOf(again))).toEqual([]);
     expect((await client.next(isUpdate('Balcony'))).available_seats).toBe(5);
+
+    // Subscribing again while subscribed is answered as the first time: `subscribed`, then every section's count.
+    client.send({ type: 'subscribe', event_id: eventId });
+    await client.next((f) => f.type === 'subscribed');
+    expect((await client.next(isUpdate('Floor'))).available_seats).toEqual(expect.any(Number));
+    expect((await client.next(isUpdate('Balcony'))).available_seats).toBe(5);
   });
 
   it('reservation_expiring: every connection of the owner, 60 s before expiry; not another user, not a released hold', async () => {
@@ -566,6 +572,24 @@ describe('realtime queue_update', () => {
       expect([polled.body.queue_position, polled.body.status]).toEqual([1, 'QUEUED']);
       const positions = third.frames.filter(isQueueUpdate).map((f) => f.queue_position);
       expect(positions).toEqual([3, 2, 1]);
+
+      // The event is cancelled: its room's stream does not change, but whoever waits there is told it is closed
+      // (and the poll agrees); the turn already given is closed too.
+      const cancel = await t.call('POST', `/v1/admin/events/${eventId}/cancel`, {
+        token: await t.adminToken(),
+        body: { reason: 'storm' },
+      });
+      expect(cancel.status).toBe(200);
+      expect(await third.next(isQueueUpdate)).toMatchObject({ queue_position: null, status: 'CLOSED' });
+      expect(await second.next(isQueueUpdate)).toMatchObject({ queue_position: null, status: 'CLOSED' });
+      const closed = await t.call('GET', `/v1/queue/status?queue_token=${joined[2].queue_token}`);
+      expect([closed.body.queue_position, closed.body.status, closed.body.access_granted]).toEqual([
+        null,
+        'CLOSED',
+        false,
+      ]);
+      const challenge = await t.call('GET', `/v1/queue/challenge?event_id=${eventId}`);
+      expect([challenge.status, challenge.body.error?.code]).toEqual([400, 'SALE_ENDED']);
       expect([third.problems, second.problems]).toEqual([[], []]);
     } finally {
       await Promise.all(open.map((c) => c.close()));

@@ -457,11 +457,48 @@ describe('the waiting room of events without one, unknown events, and the event 
     });
   });
 
-  it('after the event started, joins are refused with SALE_ENDED and the admission job forgets the room', async () => {
+  it('a cancelled event: waiting entries are CLOSED (no position, no wait), joins and challenges SALE_ENDED', async () => {
+    await createQueuedEvent(app, { admissionPerMinute: 1 }, 'cancelled-room');
+    const { entry } = await app.queue.join('cancelled-room', 'waiting', 'dev', 'ch', meta('j'));
+    const { entry: turn } = await app.queue.join('cancelled-room', 'admitted', 'dev3', 'ch3', meta('j'));
+    expect((await app.queue.status('cancelled-room', entry.entryId)).status).toBe('PRE_QUEUE');
+    // The room opens and gives one of them a turn (one admission a minute); the other waits.
+    clock.set(new Date(Date.parse(OPENS) + 1_000));
+    await app.queue.admitDue(meta('job')); // the opening, with its draw
+    clock.set(new Date(Date.parse(OPENS) + 61_000));
+    await app.queue.admitDue(meta('job')); // a minute later: one turn
+    const statuses = async () =>
+      [
+        (await app.queue.status('cancelled-room', entry.entryId)).status,
+        (await app.queue.status('cancelled-room', turn.entryId)).status,
+      ].sort();
+    expect(await statuses()).toEqual(['QUEUED', 'READY']);
+    await app.catalog.cancel('cancelled-room', 'storm', meta('cancel'));
+    // Both closed: the wait will never end, and the turn would buy nothing (no access is handed out).
+    for (const { entryId } of [entry, turn]) {
+      const view = await app.queue.status('cancelled-room', entryId);
+      expect(view).toMatchObject({
+        status: 'CLOSED',
+        position: null,
+        estimatedWaitMinutes: 0,
+        pollIntervalSeconds: 60,
+      });
+      expect(view.accessExpiresAt).toBeUndefined();
+    }
+    await expectRefusal(app.queue.join('cancelled-room', 'late', 'dev2', 'ch2', meta('j')), 'SALE_ENDED');
+    await expectRefusal(app.queue.assertSaleNotOver('cancelled-room'), 'SALE_ENDED');
+  });
+
+  it('after the event started, joins are refused with SALE_ENDED, entries are CLOSED, and the admission job forgets the room', async () => {
     const { entry } = await app.queue.join('with-room', 'early', 'dev', 'ch', meta('j'));
+    await app.queue.assertSaleNotOver('with-room'); // on sale: a challenge is worth solving
     clock.set('2026-06-20T20:00:00.000Z');
     await expectRefusal(app.queue.join('with-room', 'late', 'dev2', 'ch2', meta('j')), 'SALE_ENDED');
+    await expectRefusal(app.queue.assertSaleNotOver('with-room'), 'SALE_ENDED');
     expect(await app.queue.admitDue(meta('job'))).toBe(0);
     expect(await app.queue.hasAccess('with-room', entry.entryId, 'early')).toBe(false);
+    const closed = await app.queue.status('with-room', entry.entryId);
+    expect(closed).toMatchObject({ status: 'CLOSED', position: null, estimatedWaitMinutes: 0 });
+    expect(closed.accessExpiresAt).toBeUndefined();
   });
 });

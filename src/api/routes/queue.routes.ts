@@ -117,13 +117,16 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
       responses: { 200: { description: 'The challenge', schema: QueueChallenge } },
       errors: {
         400: [
-          'No such published event (`INVALID_EVENT`), or the event has no waiting room (`QUEUE_NOT_ENABLED`)',
-          ['INVALID_EVENT', 'QUEUE_NOT_ENABLED'],
+          'No such published event (`INVALID_EVENT`), the event has no waiting room (`QUEUE_NOT_ENABLED`), or it ' +
+            'was cancelled or has started (`SALE_ENDED`)',
+          ['INVALID_EVENT', 'QUEUE_NOT_ENABLED', 'SALE_ENDED'],
         ],
       },
     },
     async (_req, res, { query }) => {
       const settings = await protectedEvent(query.event_id);
+      // Nobody can join once the sale is over: no work for a solution that would be refused.
+      await queue.assertSaleNotOver(query.event_id).catch(joinError);
       // maxnumber 0 would mean altcha-lib's default (1e6): an event without a challenge gets a trivial one.
       const maxNumber = Math.max(1, settings.challengeMaxNumber);
       res.json(await challenges.create(challengeScope(query.event_id), maxNumber));
@@ -263,7 +266,9 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
       description:
         'Rate limited per queue entry (2 per minute, the seed\'s "Queue Users: Status check"): poll every ' +
         '`poll_interval_seconds`. While the turn runs (`READY`, or `USED` until its end), each answer carries an ' +
-        '`access_token` that expires at `expires_at`, the end of the turn; after it, `access_granted` is false.',
+        '`access_token` that expires at `expires_at`, the end of the turn; after it, `access_granted` is false. ' +
+        'Once the event is cancelled or has started, an entry still waiting, or with a turn not used, is `CLOSED` ' +
+        '(no position, no wait, no access): stop polling.',
       query: QueueStatusQueryDto,
       rateLimit: 'queueStatus',
       // Counted per entry (the token is checked first: a bad one is 401 without being counted).

@@ -1,6 +1,6 @@
 import { bool, component, dateTime, int, ISO, object, objectComponent, str } from '../contract/schema';
 
-const STATUSES = ['PRE_QUEUE', 'QUEUED', 'READY', 'USED', 'EXPIRED', 'LEFT'];
+const STATUSES = ['PRE_QUEUE', 'QUEUED', 'READY', 'USED', 'EXPIRED', 'LEFT', 'CLOSED'];
 const status = str(
   '`PRE_QUEUE` (joined before the sale opens: the line is drawn at random at the opening), `QUEUED`, `READY` ' +
     '(your turn: reserve with the access token until `expires_at`), `USED` (reserved with it; still usable until ' +

@@ -1,5 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { catchUpDue, hasAccessAt, type QueueCommand } from '../../domain/queue/decide';
+import {
+  assertSaleNotOver,
+  catchUpDue,
+  hasAccessAt,
+  isSaleOver,
+  type QueueCommand,
+} from '../../domain/queue/decide';
 import { positionOf, waitingCount, type QueueState } from '../../domain/queue/state';
 import { fail } from '../../domain/shared/errors';
 import type { Clock } from '../ports/clock';
@@ -15,7 +21,11 @@ import {
   type QueueProcessor,
 } from './queue-processor';
 
-export type QueueStatus = 'PRE_QUEUE' | 'QUEUED' | 'READY' | 'USED' | 'EXPIRED' | 'LEFT';
+/** An entry's status as clients see it: the room's, or CLOSED for one still waiting (or READY) once the sale is over. */
+export type QueueStatus = 'PRE_QUEUE' | 'QUEUED' | 'READY' | 'USED' | 'EXPIRED' | 'LEFT' | 'CLOSED';
+
+/** What becomes of a waiting entry, or an unused turn, once the event is cancelled or has started. */
+const CLOSED_BY_SALE_END: ReadonlySet<string> = new Set(['PRE_QUEUE', 'QUEUED', 'READY']);
 
 export interface QueueSettingsView {
   enabled: boolean;
@@ -50,7 +60,9 @@ const clamp = (n: number, low: number, high: number) => Math.min(high, Math.max(
  * An entry as a client sees it at `now`. Pure, from the room's write-side state. A READY entry whose turn ran
  * out shows EXPIRED even before QueueTurnExpired is recorded (the room only records it when it next catches up).
  * Before the draw there is no position: the wait is the time to the opening plus, on average, half the
- * pre-queue ahead, and the client polls about ten times before the opening.
+ * pre-queue ahead, and the client polls about ten times before the opening. Once the event is cancelled or has
+ * started, an entry still waiting, or holding a turn it has not used, is CLOSED: no position, no wait, no access
+ * (the room admits nobody any more, and a reservation would be refused).
  */
 export function queueEntryView(
   state: QueueState,
@@ -64,7 +76,13 @@ export function queueEntryView(
   const nowMs = now.getTime();
   const rate = facts.settings.admissionPerMinute;
   const opensAt = facts.context.opensAt;
-  const status: QueueStatus = entry.status === 'READY' && entry.expiresAt <= nowMs ? 'EXPIRED' : entry.status;
+  const saleOver = isSaleOver(facts.context, nowMs);
+  const status: QueueStatus =
+    saleOver && CLOSED_BY_SALE_END.has(entry.status)
+      ? 'CLOSED'
+      : entry.status === 'READY' && entry.expiresAt <= nowMs
+        ? 'EXPIRED'
+        : entry.status;
   const queueSize = waitingCount(state);
   const view: QueueEntryView = {
     entryId,
@@ -72,7 +90,7 @@ export function queueEntryView(
     userId: entry.userId,
     deviceFingerprint: entry.deviceFingerprint,
     status,
-    position: status === 'EXPIRED' ? null : positionOf(state, entryId),
+    position: status === 'EXPIRED' || status === 'CLOSED' ? null : positionOf(state, entryId),
     queueSize,
     estimatedWaitMinutes: 0,
     pollIntervalSeconds: MAX_POLL_SECONDS,
@@ -94,7 +112,7 @@ export function queueEntryView(
       MIN_POLL_SECONDS,
       MAX_POLL_SECONDS,
     );
-  } else if ((status === 'READY' || status === 'USED') && entry.expiresAt > nowMs) {
+  } else if ((status === 'READY' || status === 'USED') && entry.expiresAt > nowMs && !saleOver) {
     // A turn still running (a USED one whose time ran out stays USED, with no access left to give).
     view.pollIntervalSeconds = MIN_POLL_SECONDS;
     view.accessExpiresAt = new Date(entry.expiresAt);
@@ -130,6 +148,12 @@ export class QueueService {
     const facts = await readQueueFacts(this.events, eventId);
     if (!facts) return undefined;
     return { ...facts.settings, opensAt: facts.context.opensAt };
+  }
+
+  /** SALE_ENDED when the event was cancelled or has started: no challenge is worth solving then. */
+  async assertSaleNotOver(eventId: string): Promise<void> {
+    const facts = await readQueueFacts(this.events, eventId);
+    if (facts) assertSaleNotOver(facts.context, this.clock.now().getTime());
   }
 
   /**

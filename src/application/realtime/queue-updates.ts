@@ -20,7 +20,7 @@ export interface QueueFeed {
 }
 
 /** After these a member's entry is not followed any more (a new join is picked up on the next change). */
-const FINISHED_ENTRY: ReadonlySet<string> = new Set(['LEFT', 'EXPIRED']);
+const FINISHED_ENTRY: ReadonlySet<string> = new Set(['LEFT', 'EXPIRED', 'CLOSED']);
 
 /**
  * queue_update: which sessions follow which queue entry, and what each was last told. A queue token's session

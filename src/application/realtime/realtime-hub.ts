@@ -257,6 +257,8 @@ export class RealtimeHub implements SessionHost {
       const { eventId } = event.data as { eventId: string };
       for (const sectionId of this.counts.get(eventId)?.sections.keys() ?? [])
         this.dirty$.next({ eventId, sectionId });
+      // Its waiting room closes with it: whoever waits there is told (CLOSED), though its stream did not change.
+      this.roomChanged$.next(eventId);
       return;
     }
     if (event.type === EXTENSION) {
@@ -308,8 +310,12 @@ export class RealtimeHub implements SessionHost {
     const { principal } = session;
     if (principal.kind !== 'member')
       return session.refuse('FORBIDDEN', 'A queue token receives queue_update for its own entry only');
-    if (session.subscriptions.has(eventId))
-      return session.deliver(outbound({ type: 'subscribed', event_id: eventId }));
+    if (session.subscriptions.has(eventId)) {
+      // Subscribing again is answered as the first time: the current counts follow (a client that lost track).
+      session.deliver(outbound({ type: 'subscribed', event_id: eventId }));
+      await this.sendCounts(session, eventId);
+      return;
+    }
     const max = this.deps.options.maxSubscriptionsPerConnection;
     if (session.subscriptions.size >= max)
       return session.refuse('TOO_MANY_SUBSCRIPTIONS', `At most ${max} subscriptions per connection`);
@@ -319,14 +325,21 @@ export class RealtimeHub implements SessionHost {
     session.subscriptions.add(eventId);
     addTo(this.byEvent, eventId, session);
     session.deliver(outbound({ type: 'subscribed', event_id: eventId }));
-    // The current counts once, from the same cache the updates compare against: one read per watched event.
+    if (await this.sendCounts(session, eventId)) await this.queue?.followMember(session, eventId);
+  }
+
+  /**
+   * The event's current counts, one availability_update per section, from the same cache the updates compare
+   * against (one read per watched event). False when the session unsubscribed meanwhile (nothing sent).
+   */
+  private async sendCounts(session: RealtimeSession, eventId: string): Promise<boolean> {
     const counts = this.countsFor(eventId);
     await counts.ready;
-    if (!session.subscriptions.has(eventId) || this.counts.get(eventId) !== counts) return;
+    if (!session.subscriptions.has(eventId) || this.counts.get(eventId) !== counts) return false;
     const timestamp = this.deps.clock.now().toISOString();
     for (const section of counts.sections.values())
       session.deliver(outbound(availabilityUpdate(eventId, section, timestamp)));
-    await this.queue?.followMember(session, eventId);
+    return true;
   }
 
   private unsubscribe(session: RealtimeSession, eventId: string): void {

@@ -82,8 +82,7 @@ const notFound = (): never => fail('QUEUE_ENTRY_NOT_FOUND', 'Queue entry not fou
 function join(command: JoinQueue, state: QueueState, context: QueueContext, at: number): QueueEvent[] {
   const { settings } = context;
   if (!settings.enabled) fail('QUEUE_NOT_ENABLED', 'This event has no waiting room');
-  if (context.cancelled) fail('SALE_ENDED', 'The event was cancelled');
-  if (at >= context.closesAt.getTime()) fail('SALE_ENDED', 'The event has started; the sale is over');
+  assertSaleNotOver(context, at);
   if (state.entries.has(command.entryId)) return []; // the same join decided twice (a retried command)
   for (const [field, value] of [
     ['device_fingerprint', command.deviceFingerprint],
@@ -174,9 +173,18 @@ interface CaughtUp {
   admitted: number;
 }
 
-/** The room is shut once the event is cancelled or has started: no draw, no admissions. */
-const shut = (context: QueueContext, at: number) =>
-  context.cancelled || !context.settings.enabled || at >= context.closesAt.getTime();
+/** The sale is over once the event is cancelled or has started: nobody joins, and nobody waiting gets a turn. */
+export const isSaleOver = (context: Pick<QueueContext, 'cancelled' | 'closesAt'>, at: number): boolean =>
+  context.cancelled || at >= context.closesAt.getTime();
+
+/** SALE_ENDED, saying why, once the sale is over (a join, or a challenge to join with). */
+export function assertSaleNotOver(context: Pick<QueueContext, 'cancelled' | 'closesAt'>, at: number): void {
+  if (context.cancelled) fail('SALE_ENDED', 'The event was cancelled');
+  if (at >= context.closesAt.getTime()) fail('SALE_ENDED', 'The event has started; the sale is over');
+}
+
+/** The room is shut once the sale is over (or the room is off): no draw, no admissions. */
+const shut = (context: QueueContext, at: number) => !context.settings.enabled || isSaleOver(context, at);
 
 /**
  * What time alone makes happen by `at`, as events (not applied): the opening with its draw, then turns that
