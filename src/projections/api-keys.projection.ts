@@ -8,7 +8,7 @@ const setKey = fieldSetter<ApiKeyDoc>(API_KEYS_COLLECTION);
 export const apiKeysProjection: Projection = {
   name: 'api-keys',
   // It sees none of an on-sale's events: next to nothing to fold when replaying one.
-  replayWeight: 0.1,
+  replayWeight: 0.02,
   handlers: {
     ApiKeyCreated(event: Data<ApiKeyCreated>, store) {
       const k = event.data;

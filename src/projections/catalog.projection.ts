@@ -39,6 +39,7 @@ const SEAT_COUNTER_MOVES: Record<SeatMovement['type'], Partial<Record<SeatCounte
 /** Venues, and events with per-tier availability: feeds search and event details. */
 export const catalogProjection: Projection = {
   name: 'catalog',
+  replayWeight: 0.3,
   handlers: {
     VenueCreated(event: Data<VenueCreated>, store) {
       const v = event.data;

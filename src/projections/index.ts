@@ -5,7 +5,7 @@ import type { Projection } from './projection';
 import { reservationsProjection } from './reservations.projection';
 import { createSeatMapProjection } from './seat-map.projection';
 import { ticketsProjection } from './tickets.projection';
-import { auditProjection } from './audit.projection';
+import { auditCorrelationsProjection, auditSeatsProjection } from './audit.projection';
 import { salesAnalyticsProjection } from './sales-analytics.projection';
 import { partnerCartsProjection } from './partner-carts.projection';
 import { partnerAbandonmentProjection } from './partner-abandonment.projection';
@@ -25,6 +25,7 @@ export function allProjections(): Projection[] {
     partnerCartsProjection,
     partnerAbandonmentProjection,
     apiKeysProjection,
-    auditProjection,
+    auditCorrelationsProjection,
+    auditSeatsProjection,
   ];
 }

@@ -16,6 +16,7 @@ const set = fieldSetter<OrderDoc>(COLLECTIONS.orders);
 /** Orders by id (and by user, through a filter): what GET /v1/orders/{id} shows. */
 export const ordersProjection: Projection = {
   name: 'orders',
+  replayWeight: 0.6,
   handlers: {
     OrderPlaced(event: Data<OrderPlaced>, store) {
       return docs.put(store.collection<OrderDoc>(COLLECTIONS.orders), orderDocOf(event.data, event.position));

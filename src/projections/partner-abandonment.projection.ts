@@ -26,7 +26,7 @@ function count(outcome: Outcome) {
 export const partnerAbandonmentProjection: Projection = {
   name: 'partner-abandonment',
   // It sees none of an on-sale's events: next to nothing to fold when replaying one.
-  replayWeight: 0.1,
+  replayWeight: 0.02,
   handlers: {
     CartExpired: count('expired'),
     CartDeleted: count('deleted'),

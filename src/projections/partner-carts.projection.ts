@@ -20,7 +20,7 @@ const set = fieldSetter<PartnerCartDoc>(PARTNER_CARTS);
 export const partnerCartsProjection: Projection = {
   name: 'partner-carts',
   // It sees none of an on-sale's events: next to nothing to fold when replaying one.
-  replayWeight: 0.1,
+  replayWeight: 0.02,
   handlers: {
     CartRequested(event: Data<CartRequested>, store) {
       const cart = event.data;

@@ -17,6 +17,7 @@ const set = fieldSetter<PaymentAttemptDoc>(PAYMENT_ATTEMPTS);
 /** Open payment attempts (see PaymentAttemptDoc): what the order watchdog looks at for authorizations to release. */
 export const paymentAttemptsProjection: Projection = {
   name: 'payment-attempts',
+  replayWeight: 0.05,
   handlers: {
     OrderPaymentAuthorizing(event: Data<OrderPaymentAuthorizing>, store) {
       const { orderId, attempt, requestedAt } = event.data;

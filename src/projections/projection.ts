@@ -18,7 +18,10 @@ export interface Projection {
   name: string;
   /** The other read models whose documents its handlers read (a replay in threads keeps them together). */
   reads?: readonly string[];
-  /** Relative cost of folding an on-sale log (1 when unsaid): spreads read models over replay threads. */
+  /**
+   * What folding an on-sale log costs (1 when unsaid; see ReplayProjection.replayWeight): spreads read models over
+   * replay threads.
+   */
   replayWeight?: number;
   handlers: Partial<Record<string, (event: RecordedEvent<any>, store: ReadStore) => Awaitable<void>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }

@@ -8,6 +8,7 @@ const setReservation = fieldSetter<ReservationDoc>(COLLECTIONS.reservations);
 /** Reservations (seat holds) by id: for GET /v1/reservations/{id} and the expiry job. */
 export const reservationsProjection: Projection = {
   name: 'reservations',
+  replayWeight: 0.5,
   handlers: {
     SeatsHeld(event: Data<SeatsHeld>, store) {
       return docs.put(

@@ -100,6 +100,7 @@ function count(store: ReadStore, eventId: string, position: number, inc: Record<
 
 export const salesAnalyticsProjection: Projection = {
   name: 'sales-analytics',
+  replayWeight: 0.5,
   reads: ['orders', 'tickets'],
   handlers: {
     EventCreated(event: Data<EventCreated>, store) {

@@ -109,6 +109,7 @@ export function createSeatMapProjection(): Projection {
 
   return {
     name: 'seat-maps',
+    replayWeight: 0.8,
     reads: ['catalog'], // the venue's layout
     handlers: {
       EventCreated(event: Data<EventCreated>, store) {

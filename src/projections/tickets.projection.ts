@@ -17,6 +17,7 @@ const setTransfer = fieldSetter<TransferDoc>(COLLECTIONS.transfers);
  */
 export const ticketsProjection: Projection = {
   name: 'tickets',
+  replayWeight: 0.4,
   handlers: {
     TicketIssued(event: Data<TicketIssued>, store) {
       const t = event.data;

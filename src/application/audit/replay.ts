@@ -16,9 +16,9 @@ export interface ReplayProjection {
    */
   reads?: readonly string[];
   /**
-   * What folding a typical on-sale log costs this read model, relative to the others (1 when unsaid; measured with
-   * `npm run bench:replay`). Used only to spread read models evenly over replay threads: a wrong figure costs speed,
-   * never correctness.
+   * What folding a typical on-sale log costs this read model: seconds per 1,000,000 events of the `npm run
+   * bench:replay` log, folded alone in one thread, less what reading and parsing take (1 when unsaid). Used only to
+   * spread read models evenly over replay threads: a wrong figure costs speed, never correctness.
    */
   replayWeight?: number;
   handlers: Partial<Record<string, (event: RecordedEvent<any>, store: ReadStore) => void | Promise<void>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
