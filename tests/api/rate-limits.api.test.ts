@@ -109,6 +109,23 @@ describe('rate limits per class (in memory)', () => {
     expect(anonymous.headers.get('x-ratelimit-limit')).toBeNull();
   });
 
+  it('a waiting-room token draws on no hourly budget: a user out of budget still leaves the queue', async () => {
+    const token = t.mintToken('leaving-fan');
+    const { eventId: queued } = await createEvent(t.call, t.mintToken('queue-admin', 'admin'), {
+      queue: { enabled: true, admission_per_minute: 1, challenge_max_number: 0 },
+    });
+    const joined = await t.call('POST', '/v1/queue/join', {
+      token,
+      body: { event_id: queued, device_fingerprint: 'leaving-device' },
+    });
+    expect(joined.status).toBe(200);
+    for (let i = 1; i < RATE_LIMITS.authenticated.limit; i += 1)
+      expect((await t.call('GET', '/v1/auth/info', { token })).status).toBe(200);
+    expect((await t.call('GET', '/v1/auth/info', { token })).status).toBe(429);
+    const left = await t.call('DELETE', '/v1/queue/leave', { token: joined.body.queue_token });
+    expect(left.status).toBe(204);
+  });
+
   it('a class-limited answer to a signed-in user shows the class budget (the tighter one)', async () => {
     const res = await t.call('GET', `/v1/events/${eventId}/seats`, { token: t.mintToken('map-reader') });
     expect(res.status).toBe(200);

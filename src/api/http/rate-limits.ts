@@ -197,8 +197,9 @@ export class RateLimits {
       // An operation may say what it counts by (OperationSpec.rateLimitKey, e.g. the queue entry of a status call);
       // hashed, as it may be derived from a credential.
       key: (req) => (req.rateLimitKey === undefined ? byClass(req) : `op:${sha256(req.rateLimitKey)}`),
-      // The hourly budget is for signed-in users; anonymous clients are counted by the per-endpoint classes.
-      skip: name === 'authenticated' ? (req) => !req.auth : undefined,
+      // The hourly budget is for signed-in users; anonymous clients are counted by the per-endpoint classes. A
+      // waiting-room token only checks its entry (limited per entry) and leaves: a user out of budget can still go.
+      skip: name === 'authenticated' ? (req) => !req.auth || req.auth.kind === 'queue' : undefined,
     });
   }
 
