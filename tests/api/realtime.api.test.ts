@@ -515,6 +515,41 @@ describe('realtime heartbeat', () => {
 });
 
 describe('realtime queue_update', () => {
+  it('when the event starts, a follower of a waiting entry is told CLOSED, though nothing happens in the room', async () => {
+    // A real clock: the room closes when the event starts, a few seconds from now.
+    const t = await startTestApp();
+    const open: RealtimeClient[] = [];
+    try {
+      const doc = (await t.call('GET', '/openapi.json')).body;
+      const starts = new Date(Date.now() + 3_000);
+      const { eventId } = await createEvent(t.call, await t.adminToken(), {
+        date: starts.toISOString(),
+        queue: { enabled: true, admission_per_minute: 1, challenge_max_number: 0 },
+      });
+      const fans = ['front', 'behind'].map((name) => t.mintToken(`closing-${name}`));
+      const joined = [];
+      for (const [i, token] of fans.entries())
+        joined.push(
+          await t.call('POST', '/v1/queue/join', {
+            token,
+            body: { event_id: eventId, device_fingerprint: `d${i}` },
+          }),
+        );
+      expect(joined.map((res) => res.status)).toEqual([200, 200]);
+      const follower = await openRealtime(t.baseUrl, doc, joined[1].body.queue_token);
+      open.push(follower);
+      const isQueueUpdate = (f: any) => f.type === 'queue_update';
+      expect((await follower.next(isQueueUpdate)).status).toBe('QUEUED');
+      const closed = await follower.next((f) => isQueueUpdate(f) && f.status === 'CLOSED');
+      expect(closed).toMatchObject({ event_id: eventId, queue_position: null });
+      expect(Date.parse(closed.timestamp)).toBeGreaterThanOrEqual(starts.getTime());
+      expect(follower.problems).toEqual([]);
+    } finally {
+      await Promise.all(open.map((c) => c.close()));
+      await t.close();
+    }
+  });
+
   it('a queue token follows its own entry, a member who subscribed follows theirs, positions only go down as AdmitDue runs', async () => {
     const clock = new ManualClock('2026-06-01T12:00:00Z');
     // The admission job is run by hand below, after moving the clock.

@@ -35,6 +35,10 @@ export function queueFeed(deps: {
           out.set(entryId, queueEntryView(found.state, eventId, entryId, found.facts, now));
       return out;
     },
+    async closesAt(eventId) {
+      const facts = await readQueueFacts(events, eventId);
+      return facts?.settings.enabled ? facts.context.closesAt : undefined;
+    },
     async liveEntries(eventId, userIds) {
       const found = await room(eventId);
       const out = new Map<string, string>();

@@ -17,7 +17,12 @@ export interface QueueFeed {
   entries(eventId: string, entryIds: string[]): Promise<Map<string, QueueEntryStatus>>;
   /** The live entry of each of these users in the event's queue (users without one left out). */
   liveEntries(eventId: string, userIds: string[]): Promise<Map<string, string>>;
+  /** When the room closes (its event starts), for a queue-protected event. */
+  closesAt(eventId: string): Promise<Date | undefined>;
 }
+
+/** The longest a timer can wait (setTimeout's limit): a room closing later is looked at again on its next change. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** After these a member's entry is not followed any more (a new join is picked up on the next change). */
 const FINISHED_ENTRY: ReadonlySet<string> = new Set(['LEFT', 'EXPIRED', 'CLOSED']);
@@ -28,10 +33,26 @@ const FINISHED_ENTRY: ReadonlySet<string> = new Set(['LEFT', 'EXPIRED', 'CLOSED'
  */
 export class QueueUpdates {
   private readonly watchers = new Map<string, Set<RealtimeSession>>();
+  /** Per followed room, the timer set for its closing (undefined while its time is being read). */
+  private readonly closing = new Map<string, NodeJS.Timeout | undefined>();
 
   constructor(
-    private readonly deps: { feed: QueueFeed; clock: Clock; onError?(error: unknown, what: string): void },
+    private readonly deps: {
+      feed: QueueFeed;
+      clock: Clock;
+      /**
+       * A followed room closed with its event's start: nothing is appended to its stream then, so this is the
+       * moment to read its entries again (they are CLOSED from then on).
+       */
+      onClosed?(eventId: string): void;
+      onError?(error: unknown, what: string): void;
+    },
   ) {}
+
+  stop(): void {
+    for (const timer of this.closing.values()) clearTimeout(timer);
+    this.closing.clear();
+  }
 
   isFollowed(eventId: string): boolean {
     return this.watchers.has(eventId);
@@ -40,6 +61,27 @@ export class QueueUpdates {
   follow(session: RealtimeSession, eventId: string, entryId: string): void {
     session.queueEntries.set(eventId, { entryId });
     addTo(this.watchers, eventId, session);
+    this.watchClosing(eventId).catch((error: unknown) =>
+      this.deps.onError?.(error, 'realtime queue closing'),
+    );
+  }
+
+  /** Once per followed room: onClosed at its closing time, when that is ahead and within a timer's reach. */
+  private async watchClosing(eventId: string): Promise<void> {
+    if (!this.deps.onClosed || this.closing.has(eventId)) return;
+    this.closing.set(eventId, undefined);
+    const closesAt = await this.deps.feed.closesAt(eventId);
+    const wait = closesAt ? closesAt.getTime() - this.deps.clock.now().getTime() : -1;
+    if (wait < 0 || wait > MAX_TIMER_MS || !this.closing.has(eventId)) {
+      this.closing.delete(eventId);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.closing.delete(eventId);
+      this.deps.onClosed?.(eventId);
+    }, wait + 1); // just past it: the room is shut at closesAt itself
+    timer.unref();
+    this.closing.set(eventId, timer);
   }
 
   unfollow(session: RealtimeSession, eventId: string): void {

@@ -138,6 +138,7 @@ export class RealtimeHub implements SessionHost {
       const queue = (this.queue = new QueueUpdates({
         feed: deps.queue,
         clock: deps.clock,
+        onClosed: (eventId) => this.roomChanged$.next(eventId),
         onError: deps.onError,
       }));
       this.subscription.add(
@@ -183,6 +184,7 @@ export class RealtimeHub implements SessionHost {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     for (const session of [...this.sessions]) session.close();
+    this.queue?.stop();
     this.stopped$.next();
     this.stopped$.complete();
     this.subscription.unsubscribe();
