@@ -75,6 +75,12 @@ export async function seed(config: AppConfig): Promise<Record<string, string>> {
     report[`venue ${venue.name}`] = await ignoreExisting(venue.name, () => catalog.createVenue(venue, meta));
   }
   const stadiumSections = stadium().sections.map((s) => s.name);
+  // Ahead of the day the seed runs (an event must start in the future), at 19:00 UTC: demo data stays on sale.
+  const daysFromNow = (days: number) => {
+    const date = new Date(Date.now() + days * 86_400_000);
+    date.setUTCHours(19, 0, 0, 0);
+    return date.toISOString();
+  };
   const events = [
     {
       eventId: 'demo-stadium-onsale',
@@ -82,7 +88,7 @@ export async function seed(config: AppConfig): Promise<Record<string, string>> {
       artist: 'The Headliners',
       venueId: STADIUM_ID,
       category: 'Concert',
-      date: '2027-08-15T19:00:00.000Z',
+      date: daysFromNow(120),
       tiers: [
         { name: 'Lower', priceCents: 25000, feesCents: 3750, sections: stadiumSections.slice(0, 20) },
         { name: 'Upper', priceCents: 9500, feesCents: 1425, sections: stadiumSections.slice(20) },
@@ -94,7 +100,7 @@ export async function seed(config: AppConfig): Promise<Record<string, string>> {
       artist: 'Test Artist',
       venueId: ARENA_ID,
       category: 'Concert',
-      date: '2027-12-31T20:00:00.000Z',
+      date: daysFromNow(180),
       tiers: [
         { name: 'Floor', priceCents: 50000, feesCents: 7500, sections: ['Floor'] },
         { name: 'Lower Bowl', priceCents: 25000, feesCents: 3750, sections: ['Lower Bowl'] },
@@ -107,7 +113,7 @@ export async function seed(config: AppConfig): Promise<Record<string, string>> {
       artist: 'The Blue Trio',
       venueId: CLUB_ID,
       category: 'Jazz',
-      date: '2027-03-05T21:00:00.000Z',
+      date: daysFromNow(60),
       tiers: [{ name: 'General', priceCents: 4500, feesCents: 675, sections: ['General'] }],
     },
   ];

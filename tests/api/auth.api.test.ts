@@ -66,6 +66,18 @@ describe('accounts and tokens API', () => {
       expect(res.body.email).toBe(email.toLowerCase());
     });
 
+    it('drops spaces around the email, as sign-in does: the account signs in with or without them', async () => {
+      const email = uniqueEmail('Padded');
+      const res = await register(`  ${email} `);
+      expect([res.status, res.body.email]).toEqual([201, email.toLowerCase()]);
+      for (const given of [email, ` ${email}  `]) {
+        const signIn = await t.call('POST', '/v1/auth/token', {
+          body: { grant_type: 'password', email: given, password: 'password-1234' },
+        });
+        expect(signIn.status).toBe(200);
+      }
+    });
+
     // 409 EMAIL_TAKEN for a claimed email (any case): auth.spec.test.ts, given the email's claim.
     it('lets only one of two simultaneous registrations of one email win', async () => {
       const email = uniqueEmail();
@@ -83,6 +95,8 @@ describe('accounts and tokens API', () => {
         { email: uniqueEmail(), password: 'short', name: 'X' },
         { email: uniqueEmail(), password: 'x'.repeat(129), name: 'X' },
         { email: uniqueEmail(), password: 'password-1234', name: '' },
+        { email: uniqueEmail(), password: 'password-1234', name: '   ' },
+        { email: uniqueEmail(), password: ' '.repeat(10), name: 'X' },
         { email: uniqueEmail(), password: 'password-1234', name: 'X', role: 'admin' },
       ]) {
         const res = await t.call('POST', '/v1/auth/register', { body });

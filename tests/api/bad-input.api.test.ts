@@ -490,6 +490,15 @@ describe("what node's HTTP parser refuses, in the error envelope too", () => {
       await raw(`GET /v1/events/search?query=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
       parserCase(431, 'HEADERS_TOO_LARGE'),
     );
+    // Any request can meet it, before any route: every operation of the document says so.
+    const doc = (await t.call('GET', '/openapi.json')).body;
+    const methods = ['get', 'put', 'post', 'delete', 'patch'];
+    const missing = Object.entries(
+      doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>,
+    ).flatMap(([path, item]) =>
+      methods.filter((m) => item[m] && !item[m].responses['431']).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('400 BAD_REQUEST for bytes that are not HTTP; the server goes on serving', async () => {

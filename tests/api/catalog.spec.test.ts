@@ -220,6 +220,15 @@ describe('catalog admin: given events, one request, new events or an error', () 
         .thenError(409, 'EVENT_EXISTS', { event_id: eventId });
     });
 
+    it('400 VALIDATION_ERROR for an event_id that does not start with a letter or digit', async () => {
+      const eventId = id('E');
+      for (const given of ['-', '-leading', ''])
+        await spec
+          .given(publishedEvent(eventId))
+          .when(post('/v1/admin/events', body(`venue-of-${eventId}`, given || ' ')))
+          .thenError(400, 'VALIDATION_ERROR');
+    });
+
     it('404 VENUE_NOT_FOUND for an unknown venue', async () => {
       await spec
         .given()

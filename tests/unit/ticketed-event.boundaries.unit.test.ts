@@ -472,6 +472,37 @@ describe('event definitions', () => {
     expect(created).toMatchObject({ data: { presaleStart: sale, generalSaleStart: sale, doorsOpen: SHOW } });
   });
 
+  test('an event that starts now or earlier fails with VALIDATION_ERROR on date; a millisecond later is fine', () => {
+    for (const date of [NOW, shift(NOW, -86400)])
+      event
+        .given([], ctx())
+        .when(createEvent({ date, doorsOpen: null, presaleStart: null, generalSaleStart: shift(NOW, -3600) }))
+        .thenThrows('VALIDATION_ERROR', { field: 'date' });
+    const date = shift(NOW, 0.001);
+    const [created] = event
+      .given([], ctx())
+      .when(createEvent({ date, doorsOpen: null, presaleStart: null, generalSaleStart: shift(NOW, -3600) }))
+      .events();
+    expect(created).toMatchObject({ type: 'EventCreated', data: { date } });
+  });
+
+  test('two pricing tiers of one name (whatever the case and spaces) fail with VALIDATION_ERROR', () => {
+    const tier = (tierId: string, name: string, section: string) => ({
+      tierId,
+      name,
+      priceCents: 1000,
+      feesCents: 100,
+      sections: [section],
+    });
+    const floorAndBalcony = (second: string) =>
+      createEvent({ tiers: [tier('t1', 'Standard', 'Floor'), tier('t2', second, 'Balcony')] });
+    event
+      .given([], ctx())
+      .when(floorAndBalcony(' standard '))
+      .thenThrows('VALIDATION_ERROR', { field: 'pricing_tiers' });
+    expect(event.given([], ctx()).when(floorAndBalcony('Premium')).events()).toHaveLength(1);
+  });
+
   test('doors opening a millisecond after the start fail with VALIDATION_ERROR on doors_open', () => {
     event
       .given([], ctx())

@@ -245,8 +245,10 @@ export const EVERY_REQUEST: ErrorSpec = {
       'an `X-Device-ID` over 512 characters, or a card number in a header, the path or the query string; or a body ' +
       'that is not valid JSON (invalid UTF-8 bytes and a key repeated in one object included), not a JSON object, ' +
       'nested more than 32 levels, holds a lone UTF-16 surrogate or a ' +
-      'card number or security code (never accepted anywhere: send a payment token)',
+      'card number or security code (never accepted anywhere: send a payment token); or a request that is not ' +
+      'valid HTTP (`BAD_REQUEST`, answered before any route)',
     [
+      'BAD_REQUEST',
       'INVALID_REQUEST_ID',
       'INVALID_CORRELATION_ID',
       'INVALID_IDEMPOTENCY_KEY',
@@ -256,7 +258,15 @@ export const EVERY_REQUEST: ErrorSpec = {
       'VALIDATION_ERROR',
     ],
   ],
+  408: [
+    'The request line and headers did not arrive in time (answered before any route)',
+    ['REQUEST_TIMEOUT'],
+  ],
   413: ['The body is larger than the limit (BODY_LIMIT, default 100kb)', ['PAYLOAD_TOO_LARGE']],
+  431: [
+    'The request line and headers are larger than 16 KB (answered before any route)',
+    ['HEADERS_TOO_LARGE'],
+  ],
 };
 /** Bodies must be JSON (token requests may send a form), plain or in an encoding the server decodes. */
 export const BODY_TYPE = errorSpec(

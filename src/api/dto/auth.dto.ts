@@ -1,10 +1,24 @@
-import { IsEmail, IsIn, IsNotEmpty, IsString, Length, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsNotEmpty, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsSafeName, Optional } from './validators';
 
+/** Spaces around an email address are dropped before it is checked, as sign-in drops them (normalizeEmail). */
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+/** Something other than spaces. */
+const NOT_BLANK = /\S/;
+
 export class RegisterDto {
-  @IsString() @IsEmail() @MaxLength(254) @IsSafeName() email!: string;
-  @IsString() @Length(8, 128) password!: string;
-  @IsString() @IsNotEmpty() @MaxLength(100) @IsSafeName() name!: string;
+  @Transform(trimmed) @IsString() @IsEmail() @MaxLength(254) @IsSafeName() email!: string;
+  @IsString()
+  @Length(8, 128)
+  @Matches(NOT_BLANK, { message: 'password must not be only spaces' })
+  password!: string;
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  @IsSafeName()
+  @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  name!: string;
 }
 
 export const GRANT_TYPES = ['password', 'refresh_token', 'client_credentials'] as const;

@@ -82,7 +82,9 @@ export class ShippingOptionDto {
 export class CreateEventDto {
   @Optional()
   @IsString()
-  @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: 'event_id must be 1-64 letters, digits or dashes' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, {
+    message: 'event_id must be 1-64 letters, digits or dashes, starting with a letter or digit',
+  })
   event_id?: string;
   @IsString() @IsNotEmpty() @MaxLength(200) @IsSafeName() name!: string;
   @IsString() @IsNotEmpty() @MaxLength(200) @IsSafeName() artist!: string;

@@ -75,7 +75,8 @@ export function adminCatalogRoutes({
       summary: 'Create a ticketed event (unpublished: invisible to customers until published)',
       body: CreateEventDto,
       invalid:
-        'Bad fields, invalid ISO 8601 dates, sale opening after the event, a tier naming a section the venue lacks or a section priced twice',
+        'Bad fields, invalid ISO 8601 dates, an event that has already started, sale opening after the event, a tier ' +
+        'naming a section the venue lacks, a section priced twice, or two tiers of one name',
       contended: true,
       responses: { 201: { description: 'The event, status DRAFT', schema: CreatedEvent } },
       errors: {

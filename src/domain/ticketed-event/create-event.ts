@@ -42,6 +42,10 @@ export function createEvent(
   const tierIds = new Set(command.tiers.map((t) => t.tierId));
   if (tierIds.size !== command.tiers.length)
     fail('VALIDATION_ERROR', 'Pricing tier ids must be unique', { field: 'pricing_tiers' });
+  // Fans pick a tier by its name: two of the same name could not be told apart.
+  const tierNames = new Set(command.tiers.map((t) => t.name.trim().toLowerCase()));
+  if (tierNames.size !== command.tiers.length)
+    fail('VALIDATION_ERROR', 'Pricing tier names must be unique', { field: 'pricing_tiers' });
   const dates = {
     date: command.date,
     doors_open: command.doorsOpen,
@@ -53,6 +57,9 @@ export function createEvent(
       fail('VALIDATION_ERROR', `${field} is not a valid date`, { field });
   }
   const date = Date.parse(command.date);
+  // An event that has already started could never be sold (the sale closes when it starts).
+  if (date <= now.getTime())
+    fail('VALIDATION_ERROR', 'The event must start in the future', { field: 'date' });
   // A presale-only event (a fan-club sale) has no general sale; an event with neither could never be sold.
   if (command.generalSaleStart === null && command.presaleStart === null)
     fail(
