@@ -5,14 +5,14 @@
  * containsCardNumber (free text): 13 to 19 digits passing the Luhn check, made of consecutive digit groups joined
  * by short runs (1-3 characters) of anything that is neither a letter nor a digit: spaces, NBSP, dots, slashes,
  * commas, `+`, `_`, dashes of any kind, zero-width and other invisible characters. Any decimal digit counts
- * (fullwidth, Arabic-Indic, Devanagari: every \p{Nd}, by its value), any leading digit counts (UATP cards start
- * with 1), and a letter touching the digits does not hide them (`x4242...`, `ref-4242...`); a letter only ends a
- * sequence. Two exceptions keep everyday numbers out: a group of more than 8 digits is never joined to others
- * (cards are written whole or in groups of 3-6), and 13 digits starting with 1 are not a card (no network issues
- * those; epoch-millisecond timestamps are exactly that; UATP cards, which start with 1, have 15).
+ * (fullwidth, Arabic-Indic, Devanagari: every \p{Nd}, by its value), and a letter touching the digits does not hide
+ * them (`x4242...`, `ref-4242...`); a letter only ends a sequence. Two exceptions keep everyday numbers out: a group
+ * of more than 8 digits is never joined to others (cards are written whole or in groups of 3-6), and a number must
+ * start as some network's cards do (issuedPrefix: 3-7, 1 with 15 digits, a few 2, 8 and 9 ranges): a timestamp
+ * (`20261203095712132`, epoch milliseconds `1796...` of 13 digits), a counter or a 0-led code is not a card.
  *
  * idHoldsCardNumber (ids: `*_id` values, path segments, the kept headers) also sees digit groups of 4+ split by
- * single letters (`4242a4242b4242c4242`) and any 16 digits in a row.
+ * single letters (`4242a4242b4242c4242`) and any 16 digits in a row that start as a card could.
  *
  * Canonical UUIDs (8-4-4-4-12 hex) are identifiers, never scanned: this service's own ids are random UUIDs, and
  * about one in 340 of them holds a Luhn-valid run of 13+ digits across its dashes, which would refuse our own
@@ -114,7 +114,7 @@ function scan(text: string, rules: ScanRules): boolean {
         if (
           total >= MIN_PAN &&
           groups.length - k >= rules.minGroups &&
-          !(total === MIN_PAN && groups[k][0] === 1) &&
+          issuedPrefix(firstDigits(groups, k), total) &&
           luhnWindow(groups, k)
         )
           return true;
@@ -148,6 +148,29 @@ function scan(text: string, rules: ScanRules): boolean {
     if (separators > rules.maxSeparators) groups.length = 0;
   }
   return closeGroup();
+}
+
+/** The first four digits of groups[from..] (fewer when the window is shorter). */
+function firstDigits(groups: number[][], from: number): number[] {
+  const digits: number[] = [];
+  for (let g = from; g < groups.length && digits.length < 4; g += 1)
+    for (let i = 0; i < groups[g].length && digits.length < 4; i += 1) digits.push(groups[g][i]);
+  return digits;
+}
+
+/**
+ * Whether a card network issues numbers of this length starting so (ISO/IEC 7812 issuer prefixes): 3 to 7 (American
+ * Express, Diners, JCB, Visa, Mastercard, Maestro, Discover, UnionPay, RuPay, fleet cards), 1 with 15 digits (UATP),
+ * 2200-2204 (Mir) and 2221-2720 (Mastercard), 8600 (UzCard), 9792 (Troy) and 9860 (Humo). Nothing else is a card
+ * number: dates and timestamps (`20261203...`, epoch milliseconds `17...` of 13 digits), counters, 0-led codes.
+ */
+export function issuedPrefix(first: readonly number[], length: number): boolean {
+  const [d0] = first;
+  if (d0 >= 3 && d0 <= 7) return true;
+  if (d0 === 1) return length === 15;
+  const four = first.length >= 4 ? first[0] * 1000 + first[1] * 100 + first[2] * 10 + first[3] : -1;
+  if (d0 === 2) return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
+  return four === 8600 || four === 9792 || four === 9860;
 }
 
 /** Luhn over the digits of groups[from..] (the newest group holds the check digit). */
@@ -203,12 +226,35 @@ function tooFewDigits(text: string): boolean {
 /**
  * Stricter than containsCardNumber, for ids (the kept headers, `*_id` body fields, path segments): digit groups of
  * 4+ split by single letters or other characters count too (`4242a4242b4242c4242`, `pan_4242x4242x4242x4242`), and
- * 16 or more digits in a row are refused whatever Luhn says (a card-number shape; an id needs none).
+ * 16 or more digits in a row that start as a card could are refused whatever Luhn says (a card-number shape; an id
+ * needs none). A timestamp key (`ord-20261203095712132`) passes.
  */
 export function idHoldsCardNumber(id: string): boolean {
   if (tooFewDigits(id)) return false;
   const text = withoutUuids(id);
-  return /\p{Nd}{16,}/u.test(text) || scan(text, TEXT_RULES) || scan(text, SPLIT_ID_RULES);
+  return longIssuedRun(text) || scan(text, TEXT_RULES) || scan(text, SPLIT_ID_RULES);
+}
+
+/** 16 or more digits in a row, from a place where a card number could start (issuedPrefix), Luhn or not. */
+function longIssuedRun(text: string): boolean {
+  let run: number[] = [];
+  const check = () => {
+    for (let start = 0; start + 16 <= run.length; start += 1)
+      if (issuedPrefix(run.slice(start, start + 4), Math.min(MAX_PAN, run.length - start))) return true;
+    run = [];
+    return false;
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    let cp = text.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      cp = text.codePointAt(i)!;
+      if (cp > 0xffff) i += 1;
+    }
+    const cls = classOf(cp);
+    if (cls >= 0) run.push(cls);
+    else if (check()) return true;
+  }
+  return check();
 }
 
 /** The Luhn (mod 10) check over a string of ASCII digits. */
