@@ -125,29 +125,37 @@ function scan(text: string, rules: ScanRules): boolean {
     return false;
   };
 
+  const found = eachClass(text, (cls) => {
+    if (cls >= 0) {
+      if (currentLength <= MAX_PAN) current.push(cls);
+      currentLength += 1;
+      separators = 0;
+      return false;
+    }
+    if (closeGroup()) return true;
+    if (cls === LETTER && !rules.lettersSeparate) {
+      groups.length = 0;
+      separators = 0;
+      return false;
+    }
+    separators += 1;
+    if (separators > rules.maxSeparators) groups.length = 0;
+    return false;
+  });
+  return found || closeGroup();
+}
+
+/** Visits each code point's class (classOf) in order, until `visit` says it found what it looks for. */
+function eachClass(text: string, visit: (cls: number) => boolean): boolean {
   for (let i = 0; i < text.length; i += 1) {
     let cp = text.charCodeAt(i);
     if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
       cp = text.codePointAt(i)!;
       if (cp > 0xffff) i += 1;
     }
-    const cls = classOf(cp);
-    if (cls >= 0) {
-      if (currentLength <= MAX_PAN) current.push(cls);
-      currentLength += 1;
-      separators = 0;
-      continue;
-    }
-    if (closeGroup()) return true;
-    if (cls === LETTER && !rules.lettersSeparate) {
-      groups.length = 0;
-      separators = 0;
-      continue;
-    }
-    separators += 1;
-    if (separators > rules.maxSeparators) groups.length = 0;
+    if (visit(classOf(cp))) return true;
   }
-  return closeGroup();
+  return false;
 }
 
 /** The first four digits of groups[from..] (fewer when the window is shorter). */
@@ -244,17 +252,14 @@ function longIssuedRun(text: string): boolean {
     run = [];
     return false;
   };
-  for (let i = 0; i < text.length; i += 1) {
-    let cp = text.charCodeAt(i);
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
-      cp = text.codePointAt(i)!;
-      if (cp > 0xffff) i += 1;
+  const found = eachClass(text, (cls) => {
+    if (cls >= 0) {
+      run.push(cls);
+      return false;
     }
-    const cls = classOf(cp);
-    if (cls >= 0) run.push(cls);
-    else if (check()) return true;
-  }
-  return check();
+    return check();
+  });
+  return found || check();
 }
 
 /** The Luhn (mod 10) check over a string of ASCII digits. */
