@@ -459,7 +459,7 @@ describe('partner payment, shipping and polling over HTTP', () => {
       expect(plain.body.shipping.shipping_id).toBe('ETICKET');
     });
 
-    it('a poll is answered past the quota: the answer of a call the quota let through is never withheld', async () => {
+    it('a poll, and a cart deletion, are answered past the quota: the answer of a call the quota let through is never withheld', async () => {
       const small = await createPartnerClient(t, { name: 'Small Quota', quota_per_hour: 3 });
       const cartId = await newCart(small.token); // 1
       const accepted = await t.call('PUT', `/partners/v1/events/${eventId}/cart/shipping?cart_id=${cartId}`, {
@@ -478,6 +478,12 @@ describe('partner payment, shipping and polling over HTTP', () => {
       // Counted all the same.
       expect(result.headers.get('ratelimit-quota-allowed')).toBe('3');
       expect(Number(result.headers.get('ratelimit-quota-used'))).toBeGreaterThanOrEqual(5);
+      // Deleting the cart is answered past the quota too: its seats go back rather than wait for its expiry.
+      const released = await t.call('DELETE', `/partners/v1/events/${eventId}/cart?cart_id=${cartId}`, {
+        token: small.token,
+      });
+      expect(released.status).toBe(204);
+      expect((await t.app.partnerCarts.get(eventId, cartId, small.partnerId)).status).toBe('DELETED');
     });
 
     it('answers 202 at once, runs the command once, and polling returns its answer to its client only', async () => {

@@ -10,6 +10,7 @@ import { validateInput } from '../http/validation';
 import { answerCommand, commandMetadata, pathParam } from '../http/request-context';
 import { Cart, CommittedCart, PartnerOrder } from '../schemas/partner-cart.schemas';
 import type { PartnerPolling } from './polling';
+import { CART_ROUTE } from './partner-access';
 
 export interface CartRouteDeps {
   carts: CartService;
@@ -122,7 +123,7 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     router,
     {
       method: 'post',
-      path: '/events/:id/cart',
+      path: CART_ROUTE,
       operationId: 'createPartnerCart',
       summary: 'Reserve the best available seats for a quantity in a price level or section',
       description:
@@ -196,7 +197,7 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     router,
     {
       method: 'put',
-      path: '/events/:id/cart',
+      path: CART_ROUTE,
       operationId: 'commitPartnerCart',
       summary: 'Commit a cart: its order is placed and paid with the cart’s card',
       description:
@@ -259,7 +260,7 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     router,
     {
       method: 'patch',
-      path: '/events/:id/cart',
+      path: CART_ROUTE,
       operationId: 'patchPartnerCart',
       summary: 'Not an operation: a cart is committed with PUT',
       description:
@@ -281,7 +282,7 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     router,
     {
       method: 'get',
-      path: '/events/:id/cart',
+      path: CART_ROUTE,
       operationId: 'getPartnerCartPath',
       summary: 'Not an operation: there is no cart to read here (POST reserves, PUT commits, DELETE deletes)',
       description:
@@ -304,7 +305,7 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
     router,
     {
       method: 'delete',
-      path: '/events/:id/cart',
+      path: CART_ROUTE,
       operationId: 'deletePartnerCart',
       summary: 'Delete a cart: its seats are released at once',
       description:

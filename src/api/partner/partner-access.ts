@@ -76,7 +76,8 @@ export function partnerQuota(options: { store?: RateLimitStoreFactory; logger?: 
       if (info) res.set(QUOTA_HEADERS(info));
       // A poll collects the answer of a call the quota already let through (a commit that ran): counted, and
       // answered past the quota, or the client could not learn whether it bought the seats for up to an hour.
-      if (isPoll(req)) return next();
+      // Deleting a cart the quota let be made is answered too: its seats would stay held until the cart expired.
+      if (isPoll(req) || isCartRelease(req)) return next();
       const seconds = info?.resetTime ? Math.ceil((info.resetTime.getTime() - Date.now()) / 1000) : 0;
       sendError(
         req,
@@ -106,6 +107,13 @@ export const POLL_ROUTE = '/polling/:id';
 const isPoll = (req: Request) =>
   req.method === 'GET' && (req.route as { path?: unknown } | undefined)?.path === POLL_ROUTE;
 
+/** The cart route (cart.routes.ts), as express reports it on the request. */
+export const CART_ROUTE = '/events/:id/cart';
+
+/** A DELETE of a cart gives its seats back: what the FAQ asks of partners (carts left to expire count against them). */
+const isCartRelease = (req: Request) =>
+  req.method === 'DELETE' && (req.route as { path?: unknown } | undefined)?.path === CART_ROUTE;
+
 const quotaOf = (req: Request) => (req as Request & { partnerQuota?: RateLimitInfo }).partnerQuota;
 
 /** What the client check and the quota can answer, on every operation under /partners/v1. */
@@ -120,7 +128,7 @@ export const PARTNER_ACCESS_ERRORS: ErrorSpec = {
   ...errorSpec(
     429,
     "The partner's hourly quota (`quota_per_hour`) is used up: see the Ratelimit-Quota-* headers, retry after " +
-      '`Retry-After` seconds',
+      '`Retry-After` seconds (polls and cart deletions are still answered, and counted)',
     'QUOTA_EXCEEDED',
   ),
 };
