@@ -94,6 +94,20 @@ describe('catalog over HTTP: customers find', () => {
     expect([other.status, other.body.error?.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
   });
 
+  it('a seat map filtered by section: by id or name; a section the event lacks is 404 SECTION_NOT_FOUND, not an empty map', async () => {
+    const { eventId } = await createEvent(t.call, admin, { name: 'Sections' });
+    const names = async (query: string) => {
+      const res = await t.call('GET', `/v1/events/${eventId}/seats?${query}`);
+      return [res.status, res.body.sections?.map((s: { name: string }) => s.name) ?? res.body.error.code];
+    };
+    expect(await names('section=s1')).toEqual([200, ['Floor']]);
+    expect(await names('section=Balcony')).toEqual([200, ['Balcony']]);
+    // A section with no seat of the status asked for is still there, with no seats.
+    expect((await names('section=s2&status=SOLD'))[0]).toBe(200);
+    for (const query of ['section=s9', 'section=zz', 'section=floor%20'])
+      expect(await names(query)).toEqual([404, 'SECTION_NOT_FOUND']);
+  });
+
   it("a cancelled event's seat map shows every seat unavailable, and its old ETag no longer matches", async () => {
     const { eventId } = await createEvent(t.call, admin, { name: 'Called Off' });
     const before = await t.call('GET', `/v1/events/${eventId}/seats`);

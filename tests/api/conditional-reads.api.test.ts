@@ -121,10 +121,10 @@ describe('conditional reads: ETag, If-None-Match, 304', () => {
     expect(wholeAgain.status).toBe(200);
   });
 
-  it("another event's tag never names this event's answer, even for a section neither has", async () => {
+  it("another event's tag never names this event's answer; a section neither has is 404 whatever the tag", async () => {
     const other = await createEvent(t.call, admin, { restrictSingleSeat: false });
     await t.app.runner.waitFor(other.position, 5000);
-    for (const query of ['?section=nowhere', '?section=nowhere&status=AVAILABLE', '', '?section=s1']) {
+    for (const query of ['', '?section=s1', '?section=s1&status=AVAILABLE']) {
       const theirs = await get(`/v1/events/${other.eventId}/seats${query}`);
       const ours = await get(`/v1/events/${eventId}/seats${query}`, {
         'if-none-match': theirs.headers.get('etag')!,
@@ -132,6 +132,11 @@ describe('conditional reads: ETag, If-None-Match, 304', () => {
       expect([query, ours.status]).toEqual([query, 200]);
       expect(ours.body.event_id).toBe(eventId);
     }
+    for (const query of ['?section=nowhere', '?section=nowhere&status=AVAILABLE'])
+      for (const tag of ['*', 'W/"m0-0"']) {
+        const res = await get(`/v1/events/${eventId}/seats${query}`, { 'if-none-match': tag });
+        expect([query, tag, res.status, res.body.error.code]).toEqual([query, tag, 404, 'SECTION_NOT_FOUND']);
+      }
   });
 
   it('event details: 304 without building, a new tag after a hold and when the clock opens the sale', async () => {

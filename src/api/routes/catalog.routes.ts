@@ -309,12 +309,24 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
       query: SeatMapQueryDto,
       invalid: 'Unknown query parameters or an unknown status',
       responses: { 200: { description: 'The seat map', schema: SeatMap } },
-      errors: { 404: ['No such event, or not published', ['EVENT_NOT_FOUND']] },
+      errors: {
+        404: [
+          'No such event, or not published; or `section` names no section of it (neither a `section_id` nor a name)',
+          ['EVENT_NOT_FOUND', 'SECTION_NOT_FOUND'],
+        ],
+      },
     },
     async (req, res, { query: filter }) => {
       const doc = await queries.findEvent(pathParam(req, 'id'), isAdmin(req));
       if (!doc) throw new ApiError(404, 'EVENT_NOT_FOUND', 'Event not found');
       const seatMap = await queries.readSeatMap(doc, filter);
+      // A section filter that matches nothing is a typo, not an empty section: say so rather than answer no seats.
+      if (filter.section !== undefined && seatMap.sections.length === 0)
+        throw new ApiError(
+          404,
+          'SECTION_NOT_FOUND',
+          "The event has no such section: give a section_id (s1, s2...) or a section's name",
+        );
       if (answeredNotModified(req, res, seatMap.version, cacheScope(doc))) return;
       res.type('application/json').send(queries.seatMapJson(seatMap));
     },
