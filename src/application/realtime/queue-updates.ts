@@ -21,7 +21,7 @@ export interface QueueFeed {
   closesAt(eventId: string): Promise<Date | undefined>;
 }
 
-/** The longest a timer can wait (setTimeout's limit): a room closing later is looked at again on its next change. */
+/** The longest a timer can wait (setTimeout's limit): a room closing later is looked at again when next followed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** After these a member's entry is not followed any more (a new join is picked up on the next change). */
@@ -70,7 +70,13 @@ export class QueueUpdates {
   private async watchClosing(eventId: string): Promise<void> {
     if (!this.deps.onClosed || this.closing.has(eventId)) return;
     this.closing.set(eventId, undefined);
-    const closesAt = await this.deps.feed.closesAt(eventId);
+    let closesAt: Date | undefined;
+    try {
+      closesAt = await this.deps.feed.closesAt(eventId);
+    } catch (error) {
+      this.closing.delete(eventId); // the next follow tries again
+      throw error;
+    }
     const wait = closesAt ? closesAt.getTime() - this.deps.clock.now().getTime() : -1;
     if (wait < 0 || wait > MAX_TIMER_MS || !this.closing.has(eventId)) {
       this.closing.delete(eventId);
