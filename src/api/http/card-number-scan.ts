@@ -7,12 +7,12 @@
  * commas, `+`, `_`, dashes of any kind, zero-width and other invisible characters. Any decimal digit counts
  * (fullwidth, Arabic-Indic, Devanagari: every \p{Nd}, by its value), and a letter touching the digits does not hide
  * them (`x4242...`, `ref-4242...`); a letter only ends a sequence. Two exceptions keep everyday numbers out: a group
- * of more than 8 digits is never joined to others (cards are written whole or in groups of 3-6), and a number must
- * start as some network's cards do (issuedPrefix: 3-7, 1 with 15 digits, a few 2, 8 and 9 ranges): a timestamp
- * (`20261203095712132`, epoch milliseconds `1796...` of 13 digits), a counter or a 0-led code is not a card.
+ * of more than 8 digits is never joined to others (cards are written whole or in groups of 3-6), and a number
+ * starting with 1 or 2 must start as a card could (issuedPrefix: 1 with 15 digits, Mir and Mastercard's 2-series):
+ * a timestamp (`20261203095712132`, epoch milliseconds `1796...` of 13 digits) or a counter is not a card.
  *
  * idHoldsCardNumber (ids: `*_id` values, path segments, the kept headers) also sees digit groups of 4+ split by
- * single letters (`4242a4242b4242c4242`) and any 16 digits in a row that start as a card could.
+ * single letters (`4242a4242b4242c4242`), 16-19 digits in a row that start as a card could, and 20 or more.
  *
  * Canonical UUIDs (8-4-4-4-12 hex) are identifiers, never scanned: this service's own ids are random UUIDs, and
  * about one in 340 of them holds a Luhn-valid run of 13+ digits across its dashes, which would refuse our own
@@ -167,18 +167,16 @@ function firstDigits(groups: number[][], from: number): number[] {
 }
 
 /**
- * Whether a card network issues numbers of this length starting so (ISO/IEC 7812 issuer prefixes): 3 to 7 (American
- * Express, Diners, JCB, Visa, Mastercard, Maestro, Discover, UnionPay, RuPay, fleet cards), 1 with 15 digits (UATP),
- * 2200-2204 (Mir) and 2221-2720 (Mastercard), 8600 (UzCard), 9792 (Troy) and 9860 (Humo). Nothing else is a card
- * number: dates and timestamps (`20261203...`, epoch milliseconds `17...` of 13 digits), counters, 0-led codes.
+ * Whether a card could start so (ISO/IEC 7812 issuer prefixes): any leading digit but 1 and 2, as national schemes
+ * use 0, 8 and 9 too; 1 only with 15 digits (UATP); 2 only in 2200-2204 (Mir) and 2221-2720 (Mastercard). What this
+ * spares is dates and timestamps (`20261203095712132`, epoch milliseconds `17...`) and counters starting with 1.
  */
 export function issuedPrefix(first: readonly number[], length: number): boolean {
   const [d0] = first;
-  if (d0 >= 3 && d0 <= 7) return true;
   if (d0 === 1) return length === 15;
+  if (d0 !== 2) return true;
   const four = first.length >= 4 ? first[0] * 1000 + first[1] * 100 + first[2] * 10 + first[3] : -1;
-  if (d0 === 2) return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
-  return four === 8600 || four === 9792 || four === 9860;
+  return (four >= 2200 && four <= 2204) || (four >= 2221 && four <= 2720);
 }
 
 /** Luhn over the digits of groups[from..] (the newest group holds the check digit). */
@@ -233,9 +231,9 @@ function tooFewDigits(text: string): boolean {
 
 /**
  * Stricter than containsCardNumber, for ids (the kept headers, `*_id` body fields, path segments): digit groups of
- * 4+ split by single letters or other characters count too (`4242a4242b4242c4242`, `pan_4242x4242x4242x4242`), and
- * 16 or more digits in a row that start as a card could are refused whatever Luhn says (a card-number shape; an id
- * needs none). A timestamp key (`ord-20261203095712132`) passes.
+ * 4+ split by single letters or other characters count too (`4242a4242b4242c4242`, `pan_4242x4242x4242x4242`),
+ * and 16-19 digits in a row that start as a card could, or any 20 or more, are refused whatever Luhn says (a
+ * card-number shape; an id needs none). A timestamp key (`ord-20261203095712132`) passes.
  */
 export function idHoldsCardNumber(id: string): boolean {
   if (tooFewDigits(id)) return false;
@@ -243,14 +241,16 @@ export function idHoldsCardNumber(id: string): boolean {
   return longIssuedRun(text) || scan(text, TEXT_RULES) || scan(text, SPLIT_ID_RULES);
 }
 
-/** 16 or more digits in a row, from a place where a card number could start (issuedPrefix), Luhn or not. */
+/**
+ * A run of 16 or more digits that could be a card number written whole, Luhn or not: 16-19 digits starting as a
+ * card could (issuedPrefix), or 20 and more (no id needs that many digits in a row; a card may be glued to others).
+ */
 function longIssuedRun(text: string): boolean {
   let run: number[] = [];
   const check = () => {
-    for (let start = 0; start + 16 <= run.length; start += 1)
-      if (issuedPrefix(run.slice(start, start + 4), Math.min(MAX_PAN, run.length - start))) return true;
+    const found = run.length >= 16 && (run.length > MAX_PAN || issuedPrefix(run.slice(0, 4), run.length));
     run = [];
-    return false;
+    return found;
   };
   const found = eachClass(text, (cls) => {
     if (cls >= 0) {
