@@ -81,7 +81,9 @@ const RealtimeQueueUpdate = component(
         },
       ),
       estimated_wait: int('Estimated wait in minutes', { minimum: 0 }),
-      status: str('The entry status', { enum: ['PRE_QUEUE', 'QUEUED', 'READY', 'USED', 'EXPIRED', 'LEFT', 'CLOSED'] }),
+      status: str('The entry status', {
+        enum: ['PRE_QUEUE', 'QUEUED', 'READY', 'USED', 'EXPIRED', 'LEFT', 'CLOSED'],
+      }),
       timestamp: dateTime(`When it was sent (${ISO})`),
     },
     undefined,
