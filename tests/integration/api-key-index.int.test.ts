@@ -1,16 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ApiKeyIndex } from '../../src/application/api-keys/api-key-index';
 import { createApiKeyProcessor } from '../../src/application/api-keys/api-key-processor';
 import { ApiKeyService } from '../../src/application/api-keys/api-key-service';
 import { systemMetadata } from '../../src/application/shared/command-metadata';
 import { ManualClock } from '../../src/infrastructure/clock/system-clock';
-import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
 import { RandomIds } from '../../src/infrastructure/ids/random-ids';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
 import { apiKeyIndexProjection, apiKeysProjection } from '../../src/projections/api-keys.projection';
 import { ProjectionRunner } from '../../src/projections/projection-runner';
+import { durableMemoryStore, suiteEventStore } from '../support/durable-stores';
 
 /**
  * A process that starts on a durable read store (MongoDB) resumes its projections from the stored checkpoint, so
@@ -18,18 +14,8 @@ import { ProjectionRunner } from '../../src/projections/projection-runner';
  * the read model. Here the durable store is stood in for by the memory store marked durable (no MongoDB here).
  */
 describe('API key index on a durable read store', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-key-index-'));
-  const store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
-  afterAll(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const durable = () => {
-    const readStore = new MemoryReadStore();
-    Object.defineProperty(readStore, 'durable', { value: true });
-    return readStore;
-  };
+  const store = suiteEventStore('api-key-index-');
+  const durable = durableMemoryStore;
 
   it('a restarted process knows the keys written before its checkpoint, and not the revoked ones', async () => {
     // The first process writes two keys, revokes one, and its projections record them (then it stops).

@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
-import { MemoryReadStore } from '../../src/infrastructure/readstore/memory/memory-read-store';
 import { PROJECTIONS_CHECKPOINT, ProjectionRunner } from '../../src/projections/projection-runner';
+import { durableMemoryStore, suiteEventStore } from '../support/durable-stores';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -12,16 +8,10 @@ import { waitFor } from '../support/wait-for';
  * their checkpoint is the log's head. The durable store is the memory store marked durable (no MongoDB here).
  */
 describe('projection checkpoint on a durable read store', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'projection-checkpoint-'));
-  const store = new SqliteEventStore(path.join(dir, 'events.sqlite'));
-  afterAll(async () => {
-    await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const store = suiteEventStore('projection-checkpoint-');
 
   it('follows a burst to its last event once the runner is idle, with one save for the quiet moment', async () => {
-    const readStore = new MemoryReadStore();
-    Object.defineProperty(readStore, 'durable', { value: true });
+    const readStore = durableMemoryStore();
     const saves: number[] = [];
     const setCheckpoint = readStore.setCheckpoint.bind(readStore);
     readStore.setCheckpoint = async (name, position) => {
