@@ -40,8 +40,8 @@ export function partnerClientsModule(config: AppConfig): ContainerModule {
     provide(
       bind,
       IDS.partnerEvents,
-      [IDS.readStore, IDS.catalogQueries],
-      (readStore, catalog) => new PartnerEventQueries(readStore, catalog),
+      [IDS.readStore, IDS.catalogQueries, IDS.clock],
+      (readStore, catalog, clock) => new PartnerEventQueries(readStore, catalog, clock),
     );
   });
 }

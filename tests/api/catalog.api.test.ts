@@ -1,3 +1,4 @@
+import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -213,5 +214,32 @@ describe('catalog over HTTP: customers find', () => {
     const docs = await t.call('GET', '/docs/');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger');
+  });
+});
+
+describe('catalog over HTTP: search looks ahead', () => {
+  const clock = new ManualClock('2026-06-01T12:00:00Z');
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+  });
+  afterAll(() => t.close());
+
+  it('leaves out events that have started unless date_from asks for them', async () => {
+    const admin = await t.adminToken();
+    const event = await createEvent(t.call, admin, { name: 'Looking Back', date: '2026-06-15T19:00:00Z' });
+    const headers = { 'x-min-log-position': String(event.position) };
+    const names = async (query: string) => {
+      const res = await t.call('GET', `/v1/events/search?${query}`, { headers });
+      expect(res.status).toBe(200);
+      return res.body.events.map((e: { name: string; availability: string }) => [e.name, e.availability]);
+    };
+    expect(await names('query=looking+back')).toEqual([['Looking Back', 'ON_SALE']]);
+
+    clock.advance(15 * 86_400_000); // 2026-06-16: the show is over
+    expect(await names('query=looking+back')).toEqual([]);
+    expect(await names('query=looking+back&date_to=2026-06-30')).toEqual([]);
+    expect(await names('query=looking+back&date_from=2026-06-01')).toEqual([['Looking Back', 'PAST']]);
   });
 });

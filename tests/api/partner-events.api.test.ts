@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { ManualClock } from '../../src/infrastructure/clock/system-clock';
 import { createEvent } from '../support/fixtures';
 import { createPartnerClient, type PartnerClientFixture } from '../support/partner-client';
 import { reserve } from '../support/purchase';
@@ -303,5 +304,35 @@ describe('partner events', () => {
       (e: { event_id: string }) => e.event_id,
     );
     expect(ids).toContain(eventId);
+  });
+});
+
+describe('partner events: the list', () => {
+  // Before the wall clock: tokens are signed with an expiry on the wall clock, and checked on this one.
+  const clock = new ManualClock('2026-06-01T12:00:00Z');
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock });
+  });
+  afterAll(() => t.close());
+
+  it('leaves out an event once it has started: nothing of it can be sold any more', async () => {
+    const admin = await t.adminToken();
+    const partner = await createPartnerClient(t);
+    const event = await createEvent(t.call, admin, { name: 'Tonight', date: '2026-06-15T19:00:00Z' });
+    await t.app.runner.waitFor(event.position, 5000);
+    const list = async () => {
+      const res = await t.call('GET', '/partners/v1/events', { token: partner.token });
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    expect((await list()).events.map((e: { event_id: string }) => e.event_id)).toEqual([event.eventId]);
+
+    clock.advance(14 * 86_400_000 + 7 * 3_600_000); // 19:00 on the day: the show starts
+    expect(await list()).toMatchObject({ events: [], pagination: { total: 0 } });
+    // Its details stay readable (a partner following up on orders it sold).
+    const details = await t.call('GET', `/partners/v1/events/${event.eventId}`, { token: partner.token });
+    expect(details.status).toBe(200);
   });
 });

@@ -66,7 +66,8 @@ export function partnerRoutes({ captcha, events, readYourWrites }: PartnerRouteD
       method: 'get',
       path: '/events',
       operationId: 'partnerEvents',
-      summary: 'Events on sale through partners: published and internet enabled, by date',
+      summary:
+        'Events partners can sell: published, internet enabled, not cancelled and not started; by date',
       readYourWrites: true,
       query: PartnerEventsQueryDto,
       invalid: 'Unknown or malformed query parameters (page=0, per_page over 100)',

@@ -243,7 +243,8 @@ export function eventRoutes({ queries, limits, readYourWrites }: CatalogRouteDep
       path: '/search',
       operationId: 'searchEvents',
       summary: 'Search published events',
-      description: 'Every word of `query` must appear in the name, artist or venue name. Sorted by date.',
+      description:
+        'Every word of `query` must appear in the name, artist or venue name. Sorted by date. `date_from` defaults to now: events that have started are listed only when a `date_from` before their date asks for them.',
       rateLimit: 'search',
       readYourWrites: true,
       query: SearchQueryDto,

@@ -57,7 +57,10 @@ export class CatalogQueries {
       and.push({ 'venue.city': { $regex: `^${escapeRegex(criteria.city.trim())}$`, $options: 'i' } });
     if (criteria.category)
       and.push({ category: { $regex: `^${escapeRegex(criteria.category.trim())}$`, $options: 'i' } });
-    if (criteria.dateFrom) and.push({ date: { $gte: criteria.dateFrom.toISOString() } });
+    // A fan searches for something to attend: without date_from, events that have started are left out (an
+    // auditor or a fan looking back asks for them with a date_from in the past).
+    const dateFrom = criteria.dateFrom ?? this.clock.now();
+    and.push({ date: { $gte: dateFrom.toISOString() } });
     if (criteria.dateTo) and.push({ date: { $lte: criteria.dateTo.toISOString() } });
     if (and.length > 0) filter.$and = and;
     const events = this.readStore.collection<EventDoc>(COLLECTIONS.events);

@@ -1,5 +1,6 @@
 import { fromCents } from '../../domain/shared/money';
 import { sellable, type CatalogQueries, type SaleStatus } from '../catalog/catalog-queries';
+import type { Clock } from '../ports/clock';
 import type { ReadStore } from '../ports/read-store';
 import { COLLECTIONS, type EventDoc, type SeatMapSectionDoc } from '../read-models/documents';
 
@@ -53,11 +54,12 @@ export class PartnerEventQueries {
   constructor(
     private readonly readStore: ReadStore,
     private readonly catalog: CatalogQueries,
+    private readonly clock: Clock,
   ) {}
 
-  /** Events on sale through partners (status PUBLISHED), by date. */
+  /** Events partners can sell: published, not cancelled, not started yet; by date. */
   async list(page: number, perPage: number) {
-    const filter = { ...VISIBLE, status: 'PUBLISHED' };
+    const filter = { ...VISIBLE, status: 'PUBLISHED', date: { $gt: this.clock.now().toISOString() } };
     const events = this.readStore.collection<EventDoc>(COLLECTIONS.events);
     const [docs, total] = await Promise.all([
       events.find(filter, { sort: { date: 1, _id: 1 }, skip: (page - 1) * perPage, limit: perPage }),
