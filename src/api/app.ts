@@ -128,6 +128,10 @@ export function buildHttpApp(deps: HttpDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
+  // No ETag hashed from every GET's body: the reads the contract declares conditional (seat maps, event details,
+  // partner details and availability) set their own tag from the read model's version (conditional-get.ts); any
+  // other read answering 304 would be a status its operation does not list.
+  app.set('etag', false);
 
   // Every request's middleware, in this order, as one express layer (in-order.ts: the router's per-layer work was
   // the reserve path's largest source of garbage). Metrics first, so requests refused by the header checks in

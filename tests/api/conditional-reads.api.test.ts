@@ -231,6 +231,36 @@ describe('conditional reads: ETag, If-None-Match, 304', () => {
     expect(unchanged.status).toBe(304);
   });
 
+  it('no other read carries an ETag or answers 304: the contract lists 304 on the conditional ones only', async () => {
+    const doc = (await get('/openapi.json')).body;
+    const reads = Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>).filter(
+      ([, ops]) => ops.get,
+    );
+    const conditional = reads.filter(([, ops]) => '304' in ops.get.responses).map(([path]) => path);
+    expect(conditional.sort()).toEqual([
+      '/partners/v1/events/{event_id}',
+      '/partners/v1/events/{event_id}/availability',
+      '/v1/events/{event_id}',
+      '/v1/events/{event_id}/seats',
+    ]);
+    const fan = t.mintToken('etag-fan');
+    for (const [path, token] of [
+      ['/v1/events/search', undefined],
+      ['/v1/orders', fan],
+      ['/v1/payment-methods', fan],
+      ['/v1/auth/info', fan],
+      ['/v1/audit/log?limit=1', admin],
+      [`/v1/analytics/events/${eventId}/sales`, admin],
+      ['/healthz', undefined],
+      ['/openapi.json', undefined],
+    ] as Array<[string, string | undefined]>) {
+      const first = await get(path, {}, token);
+      expect([path, first.status, first.headers.get('etag')]).toEqual([path, 200, null]);
+      const again = await get(path, { 'if-none-match': '*' }, token);
+      expect([path, again.status]).toEqual([path, 200]);
+    }
+  });
+
   it('/openapi.json documents If-None-Match, the ETag and the 304 on each of these reads', async () => {
     const doc = (await get('/openapi.json')).body;
     for (const [path, caching] of [

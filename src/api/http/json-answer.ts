@@ -5,11 +5,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
  * `res.status(status).json(body)`, written directly for the answers where express's extra work buys nothing: an
- * error, or the answer to a command. express works the content type out of strings twice per answer and hashes
- * the body into an ETag, which a client can use only on a successful GET. The bytes, the status and the other
- * headers are the same; such answers carry no ETag. Where that work matters (a successful GET or HEAD), where a
- * content type was already chosen, or where a middleware wrapped res.json (Idempotency-Key records the answer),
- * res.json is used as before.
+ * error, or the answer to a command. express works the content type out of strings twice per answer and checks
+ * the request's freshness against an ETag, which only a successful GET or HEAD can carry (a conditional read sets
+ * one). The bytes, the status and the other headers are the same. Where that work matters (a successful GET or
+ * HEAD), where a content type was already chosen, or where a middleware wrapped res.json (Idempotency-Key records
+ * the answer), res.json is used as before.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
   // A response built outside express's request cycle (no req) takes express's own path.
