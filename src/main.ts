@@ -101,9 +101,11 @@ main().catch((error) => {
   if (error instanceof BackendUnavailableError) console.error(`Start-up failed: ${error.message}`);
   else if (isListenRefusal(error))
     console.error(
-      `Start-up failed: cannot listen on ${error.address ?? 'the host'}:${error.port ?? '?'}: ${
-        error.code === 'EADDRINUSE' ? 'the port is in use (set PORT to another one)' : `${error.code}`
-      }`,
+      error.syscall === 'getaddrinfo'
+        ? `Start-up failed: cannot listen on HOST ${error.hostname}: no address of this machine has that name (${error.code})`
+        : `Start-up failed: cannot listen on ${error.address ?? 'the host'}:${error.port ?? '?'}: ${
+            error.code === 'EADDRINUSE' ? 'the port is in use (set PORT to another one)' : `${error.code}`
+          }`,
     );
   else console.error(error);
   process.exit(1);
@@ -111,8 +113,10 @@ main().catch((error) => {
 
 function isListenRefusal(
   error: unknown,
-): error is NodeJS.ErrnoException & { address?: string; port?: number } {
+): error is NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string } {
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  // A HOST that does not resolve fails in the lookup listen() makes first.
+  if (syscall === 'getaddrinfo') return true;
   return syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL');
 }
 

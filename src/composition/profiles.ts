@@ -207,11 +207,14 @@ export function inProcessBusProfile(): ContainerModule {
 /** The saga bus on RabbitMQ (AMQP_URL). */
 export function rabbitMqBusProfile(config: AppConfig & { amqpUrl: string }, logger: Logger): ContainerModule {
   return new ContainerModule(async ({ bind }) => {
-    const bus = await RabbitMqBus.connect(config.amqpUrl, {
-      exchange: `${config.busNamespace}.events`,
-      logger,
-      connectionName: `${config.busNamespace}-${process.pid}`,
-    });
+    const bus = await connectBackend('RabbitMQ', config.amqpUrl, config.backendConnectTimeoutMs, () =>
+      RabbitMqBus.connect(config.amqpUrl, {
+        exchange: `${config.busNamespace}.events`,
+        logger,
+        connectionName: `${config.busNamespace}-${process.pid}`,
+        connectTimeoutMs: config.backendConnectTimeoutMs,
+      }),
+    );
     bind(IDS.messageBus).toConstantValue(bus);
     bind(IDS.busProbe).toConstantValue({
       name: 'bus',

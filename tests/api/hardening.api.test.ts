@@ -149,6 +149,32 @@ describe('secrets and data files (item 5)', () => {
     expectOwnerOnlyFiles(dir, ['events.sqlite', 'test-payment-gateway.sqlite', 'jwt-secret']);
   });
 
+  it("LOG_LEVEL is one of pino's levels (any case), else a configuration error naming them", () => {
+    const dir = freshDir();
+    const level = (value?: string) =>
+      loadConfig({ DATA_DIR: dir, ...(value === undefined ? {} : { LOG_LEVEL: value }) }).logLevel;
+    expect(level()).toBe('info');
+    expect(level('')).toBe('info');
+    expect(level('DEBUG')).toBe('debug');
+    expect(level('silent')).toBe('silent');
+    for (const bad of ['loud', 'verbose', '30', 'info,debug'])
+      expect(() => level(bad)).toThrow(
+        /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+      );
+  });
+
+  it('BODY_LIMIT is a size from 1 byte to 100mb, as body-parser reads it; anything else is a configuration error', () => {
+    const dir = freshDir();
+    const limit = (value?: string) =>
+      loadConfig({ DATA_DIR: dir, ...(value === undefined ? {} : { BODY_LIMIT: value }) }).bodyLimit;
+    expect(limit()).toBe('100kb');
+    expect(limit('1mb')).toBe('1mb');
+    expect(limit('2048')).toBe('2048');
+    expect(limit(' 64KB ')).toBe('64KB');
+    for (const bad of ['banana', '-5', '0', '0kb', '1.5mb', '101mb', '1gb', '10 apples'])
+      expect(() => limit(bad)).toThrow(/BODY_LIMIT must be a size/);
+  });
+
   it('TRUST_PROXY is off by default and accepts only what express understands, never "true"', () => {
     const dir = freshDir();
     const trust = (value?: string) =>
@@ -518,6 +544,19 @@ describe('a second server on a port in use', () => {
     expect(second.status).toBe(1);
     expect(second.stderr.trim()).toBe(
       `Start-up failed: cannot listen on 127.0.0.1:${port}: the port is in use (set PORT to another one)`,
+    );
+  }, 90_000);
+
+  it('a HOST that names no address stops at once with one line too', () => {
+    const dist = process.env.TEST_SERVER_DIST ?? path.join(__dirname, '../../dist');
+    const run = spawnSync(process.execPath, [path.join(dist, 'src', 'main.js')], {
+      env: { ...process.env, DATA_DIR: dirs[1], PORT: '0', HOST: '999.1.1.1', LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(
+      /^Start-up failed: cannot listen on HOST 999\.1\.1\.1: no address of this machine has that name \((ENOTFOUND|EAI_AGAIN)\)$/,
     );
   }, 90_000);
 });

@@ -114,6 +114,16 @@ describe('start-up with a configured but unreachable backend', () => {
     expect((error as Error).message).not.toContain('s3cret');
   }, 20_000);
 
+  test('RabbitMQ: a clear error, without the password', async () => {
+    const port = await closedPort();
+    const error = await start({ AMQP_URL: `amqp://guest:s3cret@127.0.0.1:${port}` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^RabbitMQ at amqp://guest:\\*\\*\\*@127\\.0\\.0\\.1:${port} is not reachable: `),
+    );
+    expect((error as Error).message).not.toContain('s3cret');
+  }, 20_000);
+
   // Once running, a Redis outage lets requests through unlimited and /readyz reports it without turning the
   // instance unready (tests/integration/rate-limits-redis.int.test.ts); at start, a wrong REDIS_URL is a mistake.
   test('Redis: a clear error, without the password', async () => {

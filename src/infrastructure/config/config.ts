@@ -107,6 +107,33 @@ function intFrom(
   return value;
 }
 
+/** pino's levels: anything else would stop the start-up inside pino, with its stack. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelOf(env: NodeJS.ProcessEnv): string {
+  const level = (env.LOG_LEVEL || 'info').trim().toLowerCase();
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return level;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2 };
+/** A JSON body larger than this is no request of this API: a typo (`100gb`) would leave the server open. */
+const BODY_LIMIT_MAX = 100 * 1024 ** 2;
+
+/** BODY_LIMIT as body-parser reads it (`100kb`, `1mb`, `2048`), from 1 byte to 100mb. */
+function bodyLimitOf(env: NodeJS.ProcessEnv): string {
+  const raw = env.BODY_LIMIT;
+  if (raw === undefined || raw === '') return '100kb';
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  const size = match ? Number(match[1]) * SIZE_UNITS[(match[2] ?? '').toLowerCase()] : NaN;
+  if (!(size >= 1 && size <= BODY_LIMIT_MAX))
+    throw new ConfigError(
+      `BODY_LIMIT must be a size from 1 byte to 100mb such as 100kb or 1mb, got "${raw}"`,
+    );
+  return raw.trim();
+}
+
 /** The data directory (DATA_DIR, default ./data), resolved; nothing is created. */
 export const dataDirOf = (env: NodeJS.ProcessEnv = process.env): string =>
   path.resolve(env.DATA_DIR || './data');
@@ -155,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkoutGraceSeconds: intFrom(env, 'CHECKOUT_GRACE_SECONDS', 120),
     partnerPollingQueueDepth: intFrom(env, 'PARTNER_POLLING_QUEUE_DEPTH', 200, 1),
     rateLimits: rateLimits === 'on',
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: logLevelOf(env),
     ...storeSettings(env),
     amqpUrl: backendUrl(env, 'AMQP_URL', ['amqp', 'amqps']),
     busNamespace: busNamespace(env.BUS_NAMESPACE),
@@ -165,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: backendUrl(env, 'REDIS_URL', ['redis', 'rediss']),
     rateLimitPrefix: rateLimitPrefix(env.RATE_LIMIT_PREFIX),
     requireApiKey: onOff(env, 'REQUIRE_API_KEY', false),
-    bodyLimit: env.BODY_LIMIT || '100kb',
+    bodyLimit: bodyLimitOf(env),
     ...jobTimings(env),
     readYourWritesTimeoutMs: intFrom(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 2000, 0),
     trustProxy: trustProxy(env.TRUST_PROXY),
