@@ -335,4 +335,33 @@ describe('partner events: the list', () => {
     const details = await t.call('GET', `/partners/v1/events/${event.eventId}`, { token: partner.token });
     expect(details.status).toBe(200);
   });
+
+  it('an event with a waiting room is neither listed nor sold through carts: fans in the queue are not passed', async () => {
+    const admin = await t.adminToken();
+    const partner = await createPartnerClient(t);
+    const queued = await createEvent(t.call, admin, {
+      name: 'Queued',
+      date: '2026-07-01T19:00:00Z',
+      extra: { queue: { enabled: true, admission_per_minute: 100 } },
+    });
+    await t.app.runner.waitFor(queued.position, 5000);
+    const list = await t.call('GET', '/partners/v1/events', { token: partner.token });
+    expect(list.body.events.map((e: { event_id: string }) => e.event_id)).not.toContain(queued.eventId);
+
+    const cart = await t.call('POST', `/partners/v1/events/${queued.eventId}/cart`, {
+      token: partner.token,
+      body: { tier_id: `${queued.eventId}-t1`, quantity: 2 },
+    });
+    expect([cart.status, cart.body.error?.code]).toEqual([403, 'QUEUE_REQUIRED']);
+    const availability = await t.call('GET', `/partners/v1/events/${queued.eventId}/availability`, {
+      token: partner.token,
+    });
+    expect(availability.status).toBe(200);
+    const free = await t.call('GET', `/v1/events/${queued.eventId}/seats?status=RESERVED`);
+    expect(
+      free.body.sections.flatMap((s: { rows: Array<{ seats: unknown[] }> }) =>
+        s.rows.flatMap((r) => r.seats),
+      ),
+    ).toEqual([]);
+  });
 });

@@ -47,7 +47,12 @@ const arena: VenueLayout = {
 };
 const ctx = (iso = NOW): TicketedEventContext => ({ now: new Date(iso), seats: new SeatIndex(arena) });
 
-type Overrides = { restrictSingleSeat?: boolean; maxTicketsPerOrder?: number; oneTier?: boolean };
+type Overrides = {
+  restrictSingleSeat?: boolean;
+  maxTicketsPerOrder?: number;
+  oneTier?: boolean;
+  waitingRoom?: boolean;
+};
 const created = (overrides: Overrides = {}) =>
   ticketedEventDecider.decide(
     createEvent({
@@ -60,11 +65,12 @@ const created = (overrides: Overrides = {}) =>
           ],
       restrictSingleSeat: overrides.restrictSingleSeat ?? false,
       maxTicketsPerOrder: overrides.maxTicketsPerOrder ?? 8,
+      queue: { enabled: overrides.waitingRoom ?? false, admissionPerMinute: 500 },
     }),
     ticketedEventDecider.initialState(),
     ctx(CREATED_AT),
   )[0];
-/** Published and on sale at NOW; the single-seat rule off unless said. */
+/** Published and on sale at NOW; the single-seat rule and the waiting room off unless said. */
 const onSale = (overrides: Overrides = {}) => [created(overrides), eventPublished];
 
 const best = (scope: BestAvailableScope, quantity: number, holdId = 'cart-hold', userId = 'cart:c1') =>
@@ -232,6 +238,13 @@ describe('HoldBestAvailable: which seats', () => {
 });
 
 describe('HoldBestAvailable: refusals (FAQ "Event Reserve")', () => {
+  test('an event with a waiting room: QUEUE_REQUIRED, nothing held (its fans wait their turn, carts do not pass them)', () => {
+    event
+      .given(onSale({ waitingRoom: true }), ctx())
+      .when(best(floor, 2))
+      .thenThrows('QUEUE_REQUIRED', { event_id: 'evt-1' });
+  });
+
   test('nothing left in the scope: NO_INVENTORY, "No inventory found"', () => {
     const error = event
       .given([...onSale(), liveHold('fan', 'fan-1', ['s2:A:1', 's2:A:2', 's2:A:3', 's2:A:4'])], ctx())

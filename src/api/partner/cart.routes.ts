@@ -146,6 +146,10 @@ export function cartRoutes({ carts, polling, idempotent }: CartRouteDeps): ApiRo
       invalidCodes: [...MALFORMED_CODES, 'CAPTCHA_FAILED'],
       responses: { 201: { description: 'The cart with its seats and totals', schema: Cart } },
       errors: {
+        403: [
+          'The event has a waiting room: it sells only through /v1/queue, never through partner carts',
+          ['QUEUE_REQUIRED'],
+        ],
         404: [
           'No such event for partners (unpublished or not internet-enabled), no such price level or section, or ' +
             'nothing left in it (`NO_INVENTORY`, message "No inventory found")',

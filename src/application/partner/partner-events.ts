@@ -57,9 +57,15 @@ export class PartnerEventQueries {
     private readonly clock: Clock,
   ) {}
 
-  /** Events partners can sell: published, not cancelled, not started yet; by date. */
+  /** Events partners can sell: published, not cancelled, not started yet, without a waiting room; by date. */
   async list(page: number, perPage: number) {
-    const filter = { ...VISIBLE, status: 'PUBLISHED', date: { $gt: this.clock.now().toISOString() } };
+    const filter = {
+      ...VISIBLE,
+      status: 'PUBLISHED',
+      date: { $gt: this.clock.now().toISOString() },
+      // A waiting room's event sells only through it.
+      'queue.enabled': { $ne: true },
+    };
     const events = this.readStore.collection<EventDoc>(COLLECTIONS.events);
     const [docs, total] = await Promise.all([
       events.find(filter, { sort: { date: 1, _id: 1 }, skip: (page - 1) * perPage, limit: perPage }),

@@ -23,6 +23,13 @@ export function holdBestAvailable(
   if (!seats) throw new Error('Seat index missing from context');
   const nowMs = context.now.getTime();
   assertOnSale(state, nowMs, {});
+  // A waiting room is the only way in: fans wait their turn, and a partner's cart would pass them all.
+  if (details.queue?.enabled)
+    fail(
+      'QUEUE_REQUIRED',
+      'This event sells only through its waiting room (/v1/queue): partner carts cannot hold its seats',
+      { event_id: details.eventId },
+    );
   if (state.holds.has(command.holdId)) return []; // the same hold decided twice (a retried command)
   if (!Number.isInteger(command.quantity) || command.quantity < 1)
     fail('VALIDATION_ERROR', 'quantity must be a whole number of at least 1', { field: 'quantity' });
