@@ -199,6 +199,16 @@ describe('catalog over HTTP: customers find', () => {
     expect(a.eventId).toEqual(expect.any(String));
   });
 
+  it('HEAD is answered where GET is, without the body; on a path with no GET it is 404', async () => {
+    const unchecked = { uncheckedBecause: 'HEAD is HTTP semantics, not an operation of the contract' };
+    const get = await t.call('GET', '/v1/events/search?query=nothing-such');
+    const head = await t.call('HEAD', '/v1/events/search?query=nothing-such', unchecked);
+    expect([head.status, head.text]).toEqual([200, '']);
+    expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
+    expect((await t.call('HEAD', '/v1/events/no/such/path', unchecked)).status).toBe(404);
+    expect((await t.call('HEAD', '/v1/seats/reserve', unchecked)).status).toBe(404); // POST only
+  });
+
   it('serves health, readiness, metrics and the API docs', async () => {
     expect((await t.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
     const ready = await t.call('GET', '/readyz');
