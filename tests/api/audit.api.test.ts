@@ -613,6 +613,38 @@ describe('audit, replay and analytics', () => {
     expect((await t.call('POST', '/v1/admin/auditors', { token: auditor, body })).status).toBe(403);
   });
 
+  it("an auditor's account only reads: every signed-in command is 403, whatever it names; reads and sign-in still work", async () => {
+    const commands: Array<[string, string, object?]> = [
+      ['POST', '/v1/seats/reserve', { event_id: eventId, seat_ids: ['s1:B:9'] }],
+      ['DELETE', '/v1/reservations/any-hold'],
+      ['POST', '/v1/queue/join', { event_id: eventId, device_fingerprint: 'auditor-device' }],
+      ['POST', '/v1/payment-methods', { token: 'tok_visa' }],
+      ['DELETE', '/v1/payment-methods/pm-anything'],
+      ['POST', '/v1/orders', { reservation_id: 'any-hold', payment_method_id: 'pm-anything' }],
+      ['POST', `/v1/orders/${purchase.orderId}/cancel`],
+      ['POST', '/v1/tickets/any-ticket/transfer', { recipient_email: 'a@example.test', recipient_name: 'A' }],
+      ['POST', '/v1/transfers/any-transfer/accept'],
+      ['DELETE', '/v1/transfers/any-transfer'],
+    ];
+    for (const [method, path, body] of commands) {
+      const res = await t.call(method, path, { token: auditor, body });
+      expect({ method, path, status: res.status, code: res.body.error?.code }).toEqual({
+        method,
+        path,
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+      expect(res.body.error.message).toMatch(/auditor's account only reads/);
+    }
+    expect((await t.call('GET', '/v1/orders', { token: auditor })).status).toBe(200);
+    expect((await t.call('GET', `/v1/events/${eventId}`, { token: auditor })).status).toBe(200);
+    const info = await t.call('GET', '/v1/auth/info', { token: auditor });
+    const again = await t.call('POST', '/v1/auth/token', {
+      body: { grant_type: 'password', email: info.body.email, password: 'auditor-password-1' },
+    });
+    expect(again.status).toBe(200);
+  });
+
   it('npm run replay: exit 0 and a JSON report on the clean log', async () => {
     const { stdout } = await run('node', [REPLAY, '--json'], {
       env: { ...process.env, DATA_DIR: t.dataDir },

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { NO_LIMIT, type RateLimitName } from '../http/rate-limits';
-import { ApiError } from '../http/api-error';
+import { ApiError, forbidden } from '../http/api-error';
 import { refusedToken, requireAuth, requireRole, type TokenAudience } from '../http/auth';
 import { labelRoute } from '../http/metrics';
 import { toApiError } from '../http/middleware';
@@ -240,6 +240,9 @@ export function apiRouter(options: RouterOptions): ApiRouter {
 
 const MEMBER_TOKENS: TokenAudience[] = ['access'];
 
+const AUDITORS_READ =
+  "An auditor's account only reads (audit and analytics): it does not reserve, buy or transfer";
+
 /**
  * What the operations of `router` inherit, from its own options and the routers it is mounted under. A router
  * mounted in several places may inherit nothing there (which parent's gate would apply is not knowable).
@@ -314,10 +317,15 @@ export function op<B extends object, Q extends object>(
   };
   // The token kinds it takes, then the auth and gates of the routers above it (the partner API's client check and
   // quota): resolved on the first request, when every router is mounted.
+  // An auditor's account reads (the log, the analytics): it never reserves, buys or transfers, so what it audits
+  // holds none of its own doing. Commands open to anyone (register, token) stay open.
+  const signedInCommand =
+    spec.method !== 'get' && ['bearer', 'admin'].includes(spec.auth ?? options.auth ?? '');
   middleware.push((req, res, next) => {
     const policy = (router.contract.policy ??= policyOf(router));
     const refused = refusedToken(req.auth, spec.accepts ?? policy.accepts ?? MEMBER_TOKENS);
     if (refused) return next(refused);
+    if (signedInCommand && req.auth?.role === 'auditor') return next(forbidden(AUDITORS_READ));
     if (policy.chain.length === 0) return next();
     runInOrder(policy.chain, req, res, next);
   });

@@ -43,6 +43,13 @@ const WRONG_TOKEN_KIND = errorSpec(
   'FORBIDDEN',
 );
 
+/** A signed-in command (see op in api-router.ts): an auditor's account only reads. */
+const AUDITORS_ONLY_READ = errorSpec(
+  403,
+  "The token is an auditor's: an auditor's account only reads (audit and analytics)",
+  'FORBIDDEN',
+);
+
 const BEARER: SecurityRequirementObject[] = [{ bearerAuth: [] }];
 const OPTIONAL_BEARER: SecurityRequirementObject[] = [{}, { bearerAuth: [] }];
 
@@ -116,6 +123,7 @@ export function operationObject(
     ...(spec.readYourWrites ? [READ_YOUR_WRITES] : []),
     auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
     auth === 'none' ? {} : WRONG_TOKEN_KIND,
+    auth === 'bearer' && spec.method !== 'get' ? AUDITORS_ONLY_READ : {},
     spec.errors ?? {},
     // Bodies are parsed (and their encoding decoded) for every method before routing; an operation that words
     // its own refusals (`malformed`: the partner cart path's 400) lists their codes among its 400s instead.
