@@ -14,7 +14,12 @@ import { BackendUnavailableError } from './composition/backends';
 import { selectProfile } from './composition/profiles';
 import { ConfigError, loadConfig } from './infrastructure/config/config';
 import { createLogger } from './infrastructure/logging/logger';
-import { superviseWorkers, workerSlot, type WorkerReady } from './worker-supervisor';
+import {
+  superviseWorkers,
+  workerSlot,
+  type WorkerReady,
+  type WorkerWaitsForBackend,
+} from './worker-supervisor';
 
 async function main(): Promise<void> {
   let config;
@@ -96,10 +101,21 @@ async function main(): Promise<void> {
   if (slot !== undefined) process.on('disconnect', () => shutdown('primary gone'));
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   // An unreachable backend or a port that cannot be had is an operator's problem, not a bug: one line, no stack.
-  if (error instanceof BackendUnavailableError) console.error(`Start-up failed: ${error.message}`);
-  else if (isListenRefusal(error))
+  if (error instanceof BackendUnavailableError) {
+    console.error(`Start-up failed: ${error.message}`);
+    // A worker's primary starts it again once the backend is back (worker-supervisor.ts), rather than stopping.
+    if (cluster.isWorker && process.send)
+      await new Promise((resolve) =>
+        process.send!(
+          { type: 'backend-unavailable', message: error.message } satisfies WorkerWaitsForBackend,
+          undefined,
+          undefined,
+          resolve,
+        ),
+      );
+  } else if (isListenRefusal(error))
     console.error(
       error.syscall === 'getaddrinfo'
         ? `Start-up failed: cannot listen on HOST ${error.hostname}: no address of this machine has that name (${error.code})`

@@ -22,6 +22,14 @@ export interface WorkerReady {
   port: number;
 }
 
+/** What a worker tells the primary when it cannot start because a configured backend does not answer. */
+export interface WorkerWaitsForBackend {
+  type: 'backend-unavailable';
+  message: string;
+}
+
+type WorkerMessage = WorkerReady | WorkerWaitsForBackend;
+
 export interface SupervisorOptions {
   workers: number;
   /** The worker's entry module (the compiled main.js: `npm start` runs scripts/start.js, which must not be forked). */
@@ -34,6 +42,8 @@ export interface SupervisorOptions {
   crashWindowMs?: number;
   /** How long the workers get to finish in-flight requests on SIGTERM before they are killed. */
   stopTimeoutMs?: number;
+  /** The first and the longest wait before starting again a worker a backend outage kept from starting. */
+  backendRetryMs?: { first: number; max: number };
 }
 
 export function superviseWorkers(options: SupervisorOptions): void {
@@ -42,8 +52,13 @@ export function superviseWorkers(options: SupervisorOptions): void {
   const crashWindowMs = options.crashWindowMs ?? 60_000;
   cluster.setupPrimary({ exec: options.exec });
 
+  const backendRetry = options.backendRetryMs ?? { first: 1_000, max: 30_000 };
+
   const ready = new Set<number>();
   const crashes = new Map<number, number[]>();
+  /** Per slot: how many starts in a row a backend outage has failed (the next wait doubles with each). */
+  const waitingForBackend = new Map<number, number>();
+  const retryTimers = new Set<NodeJS.Timeout>();
   let announced = false;
   let stopping = false;
   let failed = false;
@@ -51,10 +66,13 @@ export function superviseWorkers(options: SupervisorOptions): void {
   const fork = (slot: number): Worker => {
     const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) });
     let served = false;
-    worker.on('message', (message: WorkerReady) => {
+    let backendDown: string | undefined;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message?.type === 'backend-unavailable') backendDown = String(message.message);
       if (message?.type !== 'ready') return;
       served = true;
       ready.add(slot);
+      if (waitingForBackend.delete(slot)) logger.info({ slot }, `worker ${slot} started again`);
       if (!announced && ready.size === workers) {
         announced = true;
         options.onAllReady(message.port);
@@ -67,6 +85,24 @@ export function superviseWorkers(options: SupervisorOptions): void {
       if (!served && !announced) {
         logger.error({ slot, code, signal }, `worker ${slot} exited while starting; stopping`);
         return stopAll(true);
+      }
+      // The service has served: a backend that went down since (Redis, RabbitMQ) keeps a replacement from starting
+      // while the other workers serve on (rate limits fail open, the bus reconnects). Not a crash: tried again, less
+      // and less often, until the backend is back; stopping everything would turn the outage into a full one.
+      if (!served && backendDown !== undefined) {
+        const attempts = (waitingForBackend.get(slot) ?? 0) + 1;
+        waitingForBackend.set(slot, attempts);
+        const waitMs = Math.min(backendRetry.max, backendRetry.first * 2 ** (attempts - 1));
+        logger.warn(
+          { slot, attempts, retryInMs: waitMs },
+          `worker ${slot} cannot start: ${backendDown}; trying again in ${Math.round(waitMs / 1000)}s`,
+        );
+        const timer = setTimeout(() => {
+          retryTimers.delete(timer);
+          if (!stopping) fork(slot);
+        }, waitMs);
+        retryTimers.add(timer);
+        return;
       }
       const now = Date.now();
       const recent = [...(crashes.get(slot) ?? []), now].filter((at) => now - at < crashWindowMs);
@@ -88,6 +124,7 @@ export function superviseWorkers(options: SupervisorOptions): void {
     failed ||= failure;
     if (stopping) return;
     stopping = true;
+    for (const timer of retryTimers) clearTimeout(timer);
     const running = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     logger.info({ workers: running.length }, 'stopping the workers');
     const force = setTimeout(() => {
