@@ -119,6 +119,15 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   extensions?: Record<`x-${string}`, unknown>;
 }
 
+/**
+ * An operation that writes events: every method but GET, save the ones documented as always refused. Its answers
+ * say where they wrote (X-Log-Position) and under which correlation (X-Correlation-Id), and it reads the headers
+ * kept in the events' metadata (request-context.ts commandMetadata).
+ */
+export function writesEvents(spec: Pick<OperationSpec, 'method' | 'extensions'>): boolean {
+  return spec.method !== 'get' && !(spec.extensions && 'x-always-refused' in spec.extensions);
+}
+
 export interface RouterOptions {
   tag: string;
   /**

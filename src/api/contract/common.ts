@@ -140,8 +140,58 @@ export const PATH_PARAMETERS = {
 };
 export type PathParameterName = keyof typeof PATH_PARAMETERS;
 
+/** The shape of the client-chosen ids the service keeps (card-data-guard.ts SAFE_CLIENT_ID). */
+const SAFE_ID: SchemaObject = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', maxLength: 128 };
+
 export const PARAMETERS = {
   ...PATH_PARAMETERS,
+  RequestId: {
+    name: 'X-Request-Id',
+    in: 'header',
+    description:
+      "The request's id, chosen by the caller (a fresh one otherwise): echoed in the `X-Request-Id` response " +
+      'header and `error.request_id`, and kept in the metadata of the events the request writes. 1-128 letters, ' +
+      'digits or `. _ : -`, and no card-number shape; otherwise 400 `INVALID_REQUEST_ID` (`RAW_CARD_DATA_REJECTED`).',
+    schema: SAFE_ID,
+  },
+  CorrelationIdHeader: {
+    name: 'X-Correlation-Id',
+    in: 'header',
+    description:
+      'Files the events this request writes under a correlation of your choosing (kept as `{user id}:{value}`, ' +
+      'echoed in the `X-Correlation-Id` response header; without it, your `X-Request-Id` is used the same way, else ' +
+      'the request id the server made up). Checked on every request: 1-128 letters, digits or `. _ : -`, and no ' +
+      'card-number shape; otherwise 400 `INVALID_CORRELATION_ID` (`RAW_CARD_DATA_REJECTED`).',
+    schema: SAFE_ID,
+  },
+  SessionId: {
+    name: 'X-Session-ID',
+    in: 'header',
+    description:
+      "The client's session, kept in the metadata of the events this request writes. Checked on every request: " +
+      '1-128 letters, digits or `. _ : -`, and no card-number shape; otherwise 400 `INVALID_HEADER` ' +
+      '(`RAW_CARD_DATA_REJECTED`).',
+    schema: SAFE_ID,
+  },
+  DeviceId: {
+    name: 'X-Device-ID',
+    in: 'header',
+    description:
+      'The device fingerprint: the waiting room keeps it with your entry when the body has no `device_fingerprint`, ' +
+      'and a reserve at a queue-protected event that sends it must come from the device that joined. Checked on ' +
+      'every request: at most 512 characters, and no card number; otherwise 400 `INVALID_HEADER` ' +
+      '(`RAW_CARD_DATA_REJECTED`).',
+    schema: { type: 'string', maxLength: 512 },
+  },
+  QueueAccessToken: {
+    name: 'X-Queue-Access-Token',
+    in: 'header',
+    description:
+      'At a queue-protected event: the access token your waiting-room turn gave you (`GET /v1/queue/status`), sent ' +
+      'beside your own bearer token (or send it as the bearer instead). Read only there: one that is not a valid ' +
+      "queue access token, or is another event's, another user's, or of a turn that ended, is 403 `QUEUE_REQUIRED`.",
+    schema: { type: 'string' },
+  },
   MinLogPosition: {
     name: 'X-Min-Log-Position',
     in: 'header',
@@ -180,6 +230,13 @@ export const PARAMETERS = {
 } satisfies Record<string, ParameterObject>;
 /** The header parameters an operation may declare it reads (OperationSpec.headerParameters). */
 export type HeaderParameterName = Exclude<keyof typeof PARAMETERS, PathParameterName>;
+/**
+ * Read for every operation (middleware.ts requestId): documented on each. (X-Correlation-Id and X-Session-ID are
+ * checked on every request too, but only an operation that writes events keeps them: documented there.)
+ */
+export const EVERY_OPERATION_READS: HeaderParameterName[] = ['RequestId'];
+/** What an operation that writes events reads for their metadata (request-context.ts commandMetadata). */
+export const COMMAND_READS: HeaderParameterName[] = ['CorrelationIdHeader', 'SessionId'];
 
 export const REQUEST_ID = { 'X-Request-Id': headerRef('X-Request-Id') };
 export const LOG_POSITION = { 'X-Log-Position': headerRef('X-Log-Position') };

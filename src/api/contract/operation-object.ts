@@ -6,12 +6,14 @@ import type {
   SchemaObject,
   SecurityRequirementObject,
 } from 'openapi3-ts/oas30';
-import type { MountedOperation } from './api-router';
+import { writesEvents, type MountedOperation } from './api-router';
 import {
   BAD_TOKEN,
   BODY_TYPE,
+  COMMAND_READS,
   CONDITIONAL,
   CONTENTION,
+  EVERY_OPERATION_READS,
   EVERY_REQUEST,
   IDEMPOTENCY,
   INTERNAL,
@@ -99,6 +101,7 @@ export function operationObject(
   const countsEveryCall = allLimits.some(
     (name) => name !== 'authenticated' || auth === 'bearer' || auth === 'admin',
   );
+  const writes = writesEvents(spec);
   const bodyRef = spec.body && { $ref: `#/components/schemas/${spec.body.name}` };
   const queryDto = spec.query && dtos[spec.query.name];
   if (spec.query && !queryDto) throw new Error(`${spec.operationId}: no schema for ${spec.query.name}`);
@@ -110,6 +113,8 @@ export function operationObject(
     ...(spec.readYourWrites ? [paramRef('MinLogPosition')] : []),
     ...(spec.conditional ? [paramRef('IfNoneMatch')] : []),
     ...(spec.headerParameters ?? []).map((name) => paramRef(name)),
+    ...EVERY_OPERATION_READS.map((name) => paramRef(name)),
+    ...(writes ? COMMAND_READS.map((name) => paramRef(name)) : []),
   ];
 
   const inputErrors: ErrorSpec =
@@ -141,7 +146,7 @@ export function operationObject(
 
   const successHeaders = (location?: boolean, upgrade?: boolean) => ({
     ...(upgrade ? {} : REQUEST_ID),
-    ...(spec.method === 'get' ? {} : LOG_POSITION),
+    ...(writes ? LOG_POSITION : {}),
     ...(spec.readYourWrites ? READ_POSITION : {}),
     ...(countsEveryCall && !upgrade ? RATE_LIMITED : {}),
     ...(location ? LOCATION : {}),

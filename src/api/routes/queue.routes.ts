@@ -149,6 +149,7 @@ export function queueRoutes(deps: QueueRouteDeps): ApiRouter {
         "409 `ALREADY_IN_QUEUE`, which carries the caller's entry and a fresh `queue_token` in `details`.",
       auth: 'bearer',
       body: JoinQueueDto,
+      headerParameters: ['DeviceId'],
       idempotent: true,
       contended: true,
       invalid:

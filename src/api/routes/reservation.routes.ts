@@ -42,6 +42,7 @@ export function seatRoutes({
         'the device that joined the queue.',
       auth: 'bearer',
       accepts: ['access', 'queue_access'],
+      headerParameters: ['QueueAccessToken', 'DeviceId'],
       rateLimit: 'reserve',
       idempotent: true,
       contended: true,
