@@ -1,4 +1,4 @@
-import type { OpenAPIObject, OperationObject, ParameterObject } from 'openapi3-ts/oas30';
+import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from 'openapi3-ts/oas30';
 import { isSafeClientId } from '../../src/api/http/card-data-guard';
 import { contractChecker, type ContractChecker } from '../support/contract';
 import type { ApiResponse, CallOptions } from '../support/http';
@@ -17,6 +17,7 @@ describe('OpenAPI document: headers', () => {
   let t: TestApp;
   let doc: OpenAPIObject;
   let checker: ContractChecker;
+  let admin: string;
 
   const resolve = <T>(value: unknown): T => {
     let current = value as { $ref?: string } | undefined;
@@ -35,6 +36,8 @@ describe('OpenAPI document: headers', () => {
       .map((p) => resolve<ParameterObject>(p))
       .filter((p) => p.in === 'header')
       .map((p) => p.name);
+  const responseHeaders = (op: OperationObject, status: string) =>
+    Object.keys(resolve<ResponseObject>(op.responses[status])?.headers ?? {});
   /** A call whose answer the document must describe, headers included (the client checks it too). */
   const call = async (method: string, url: string, options: CallOptions = {}): Promise<ApiResponse> => {
     const res = await t.call(method, url, options);
@@ -44,6 +47,7 @@ describe('OpenAPI document: headers', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    admin = await t.adminToken();
     doc = (await t.call('GET', '/openapi.json')).body as OpenAPIObject;
     checker = contractChecker(doc);
   });
@@ -118,6 +122,129 @@ describe('OpenAPI document: headers', () => {
         headers: { 'x-device-id': 'd é/'.repeat(128) },
       });
       expect(device.status).toBe(200);
+    });
+  });
+
+  describe('X-Correlation-Id, the correlation of what a request writes', () => {
+    it('is listed on every answer of an operation that writes events (refusals included), and on no other', () => {
+      const component = doc.components!.headers!['X-Correlation-Id'];
+      expect(component).toMatchObject({ schema: { type: 'string' } });
+      for (const { method, path, op } of operations()) {
+        const writes = method !== 'get' && !('x-always-refused' in op);
+        for (const status of Object.keys(op.responses)) {
+          const where = `${method} ${path} ${status}`;
+          // The WebSocket's 101 is answered outside the route's middleware.
+          const expected = writes && status !== '101';
+          expect([where, responseHeaders(op, status).includes('X-Correlation-Id')]).toEqual([
+            where,
+            expected,
+          ]);
+        }
+      }
+    });
+
+    it('is sent on the answers of a command, its refusals included, and on no read (304 included)', async () => {
+      const fan = (await t.customerToken()).token;
+      const correlation = (res: ApiResponse) => res.headers.get('x-correlation-id');
+      // A command: its success, and refusals made by the operation (validation, the handler, no token).
+      const venue = {
+        name: 'Header Hall',
+        city: 'Docs',
+        state: 'DC',
+        country: 'US',
+        sections: [{ name: 'Floor', rows: [{ row: 'A', seats: 2 }] }],
+      };
+      const created = await call('POST', '/v1/admin/venues', {
+        token: admin,
+        body: venue,
+        headers: { 'x-correlation-id': 'venue-1' },
+      });
+      expect(created.status).toBe(201);
+      const adminId = (await call('GET', '/v1/auth/info', { token: admin })).body.user_id as string;
+      expect(correlation(created)).toBe(`${adminId}:venue-1`);
+      const invalid = await call('POST', '/v1/admin/venues', { token: admin, body: { name: 'x' } });
+      // No id chosen by the caller: the one the server made up.
+      expect([invalid.status, correlation(invalid)]).toEqual([400, invalid.headers.get('x-request-id')]);
+      const notFound = await call('POST', '/v1/seats/reserve', {
+        token: fan,
+        body: { event_id: 'no-such-event', seat_ids: ['s1:A:1'] },
+        headers: { 'x-request-id': 'reserve-1' },
+      });
+      expect([notFound.status, correlation(notFound)]).toEqual([404, expect.stringMatching(/:reserve-1$/)]);
+      const anonymous = await call('POST', '/v1/orders', {
+        body: {},
+        headers: { 'x-request-id': 'order-1' },
+      });
+      expect([anonymous.status, correlation(anonymous)]).toEqual([401, 'anonymous:order-1']);
+      // Refused before the request reaches the operation: no correlation.
+      const badHeader = await call('POST', '/v1/admin/venues', {
+        token: admin,
+        body: venue,
+        headers: { 'x-session-id': 'not safe' },
+      });
+      expect([badHeader.status, correlation(badHeader)]).toEqual([400, null]);
+      // Reads never carry it: a 200, a 404, a 304.
+      const read = await call('GET', '/v1/events/search');
+      expect([read.status, correlation(read)]).toEqual([200, null]);
+      const missing = await call('GET', '/v1/events/no-such-event');
+      expect([missing.status, correlation(missing)]).toEqual([404, null]);
+      const event = await call('POST', '/v1/admin/events', {
+        token: admin,
+        body: {
+          name: 'Header Night',
+          artist: 'The Headers',
+          category: 'Concert',
+          venue_id: created.body.venue_id,
+          date: '2030-06-01T20:00:00Z',
+          general_sale_start: '2020-01-01T00:00:00Z',
+          pricing_tiers: [{ name: 'Floor', price: 10, fees: 1, sections: ['Floor'] }],
+        },
+      });
+      expect([event.status, event.text]).toEqual([201, expect.anything()]);
+      const eventId = event.body.event_id as string;
+      const published = await call('POST', `/v1/admin/events/${eventId}/publish`, { token: admin });
+      expect(published.status).toBe(200);
+      const eventUrl = `/v1/events/${eventId}`;
+      await t.app.runner.catchUp();
+      const shown = await call('GET', eventUrl);
+      const cached = await call('GET', eventUrl, {
+        headers: { 'if-none-match': shown.headers.get('etag')! },
+      });
+      expect([shown.status, cached.status, correlation(shown), correlation(cached)]).toEqual([
+        200,
+        304,
+        null,
+        null,
+      ]);
+    });
+
+    it("a replayed answer carries the first request's correlation, not the retry's", async () => {
+      const fan = (await t.customerToken()).token;
+      const add = (requestId: string) =>
+        call('POST', '/v1/payment-methods', {
+          token: fan,
+          body: { type: 'CARD', card_token: 'tok_visa' },
+          headers: { 'idempotency-key': `corr-${Date.now()}`, 'x-request-id': requestId },
+        });
+      const key = `corr-${process.pid}-${Date.now()}`;
+      const first = await call('POST', '/v1/payment-methods', {
+        token: fan,
+        body: { type: 'CARD', card_token: 'tok_visa' },
+        headers: { 'idempotency-key': key, 'x-request-id': 'first-try' },
+      });
+      const retry = await call('POST', '/v1/payment-methods', {
+        token: fan,
+        body: { type: 'CARD', card_token: 'tok_visa' },
+        headers: { 'idempotency-key': key, 'x-request-id': 'second-try' },
+      });
+      expect([first.status, retry.status, retry.headers.get('idempotent-replayed')]).toEqual([
+        201,
+        201,
+        'true',
+      ]);
+      expect(first.headers.get('x-correlation-id')).toMatch(/:first-try$/);
+      expect(retry.headers.get('x-correlation-id')).toBe(first.headers.get('x-correlation-id'));
+      expect((await add('third-try')).headers.get('x-correlation-id')).toMatch(/:third-try$/);
     });
   });
 });

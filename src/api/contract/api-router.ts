@@ -8,7 +8,7 @@ import { bodyRefusal } from '../http/request-body';
 import { compileValidator, refuseRepeatedParameters, validateInput } from '../http/validation';
 import type { DtoClass } from './dto-schemas';
 import { PATH_PARAMETERS, type ErrorSpec, type HeaderParameterName, type PathParameterName } from './common';
-import { pathParam } from '../http/request-context';
+import { correlationHeader, pathParam } from '../http/request-context';
 import type { Schema } from './schema';
 
 /**
@@ -320,6 +320,8 @@ export function op<B extends object, Q extends object>(
   const { options } = router.contract;
   // The route's metrics label first: whatever answers the request, it is counted under this route.
   const middleware: RequestHandler[] = [labelRoute()];
+  // Then the correlation of what it writes, on each of its answers (refusals included).
+  if (writesEvents(spec)) middleware.push(correlationHeader);
   const declared = (what: string, handler: RequestHandler | undefined): RequestHandler => {
     if (!handler) throw new Error(`${spec.operationId}: the router was given no ${what} middleware`);
     return handler;

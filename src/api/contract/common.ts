@@ -52,6 +52,14 @@ export const HEADERS = {
       '`INVALID_REQUEST_ID`); also `error.request_id`',
     string,
   ),
+  'X-Correlation-Id': header(
+    'The correlation the events this request writes are filed under (look them up at ' +
+      '`GET /v1/audit/correlations/{correlation_id}`): `{user id}:{your X-Correlation-Id}` (else `{user id}:{your ' +
+      "X-Request-Id}`), or the request id the server made up; on a replayed answer, the first request's. On every " +
+      'answer of an operation that writes events, its refusals included, but those made before the request reaches ' +
+      'it: an unsafe header (400), an invalid bearer token (401), 408 and 431',
+    { type: 'string', maxLength: 300 },
+  ),
   'X-Log-Position': header(
     'Global log position this command wrote; send it as X-Min-Log-Position to read your own writes',
     digits,
@@ -239,6 +247,7 @@ export const EVERY_OPERATION_READS: HeaderParameterName[] = ['RequestId'];
 export const COMMAND_READS: HeaderParameterName[] = ['CorrelationIdHeader', 'SessionId'];
 
 export const REQUEST_ID = { 'X-Request-Id': headerRef('X-Request-Id') };
+export const CORRELATION = { 'X-Correlation-Id': headerRef('X-Correlation-Id') };
 export const LOG_POSITION = { 'X-Log-Position': headerRef('X-Log-Position') };
 export const READ_POSITION = {
   'X-Read-Model-Position': headerRef('X-Read-Model-Position'),

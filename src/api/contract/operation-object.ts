@@ -12,6 +12,7 @@ import {
   BODY_TYPE,
   COMMAND_READS,
   CONDITIONAL,
+  CORRELATION,
   CONTENTION,
   EVERY_OPERATION_READS,
   EVERY_REQUEST,
@@ -142,10 +143,14 @@ export function operationObject(
   ]);
   // A router's gate adds its headers to every answer, errors included (the partner API's quota headers).
   const gateHeaders = Object.assign({}, ...(mounted.gates ?? []).map((gate) => gate.headers ?? {}));
-  for (const response of Object.values(errors)) response.headers = { ...response.headers, ...gateHeaders };
+  // An operation that writes events names their correlation on each of its answers, refusals included.
+  const correlation = writes ? CORRELATION : {};
+  for (const response of Object.values(errors))
+    response.headers = { ...response.headers, ...correlation, ...gateHeaders };
 
   const successHeaders = (location?: boolean, upgrade?: boolean) => ({
     ...(upgrade ? {} : REQUEST_ID),
+    ...(upgrade ? {} : correlation),
     ...(writes ? LOG_POSITION : {}),
     ...(spec.readYourWrites ? READ_POSITION : {}),
     ...(countsEveryCall && !upgrade ? RATE_LIMITED : {}),

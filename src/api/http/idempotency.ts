@@ -5,7 +5,8 @@ import { ApiError } from './api-error';
 import { isSafeClientId } from './card-data-guard';
 import { idHoldsCardNumber } from './card-number-scan';
 
-const REPLAYED_HEADERS = ['x-log-position', 'location'];
+// The stored answer's correlation, not the retry's: its events were filed under it.
+const REPLAYED_HEADERS = ['x-log-position', 'location', 'x-correlation-id'];
 
 /**
  * For an operation whose answers carry a credential (the waiting room's join: a queue token): what is stored in
@@ -112,6 +113,8 @@ export function idempotent(store: IdempotencyStore, credentials?: ReplayedCreden
       }
       const stored = claim.response;
       if (stored.fingerprint !== fingerprint) return next(reused());
+      // An answer stored without it (kept before correlations were kept) says none rather than the retry's.
+      res.removeHeader('X-Correlation-Id');
       for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(stored.status).json(credentials ? credentials.replayed(stored.body, req) : stored.body);

@@ -1,13 +1,15 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { CommandMetadata } from '../../application/shared/command-metadata';
 
-/** Metadata for the events a request causes: who, which request, and the correlation it belongs to. */
+/**
+ * Metadata for the events a request causes: who, which request, and the correlation it belongs to (which the
+ * operation already answers in X-Correlation-Id: see correlationHeader).
+ */
 export function commandMetadata(req: Request): CommandMetadata {
   // Both headers were checked for a safe id shape (and card data) by the requestId middleware.
   const sessionId = req.get('x-session-id');
   const userId = req.auth?.sub ?? 'anonymous';
   const correlationId = correlationOf(req, userId);
-  req.res?.setHeader('X-Correlation-Id', correlationId);
   return {
     correlationId,
     causationId: req.requestId,
@@ -17,6 +19,15 @@ export function commandMetadata(req: Request): CommandMetadata {
     ...(req.apiKey ? { apiKeyId: req.apiKey.keyId } : {}),
   };
 }
+
+/**
+ * X-Correlation-Id: the correlation the events of the request are filed under, on every answer of an operation that
+ * writes events (the first step of its chain, api-router.ts), errors included, so a refusal can be looked up too.
+ */
+export const correlationHeader: RequestHandler = (req, res, next) => {
+  res.setHeader('X-Correlation-Id', correlationOf(req, req.auth?.sub ?? 'anonymous'));
+  next();
+};
 
 /**
  * The correlation id a request's events carry (echoed in X-Correlation-Id): the client's X-Correlation-Id (else the
