@@ -49,9 +49,9 @@ const TAGS = [
     name: 'partner',
     description:
       'The Partner API (/partners/v1): a partner client (POST /v1/admin/partners) gets a token with ' +
-      '`grant_type=client_credentials` at /oauth/token (3600 s; then the refresh token), and every answer carries its ' +
-      'hourly quota in `Ratelimit-Quota-Allowed`, `Ratelimit-Quota-Used` and `Ratelimit-Expiry` (429 `QUOTA_EXCEEDED` ' +
-      'past it). Events are those published and internet enabled; a revoked client or an expired token gets 401 ' +
+      '`grant_type=client_credentials` at /oauth/token (3600 s; then the refresh token), and every answer to a valid ' +
+      'client (not the 401 and 403 of a request without one) carries its hourly quota in `Ratelimit-Quota-Allowed`, ' +
+      '`Ratelimit-Quota-Used` and `Ratelimit-Expiry` (429 `QUOTA_EXCEEDED` past it, with `Retry-After`). Events are those published and internet enabled; a revoked client or an expired token gets 401 ' +
       '`No valid access token found`.',
   },
   { name: 'audit', description: 'The log as the record, for auditors (roles auditor and admin)' },

@@ -1,6 +1,7 @@
 import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from 'openapi3-ts/oas30';
 import { isSafeClientId } from '../../src/api/http/card-data-guard';
 import { contractChecker, type ContractChecker } from '../support/contract';
+import { createPartnerClient } from '../support/partner-client';
 import type { ApiResponse, CallOptions } from '../support/http';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -36,6 +37,16 @@ describe('OpenAPI document: headers', () => {
       .map((p) => resolve<ParameterObject>(p))
       .filter((p) => p.in === 'header')
       .map((p) => p.name);
+  const operation = (operationId: string) => {
+    const found = operations().find(({ op }) => op.operationId === operationId);
+    if (!found) throw new Error(`no operation ${operationId}`);
+    return found.op;
+  };
+  /** The operation answers a 403 of its own (beyond the token checks): its `x-error-codes` say more than FORBIDDEN. */
+  const hasOwn403 = (op: OperationObject) =>
+    (resolve<ResponseObject>(op.responses['403'])['x-error-codes'] as string[]).some(
+      (c) => c !== 'FORBIDDEN',
+    );
   const responseHeaders = (op: OperationObject, status: string) =>
     Object.keys(resolve<ResponseObject>(op.responses[status])?.headers ?? {});
   /** A call whose answer the document must describe, headers included (the client checks it too). */
@@ -245,6 +256,67 @@ describe('OpenAPI document: headers', () => {
       expect(first.headers.get('x-correlation-id')).toMatch(/:first-try$/);
       expect(retry.headers.get('x-correlation-id')).toBe(first.headers.get('x-correlation-id'));
       expect((await add('third-try')).headers.get('x-correlation-id')).toMatch(/:third-try$/);
+    });
+  });
+
+  describe('the Partner API lists the quota headers it sends, where it sends them', () => {
+    const QUOTA = ['Ratelimit-Quota-Allowed', 'Ratelimit-Quota-Used', 'Ratelimit-Expiry'];
+    const RATE_LIMIT = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+    const partnerOperations = () => operations().filter(({ path }) => path.startsWith('/partners/v1/'));
+
+    it('429 QUOTA_EXCEEDED: the quota headers and Retry-After, not X-RateLimit-*; 401 and 403: no quota headers', () => {
+      expect(partnerOperations().length).toBeGreaterThan(10);
+      for (const { method, path, op } of partnerOperations()) {
+        const where = `${method} ${path}`;
+        expect([where, responseHeaders(op, '429')]).toEqual([
+          where,
+          expect.arrayContaining([...QUOTA, 'Retry-After']),
+        ]);
+        expect([where, responseHeaders(op, '429').filter((h) => RATE_LIMIT.includes(h))]).toEqual([
+          where,
+          [],
+        ]);
+        const quotaOn = (status: string) => responseHeaders(op, status).filter((h) => QUOTA.includes(h));
+        // Refused before the quota counts: no valid client (401), not a partner token (403), or before routing
+        // (408, 431). A 403 the operation itself answers, past the quota, carries them.
+        expect([where, quotaOn('401'), quotaOn('408'), quotaOn('431')]).toEqual([where, [], [], []]);
+        expect([where, quotaOn('403')]).toEqual([where, hasOwn403(op) ? QUOTA : []]);
+        for (const status of Object.keys(op.responses).filter(
+          (s) => !['401', '403', '408', '431'].includes(s),
+        ))
+          expect([where, status, quotaOn(status)]).toEqual([where, status, QUOTA]);
+      }
+      // The rate limiters' 429 keeps its own headers.
+      expect(responseHeaders(operation('reserveSeats'), '429')).toEqual(
+        expect.arrayContaining([...RATE_LIMIT, 'Retry-After']),
+      );
+    });
+
+    it('what the server sends: quota headers past the client check (its 429 included), none on 401 and 403', async () => {
+      const quota = (res: ApiResponse) => QUOTA.map((h) => res.headers.get(h));
+      const small = await createPartnerClient(t, { name: 'Header quota', quota_per_hour: 2 });
+      const ok = await call('GET', '/partners/v1/events', { token: small.token });
+      const missing = await call('GET', '/partners/v1/events/no-such-event', { token: small.token });
+      const over = await call('GET', '/partners/v1/events', { token: small.token });
+      expect([ok.status, missing.status, over.status, over.body.error.code]).toEqual([
+        200,
+        404,
+        429,
+        'QUOTA_EXCEEDED',
+      ]);
+      for (const res of [ok, missing, over])
+        expect(quota(res)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(RATE_LIMIT.map((h) => over.headers.get(h))).toEqual([null, null, null]);
+
+      const noToken = await call('GET', '/partners/v1/events');
+      const customer = await call('GET', '/partners/v1/events', { token: admin });
+      const revoked = await createPartnerClient(t, { name: 'Header revoked' });
+      const revoke = await call('DELETE', `/v1/admin/partners/${revoked.partnerId}`, { token: admin });
+      expect(revoke.status).toBe(204);
+      const gone = await call('GET', '/partners/v1/events', { token: revoked.token });
+      expect([noToken.status, customer.status, gone.status]).toEqual([401, 403, 401]);
+      for (const res of [noToken, customer, gone]) expect(quota(res)).toEqual([null, null, null]);
     });
   });
 });

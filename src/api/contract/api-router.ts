@@ -193,6 +193,8 @@ export interface MountedOperation {
   /** Full express path (`/v1/orders/:id`). */
   path: string;
   auth: Auth;
+  /** The token kinds it takes (OperationSpec.accepts, else its routers', else a member's). */
+  accepts: readonly TokenAudience[];
   tags: string[];
   /** Router-wide limiters above it, outermost first. */
   limits: RateLimitName[];
@@ -208,9 +210,15 @@ export interface MountedOperation {
  */
 export interface RouterGate {
   handler: RequestHandler;
+  /** What the gate refuses. */
   errors: ErrorSpec;
-  /** Response headers by name (`#/components/headers/...` references). */
+  /**
+   * Response headers by name (`#/components/headers/...` references), on every answer of a request the gate let
+   * through (the operation's own, errors included), and on the gate's refusals listed in `refusalsWithHeaders`.
+   */
   headers?: Record<string, { $ref: string }>;
+  /** The statuses of the gate's own refusals that carry `headers` (the partner quota's 429); the others do not. */
+  refusalsWithHeaders?: number[];
 }
 
 export interface ApiKeyCheck {
@@ -416,6 +424,7 @@ export function mountedOperations(
   prefix = '',
   inherited: {
     auth?: Auth;
+    accepts?: readonly TokenAudience[];
     limits: RateLimitName[];
     apiKey?: { required: boolean };
     gates?: MountedOperation['gates'];
@@ -424,14 +433,16 @@ export function mountedOperations(
   const { options, operations, mounts } = router.contract;
   const limits = [...inherited.limits, ...(options.limit ? [options.limit.name] : [])];
   const auth = options.auth ?? inherited.auth;
+  const accepts = options.accepts ?? inherited.accepts;
   const apiKey = options.apiKey ? { required: options.apiKey.required } : inherited.apiKey;
   const gates = options.gate
-    ? [...(inherited.gates ?? []), { errors: options.gate.errors, headers: options.gate.headers }]
+    ? [...(inherited.gates ?? []), (({ handler: _handler, ...documented }) => documented)(options.gate)]
     : inherited.gates;
   const own = operations.map((spec): MountedOperation => ({
     spec,
     path: spec.path === '/' ? prefix || '/' : prefix + spec.path,
     auth: spec.auth ?? auth ?? 'public',
+    accepts: spec.accepts ?? accepts ?? MEMBER_TOKENS,
     tags: spec.tags ?? [options.tag],
     limits,
     ...(apiKey ? { apiKey } : {}),
@@ -443,7 +454,7 @@ export function mountedOperations(
     return { ...mounted, spec: { ...mounted.spec, operationId, summary: mounted.spec.summary + alias.note } };
   };
   const nested = mounts.flatMap(({ prefix: sub, child, alias }) =>
-    mountedOperations(child, prefix + sub, { auth, limits, apiKey, gates }).map((m) =>
+    mountedOperations(child, prefix + sub, { auth, accepts, limits, apiKey, gates }).map((m) =>
       alias ? aliased(m, alias) : m,
     ),
   );

@@ -408,8 +408,14 @@ export function errorResponses(specs: ErrorSpec[]): Record<string, ResponseObjec
       collected.set(status, merged);
     }
   }
-  const retryHeaders = (status: string) =>
-    status === '429' ? { ...RATE_LIMITED, ...RETRY_AFTER } : status === '503' ? RETRY_AFTER : {};
+  // Every 429 and 503 says when to retry; X-RateLimit-* come with the rate limiters' 429 only (the partner quota's
+  // says its state in Ratelimit-Quota-*, its gate's headers).
+  const retryHeaders = (status: string, codes: string[]) =>
+    status === '429'
+      ? { ...(codes.includes('RATE_LIMIT_EXCEEDED') ? RATE_LIMITED : {}), ...RETRY_AFTER }
+      : status === '503'
+        ? RETRY_AFTER
+        : {};
   return Object.fromEntries(
     [...collected]
       .sort(([a], [b]) => Number(a) - Number(b))
@@ -417,7 +423,7 @@ export function errorResponses(specs: ErrorSpec[]): Record<string, ResponseObjec
         status,
         {
           description: `${descriptions.join('; or: ')}. \`error.code\`: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
-          headers: { ...REQUEST_ID, ...retryHeaders(status) },
+          headers: { ...REQUEST_ID, ...retryHeaders(status, codes) },
           content: { 'application/json': { schema: ErrorEnvelope as Schema } },
           'x-error-codes': codes,
         },

@@ -122,31 +122,52 @@ export function operationObject(
     spec.body || spec.query
       ? validation(spec.invalid ?? 'Missing, malformed or unknown fields', spec.invalidCodes)
       : validation('A body or query parameter where the operation takes none', spec.invalidCodes);
-  const errors = errorResponses([
+  // What is refused before the routers' gates run (the request's headers and token, the router-wide limits) ...
+  const beforeGates: ErrorSpec[] = [
     EVERY_REQUEST,
+    auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
+    auth === 'none' ? {} : WRONG_TOKEN_KIND,
+    auth === 'bearer' && spec.method !== 'get' && mounted.accepts.includes('access') ? AUDITORS_ONLY_READ : {},
+    rateLimit(limits),
+    ...(mounted.apiKey ? [apiKeyErrors(mounted.apiKey.required)] : []),
+  ];
+  // ... and what the operation's own chain refuses after them (bodies are parsed before routing, but what the
+  // parsers refuse is answered here: request-body.ts).
+  const afterGates: ErrorSpec[] = [
     inputErrors,
     ...(spec.params ? [MALFORMED_PATH] : []),
     ...(spec.readYourWrites ? [READ_YOUR_WRITES] : []),
-    auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
-    auth === 'none' ? {} : WRONG_TOKEN_KIND,
-    auth === 'bearer' && spec.method !== 'get' ? AUDITORS_ONLY_READ : {},
     spec.errors ?? {},
-    // Bodies are parsed (and their encoding decoded) for every method before routing; an operation that words
-    // its own refusals (`malformed`: the partner cart path's 400) lists their codes among its 400s instead.
+    // An operation that words its own refusals (`malformed`: the partner cart path's 400) lists their codes among
+    // its 400s instead of the 415.
     ...(spec.malformed ? [] : [BODY_TYPE]),
+    { 413: EVERY_REQUEST[413] },
     ...(spec.idempotent ? [IDEMPOTENCY] : []),
-    rateLimit(allLimits),
-    ...(mounted.apiKey ? [apiKeyErrors(mounted.apiKey.required)] : []),
+    rateLimit(spec.rateLimit ? [spec.rateLimit] : []),
     ...(spec.contended ? [CONTENTION] : []),
-    ...(mounted.gates ?? []).map((gate) => gate.errors),
     INTERNAL,
-  ]);
-  // A router's gate adds its headers to every answer, errors included (the partner API's quota headers).
-  const gateHeaders = Object.assign({}, ...(mounted.gates ?? []).map((gate) => gate.headers ?? {}));
+  ];
+  const gates = mounted.gates ?? [];
+  const errors = errorResponses([...beforeGates, ...afterGates, ...gates.map((gate) => gate.errors)]);
+  // A router's gate adds its headers to the answers of the requests it let through (the partner API's quota
+  // headers), and to those of its own refusals that it says carry them.
+  const passedGates = new Set(afterGates.flatMap((spec) => Object.keys(spec)));
+  const gateHeaders = (status?: string) =>
+    Object.assign(
+      {},
+      ...gates
+        .filter(
+          (gate) =>
+            status === undefined ||
+            passedGates.has(status) ||
+            (gate.refusalsWithHeaders ?? []).includes(Number(status)),
+        )
+        .map((gate) => gate.headers ?? {}),
+    ) as Record<string, ReferenceObject>;
   // An operation that writes events names their correlation on each of its answers, refusals included.
   const correlation = writes ? CORRELATION : {};
-  for (const response of Object.values(errors))
-    response.headers = { ...response.headers, ...correlation, ...gateHeaders };
+  for (const [status, response] of Object.entries(errors))
+    response.headers = { ...response.headers, ...correlation, ...gateHeaders(status) };
 
   const successHeaders = (location?: boolean, upgrade?: boolean) => ({
     ...(upgrade ? {} : REQUEST_ID),
@@ -157,7 +178,7 @@ export function operationObject(
     ...(location ? LOCATION : {}),
     ...(spec.idempotent ? REPLAYED : {}),
     ...(spec.conditional ? CONDITIONAL : {}),
-    ...gateHeaders,
+    ...gateHeaders(),
   });
   const successes: Record<string, ResponseObject> = Object.fromEntries(
     Object.entries(spec.responses).map(([status, s]) => [

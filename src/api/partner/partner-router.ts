@@ -52,7 +52,10 @@ export function partnerApi(deps: PartnerApiDeps): ApiRouter {
         Promise.resolve(check(req, res, passed)).catch(next);
       },
       errors: PARTNER_ACCESS_ERRORS,
+      // The quota's headers: on every answer past the client check, and on the quota's own 429; never on the
+      // client check's 401 and 403 (no client, no quota).
       headers: PARTNER_QUOTA,
+      refusalsWithHeaders: [429],
     },
   });
   mount(
