@@ -319,4 +319,54 @@ describe('OpenAPI document: headers', () => {
       for (const res of [noToken, customer, gone]) expect(quota(res)).toEqual([null, null, null]);
     });
   });
+
+  describe('redirects are answered as documented: status and Location, no body', () => {
+    it('GET /docs: 301 to /docs/, where the UI is served', async () => {
+      const op = operation('apiDocs');
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '301']));
+      expect(responseHeaders(op, '301')).toEqual(expect.arrayContaining(['Location']));
+      expect(resolve<ResponseObject>(op.responses['301']).content).toBeUndefined();
+      const moved = await call('GET', '/docs');
+      expect([moved.status, moved.headers.get('location'), moved.text]).toEqual([301, '/docs/', '']);
+      const query = await call('GET', '/docs?url=x');
+      expect([query.status, query.headers.get('location')]).toEqual([301, '/docs/?url=x']);
+      const page = await call('GET', '/docs/');
+      expect([page.status, page.headers.get('content-type')]).toEqual([
+        200,
+        expect.stringMatching(/^text\/html/),
+      ]);
+    });
+
+    it('GET /oauth/authorize: 302 with Location and no body', async () => {
+      const redirectUri = 'https://shop.example.com/callback';
+      const partner = await createPartnerClient(t, { name: 'Header redirect', redirect_uris: [redirectUri] });
+      const query = new URLSearchParams({
+        client_id: partner.clientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        state: 's1',
+      });
+      const res = await call('GET', `/oauth/authorize?${query.toString()}`);
+      expect([res.status, res.text, res.headers.get('content-type')]).toEqual([302, '', null]);
+      const location = new URL(res.headers.get('location')!);
+      expect([`${location.origin}${location.pathname}`, location.searchParams.get('state')]).toEqual([
+        redirectUri,
+        's1',
+      ]);
+      expect(resolve<ResponseObject>(operation('oauthAuthorize').responses['302']).content).toBeUndefined();
+    });
+
+    it('the checker refuses a body where the document describes none', () => {
+      const headers = new Headers({ 'content-type': 'text/plain; charset=utf-8' });
+      const found = {
+        status: 302,
+        body: undefined,
+        headers,
+        text: 'Found. Redirecting to https://x.example',
+      };
+      expect(checker.problems('GET', '/oauth/authorize', found)).toEqual([
+        expect.stringContaining('a body is sent where the document describes none'),
+      ]);
+    });
+  });
 });

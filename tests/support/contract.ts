@@ -21,7 +21,11 @@ export interface ContractChecker {
   /** The documented operation for a request, if any. */
   match(method: string, url: string): MatchedOperation | undefined;
   /** Problems of one answer (empty when the document says exactly this can happen). */
-  problems(method: string, url: string, res: { status: number; body: unknown; headers: Headers }): string[];
+  problems(
+    method: string,
+    url: string,
+    res: { status: number; body: unknown; headers: Headers; text?: string },
+  ): string[];
 }
 
 /** Every object with declared properties refuses undeclared ones (test-side strictness; the document stays open). */
@@ -125,6 +129,8 @@ export function contractChecker(doc: OpenAPIObject): ContractChecker {
       if (res.status >= 400 && response['x-error-codes'] && !response['x-error-codes'].includes(code))
         problems.push(`${label}: error code ${code} not listed (${response['x-error-codes']?.join(', ')})`);
       const media = Object.keys(response.content ?? {});
+      if (media.length === 0 && (res as { text?: string }).text)
+        problems.push(`${label}: a body is sent where the document describes none`);
       const type = res.headers.get('content-type') ?? '';
       if (media.length > 0 && !media.some((m) => type.startsWith(m)))
         problems.push(`${label}: content-type ${type} not in ${media.join(', ')}`);

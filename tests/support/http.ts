@@ -59,7 +59,8 @@ export function apiClient(baseUrl: string) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    // Redirects are not followed: the answer checked is the one the server sent (its status, Location, body).
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -85,7 +85,11 @@ export const HEADERS = {
     integer,
   ),
   'Ratelimit-Expiry': header('Partner API: when the quota window ends (Unix time, milliseconds)', integer),
-  Location: header('URL of the created resource (the reservation, or the order)', string),
+  Location: header(
+    'Where to go: the created resource (the reservation, the order), the polling URL of a 202, or the target of a ' +
+      'redirect',
+    string,
+  ),
   ETag: header(
     'Weak tag of the version of the read model this answer shows (the log position of what it is made from); send it ' +
       'back as `If-None-Match` to be answered 304 while it has not changed',

@@ -2,6 +2,7 @@ import type { PartnerService } from '../../application/partner/partner-service';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import { AuthorizeQueryDto } from '../dto/partner.dto';
 import { ApiError } from '../http/api-error';
+import { redirect } from '../http/redirect';
 
 export interface OAuthRouteDeps {
   partners: Pick<PartnerService, 'find'>;
@@ -41,7 +42,8 @@ export function oauthRoutes({ partners }: OAuthRouteDeps): ApiRouter {
       invalid: 'Missing `client_id`, `redirect_uri` or `response_type`, or unknown parameters',
       responses: {
         302: {
-          description: 'Back to the redirect URI with `error` (and `state`) in the query',
+          description:
+            'Back to the redirect URI (`Location`) with `error` (and `state`) in the query; no body',
           location: true,
         },
       },
@@ -75,7 +77,7 @@ export function oauthRoutes({ partners }: OAuthRouteDeps): ApiRouter {
           : 'Only response_type=code is defined',
       );
       if (query.state !== undefined) target.searchParams.set('state', query.state);
-      res.redirect(302, target.toString());
+      redirect(res, 302, target.toString());
     },
   );
 

@@ -3,6 +3,7 @@ import type { OpenAPIObject } from 'openapi3-ts/oas30';
 import swaggerUi from 'swagger-ui-express';
 import { apiRouter, op, type ApiRouter } from '../contract/api-router';
 import type { Metrics } from '../http/metrics';
+import { redirect } from '../http/redirect';
 import { Health, Readiness } from '../schemas/operations.schemas';
 
 /** One backend as /readyz reports it (the composition root checks them). */
@@ -132,14 +133,28 @@ export function operationsRoutes({
       method: 'get',
       path: '/docs',
       operationId: 'apiDocs',
-      summary: 'Swagger UI for this document (HTML; its assets are served under /docs/)',
+      summary: 'Swagger UI for this document (HTML, at /docs/, with its assets; /docs redirects there)',
       mountAll: true,
       middleware: [
+        // The page's assets are relative to /docs/: /docs is sent there (as swagger-ui's static server would, but
+        // without its HTML body), so a browser given the documented address finds them.
+        (req, res, next) => {
+          const url = new URL(req.originalUrl, 'http://docs');
+          if (url.pathname !== '/docs' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+          redirect(res, 301, `/docs/${url.search}`);
+        },
         ...swaggerUi.serve,
         (req, res, next) => (page ??= swaggerUi.setup(document()))(req, res, next),
       ],
       responses: {
-        200: { description: 'The Swagger UI page', media: { type: 'text/html', schema: { type: 'string' } } },
+        200: {
+          description: 'The Swagger UI page (at /docs/)',
+          media: { type: 'text/html', schema: { type: 'string' } },
+        },
+        301: {
+          description: 'To /docs/ (`Location`), where the page and its assets are; no body',
+          location: true,
+        },
       },
     },
     () => undefined,
