@@ -137,6 +137,24 @@ describe('OpenAPI document: headers', () => {
   });
 
   describe('X-Correlation-Id, the correlation of what a request writes', () => {
+    it("the API tests' checker refuses a header the document knows where it is not listed", () => {
+      const body = { events: [], total: 0, page: 1, limit: 20 };
+      const answer = (headers: Record<string, string>) => ({
+        status: 200,
+        body,
+        headers: new Headers({ 'content-type': 'application/json', ...headers }),
+      });
+      const problems = (headers: Record<string, string>) =>
+        checker.problems('GET', '/v1/events/search', answer(headers)).filter((p) => p.includes('header'));
+      expect(problems({ 'x-request-id': 'r' })).toEqual([]);
+      expect(problems({ 'x-correlation-id': 'c' })).toEqual([
+        expect.stringContaining('header x-correlation-id is sent but not listed on this answer'),
+      ]);
+      expect(problems({ 'ratelimit-quota-used': '1' })).toEqual([
+        expect.stringContaining('header ratelimit-quota-used is sent but not listed on this answer'),
+      ]);
+    });
+
     it('is listed on every answer of an operation that writes events (refusals included), and on no other', () => {
       const component = doc.components!.headers!['X-Correlation-Id'];
       expect(component).toMatchObject({ schema: { type: 'string' } });

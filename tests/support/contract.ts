@@ -5,8 +5,9 @@ import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts
 
 /**
  * Checks answers against the OpenAPI document the server serves: the status must be documented for the matched
- * operation, an error's code listed for that status, and a JSON body valid against the schema (ajv; fields a
- * schema does not declare count as problems, so the document cannot fall behind the code).
+ * operation, an error's code listed for that status, every header the document knows (components.headers) that
+ * the answer carries listed on it, and a JSON body valid against the schema (ajv; fields a schema does not declare
+ * count as problems, so the document cannot fall behind the code).
  */
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -92,6 +93,15 @@ export function contractChecker(doc: OpenAPIObject): ContractChecker {
       operation: (item as any)[method] as OperationObject,
     })),
   );
+  /**
+   * The response headers the document describes (lower case): where one is sent, it must be listed. Not yet the
+   * caching ones, which the document lists on conditional reads only: express adds its own weak ETag to other JSON
+   * answers, and routers that keep answers out of caches send `Cache-Control: no-store` on all of theirs.
+   */
+  const UNCHECKED = new Set(['etag', 'cache-control', 'vary']);
+  const known = Object.keys(doc.components?.headers ?? {})
+    .map((name) => name.toLowerCase())
+    .filter((name) => !UNCHECKED.has(name));
   const pathOf = (url: string) => url.split('?')[0].replace(/^https?:\/\/[^/]+/, '');
 
   const match = (method: string, url: string) => {
@@ -128,6 +138,11 @@ export function contractChecker(doc: OpenAPIObject): ContractChecker {
       // Error answers list their codes (x-error-codes); /readyz's 503 is its own status body, not an error.
       if (res.status >= 400 && response['x-error-codes'] && !response['x-error-codes'].includes(code))
         problems.push(`${label}: error code ${code} not listed (${response['x-error-codes']?.join(', ')})`);
+      // A header the document knows (components.headers) is listed on every answer that carries it.
+      const listed = new Set(Object.keys(response.headers ?? {}).map((name) => name.toLowerCase()));
+      for (const name of known)
+        if (res.headers.has(name) && !listed.has(name))
+          problems.push(`${label}: header ${name} is sent but not listed on this answer`);
       const media = Object.keys(response.content ?? {});
       if (media.length === 0 && (res as { text?: string }).text)
         problems.push(`${label}: a body is sent where the document describes none`);

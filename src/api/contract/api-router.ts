@@ -40,6 +40,8 @@ export interface SuccessSpec {
   media?: { type: string; schema: Schema };
   /** Adds the Location header. */
   location?: boolean;
+  /** Adds the Retry-After header (a 202 says when to poll). */
+  retryAfter?: boolean;
   /**
    * Answered by the WebSocket server outside the route's middleware (the 101 of `/v1/realtime`): none of the headers
    * the route adds (request id, rate limits).
@@ -95,6 +97,11 @@ export interface OperationSpec<B extends object = object, Q extends object = obj
   rateLimitKey?: (req: Request) => string | undefined;
   readYourWrites?: boolean;
   idempotent?: boolean;
+  /**
+   * Answers with what commands run elsewhere answered (the partner poll): their X-Log-Position on its answers,
+   * although it writes nothing itself.
+   */
+  answersCommands?: boolean;
   /** The command appends to a contended stream: 503 SERVICE_UNAVAILABLE with Retry-After. */
   contended?: boolean;
   responses: Record<number, SuccessSpec>;

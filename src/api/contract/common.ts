@@ -75,7 +75,7 @@ export const HEADERS = {
   'X-RateLimit-Limit': header('Requests allowed in the current window (when rate limits are on)', integer),
   'X-RateLimit-Remaining': header('Requests left in the current window', integer),
   'X-RateLimit-Reset': header('When the window resets (Unix time, seconds)', integer),
-  'Retry-After': header('Seconds to wait before retrying (429 and 503)', integer),
+  'Retry-After': header('Seconds to wait before retrying (429 and 503), or before polling (202)', integer),
   'Ratelimit-Quota-Allowed': header(
     "Partner API: the client's quota, requests per hour (`quota_per_hour`)",
     integer,
@@ -276,7 +276,7 @@ export const PARTNER_QUOTA = {
   'Ratelimit-Expiry': headerRef('Ratelimit-Expiry'),
 };
 export const REPLAYED = { 'Idempotent-Replayed': headerRef('Idempotent-Replayed') };
-const RETRY_AFTER = { 'Retry-After': headerRef('Retry-After') };
+export const RETRY_AFTER = { 'Retry-After': headerRef('Retry-After') };
 
 /** Errors by status: a description and the `error.code` values it can carry. */
 export type ErrorSpec = Partial<Record<number, [description: string, codes: string[]]>>;

@@ -31,6 +31,7 @@ import {
   READ_YOUR_WRITES,
   REPLAYED,
   REQUEST_ID,
+  RETRY_AFTER,
   apiKeyErrors,
   errorResponses,
   errorSpec,
@@ -166,16 +167,27 @@ export function operationObject(
     ) as Record<string, ReferenceObject>;
   // An operation that writes events names their correlation on each of its answers, refusals included.
   const correlation = writes ? CORRELATION : {};
+  // What the operation's steps add before a refusal reaches the answer: the limiter's count, the read models'
+  // position, the replay mark of a stored refusal, and where a command that wrote and then refused wrote (a
+  // declined payment releases its hold).
+  const refusalHeaders = {
+    ...correlation,
+    ...(writes || spec.answersCommands ? LOG_POSITION : {}),
+    ...(spec.readYourWrites ? READ_POSITION : {}),
+    ...(countsEveryCall ? RATE_LIMITED : {}),
+    ...(spec.idempotent ? REPLAYED : {}),
+  };
   for (const [status, response] of Object.entries(errors))
-    response.headers = { ...response.headers, ...correlation, ...gateHeaders(status) };
+    response.headers = { ...response.headers, ...refusalHeaders, ...gateHeaders(status) };
 
-  const successHeaders = (location?: boolean, upgrade?: boolean) => ({
+  const successHeaders = (location?: boolean, upgrade?: boolean, retryAfter?: boolean) => ({
     ...(upgrade ? {} : REQUEST_ID),
     ...(upgrade ? {} : correlation),
-    ...(writes ? LOG_POSITION : {}),
+    ...(writes || spec.answersCommands ? LOG_POSITION : {}),
     ...(spec.readYourWrites ? READ_POSITION : {}),
     ...(countsEveryCall && !upgrade ? RATE_LIMITED : {}),
     ...(location ? LOCATION : {}),
+    ...(retryAfter ? RETRY_AFTER : {}),
     ...(spec.idempotent ? REPLAYED : {}),
     ...(spec.conditional ? CONDITIONAL : {}),
     ...gateHeaders(),
@@ -185,7 +197,7 @@ export function operationObject(
       status,
       {
         description: s.description,
-        headers: successHeaders(s.location, s.upgrade),
+        headers: successHeaders(s.location, s.upgrade, s.retryAfter),
         ...(s.schema ? { content: { 'application/json': { schema: s.schema } } } : {}),
         ...(s.media ? { content: { [s.media.type]: { schema: s.media.schema } } } : {}),
       },

@@ -28,6 +28,7 @@ export function partnerPollingRoutes({ polling }: { polling: PartnerPolling }): 
         "Polls count against the client's quota, but are answered past it (the answer of a call the quota " +
         'already let through is never withheld): poll after `wait` seconds.',
       params: { id: 'PollId' },
+      answersCommands: true,
       // Filled by polling.op as cart operations register: the same objects, read when the document is built.
       responses: documented.responses,
       errors: documented.errors,

@@ -112,7 +112,11 @@ export function createPartnerPolling(deps: {
   const toEnvelope = errorHandler(deps.logger);
   const documented: PartnerPolling['documented'] = {
     responses: {
-      202: { description: 'Not done yet: poll again after `wait` seconds', schema: PollingAccepted },
+      202: {
+        description: 'Not done yet: poll again after `wait` seconds',
+        schema: PollingAccepted,
+        retryAfter: true,
+      },
     },
     errors: {
       404: ['No such polling id for this client, or its answer is no longer kept', ['POLL_NOT_FOUND']],
@@ -194,7 +198,12 @@ export function createPartnerPolling(deps: {
           errors: withForcePollingRefusal(spec.errors),
           responses: {
             ...spec.responses,
-            202: { description: 'Accepted for polling', schema: PollingAccepted, location: true },
+            202: {
+              description: 'Accepted for polling',
+              schema: PollingAccepted,
+              location: true,
+              retryAfter: true,
+            },
           },
         },
         wrapped as unknown as Handler<B, Q>,
@@ -238,6 +247,8 @@ function merge(documented: PartnerPolling['documented'], spec: OperationSpec<obj
       documented.responses[status] = {
         description: `${spec.operationId}: ${success.description}`,
         ...schemaOf(success),
+        // Location is kept with the answer (KEPT_HEADERS).
+        ...(success.location ? { location: true } : {}),
       };
       continue;
     }
@@ -246,6 +257,8 @@ function merge(documented: PartnerPolling['documented'], spec: OperationSpec<obj
     documented.responses[status] = {
       description,
       ...(schemas.length === 0 ? {} : { schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas } }),
+      ...(known.location || success.location ? { location: true } : {}),
+      ...(known.retryAfter ? { retryAfter: true } : {}),
     };
   }
   const addErrors = (status: number, description: string, codes: string[]) => {
