@@ -128,7 +128,9 @@ export function operationObject(
     EVERY_REQUEST,
     auth === 'admin' ? NEEDS_ADMIN : auth === 'bearer' ? NEEDS_TOKEN : auth === 'public' ? BAD_TOKEN : {},
     auth === 'none' ? {} : WRONG_TOKEN_KIND,
-    auth === 'bearer' && spec.method !== 'get' && mounted.accepts.includes('access') ? AUDITORS_ONLY_READ : {},
+    auth === 'bearer' && spec.method !== 'get' && mounted.accepts.includes('access')
+      ? AUDITORS_ONLY_READ
+      : {},
     rateLimit(limits),
     ...(mounted.apiKey ? [apiKeyErrors(mounted.apiKey.required)] : []),
   ];
