@@ -175,6 +175,8 @@ export async function createApplication(
     projectionFailures: () => runner.failures,
     watchdog: () => ({ redriven: watchdog.redrivenTotal, failed: watchdog.failedTotal }),
   });
+  // One of WORKERS=N: a scrape answered here reports every worker's figures (gathered by the primary).
+  if (overrides.workerSlot !== undefined) metrics.reportToPrimary();
 
   const application = {
     accounts,

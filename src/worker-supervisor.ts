@@ -1,5 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import client from 'prom-client';
+import type { MetricsAnswer, MetricsRequest } from './api/http/metrics';
 
 /**
  * WORKERS=N (N > 1): this primary process forks N API processes (node:cluster) that serve one port and share the
@@ -28,7 +30,7 @@ export interface WorkerWaitsForBackend {
   message: string;
 }
 
-type WorkerMessage = WorkerReady | WorkerWaitsForBackend;
+type WorkerMessage = WorkerReady | WorkerWaitsForBackend | MetricsRequest;
 
 export interface SupervisorOptions {
   workers: number;
@@ -54,6 +56,8 @@ export function superviseWorkers(options: SupervisorOptions): void {
 
   const backendRetry = options.backendRetryMs ?? { first: 1_000, max: 30_000 };
 
+  // A scrape of /metrics lands on one worker, which asks here for every worker's figures, added up.
+  const metrics = new client.AggregatorRegistry();
   const ready = new Set<number>();
   const crashes = new Map<number, number[]>();
   /** Per slot: how many starts in a row a backend outage has failed (the next wait doubles with each). */
@@ -68,6 +72,16 @@ export function superviseWorkers(options: SupervisorOptions): void {
     let served = false;
     let backendDown: string | undefined;
     worker.on('message', (message: WorkerMessage) => {
+      if (message?.type === 'ticketing:metrics-request') {
+        const answer = (reply: Omit<MetricsAnswer, 'type' | 'id'>) => {
+          if (worker.isConnected()) worker.send({ type: 'ticketing:metrics', id: message.id, ...reply });
+        };
+        metrics.clusterMetrics().then(
+          (text) => answer({ text }),
+          (error: Error) => answer({ error: error.message }),
+        );
+        return;
+      }
       if (message?.type === 'backend-unavailable') backendDown = String(message.message);
       if (message?.type !== 'ready') return;
       served = true;

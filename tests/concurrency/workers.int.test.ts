@@ -118,6 +118,35 @@ describe('WORKERS=2: two API processes on one data directory', () => {
     expect(server.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/);
   });
 
+  it('/metrics adds up every worker, whichever answers the scrape: a counter never falls between scrapes', async () => {
+    const healthz = async () => {
+      const res = await fetch(`${server.baseUrl}/healthz`, { headers: fresh });
+      expect(res.status).toBe(200);
+      return res.headers.get('x-worker');
+    };
+    const servedBy = new Set<string | null>();
+    for (let i = 0; i < 10; i += 1) servedBy.add(await healthz());
+    expect(servedBy).toEqual(new Set(['1', '2']));
+
+    const scrapes: Array<{ worker: string | null; healthz: number; text: string }> = [];
+    for (let i = 0; i < 12 && new Set(scrapes.map((s) => s.worker)).size < 2; i += 1) {
+      const res = await fetch(`${server.baseUrl}/metrics`, {
+        headers: { ...fresh, authorization: `Bearer ${adminToken}` },
+      });
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const line = /^http_requests_total\{method="GET",route="\/healthz",status="200"\} (\d+)$/m.exec(text);
+      scrapes.push({ worker: res.headers.get('x-worker'), healthz: Number(line?.[1]), text });
+    }
+    expect(new Set(scrapes.map((s) => s.worker))).toEqual(new Set(['1', '2']));
+    for (const [i, scrape] of scrapes.entries()) {
+      expect(scrape.healthz).toBeGreaterThanOrEqual(10); // both workers' requests, whoever answered
+      if (i > 0) expect(scrape.healthz).toBeGreaterThanOrEqual(scrapes[i - 1].healthz);
+      // The watchdog runs in worker 1 only: its counter is there whichever worker answers.
+      expect(scrape.text).toMatch(/^ticketing_watchdog_redriven_total \d+$/m);
+    }
+  });
+
   it('races reservations through both workers: both win some, no seat is held twice', async () => {
     const seats = ['A', 'B', 'C'].flatMap((row) =>
       Array.from({ length: 25 }, (_, i) => `s1:${row}:${i + 1}`),

@@ -1,11 +1,20 @@
+import cluster from 'node:cluster';
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import client from 'prom-client';
 import type { AccessTokens } from '../../application/ports/access-tokens';
 import { forbidden, unauthorized } from './api-error';
 
-/** A gauge read when scraped: its name, its help text, and where its value comes from. */
-type GaugeSpec = [name: string, help: string, read: () => number | Promise<number>];
+/**
+ * A gauge read when scraped: its name, its help text, where its value comes from, and how the workers' values make
+ * one (WORKERS=N; default: their sum).
+ */
+type GaugeSpec = [
+  name: string,
+  help: string,
+  read: () => number | Promise<number>,
+  acrossWorkers?: 'sum' | 'max',
+];
 
 /** Prometheus metrics of one application instance (own registry, so several instances can share a process). */
 export class Metrics {
@@ -60,7 +69,12 @@ export class Metrics {
         'Appends refused for a wrong expected revision (another writer won)',
         gauges.conflicts,
       ],
-      ['projection_events_total', 'Events applied to the read models', gauges.projected],
+      [
+        'projection_events_total',
+        'Events applied to the read models (with WORKERS=N: by the worker furthest on; each keeps its own)',
+        gauges.projected,
+        'max',
+      ],
       [
         'projection_failures_total',
         'Read-model handlers that threw on an event (logged as projection failed; the runner moved on)',
@@ -68,18 +82,42 @@ export class Metrics {
       ],
       ...watchdogGauges,
       ...realtimeGauges(gauges.realtime),
-      ['projection_lag_events', 'Events in the log not yet applied to the read models', gauges.projectionLag],
+      [
+        'projection_lag_events',
+        'Events in the log not yet applied to the read models (with WORKERS=N: by the worker furthest behind)',
+        gauges.projectionLag,
+        'max',
+      ],
     ];
-    for (const [name, help, read] of table) {
+    for (const [name, help, read, acrossWorkers] of table) {
       new client.Gauge({
         name,
         help,
+        aggregator: acrossWorkers ?? 'sum',
         registers: [this.registry],
         async collect() {
           this.set(await read());
         },
       });
     }
+  }
+
+  /**
+   * The Prometheus text of the whole service: this process's, or with WORKERS=N every worker's added up (their
+   * primary gathers them: a scrape lands on one worker, and each counts only what it served, so figures that
+   * depended on which worker answered would look like counter resets to Prometheus).
+   */
+  async exposition(): Promise<string> {
+    if (!workerReports) return this.registry.metrics();
+    return workerReports.gather().catch(async () => this.registry.metrics());
+  }
+
+  /** In a cluster worker: answer the primary's requests for this registry's figures (see exposition). */
+  reportToPrimary(): void {
+    if (!cluster.isWorker || !process.send) return;
+    client.AggregatorRegistry.setRegistries([this.registry]);
+    new client.AggregatorRegistry(); // registers the worker's answer to the primary's requests
+    workerReports ??= new WorkerReports();
   }
 
   /**
@@ -173,3 +211,48 @@ export function metricsAccess(tokens: AccessTokens, metricsToken?: string): Requ
 }
 
 const digest = (value: string) => crypto.createHash('sha256').update(value).digest();
+
+/** A worker's request to its primary for the figures of every worker, and the answer. */
+export interface MetricsRequest {
+  type: 'ticketing:metrics-request';
+  id: number;
+}
+export interface MetricsAnswer {
+  type: 'ticketing:metrics';
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+const GATHER_TIMEOUT_MS = 5_000;
+
+/** The worker's side: asks the primary (worker-supervisor.ts), which asks every worker, and waits for the sum. */
+class WorkerReports {
+  private next = 0;
+  private readonly pending = new Map<number, (answer: MetricsAnswer) => void>();
+
+  constructor() {
+    process.on('message', (message: MetricsAnswer) => {
+      if (message?.type === 'ticketing:metrics') this.pending.get(message.id)?.(message);
+    });
+  }
+
+  gather(): Promise<string> {
+    const id = (this.next += 1);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => finish({ type: 'ticketing:metrics', id, error: 'no answer' }),
+        GATHER_TIMEOUT_MS,
+      );
+      const finish = (answer: MetricsAnswer) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        if (answer.text !== undefined) resolve(answer.text);
+        else reject(new Error(`the workers' metrics could not be gathered: ${answer.error}`));
+      };
+      this.pending.set(id, finish);
+      process.send!({ type: 'ticketing:metrics-request', id } satisfies MetricsRequest);
+    });
+  }
+}
+let workerReports: WorkerReports | undefined;

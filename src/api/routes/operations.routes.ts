@@ -107,7 +107,7 @@ export function operationsRoutes({
       },
     },
     async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      res.type(metrics.registry.contentType).send(await metrics.exposition());
     },
   );
 
