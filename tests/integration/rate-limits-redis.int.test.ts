@@ -135,6 +135,10 @@ redisSuite('rate limits on Redis', (url) => {
         expect(ready.status).toBe(200);
         expect(ready.body.status).toBe('ready');
         expect(ready.body.backends.redis).toMatchObject({ kind: 'redis', status: 'down' });
+        // In an operator's words, not the client library's ("Stream isn't writeable...").
+        expect(ready.body.backends.redis.error).toMatch(
+          /^not connected \(the client is \w+; requests go through unlimited\)$/,
+        );
 
         // Back on the same address: the client reconnects by itself and the spent budget holds again.
         link = await relay(link.port);

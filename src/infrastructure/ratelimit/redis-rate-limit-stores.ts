@@ -76,8 +76,12 @@ export class RedisRateLimitStores {
     return new ReconnectingStore(redis);
   };
 
-  /** For /readyz: resolves when Redis answers a PING. */
+  /** For /readyz: resolves when Redis answers a PING; else says the client's state, not its queue's wording. */
   async ping(): Promise<void> {
+    // Without an offline queue, ioredis refuses a command while it reconnects ("Stream isn't writeable..."), which
+    // tells an operator nothing: say that Redis is not connected.
+    if (this.client.status !== 'ready')
+      throw new Error(`not connected (the client is ${this.client.status}; requests go through unlimited)`);
     await this.client.ping();
   }
 
