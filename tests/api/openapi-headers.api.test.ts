@@ -1,9 +1,10 @@
 import type { OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from 'openapi3-ts/oas30';
 import { isSafeClientId } from '../../src/api/http/card-data-guard';
-import { contractChecker, type ContractChecker } from '../support/contract';
+import type { ContractChecker } from '../support/contract';
 import { createPartnerClient } from '../support/partner-client';
 import type { ApiResponse, CallOptions } from '../support/http';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startDocumentedApp } from '../support/documented-app';
+import type { TestApp } from '../support/test-app';
 
 /**
  * The headers of the contract against the running app: the request headers the service reads are declared as
@@ -57,10 +58,7 @@ describe('OpenAPI document: headers', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
-    admin = await t.adminToken();
-    doc = (await t.call('GET', '/openapi.json')).body as OpenAPIObject;
-    checker = contractChecker(doc);
+    ({ t, admin, doc, checker } = await startDocumentedApp());
   });
   afterAll(() => t.close());
 

@@ -8,9 +8,10 @@ import { ApiError, fromDomainError } from '../../src/api/http/api-error';
 import { buildOpenApiDocument } from '../../src/api/openapi';
 import { seatRoutes, type ReservationRouteDeps } from '../../src/api/routes/reservation.routes';
 import { DomainError } from '../../src/domain/shared/errors';
-import { contractChecker, documentAjv, type ContractChecker } from '../support/contract';
+import { documentAjv, type ContractChecker } from '../support/contract';
 import { apiClient, type ApiResponse } from '../support/http';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startDocumentedApp } from '../support/documented-app';
+import type { TestApp } from '../support/test-app';
 
 /**
  * The OpenAPI document against the running app. The list of operations comes from the routers (each operation is
@@ -139,10 +140,7 @@ describe('OpenAPI document', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp();
-    admin = await t.adminToken();
-    doc = (await t.call('GET', '/openapi.json')).body as OpenAPIObject;
-    checker = contractChecker(doc);
+    ({ t, admin, doc, checker } = await startDocumentedApp());
   });
   afterAll(() => t.close());
 

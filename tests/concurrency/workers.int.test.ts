@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/eventstore/sqlite/sqlite-event-store';
-import { startChildServer, tokensFor, type ChildServer } from '../support/child-server';
+import { jsonLogLines, startChildServer, tokensFor, type ChildServer } from '../support/child-server';
 import { createEvent } from '../support/fixtures';
 import { apiClient, type ApiCall, type ApiResponse } from '../support/http';
 import { replaySeats } from '../support/log-audit';
@@ -34,12 +34,7 @@ describe('WORKERS=2: two API processes on one data directory', () => {
   const fresh = { connection: 'close' };
 
   /** The JSON log lines the server wrote so far (primary and workers share stdout). */
-  const logLines = (): Array<Record<string, unknown>> =>
-    server
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const logLines = () => jsonLogLines(server.output());
   const readyLines = () => logLines().filter((l) => /^worker \d ready/.test(String(l.msg)));
 
   /** Reserves through the given worker: asks on new connections until that worker answers (each try new seats). */

@@ -60,6 +60,14 @@ export async function startChildServer(
 }
 
 /** Signs tokens with the secret the server keeps in its data directory. */
+/** The JSON log lines a server wrote (primary and workers share stdout); other lines (stderr's) left out. */
+export function jsonLogLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 export function tokensFor(dataDir: string): JwtAccessTokens {
   return new JwtAccessTokens(fs.readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim());
 }
